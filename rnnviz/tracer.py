@@ -66,7 +66,9 @@ class Trace:
 
     def _key(self, layer: int, direction: str, name: str) -> tuple[int, str, str]:
         if not -self.num_layers <= layer < self.num_layers:
-            raise ValueError(f"layer must be in 0..{self.num_layers - 1} (or negative), got {layer}")
+            raise ValueError(
+                f"layer must be in 0..{self.num_layers - 1} (or negative), got {layer}"
+            )
         if direction not in self.directions:
             raise ValueError(f"direction must be one of {self.directions}, got {direction!r}")
         if name not in self.names:
@@ -171,9 +173,7 @@ def _as_sequence(rnn: nn.RNNBase, x: object) -> torch.Tensor:
         )
     if t.ndim != 2:
         hint = " (for input_size 1 use x[:, None])" if t.ndim == 1 else ""
-        raise ValueError(
-            f"x must have shape (T, {rnn.input_size}), got {tuple(t.shape)}{hint}"
-        )
+        raise ValueError(f"x must have shape (T, {rnn.input_size}), got {tuple(t.shape)}{hint}")
     if t.shape[0] == 0:
         raise ValueError("x is an empty sequence (T = 0); give at least one step")
     if t.shape[1] != rnn.input_size:

@@ -1,0 +1,67 @@
+"""The textbook NumPy equations agree with PyTorch; carrying h_{t-1} forward matters."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from torch import nn
+
+from rnnviz import reference, trace_rnn
+
+
+def test_gru_many_to_many():
+    """Batch of 10 sequences of 6 steps, input 3, hidden 8, a Linear head on every step."""
+    torch.manual_seed(0)
+    gru, head = nn.GRU(3, 8, batch_first=True), nn.Linear(8, 2)
+    x = torch.randn(10, 6, 3)
+    out, h_n = gru(x)
+    logits = head(out)  # (10, 6, 2)
+    for b in range(10):
+        tr = trace_rnn(gru, x[b])
+        np.testing.assert_allclose(tr.output, out[b].detach().numpy(), atol=1e-6)
+        np.testing.assert_allclose(tr.h_n, h_n[:, b].detach().numpy(), atol=1e-6)
+        ours = head(torch.from_numpy(tr.output)).detach().numpy()
+        np.testing.assert_allclose(ours, logits[b].detach().numpy(), atol=1e-6)
+        ref_out, _ = reference.rnn_forward(gru, x[b].numpy())
+        np.testing.assert_allclose(ref_out, out[b].detach().numpy(), atol=1e-5)
+
+
+def test_gru_many_to_one():
+    """The head reads only the last hidden state."""
+    torch.manual_seed(1)
+    gru, head = nn.GRU(3, 8, batch_first=True), nn.Linear(8, 1)
+    x = torch.randn(10, 6, 3)
+    _, h_n = gru(x)
+    scores = head(h_n[-1])  # (10, 1)
+    for b in range(10):
+        tr = trace_rnn(gru, x[b])
+        np.testing.assert_allclose(tr.h_n[-1], h_n[-1, b].detach().numpy(), atol=1e-6)
+        last = head(torch.from_numpy(tr.quantity(-1, "forward", "h")[-1])).detach().numpy()
+        np.testing.assert_allclose(last, scores[b].detach().numpy(), atol=1e-6)
+
+
+def test_forgetting_to_carry_h_changes_the_answer():
+    torch.manual_seed(2)
+    gru = nn.GRU(3, 8)
+    x = torch.randn(6, 3).numpy()
+    w = reference.gru_weights(gru)
+    h0 = np.zeros(8, dtype=np.float32)
+    right = reference.gru_layer(x, w, h0)["h"]
+    wrong = reference.gru_layer_without_carry(x, w, h0)["h"]
+    torch_h = gru(torch.from_numpy(x))[0].detach().numpy()
+    np.testing.assert_allclose(right, torch_h, atol=1e-6)
+    np.testing.assert_allclose(wrong[0], torch_h[0], atol=1e-6)  # the first step cannot tell
+    assert np.abs(wrong[1:] - torch_h[1:]).max() > 1e-2  # every later step is wrong
+
+
+def test_bidirectional_wrapper_aligns_tokens():
+    torch.manual_seed(3)
+    lstm = nn.LSTM(3, 4, bidirectional=True)
+    x = torch.randn(7, 3)
+    fw, bw = (reference.lstm_weights(lstm, 0, r) for r in (False, True))
+    zeros = np.zeros(4, dtype=np.float32)
+    fwd, bwd = reference.bidirectional(
+        reference.lstm_layer, x.numpy(), (fw, zeros, zeros), (bw, zeros, zeros)
+    )
+    out = lstm(x)[0].detach().numpy()
+    np.testing.assert_allclose(np.concatenate([fwd["h"], bwd["h"]], 1), out, atol=1e-6)
