@@ -14,6 +14,7 @@ import io
 import json
 import pickle
 import re
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -274,13 +275,16 @@ def read_state_dict(
         extras.update(_safetensors_metadata(data, safe_open))
     elif suffix in ("pt", "pth", "bin"):
         try:
-            obj = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                obj = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
         except pickle.UnpicklingError as exc:
-            first = str(exc).splitlines()[0] if str(exc) else ""
+            found = re.search(r"GLOBAL (\S+)", str(exc))
+            why = f"it calls {found[1]}" if found else "unsafe pickle"
             raise CustomModelError(
-                f"{filename} was refused: it asks to run code or build objects that are not "
-                f"plain tensors, so it was not loaded ({first[:200]}). Save the state dict "
-                "(torch.save(model.state_dict(), path)) or use safetensors."
+                f"{filename} was refused without running it: it asks to call or build objects "
+                f"that are not plain tensors ({why}). Save the state "
+                "dict (torch.save(model.state_dict(), path)) or use safetensors."
             ) from None
         except (RuntimeError, EOFError, ValueError, OSError) as exc:
             raise CustomModelError(f"{filename} is not a readable torch file ({exc})") from None

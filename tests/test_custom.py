@@ -121,7 +121,7 @@ def test_pt_with_vocab_list_and_numeric_inputs() -> None:
     emb = {"emb.weight": torch.randn(10, 2), **sd}
     with_ids = load_upload(_pt_bytes(emb), "e.pt")
     assert with_ids.input_mode == "ids" and with_ids.trace("1 2 9").length == 3
-    with pytest.raises(CustomModelError, match="0..9"):
+    with pytest.raises(CustomModelError, match=r"0\.\.9"):
         with_ids.inputs("1 12")
     words = load_upload(_pt_bytes({**emb, "vocab": [f"w{i}" for i in range(10)]}), "v.pt")
     assert words.tokenize("w1 w2") == ["w1", "w2"]
@@ -170,13 +170,13 @@ def test_wrong_or_missing_tensors_get_clear_messages() -> None:
         model_from_tensors(wrong)
     with pytest.raises(CustomModelError, match="no recurrent weights"):
         model_from_tensors({"fc.weight": torch.zeros(2, 2)})
-    with pytest.raises(CustomModelError, match="plain nn.RNN"):
+    with pytest.raises(CustomModelError, match=r"plain nn\.RNN"):
         model_from_tensors(dict(nn.RNN(3, 4).state_dict()))
     nan = {**sd, "weight_ih_l0": torch.full((16, 3), float("nan"))}
     with pytest.raises(CustomModelError, match="NaN"):
         model_from_tensors(nan)
     gapped = {k.replace("_l1", "_l2"): v for k, v in sd.items()}
-    with pytest.raises(CustomModelError, match="0..n-1"):
+    with pytest.raises(CustomModelError, match=r"0\.\.n-1"):
         infer_architecture(gapped)
 
 
