@@ -1,0 +1,490 @@
+"""Task models shipped in ``assets/models/``: Embedding → nn.LSTM/nn.GRU → one nn.Linear head.
+
+Every model rebuilds from its own folder: ``config.json`` (a :class:`ModelConfig`: architecture,
+vocabularies, labels, training settings, metrics), ``model.safetensors`` (weights, never pickle)
+and ``card.md``. The app reads a model through :class:`RNNModel` only::
+
+    m = load("cws-bilstm")
+    m.predict("中共中央总书记江泽民发表新年讲话。")  # ["B", "M", "M", "E", ...]
+    m.trace("…")                                  # every gate of m.rnn on m.inputs("…")
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import torch
+from safetensors import SafetensorError
+from safetensors.torch import load_file, save_file
+from torch import nn
+from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+
+from .tracer import Trace, trace_rnn
+from .vocab import Vocab, bigrams
+
+Task = Literal["cws", "pos", "ner", "sentiment", "count"]
+Kind = Literal["tagger", "classifier"]
+TASKS: tuple[str, ...] = ("cws", "pos", "ner", "sentiment", "count")
+ASSETS = Path(__file__).resolve().parent.parent / "assets" / "models"
+CONFIG_FILE = "config.json"
+WEIGHTS_FILE = "model.safetensors"
+CARD_FILE = "card.md"
+FORMAT_VERSION = 1
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """Everything needed to rebuild a model; stored as ``config.json`` next to its weights.
+
+    Input per token (``input_size`` features, concatenated in this order):
+    - character tasks: char embedding ``char_dim`` [+ bigram ``c[t-1]c[t]`` ``bigram_dim``]
+      [+ bigram ``c[t]c[t+1]`` ``bigram_dim`` when ``bigrams == "both"``];
+    - pos (word tokens): word embedding ``word_dim`` + first-char and last-char embeddings
+      (``char_dim`` each), so an unseen word still shows its affixes.
+    """
+
+    name: str
+    task: str
+    cell: str  # "lstm" or "gru"
+    labels: tuple[str, ...]
+    chars: tuple[str, ...]
+    bidirectional: bool = True
+    num_layers: int = 1
+    hidden_size: int = 128
+    char_dim: int = 64
+    bigram_dim: int = 0
+    bigrams: str = "none"  # "none", "left" (causal, for one-direction models) or "both"
+    bigram_vocab: tuple[str, ...] = ()
+    word_dim: int = 0
+    words: tuple[str, ...] = ()
+    decode: str = "argmax"  # "argmax" or "bmes" (Viterbi forbidding invalid BMES transitions)
+    segmenter: str = ""  # pos: the cws model that splits raw text into words
+    max_chars: int = 10_000
+    dropout: float = 0.2
+    examples: tuple[str, ...] = ()
+    training: dict[str, Any] = field(default_factory=dict, compare=False)
+    metrics: dict[str, Any] = field(default_factory=dict, compare=False)
+    format_version: int = FORMAT_VERSION
+
+    def __post_init__(self) -> None:
+        if self.task not in TASKS:
+            raise ValueError(f"task must be one of {TASKS}, got {self.task!r}")
+        if self.cell not in ("lstm", "gru"):
+            raise ValueError(f"cell must be 'lstm' or 'gru', got {self.cell!r}")
+        if self.bigrams not in ("none", "left", "both"):
+            raise ValueError(f"bigrams must be none, left or both, got {self.bigrams!r}")
+        if self.bigrams == "both" and not self.bidirectional:
+            raise ValueError("a one-direction model must not read the right bigram c[t]c[t+1]")
+        if self.decode not in ("argmax", "bmes"):
+            raise ValueError(f"decode must be 'argmax' or 'bmes', got {self.decode!r}")
+
+    @property
+    def kind(self) -> Kind:
+        return "classifier" if self.task == "sentiment" else "tagger"
+
+    @property
+    def num_bigram_inputs(self) -> int:
+        return {"none": 0, "left": 1, "both": 2}[self.bigrams]
+
+    @property
+    def input_size(self) -> int:
+        if self.task == "pos":
+            return self.word_dim + 2 * self.char_dim
+        return self.char_dim + self.num_bigram_inputs * self.bigram_dim
+
+    @property
+    def output_size(self) -> int:
+        return self.hidden_size * (2 if self.bidirectional else 1)
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any], source: str = CONFIG_FILE) -> ModelConfig:
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ValueError(f"{source}: unknown config keys {unknown}")
+        version = data.get("format_version", FORMAT_VERSION)
+        if version != FORMAT_VERSION:
+            raise ValueError(
+                f"{source}: format_version {version}, this code reads {FORMAT_VERSION}"
+            )
+        tuples = {"labels", "chars", "bigram_vocab", "words", "examples"}
+        args = {k: tuple(v) if k in tuples else v for k, v in data.items()}
+        try:
+            return cls(**args)
+        except TypeError as exc:
+            raise ValueError(f"{source}: {exc}") from None
+
+
+class TaskNet(nn.Module):
+    """Embeddings → ``rnn`` (nn.LSTM / nn.GRU, batch_first) → dropout → ``head`` (one Linear)."""
+
+    def __init__(self, config: ModelConfig) -> None:
+        super().__init__()
+        c = config
+        self.config = c
+        self.char_emb = nn.Embedding(len(c.chars), c.char_dim, padding_idx=0)
+        self.bigram_emb = (
+            nn.Embedding(len(c.bigram_vocab), c.bigram_dim, padding_idx=0)
+            if c.num_bigram_inputs
+            else None
+        )
+        self.word_emb = (
+            nn.Embedding(len(c.words), c.word_dim, padding_idx=0) if c.word_dim else None
+        )
+        rnn_cls = nn.LSTM if c.cell == "lstm" else nn.GRU
+        self.rnn = rnn_cls(
+            c.input_size,
+            c.hidden_size,
+            num_layers=c.num_layers,
+            bidirectional=c.bidirectional,
+            batch_first=True,
+        )
+        self.dropout = nn.Dropout(c.dropout)
+        self.head = nn.Linear(c.output_size, len(c.labels))
+
+    def embed(self, ids: torch.Tensor) -> torch.Tensor:
+        """Input vectors ``(B, T, input_size)`` from feature ids ``(B, T, k)``."""
+        if self.word_emb is not None:
+            parts = [
+                self.word_emb(ids[..., 0]),
+                self.char_emb(ids[..., 1]),
+                self.char_emb(ids[..., 2]),
+            ]
+        else:
+            parts = [self.char_emb(ids[..., 0])]
+            if self.bigram_emb is not None:
+                parts += [self.bigram_emb(ids[..., k]) for k in range(1, ids.shape[-1])]
+        return torch.cat(parts, dim=-1)  # (B, T, input_size)
+
+    def forward(self, ids: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        """Label scores ``(B, T, n_labels)`` at every step; padding steps are zeros → head bias."""
+        x = self.dropout(self.embed(ids))  # (B, T, input_size)
+        packed = pack_padded_sequence(x, lengths.cpu(), batch_first=True, enforce_sorted=False)
+        out, _ = self.rnn(packed)
+        out, _ = pad_packed_sequence(
+            out, batch_first=True, total_length=ids.shape[1]
+        )  # (B, T, D*H)
+        return self.head(self.dropout(out))  # (B, T, n_labels)
+
+
+def bmes_constraints(labels: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Allowed (start ``(L,)``, transition ``(L, L)``, end ``(L,)``) masks for BMES labels.
+
+    Labels are ``B M E S`` or typed ``B-PER … O``: inside a span (after B or M) only M or E of the
+    same type may follow; outside, only B, S or O; a sequence may not end inside a span.
+    """
+
+    def parts(label: str) -> tuple[str, str]:
+        return (label[0], label[2:]) if label != "O" else ("O", "")
+
+    n = len(labels)
+    start = np.zeros(n, bool)
+    end = np.zeros(n, bool)
+    trans = np.zeros((n, n), bool)
+    for j, lab in enumerate(labels):
+        pos, _ = parts(lab)
+        start[j] = pos in ("B", "S", "O")
+        end[j] = pos in ("E", "S", "O")
+        for i, prev in enumerate(labels):
+            p_pos, p_type = parts(prev)
+            _, j_type = parts(lab)
+            if p_pos in ("B", "M"):
+                trans[i, j] = pos in ("M", "E") and j_type == p_type
+            else:
+                trans[i, j] = pos in ("B", "S", "O")
+    return start, trans, end
+
+
+def viterbi(
+    log_probs: np.ndarray, start: np.ndarray, trans: np.ndarray, end: np.ndarray
+) -> list[int]:
+    """Best label path through ``log_probs (T, L)`` using only allowed transitions."""
+    neg = -1e9
+    trans_score = np.where(trans, 0.0, neg)  # (L, L)
+    score = log_probs[0] + np.where(start, 0.0, neg)  # (L,)
+    back = np.zeros(log_probs.shape, dtype=np.int64)
+    for t in range(1, len(log_probs)):
+        total = score[:, None] + trans_score  # (L_prev, L)
+        back[t] = total.argmax(0)
+        score = total.max(0) + log_probs[t]
+    score = score + np.where(end, 0.0, neg)
+    path = [int(score.argmax())]
+    for t in range(len(log_probs) - 1, 0, -1):
+        path.append(int(back[t, path[-1]]))
+    return path[::-1]
+
+
+def spans_to_words(tokens: Sequence[str], labels: Sequence[str]) -> list[str]:
+    """Join characters into words at B/S starts (``labels`` are B/M/E/S)."""
+    words: list[str] = []
+    for tok, lab in zip(tokens, labels, strict=True):
+        if lab[0] in ("B", "S") or not words:
+            words.append(tok)
+        else:
+            words[-1] += tok
+    return words
+
+
+class RNNModel:
+    """A trained task model: tokenize, predict, and trace its recurrent layer on any text."""
+
+    def __init__(self, config: ModelConfig, net: TaskNet, card: str = "", path: Path | None = None):
+        self.config = config
+        self.net = net.eval()
+        self.card = card
+        self.path = path
+        self.char_vocab = Vocab(config.chars)
+        self.bigram_vocab = Vocab(config.bigram_vocab) if config.bigram_vocab else None
+        self.word_vocab = Vocab(config.words) if config.words else None
+        self._segmenter: RNNModel | None = None
+        if config.decode == "bmes":
+            self._constraints = bmes_constraints(config.labels)
+
+    def __repr__(self) -> str:
+        c = self.config
+        return (
+            f"RNNModel({c.name!r}, task={c.task!r}, cell={c.cell!r}, "
+            f"bidirectional={c.bidirectional}, hidden={c.hidden_size}, labels={len(c.labels)})"
+        )
+
+    name = property(lambda self: self.config.name)
+    task = property(lambda self: self.config.task)
+    kind = property(lambda self: self.config.kind)
+    labels = property(lambda self: list(self.config.labels))
+    examples = property(lambda self: list(self.config.examples))
+    max_chars = property(lambda self: self.config.max_chars)
+
+    @property
+    def rnn(self) -> nn.LSTM | nn.GRU:
+        """The recurrent module (batch_first; trace it with :meth:`trace`)."""
+        return self.net.rnn
+
+    @property
+    def num_parameters(self) -> int:
+        return sum(p.numel() for p in self.net.parameters())
+
+    @property
+    def segmenter(self) -> RNNModel:
+        """pos: the segmentation model that turns raw text into words."""
+        if not self.config.segmenter:
+            raise AttributeError(f"{self.name} has no segmenter")
+        if self._segmenter is None:
+            root = self.path.parent if self.path is not None else ASSETS
+            self._segmenter = load_dir(root / self.config.segmenter)
+        return self._segmenter
+
+    def _check(self, text: str) -> str:
+        if not isinstance(text, str):
+            raise TypeError(f"text must be a str, got {type(text).__name__}")
+        if len(text) > self.max_chars:
+            raise ValueError(
+                f"text has {len(text):,} characters; {self.name} reads at most "
+                f"{self.max_chars:,} (max_chars); shorten it"
+            )
+        return text
+
+    def tokenize(self, text: str) -> list[str]:
+        """Tokens the RNN reads: characters without whitespace (pos: words from the segmenter)."""
+        text = self._check(text)
+        if self.task == "pos":
+            return self.segmenter.words(text)
+        return [c for c in text if not c.isspace()]
+
+    def encode(self, tokens: Sequence[str]) -> torch.Tensor:
+        """Feature ids ``(T, k)`` of tokens (k = 3 for pos and char+2 bigrams, …)."""
+        c = self.config
+        if c.task == "pos":
+            assert self.word_vocab is not None
+            cols = [
+                self.word_vocab.encode(tokens),
+                self.char_vocab.encode([w[0] for w in tokens]),
+                self.char_vocab.encode([w[-1] for w in tokens]),
+            ]
+        else:
+            cols = [self.char_vocab.encode(tokens)]
+            if self.bigram_vocab is not None:
+                left, right = bigrams(tokens)
+                cols.append(self.bigram_vocab.encode(left))
+                if c.bigrams == "both":
+                    cols.append(self.bigram_vocab.encode(right))
+        return torch.tensor(cols, dtype=torch.long).T.reshape(len(tokens), len(cols))  # (T, k)
+
+    def unknown(self, text: str) -> list[bool]:
+        """Per token: was it out of vocabulary (pos: the word; others: the character)."""
+        tokens = self.tokenize(text)
+        vocab = self.word_vocab if self.task == "pos" else self.char_vocab
+        assert vocab is not None
+        return [not k for k in vocab.known(tokens)]
+
+    def inputs(self, text: str) -> torch.Tensor:
+        """Vectors fed to :attr:`rnn`, ``(T, input_size)`` float32 (``(0, input_size)`` if empty)."""
+        return self._inputs(self.tokenize(text))
+
+    def _inputs(self, tokens: Sequence[str]) -> torch.Tensor:
+        if not tokens:
+            return torch.zeros(0, self.config.input_size)
+        with torch.no_grad():
+            return self.net.embed(self.encode(tokens)[None])[0]  # (T, input_size)
+
+    def _scores(self, tokens: Sequence[str]) -> np.ndarray:
+        """Head scores ``(T, n_labels)`` at every step."""
+        with torch.no_grad():
+            out, _ = self.rnn(self._inputs(tokens))  # (T, D*H)
+            return self.net.head(out).numpy()
+
+    def predict_proba(self, text: str) -> np.ndarray:
+        """Softmax ``(T, n_labels)`` per token; classifier: the head on h_t at every step."""
+        tokens = self.tokenize(text)
+        if not tokens:
+            return np.zeros((0, len(self.labels)), dtype=np.float32)
+        s = self._scores(tokens)
+        e = np.exp(s - s.max(axis=1, keepdims=True))
+        return (e / e.sum(axis=1, keepdims=True)).astype(np.float32)
+
+    def _decode(self, scores: np.ndarray) -> list[str]:
+        if self.config.decode == "bmes":
+            path = viterbi(log_softmax(scores), *self._constraints)
+        else:
+            path = scores.argmax(1).tolist()
+        return [self.config.labels[i] for i in path]
+
+    def predict(self, text: str) -> list[str]:
+        """One label per token; a classifier returns one label for the whole text."""
+        tokens = self.tokenize(text)
+        if not tokens:
+            return []
+        scores = self._scores(tokens)
+        if self.kind == "classifier":
+            return [self.config.labels[int(scores[-1].argmax())]]
+        return self._decode(scores)
+
+    def predict_tokens(self, tokens: Sequence[str]) -> list[str]:
+        """Labels for given tokens (e.g. gold words for pos), bypassing :meth:`tokenize`."""
+        if not tokens:
+            return []
+        scores = self._scores(tokens)
+        if self.kind == "classifier":
+            return [self.config.labels[int(scores[-1].argmax())]]
+        return self._decode(scores)
+
+    def words(self, text: str) -> list[str]:
+        """Segmented words (cws models, and pos through its segmenter)."""
+        if self.task == "pos":
+            return self.tokenize(text)
+        if self.task != "cws":
+            raise AttributeError(f"{self.name} is a {self.task} model; words() needs cws or pos")
+        tokens = self.tokenize(text)
+        return spans_to_words(tokens, self.predict(text)) if tokens else []
+
+    def trace(self, text: str) -> Trace:
+        """Every gate and state of :attr:`rnn` on :meth:`inputs`; ValueError on empty text."""
+        tokens = self.tokenize(text)
+        if not tokens:
+            raise ValueError("empty text")
+        return trace_rnn(self.rnn, self._inputs(tokens), tokens=tokens)
+
+    def head(self) -> tuple[np.ndarray, np.ndarray]:
+        """``W (n_labels, D*H)`` and ``b (n_labels,)``; forward half is ``W[:, :H]``."""
+        return (
+            self.net.head.weight.detach().numpy().copy(),
+            self.net.head.bias.detach().numpy().copy(),
+        )
+
+    def save(self, folder: Path) -> None:
+        """Write ``config.json`` and ``model.safetensors`` (embeddings stored as float16)."""
+        folder.mkdir(parents=True, exist_ok=True)
+        state = {
+            k: (v.half() if k.endswith("_emb.weight") else v).contiguous()
+            for k, v in self.net.state_dict().items()
+        }
+        save_file(state, str(folder / WEIGHTS_FILE), metadata={"name": self.name})
+        text = json.dumps(self.config.to_json(), ensure_ascii=False, indent=1)
+        (folder / CONFIG_FILE).write_text(text + "\n", encoding="utf-8")
+
+
+def load_dir(folder: str | Path) -> RNNModel:
+    """Load a model folder; errors name the file and what does not match."""
+    folder = Path(folder)
+    cfg_path, w_path = folder / CONFIG_FILE, folder / WEIGHTS_FILE
+    for p in (cfg_path, w_path):
+        if not p.is_file():
+            raise FileNotFoundError(f"{p} is missing; retrain with python -m rnnviz.train")
+    try:
+        data = json.loads(cfg_path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ValueError(f"{cfg_path} is not valid JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise ValueError(f"{cfg_path} must hold a JSON object")
+    config = ModelConfig.from_json(data, source=str(cfg_path))
+    try:
+        state = load_file(str(w_path))
+    except (SafetensorError, OSError, ValueError) as exc:
+        raise ValueError(f"{w_path} is not a readable safetensors file: {exc}") from None
+    net = TaskNet(config)
+    expected = net.state_dict()
+    missing = sorted(set(expected) - set(state))
+    extra = sorted(set(state) - set(expected))
+    if missing or extra:
+        raise ValueError(
+            f"{w_path} does not match {cfg_path}: missing {missing}, unexpected {extra}"
+        )
+    for key, value in expected.items():
+        if tuple(state[key].shape) != tuple(value.shape):
+            raise ValueError(
+                f"{w_path}: {key} has shape {tuple(state[key].shape)} but {cfg_path} "
+                f"implies {tuple(value.shape)}"
+            )
+        if not torch.isfinite(state[key]).all():
+            raise ValueError(f"{w_path}: {key} holds NaN or inf")
+    net.load_state_dict({k: v.float() for k, v in state.items()})
+    card_path = folder / CARD_FILE
+    card = card_path.read_text(encoding="utf-8") if card_path.is_file() else ""
+    return RNNModel(config, net, card=card, path=folder)
+
+
+def available(root: str | Path | None = None) -> list[str]:
+    """Names of shipped models (folders holding a config.json), sorted."""
+    base = Path(root) if root is not None else ASSETS
+    if not base.is_dir():
+        return []
+    return sorted(p.name for p in base.iterdir() if (p / CONFIG_FILE).is_file())
+
+
+def load(name: str, root: str | Path | None = None) -> RNNModel:
+    """Load a shipped model by name, e.g. ``load("cws-bilstm")``."""
+    names = available(root)
+    if name not in names:
+        raise ValueError(f"unknown model {name!r}; available: {names}")
+    return load_dir((Path(root) if root is not None else ASSETS) / name)
+
+
+def size_mb(folder: Path) -> float:
+    """Disk size of a model folder in MB."""
+    return sum(p.stat().st_size for p in folder.iterdir()) / 2**20
+
+
+def log_softmax(scores: np.ndarray) -> np.ndarray:
+    """Row-wise log-softmax of ``(T, L)`` scores."""
+    return scores - np.logaddexp.reduce(scores, axis=1, keepdims=True)
+
+
+__all__ = [
+    "ASSETS",
+    "ModelConfig",
+    "RNNModel",
+    "TaskNet",
+    "available",
+    "bmes_constraints",
+    "load",
+    "load_dir",
+    "spans_to_words",
+    "viterbi",
+]
