@@ -1,0 +1,46 @@
+"""Overview: the model in one picture, its card, the sentence with its prediction."""
+
+import streamlit as st
+
+from rnnviz import figures, ui
+from rnnviz.i18n import t
+
+ui.setup()
+st.title(t("app_title"))
+st.caption(t("tagline"))
+res = ui.selection()
+m = ui.load_model(res.model)
+tr = res.trace
+
+intro = "overview_intro" if tr.bidirectional else "overview_intro_uni"
+st.markdown(t(intro, cell=tr.cell.upper()))
+diagram = figures.model_diagram(
+    tr.cell,
+    tr.bidirectional,
+    tr.num_layers,
+    m.rnn.input_size,
+    tr.hidden_size,
+    len(res.labels),
+    res.kind,
+    len(m.config.chars) or None,
+)
+ui.chart(diagram, name="model")
+
+left, right = st.columns([3, 2])
+with left:
+    st.subheader(f"{t('prediction')} · {t('task_' + res.task)}")
+    ui.sentence(res)
+    if res.kind == "classifier":
+        label = res.predicted[0]
+        st.metric(t("prediction"), label, f"p = {res.proba[-1].max():.2f}", delta_color="off")
+    st.subheader(t("where_next"))
+    for path, key in (
+        ("pages/step.py", "next_step"),
+        ("pages/heatmaps.py", "next_heatmaps"),
+        ("pages/predictions.py", "next_predictions"),
+        ("pages/compare.py", "next_compare"),
+    ):
+        name = "page_" + path.split("/")[1].removesuffix(".py")
+        st.page_link(path, label=f"{t(name)}: {t(key)}", query_params=ui.url_state())
+with right, st.expander(t("model_card"), expanded=True):
+    st.markdown(m.card or f"`{m!r}`")

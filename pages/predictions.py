@@ -1,0 +1,26 @@
+"""Predictions: tags under the sentence, per-token probabilities, and where each score comes from."""
+
+import streamlit as st
+
+from rnnviz import figures, ui
+from rnnviz.i18n import t
+
+ui.setup()
+st.title(t("page_predictions"))
+res = ui.selection()
+st.subheader(t("task_" + res.task))
+
+if res.kind == "classifier":
+    ui.sentence(res)
+    label = res.predicted[0]
+    st.metric(t("prediction"), label, f"p = {res.proba[-1].max():.2f}", delta_color="off")
+    ui.chart(figures.evolution_figure(res.tokens, res.labels, res.proba), name="evolution")
+    st.caption(t("evolution_explain"))
+else:
+    ui.sentence(res, st.session_state.step)
+    ui.chart(figures.label_probabilities(res.tokens, res.labels, res.proba), name="probabilities")
+
+st.subheader(t("score_split"))
+st.caption(t("split_explain"))
+step = ui.step_controls(res.length, play_key="playing_pred")
+ui.chart(figures.score_split_figure(res.split, res.tokens, step), name=f"split{step}")

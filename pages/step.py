@@ -1,0 +1,45 @@
+"""Step through: one token at a time, both directions side by side, gate by gate."""
+
+import streamlit as st
+
+from rnnviz import figures, ui
+from rnnviz.i18n import t
+
+ui.setup()
+st.title(t("page_step"))
+res = ui.selection()
+tr = res.trace
+
+
+@st.fragment(run_every=1.2 if st.session_state.get("playing") else None)
+def step_view() -> None:
+    if st.session_state.get("playing") and st.session_state.get("_ticked"):
+        ui.advance(res.length)
+    st.session_state["_ticked"] = bool(st.session_state.get("playing"))
+    step = ui.step_controls(res.length)
+    ui.sentence(res, step)
+    tok, n = res.tokens[step], res.length
+    if tr.bidirectional:
+        st.markdown(t("reading", t=step, tok=tok, prev=max(step - 1, 0), n=n - 1, next=step + 1))
+    else:
+        st.markdown(t("reading_uni", t=step, tok=tok))
+    pick_unit, pick_layer = st.columns([1, 1])
+    with pick_unit:
+        unit = ui.unit_picker(tr.hidden_size)
+    with pick_layer:
+        layer = ui.layer_picker(tr)
+    columns = st.columns(len(tr.directions))
+    for col, d in zip(columns, tr.directions, strict=True):
+        with col:
+            st.subheader(t(d))
+            ui.chart(figures.cell_diagram(tr, layer, d, step, unit), key=f"cell_{d}", html=False)
+            st.markdown(f"**{t('equations')}** · {t('unit')} {unit}")
+            ui.equations(figures.equations(tr, layer, d, step, unit))
+            ui.chart(
+                figures.gate_strips(tr, layer, d, step, unit), key=f"strips_{d}", name=f"gates_{d}"
+            )
+            ui.chart(figures.state_split(tr, layer, d, step), key=f"split_{d}", name=f"split_{d}")
+            st.caption(t("split_explain_" + tr.cell))
+
+
+step_view()

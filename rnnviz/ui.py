@@ -1,0 +1,586 @@
+"""The only module that imports streamlit: cached loaders, the shared selection, widgets.
+
+State lives in ``st.session_state`` under plain keys (``model, text, lang, step, unit, layer,
+projector``) and mirrors into ``st.query_params`` so a link reopens the same view. Widgets use
+their own ``w_*`` keys and copy into the plain keys in callbacks, because Streamlit forgets the
+state of a widget that a page does not draw (the step slider on the heatmaps page, say).
+
+Caching follows meaning: a model once per process by name (``cache_resource``); a sentence's
+trace and predictions once per (model, text) (``cache_data``); figure specs once per
+(model, text, view). Sliders and clicks only index cached data.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import plotly.graph_objects as go
+import plotly.io as pio
+import streamlit as st
+
+from . import figures, i18n
+from .analysis.decompose import ScoreSplit, split_scores
+from .i18n import t
+from .tracer import Trace
+
+APP_MAX_CHARS = 200  # the app shows at most this many characters (models may read more)
+STATE_KEYS = ("model", "text", "lang", "step", "unit")  # mirrored into the URL
+PLOTLY_CONFIG = {
+    "displaylogo": False,
+    "toImageButtonOptions": {"format": "png", "scale": 2, "filename": "rnnviz"},
+    "modeBarButtonsToRemove": ["lasso2d", "select2d"],
+}
+PROJECTOR_CSS = """
+<style>
+html, body, .stApp { font-size: 21px; }
+.stApp { background: #ffffff; color: #000000; }
+.stApp p, .stApp li, .stApp label, .stMarkdown { font-size: 1.15rem !important; color: #000; }
+.stApp h1 { font-size: 2.6rem !important; } .stApp h2, .stApp h3 { font-size: 1.9rem !important; }
+.katex { font-size: 1.35em !important; }
+.rnnviz-sentence { font-size: 1.9em !important; }
+</style>
+"""
+BASE_CSS = """
+<style>
+.katex-display { overflow-x: auto; overflow-y: hidden; margin: .3em 0 !important; }
+.katex { font-size: 1.05em; }
+</style>
+"""
+
+
+# --- models and cached results ---
+
+
+def _models():
+    from . import models  # imported lazily: the app starts even while checkpoints are missing
+
+    return models
+
+
+@st.cache_data(ttl=30, show_spinner=False)
+def model_names() -> list[str]:
+    """Shipped model names (re-read every 30 s, so new checkpoints appear without a restart)."""
+    try:
+        return list(_models().available())
+    except Exception:  # a half-written checkpoint folder must not take the app down
+        return []
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def load_model(name: str) -> Any:
+    """The model ``name``, loaded once per process. Never mutate what this returns."""
+    return _models().load(name)
+
+
+@dataclass(frozen=True)
+class Result:
+    """Everything the pages show about one sentence through one model."""
+
+    model: str
+    text: str
+    tokens: tuple[str, ...]
+    unknown: tuple[bool, ...]
+    trace: Trace
+    labels: tuple[str, ...]
+    proba: np.ndarray  # (T, labels): per token (tagger) or the head on h_t at every step
+    predicted: tuple[str, ...]  # per token (tagger) or one label (classifier)
+    split: ScoreSplit  # head scores split into forward + backward + bias, (T, labels)
+    task: str
+    kind: str
+
+    @property
+    def length(self) -> int:
+        return len(self.tokens)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def analyse(name: str, text: str) -> Result:
+    """Trace and predict ``text`` with model ``name``; cached per (model, text)."""
+    m = load_model(name)
+    trace = m.trace(text)
+    weight, bias = m.head()
+    split = split_scores(trace.hidden(), weight, bias, m.labels, len(trace.directions))
+    return Result(
+        model=name,
+        text=text,
+        tokens=tuple(trace.tokens),
+        unknown=tuple(bool(u) for u in m.unknown(text)),
+        trace=trace,
+        labels=tuple(m.labels),
+        proba=np.asarray(m.predict_proba(text), dtype=np.float32),
+        predicted=tuple(m.predict(text)),
+        split=split,
+        task=m.task,
+        kind=m.kind,
+    )
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def _trace_table(name: str, text: str, fmt: str) -> bytes:
+    frame = analyse(name, text).trace.to_frame()
+    buffer = io.BytesIO()
+    if fmt == "csv":
+        frame.to_csv(buffer, index=False)
+    else:
+        frame.to_parquet(buffer, index=False)
+    return buffer.getvalue()
+
+
+@st.cache_data(max_entries=48, show_spinner=False)
+def heatmap_specs(
+    name: str, text: str, quantity: str, layer: int, order: str, lang: str
+) -> dict[str, dict]:
+    """Heatmap figure specs per direction (dicts: cheap to copy and mark)."""
+    i18n.use(lang)
+    trace = analyse(name, text).trace
+    if quantity.startswith("merged:"):
+        fig = figures.merged_heatmap(trace, quantity.split(":", 1)[1], layer, order)
+        return {"merged": fig.to_dict()}
+    return {d: f.to_dict() for d, f in figures.heatmaps(trace, quantity, layer, order).items()}
+
+
+def partner(name: str) -> str | None:
+    """The GRU model of an LSTM model's task (or the other way round), if one is shipped."""
+    names = model_names()
+    for a, b in (("lstm", "gru"), ("gru", "lstm")):
+        other = name.replace(a, b)
+        if other != name and other in names:
+            return other
+    return None
+
+
+# --- state, language, URL ---
+
+
+def _int(value: object, default: int = 0) -> int:
+    try:
+        return max(0, int(str(value)))
+    except (TypeError, ValueError):
+        return default
+
+
+def _default_text(name: str) -> str:
+    try:
+        examples = load_model(name).examples
+    except Exception:
+        return ""
+    return examples[0] if examples else ""
+
+
+def start() -> None:
+    """Initialise the selection (from the URL on a session's first run) and the language.
+
+    Every page calls this (through :func:`setup`), so a page opened on its own works too.
+    """
+    ss = st.session_state
+    if "model" not in ss:
+        qp = st.query_params
+        names = model_names()
+        wanted = qp.get("model")
+        ss.model = wanted if wanted in names else (names[0] if names else "")
+        ss.text = qp.get("text", _default_text(ss.model) if ss.model else "")
+        lang = qp.get("lang")
+        ss.lang = lang if lang in i18n.LANGUAGES else i18n.language_from_locale(_locale())
+        ss.step = _int(qp.get("step"))
+        ss.unit = _int(qp.get("unit"))
+        ss.layer = 0
+        ss.projector = qp.get("projector") == "1"
+    i18n.use(ss.lang)
+
+
+def _locale() -> str | None:
+    try:
+        return st.context.locale
+    except Exception:  # no browser (bare script): default to English
+        return None
+
+
+def url_state() -> dict[str, str]:
+    """The selection as query parameters (what a shared link carries)."""
+    ss = st.session_state
+    return {k: str(ss[k]) for k in STATE_KEYS if k in ss and str(ss[k]) != ""}
+
+
+def sync_url() -> None:
+    """Write the selection into the address bar (only what changed)."""
+    wanted = url_state()
+    qp = st.query_params
+    for key in STATE_KEYS:
+        if key in wanted and qp.get(key) != wanted[key]:
+            qp[key] = wanted[key]
+        elif key not in wanted and key in qp:
+            del qp[key]
+
+
+def setup() -> None:
+    """Per page: state, language, CSS. Call first in every page."""
+    start()
+    st.html(BASE_CSS + figures.SENTENCE_CSS + (PROJECTOR_CSS if st.session_state.projector else ""))
+
+
+def _copy_value(widget: str, target: str, reset: Sequence[str] = ()) -> None:
+    ss = st.session_state
+    value = ss.get(widget)
+    if value is None:  # a deselected segmented control keeps the old value
+        return
+    ss[target] = value
+    for key in reset:
+        ss[key] = 0
+
+
+def _copy(widget: str, target: str, reset: Sequence[str] = ()) -> Callable[[], None]:
+    """Callback copying a widget's value into the plain state (picklable: a partial)."""
+    return functools.partial(_copy_value, widget, target, tuple(reset))
+
+
+def _option_name(prefix: str, option: str) -> str:
+    return t(prefix + option)
+
+
+def _bind(widget: str, target: str) -> None:
+    """Show the plain state in a widget drawn this run (set before the widget exists)."""
+    ss = st.session_state
+    if ss.get(widget) != ss.get(target):
+        ss[widget] = ss[target]
+
+
+def _on_model() -> None:
+    ss = st.session_state
+    ss.model = ss.w_model
+    ss.text = _default_text(ss.model)
+    ss.step = ss.unit = ss.layer = 0
+
+
+def _on_example() -> None:
+    ss = st.session_state
+    if ss.get("w_example"):
+        ss.text = ss.w_example
+        ss.step = 0
+    ss.w_example = None
+
+
+def page(path: str, title_key: str, url_path: str, icon: str, default: bool = False):
+    """One entry of the app's page list (``st.Page`` with a translated title)."""
+    return st.Page(path, title=t(title_key), url_path=url_path, icon=icon, default=default)
+
+
+def sidebar(pages: Sequence[Any]) -> None:
+    """The shared sidebar: page links, model, sentence, language, projector, legend, downloads."""
+    ss = st.session_state
+    sb = st.sidebar
+    sb.markdown(f"### {t('app_title')}")
+    params = url_state()
+    for p in pages:
+        sb.page_link(p, query_params=params)
+    sb.divider()
+    names = model_names()
+    if names:
+        if ss.model not in names:
+            ss.model = names[0]
+        _bind("w_model", "model")
+        sb.selectbox(t("model"), names, key="w_model", on_change=_on_model)
+        examples = _examples(ss.model)
+        if examples:
+            sb.selectbox(
+                t("examples"),
+                examples,
+                index=None,
+                key="w_example",
+                placeholder="…",
+                on_change=_on_example,
+            )
+    _bind("w_text", "text")
+    sb.text_area(
+        t("sentence"),
+        key="w_text",
+        height=90,
+        help=t("sentence_help"),
+        on_change=_copy("w_text", "text", ("step",)),
+    )
+    _bind("w_lang", "lang")
+    sb.segmented_control(
+        t("language"),
+        i18n.LANGUAGES,
+        key="w_lang",
+        format_func=i18n.LANGUAGE_NAMES.get,
+        on_change=_copy("w_lang", "lang"),
+    )
+    _bind("w_projector", "projector")
+    sb.toggle(
+        t("projector"),
+        key="w_projector",
+        help=t("projector_help"),
+        on_change=_copy("w_projector", "projector"),
+    )
+    with sb.expander(t("legend")):
+        st.caption(t("legend_text"))
+        chart(figures.legend_figure(), html=False)
+    _downloads(sb)
+    sb.caption(t("share_hint"))
+    sync_url()
+
+
+def _examples(name: str) -> list[str]:
+    try:
+        return list(load_model(name).examples)
+    except Exception:
+        return []
+
+
+def _downloads(container: Any) -> None:
+    ss = st.session_state
+    text = _clipped(ss.get("text", ""))
+    if not ss.get("model") or not text.strip():
+        return
+    stem = f"rnnviz-{ss.model}"
+    with container.expander(t("downloads")):
+        for fmt, key, mime in (
+            ("csv", "download_csv", "text/csv"),
+            ("parquet", "download_parquet", "application/octet-stream"),
+        ):
+            st.download_button(
+                t(key),
+                functools.partial(_safe_table, ss.model, text, fmt),
+                file_name=f"{stem}.{fmt}",
+                mime=mime,
+                on_click="ignore",
+                key=f"dl_{fmt}",
+            )
+        st.caption(t("png_hint"))
+
+
+def _safe_table(name: str, text: str, fmt: str) -> bytes:
+    try:
+        return _trace_table(name, text, fmt)
+    except Exception as exc:
+        return f"error: {exc}".encode()
+
+
+def _clipped(text: str) -> str:
+    return text[:APP_MAX_CHARS]
+
+
+# --- the selection every page reads ---
+
+
+def selection() -> Result:
+    """The current model and sentence, traced; stops the page with a friendly message if there
+    is nothing to show (no model, empty text, text that cannot be traced)."""
+    ss = st.session_state
+    start()
+    if not ss.model:
+        st.error(t("model_failed", name="—", error="no models in assets/models"))
+        st.stop()
+    try:
+        m = load_model(ss.model)
+    except Exception as exc:
+        st.error(t("model_failed", name=ss.model, error=exc))
+        st.stop()
+    text = ss.text or ""
+    limit = min(APP_MAX_CHARS, int(getattr(m, "max_chars", APP_MAX_CHARS)))
+    if len(text) > limit:
+        st.warning(t("truncated", n=len(text), limit=limit))
+        text = text[:limit]
+    if not text.strip() or not m.tokenize(text):
+        st.info(t("empty_prompt"))
+        st.stop()
+    try:
+        with st.spinner("…"):
+            result = analyse(ss.model, text)
+    except Exception as exc:
+        st.error(t("trace_failed", error=exc))
+        st.stop()
+    unknown = [tok for tok, u in zip(result.tokens, result.unknown, strict=False) if u]
+    if unknown:
+        chars = " ".join(dict.fromkeys(unknown))
+        st.caption("⚠️ " + t("unknown_chars", n=len(unknown), chars=chars))
+    ss.step = min(ss.step, result.length - 1)
+    return result
+
+
+def other_result(name: str, text: str) -> Result | None:
+    """Another model's result on the same text (compare page); None if it cannot be traced."""
+    try:
+        return analyse(name, text)
+    except Exception as exc:
+        st.warning(t("trace_failed", error=exc))
+        return None
+
+
+# --- widgets ---
+
+
+def _set(key: str, value: int) -> None:
+    st.session_state[key] = value
+
+
+def step_controls(length: int, play_key: str = "playing") -> int:
+    """Slider + Prev / Next / Play over positions ``0..length-1``; returns the step."""
+    ss = st.session_state
+    ss.step = min(ss.step, length - 1)
+    prev_col, slider_col, next_col, play_col = st.columns(
+        [1, 6, 1, 1.2], vertical_alignment="bottom"
+    )
+    prev_col.button(
+        t("prev"),
+        on_click=_set,
+        args=("step", max(0, ss.step - 1)),
+        disabled=ss.step == 0,
+        key="b_prev",
+        width="stretch",
+    )
+    next_col.button(
+        t("next"),
+        on_click=_set,
+        args=("step", min(length - 1, ss.step + 1)),
+        disabled=ss.step >= length - 1,
+        key="b_next",
+        width="stretch",
+    )
+    play_col.toggle(t("play"), key=play_key)
+    if length > 1:
+        _bind("w_step", "step")
+        slider_col.slider(t("step"), 0, length - 1, key="w_step", on_change=_copy("w_step", "step"))
+    sync_url()
+    return ss.step
+
+
+def advance(length: int) -> None:
+    """One Play tick: the next step, wrapping around at the end."""
+    ss = st.session_state
+    ss.step = (ss.step + 1) % length
+
+
+def unit_picker(units: int) -> int:
+    """Number input for the unit whose equations and diagram are shown."""
+    ss = st.session_state
+    ss.unit = min(ss.unit, units - 1)
+    _bind("w_unit", "unit")
+    st.number_input(
+        t("unit"), 0, units - 1, step=1, key="w_unit", on_change=_copy("w_unit", "unit")
+    )
+    sync_url()
+    return ss.unit
+
+
+def layer_picker(trace: Trace) -> int:
+    """Layer selector, drawn only for stacked networks."""
+    ss = st.session_state
+    ss.layer = min(ss.get("layer", 0), trace.num_layers - 1)
+    if trace.num_layers > 1:
+        _bind("w_layer", "layer")
+        st.selectbox(
+            t("layer"),
+            list(range(trace.num_layers)),
+            key="w_layer",
+            on_change=_copy("w_layer", "layer"),
+        )
+    return ss.layer
+
+
+def choice(label_key: str, options: Sequence[str], key: str, prefix: str = "") -> str:
+    """A horizontal single choice with translated option names (``t(prefix + option)``)."""
+    value = st.segmented_control(
+        t(label_key),
+        list(options),
+        key=key,
+        default=options[0],
+        format_func=functools.partial(_option_name, prefix),
+    )
+    return value or options[0]
+
+
+def sentence(result: Result, step: int | None = None) -> None:
+    """The sentence with its predicted tags (word boxes, POS tags, entities), unknowns marked."""
+    tags = result.predicted if result.kind == "tagger" else [""] * result.length
+    st.html(
+        figures.SENTENCE_CSS
+        + figures.tokens_html(result.tokens, tags, result.task, result.unknown, step)
+    )
+
+
+def equations(lines: Sequence[str]) -> None:
+    """LaTeX lines, one equation each."""
+    for line in lines:
+        st.latex(line)
+
+
+# --- figures ---
+
+
+def _projector(spec: dict) -> dict:
+    layout = dict(spec.get("layout", {}))
+    font = dict(layout.get("font", {}))
+    font.update(size=20, color="#000000")
+    layout["font"] = font
+    if "height" in layout:
+        layout["height"] = int(layout["height"] * 1.25)
+    return {**spec, "layout": layout}
+
+
+def chart(
+    fig: go.Figure | dict,
+    key: str | None = None,
+    on_select: Callable[[], None] | None = None,
+    html: bool = True,
+    name: str = "figure",
+) -> None:
+    """Draw a figure with our own colours (``theme=None``), PNG in its toolbar, and a button
+    that downloads it as a self-contained interactive HTML file."""
+    spec = fig.to_dict() if isinstance(fig, go.Figure) else fig
+    if not spec.get("data"):  # a drawing made of shapes only: plotly wants one trace
+        spec = {**spec, "data": [{"type": "scatter", "x": [], "y": [], "hoverinfo": "skip"}]}
+    if st.session_state.get("projector"):
+        spec = _projector(spec)
+    kwargs: dict[str, Any] = {}
+    if on_select is not None:
+        kwargs = {"on_select": on_select, "selection_mode": "points"}
+    st.plotly_chart(spec, theme=None, config=PLOTLY_CONFIG, key=key, **kwargs)
+    if html:
+        st.download_button(
+            f"⬇ {t('download_html')}",
+            functools.partial(_html, spec),
+            file_name=f"rnnviz-{name}.html",
+            mime="text/html",
+            on_click="ignore",
+            key=f"html_{key or name}",
+            type="tertiary",
+        )
+
+
+def _html(spec: dict) -> str:
+    return pio.to_html(spec, include_plotlyjs=True, full_html=True, validate=False)
+
+
+def _on_heatmap_click(chart_key: str, order: tuple[int, ...]) -> None:
+    ss = st.session_state
+    event = ss.get(chart_key)
+    try:
+        points = event["selection"]["points"]
+    except (KeyError, TypeError):
+        return
+    if not points:
+        return
+    hit = figures.unit_at({"layout": {"meta": {"order": list(order)}}}, points[0])
+    if hit is not None:
+        ss.unit, ss.step = hit
+
+
+def heatmap_click(chart_key: str, order: Sequence[int]) -> Callable[[], None]:
+    """``on_select`` callback of a heatmap: copy the clicked cell's unit and position into the
+    selection (the chart's own state is lost when the figure changes)."""
+    return functools.partial(_on_heatmap_click, chart_key, tuple(order))
+
+
+def heatmap(spec: dict, key: str, unit: int | None, step: int | None) -> None:
+    """A cached heatmap spec, with the selected unit and step outlined; clicks select a unit."""
+    order = spec["layout"].get("meta", {}).get("order", [])
+    chart(figures.mark(spec, unit, step), key=key, on_select=heatmap_click(key, order), name=key)
+
+
+# --- analysis pages ---
