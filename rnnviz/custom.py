@@ -168,11 +168,20 @@ class CustomModel:
         unk = next((index[v] for v in ("<unk>", "[UNK]", "<UNK>", "unk") if v in index), 0)
         return [index.get(t, unk) for t in self.tokenize(text)]
 
+    def _inputs(self, tokens: Sequence[str]) -> torch.Tensor:
+        """``(T, input_size)`` for given tokens, no length limit (numbers: one row per token)."""
+        if self.input_mode == "numbers":
+            rows = _parse_rows("\n".join(tokens), self.arch.input_size)
+            return torch.tensor(rows, dtype=torch.float32).reshape(-1, self.arch.input_size)
+        sep = " " if self.input_mode == "ids" or any(len(t) != 1 for t in tokens) else ""
+        ids = self.ids(sep.join(tokens))
+        return self.embedding[torch.tensor(ids, dtype=torch.long)]  # (T, E)
+
     def inputs(self, text: str) -> torch.Tensor:
         """``(T, input_size)`` float32 sequence fed to ``rnn``."""
         if self.input_mode == "numbers":
             rows = _parse_rows(text, self.arch.input_size)
-            x = torch.tensor(rows, dtype=torch.float32)
+            x = torch.tensor(rows, dtype=torch.float32).reshape(-1, self.arch.input_size)
         else:
             ids = self.ids(text)
             x = self.embedding[torch.tensor(ids, dtype=torch.long)]  # (T, E)

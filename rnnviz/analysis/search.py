@@ -1,0 +1,512 @@
+"""Unit search across the test corpus (LSTMVis-style select and match) and label → units.
+
+The corpus is traced once per model and cached on disk under ``.cache/rnnviz/<model>-<hash>/``
+(``hash`` = SHA-256 of the model's weights, so retraining invalidates it). The cache holds:
+- ``h_l{layer}_{direction}.npy``: hidden states, ``(units, N)`` float16, one column per corpus
+  token (units as rows, so selecting a few units reads contiguous memory);
+- ``gates.npz``: per gate a ``(units, 100)`` histogram of its values in 0.01 bins (saturation);
+- ``labels_l{layer}_{direction}.npz``: per annotation track a ``(labels, units, 32)`` histogram of
+  ``h`` in bins over −1..1, from which each unit's AUC for each label is read without a pass;
+- ``tokens.json`` (sentences of tokens), ``tracks.npz`` (label codes per token), ``meta.json``.
+
+Search: units *on* (``h > θ``) at every token of the selected span and *off* just outside it;
+then every run of corpus tokens where those units are all on, ranked by how close its length is
+to the selection's and by the units' mean activation.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import torch
+
+from ..tracer import trace_rnn
+
+CACHE_ROOT = Path(__file__).resolve().parents[2] / ".cache" / "rnnviz"
+CACHE_VERSION = 1
+GATE_BINS = 100
+STATE_BINS = 32
+Progress = Callable[[float], None]
+
+
+@dataclass(frozen=True)
+class Corpus:
+    """Sentences of tokens and annotation tracks (one label per token per track)."""
+
+    name: str
+    sentences: tuple[tuple[str, ...], ...]
+    tracks: dict[str, tuple[tuple[str, ...], ...]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for track, labels in self.tracks.items():
+            if [len(s) for s in labels] != [len(s) for s in self.sentences]:
+                raise ValueError(f"track {track!r} does not have one label per token")
+
+
+def _entity_types(words: Sequence[str], tags: Sequence[str]) -> list[str]:
+    from ..data.corpus import entities
+
+    _, labels = entities(words, tags)
+    return [lab.split("-", 1)[1] if "-" in lab else lab for lab in labels]
+
+
+def people_daily(split: str = "test", unit: str = "char", limit: int | None = None) -> Corpus:
+    """People's Daily sentences as characters (tracks bmes, pos, entity) or words (pos, entity)."""
+    from ..data.corpus import ENTITY_TYPES, bmes, pos_tagged
+
+    examples = pos_tagged(split)[:limit]
+    sentences, b_track, p_track, e_track = [], [], [], []
+    for e in examples:
+        words, tags = e.tokens, e.labels
+        if unit == "word":
+            sentences.append(tuple(words))
+            p_track.append(tuple(tags))
+            e_track.append(tuple(ENTITY_TYPES.get(t, "O") for t in tags))
+            continue
+        chars = tuple("".join(words))
+        sentences.append(chars)
+        b_track.append(tuple(lab for w in words for lab in bmes(len(w))))
+        p_track.append(tuple(t for w, t in zip(words, tags, strict=True) for _ in w))
+        e_track.append(tuple(_entity_types(words, tags)))
+    tracks = {"pos": tuple(p_track), "entity": tuple(e_track)}
+    if unit == "char":
+        tracks = {"bmes": tuple(b_track), **tracks}
+    return Corpus(f"people-daily-{split}-{unit}-{limit or 'all'}", tuple(sentences), tracks)
+
+
+def counting_corpus(n: int = 400, max_len: int = 60, seed: int = 9) -> Corpus:
+    """Held-out bracket sequences with tracks ``label`` (balanced/open/invalid) and ``depth``."""
+    from ..data import counting
+
+    texts = counting.dataset(n, max_len, seed=seed, min_len=4)
+    return Corpus(
+        f"counting-{n}-{max_len}-{seed}",
+        tuple(tuple(t) for t in texts),
+        {
+            "label": tuple(tuple(counting.labels(t)) for t in texts),
+            "depth": tuple(tuple(str(min(d, 9)) if d >= 0 else "<0" for d in counting.depths(t))
+                           for t in texts),
+        },
+    )
+
+
+def random_corpus(model: Any, n: int = 200, length: int = 30) -> Corpus:
+    """Random inputs for models without a vocabulary (no tracks); a token is one step's text."""
+    sep = "\n" if getattr(model, "input_mode", "") == "numbers" else None
+    texts = [model.random_text(length, seed=i) for i in range(n)]
+    return Corpus(f"random-{n}-{length}", tuple(tuple(t.split(sep)) for t in texts), {})
+
+
+def corpus_for(model: Any, limit: int | None = None) -> Corpus:
+    """The held-out corpus a model is searched on: its task's test split, or random inputs."""
+    task = getattr(model, "task", "custom")
+    if task == "count":
+        return counting_corpus(n=limit or 400)
+    if task == "pos":
+        return people_daily("test", "word", limit)
+    if task == "custom" and getattr(model, "input_mode", "tokens") != "tokens":
+        return random_corpus(model, n=limit or 200)
+    return people_daily("test", "char", limit)
+
+
+def encode(model: Any, tokens: Sequence[str]) -> torch.Tensor:
+    """``(T, input_size)`` inputs for given tokens (gold words for pos, no length limit)."""
+    return model._inputs(list(tokens))
+
+
+def model_digest(model: Any) -> str:
+    """Hash identifying a model's weights: the weights file's SHA-256, or the custom digest."""
+    path = getattr(model, "path", None)
+    if path is not None and (Path(path) / "model.safetensors").is_file():
+        return hashlib.sha256((Path(path) / "model.safetensors").read_bytes()).hexdigest()
+    digest = getattr(model, "digest", "")
+    if digest:
+        return digest
+    h = hashlib.sha256()
+    for name, p in model.rnn.state_dict().items():
+        h.update(name.encode())
+        h.update(p.detach().cpu().numpy().tobytes())
+    return h.hexdigest()
+
+
+def cache_dir(model: Any, corpus: Corpus, root: Path = CACHE_ROOT) -> Path:
+    """Folder of one model's cached corpus states."""
+    name = str(getattr(model, "name", "model")).replace("/", "_")
+    key = hashlib.sha256(f"{model_digest(model)}|{corpus.name}|{CACHE_VERSION}".encode())
+    return Path(root) / f"{name}-{key.hexdigest()[:16]}"
+
+
+class CorpusIndex:
+    """Cached corpus states of one model; arrays are memory-mapped on first use."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = Path(folder)
+        self.meta: dict[str, Any] = json.loads((folder / "meta.json").read_text())
+        self.sentences: list[list[str]] = json.loads(
+            (folder / "tokens.json").read_text(encoding="utf-8")
+        )
+        self.offsets = np.load(folder / "offsets.npy")  # (S+1,)
+        with np.load(folder / "tracks.npz") as z:
+            self.track_codes = {k: z[k] for k in z.files}  # (N,) int16 each
+        self.track_labels: dict[str, list[str]] = self.meta["track_labels"]
+        self._states: dict[tuple[int, str], np.ndarray] = {}
+
+    @property
+    def num_tokens(self) -> int:
+        return int(self.offsets[-1])
+
+    @cached_property
+    def sentence_of(self) -> np.ndarray:
+        """``(N,)`` sentence index of every corpus token."""
+        return np.repeat(np.arange(len(self.sentences)), np.diff(self.offsets))
+
+    @cached_property
+    def flat_tokens(self) -> list[str]:
+        return [t for s in self.sentences for t in s]
+
+    def states(self, layer: int, direction: str) -> np.ndarray:
+        """``(units, N)`` float16 hidden states of the corpus (memory-mapped)."""
+        key = (layer, direction)
+        if key not in self._states:
+            self._states[key] = np.load(self.folder / f"h_l{layer}_{direction}.npy", mmap_mode="r")
+        return self._states[key]
+
+    def gate_histogram(self, layer: int, direction: str, gate: str) -> np.ndarray:
+        """``(units, 100)`` counts of a gate's values in bins of 0.01 over the corpus."""
+        with np.load(self.folder / "gates.npz") as z:
+            return z[f"l{layer}_{direction}_{gate}"]
+
+    def label_histogram(self, layer: int, direction: str, track: str) -> np.ndarray:
+        """``(labels, units, 32)`` counts of ``h`` in 32 bins over −1..1, per track label."""
+        with np.load(self.folder / f"labels_l{layer}_{direction}.npz") as z:
+            return z[track]
+
+
+def build_index(
+    model: Any,
+    corpus: Corpus,
+    root: Path = CACHE_ROOT,
+    progress: Progress | None = None,
+) -> CorpusIndex:
+    """Trace every corpus sentence once and write the cache (see module docstring)."""
+    folder = cache_dir(model, corpus, root)
+    tmp = folder.with_name(folder.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    rnn = model.rnn
+    cell = "lstm" if isinstance(rnn, torch.nn.LSTM) else "gru"
+    gates = ("i", "f", "o") if cell == "lstm" else ("r", "z")
+    dirs = ("forward", "backward") if rnn.bidirectional else ("forward",)
+    h_out = getattr(rnn, "proj_size", 0) or rnn.hidden_size
+    hidden = rnn.hidden_size
+    layers = rnn.num_layers
+    lengths = [len(s) for s in corpus.sentences]
+    offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+    total = int(offsets[-1])
+    states = {
+        (layer, d): np.lib.format.open_memmap(
+            tmp / f"h_l{layer}_{d}.npy", mode="w+", dtype=np.float16, shape=(h_out, total)
+        )
+        for layer in range(layers)
+        for d in dirs
+    }
+    hists = {
+        (layer, d, g): np.zeros(hidden * GATE_BINS, dtype=np.int64)
+        for layer in range(layers)
+        for d in dirs
+        for g in gates
+    }
+    unit_offset = (np.arange(hidden) * GATE_BINS)[None, :]  # (1, H)
+    kept = [k for k, n in enumerate(lengths) if n]
+    for count, k in enumerate(kept):
+        tokens = corpus.sentences[k]
+        tr = trace_rnn(rnn, encode(model, tokens), tokens=tokens)
+        a, b = offsets[k], offsets[k + 1]
+        for layer in range(layers):
+            for d in dirs:
+                states[(layer, d)][:, a:b] = tr.quantity(layer, d, "h").T
+                for g in gates:
+                    v = tr.quantity(layer, d, g)  # (T, H)
+                    bins = np.minimum((v * GATE_BINS).astype(np.int64), GATE_BINS - 1)
+                    hists[(layer, d, g)] += np.bincount(
+                        (bins + unit_offset).ravel(), minlength=hidden * GATE_BINS
+                    )
+        if progress is not None and (count % 25 == 0 or count == len(kept) - 1):
+            progress(0.9 * (count + 1) / len(kept))
+    for arr in states.values():
+        arr.flush()
+    np.savez(
+        tmp / "gates.npz",
+        **{f"l{la}_{d}_{g}": h.reshape(hidden, GATE_BINS) for (la, d, g), h in hists.items()},
+    )
+    # Annotation tracks as integer codes, and per-label histograms of h for label → units.
+    track_labels: dict[str, list[str]] = {}
+    codes: dict[str, np.ndarray] = {}
+    for name, labels in corpus.tracks.items():
+        flat = [lab for s in labels for lab in s]
+        names = sorted(set(flat))
+        lookup = {n: i for i, n in enumerate(names)}
+        track_labels[name] = names
+        codes[name] = np.fromiter((lookup[x] for x in flat), dtype=np.int16, count=len(flat))
+    np.savez(tmp / "tracks.npz", **codes)
+    for layer in range(layers):
+        for d in dirs:
+            h = states[(layer, d)]
+            per_track = {}
+            for name, c in codes.items():
+                n_lab = len(track_labels[name])
+                out = np.zeros((h_out, n_lab * STATE_BINS), dtype=np.int64)
+                base = c.astype(np.int64) * STATE_BINS
+                for u in range(h_out):
+                    bins = ((np.asarray(h[u], dtype=np.float32) + 1) * (STATE_BINS / 2)).astype(
+                        np.int64
+                    )
+                    bins = np.clip(bins, 0, STATE_BINS - 1)
+                    out[u] = np.bincount(base + bins, minlength=n_lab * STATE_BINS)
+                per_track[name] = out.reshape(h_out, n_lab, STATE_BINS).transpose(1, 0, 2)
+            np.savez(tmp / f"labels_l{layer}_{d}.npz", **per_track)
+    np.save(tmp / "offsets.npy", offsets)
+    (tmp / "tokens.json").write_text(
+        json.dumps([list(s) for s in corpus.sentences], ensure_ascii=False), encoding="utf-8"
+    )
+    meta = {
+        "version": CACHE_VERSION,
+        "model": str(getattr(model, "name", "model")),
+        "digest": model_digest(model),
+        "corpus": corpus.name,
+        "cell": cell,
+        "layers": layers,
+        "directions": list(dirs),
+        "units": h_out,
+        "hidden": hidden,
+        "gates": list(gates),
+        "tokens": total,
+        "sentences": len(corpus.sentences),
+        "track_labels": track_labels,
+    }
+    (tmp / "meta.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1))
+    shutil.rmtree(folder, ignore_errors=True)
+    tmp.rename(folder)  # atomic: a half-written cache is never opened
+    if progress is not None:
+        progress(1.0)
+    return CorpusIndex(folder)
+
+
+def open_index(
+    model: Any,
+    corpus: Corpus | None = None,
+    root: Path = CACHE_ROOT,
+    progress: Progress | None = None,
+) -> CorpusIndex:
+    """The cached index of ``model`` on ``corpus`` (default :func:`corpus_for`), built if missing."""
+    corpus = corpus or corpus_for(model)
+    folder = cache_dir(model, corpus, root)
+    if (folder / "meta.json").is_file():
+        return CorpusIndex(folder)
+    return build_index(model, corpus, root, progress)
+
+
+def is_cached(model: Any, corpus: Corpus | None = None, root: Path = CACHE_ROOT) -> bool:
+    """Whether the corpus states of ``model`` are already on disk."""
+    corpus = corpus or corpus_for(model)
+    return (cache_dir(model, corpus, root) / "meta.json").is_file()
+
+
+# --- select and match -------------------------------------------------------------------------
+
+
+def select_units(
+    h: np.ndarray, start: int, end: int, threshold: float, context: int = 1
+) -> np.ndarray:
+    """Units of ``h (T, units)`` above ``threshold`` at every token of ``start..end-1`` and at or
+    below it on the ``context`` tokens on each side (where the sentence has them)."""
+    steps = h.shape[0]
+    if not 0 <= start < end <= steps:
+        raise ValueError(f"the span must satisfy 0 ≤ start < end ≤ {steps}; got {start}..{end}")
+    on = (h[start:end] > threshold).all(axis=0)
+    outside = list(range(max(0, start - context), start)) + list(
+        range(end, min(steps, end + context))
+    )
+    if outside:
+        on &= (h[outside] <= threshold).all(axis=0)
+    return np.nonzero(on)[0]
+
+
+@dataclass(frozen=True)
+class Match:
+    """A run of corpus tokens where the selected units are on."""
+
+    sentence: int
+    start: int  # token positions inside the sentence, end exclusive
+    end: int
+    score: float
+    mean_activation: float
+
+
+def _runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Start and end (exclusive) indices of runs of True in a 1-D bool array."""
+    padded = np.concatenate([[False], mask, [False]])
+    edges = np.flatnonzero(padded[1:] != padded[:-1])
+    return edges[0::2], edges[1::2]
+
+
+def match(
+    index: CorpusIndex,
+    layer: int,
+    direction: str,
+    units: Sequence[int],
+    threshold: float,
+    length: int,
+    top: int = 20,
+    min_fraction: float = 1.0,
+) -> list[Match]:
+    """Corpus runs where at least ``min_fraction`` of ``units`` are above ``threshold``.
+
+    Ranked by ``−|run length − length|`` then the units' mean activation over the run. Runs never
+    cross sentence boundaries.
+    """
+    units = np.asarray(sorted(set(int(u) for u in units)), dtype=np.int64)
+    if units.size == 0:
+        return []
+    h = index.states(layer, direction)
+    if units.max() >= h.shape[0] or units.min() < 0:
+        raise ValueError(f"units must be in 0..{h.shape[0] - 1}")
+    sel = np.asarray(h[units], dtype=np.float32)  # (k, N)
+    count = (sel > threshold).sum(axis=0)
+    need = max(1, int(np.ceil(min_fraction * len(units))))
+    mask = count >= need
+    # Break runs at sentence starts.
+    starts, ends = _runs(mask)
+    boundaries = index.offsets[1:-1]
+    cut_starts, cut_ends = [], []
+    for a, b in zip(starts, ends, strict=True):
+        inner = boundaries[(boundaries > a) & (boundaries < b)]
+        edges = [a, *inner.tolist(), b]
+        cut_starts.extend(edges[:-1])
+        cut_ends.extend(edges[1:])
+    if not cut_starts:
+        return []
+    s_arr = np.asarray(cut_starts)
+    e_arr = np.asarray(cut_ends)
+    run_len = e_arr - s_arr
+    csum = np.concatenate([[0.0], np.cumsum(sel.mean(axis=0), dtype=np.float64)])
+    mean_act = (csum[e_arr] - csum[s_arr]) / run_len
+    closeness = -np.abs(run_len - length).astype(np.float64)
+    order = np.lexsort((-mean_act, -closeness))[:top]
+    sent = index.sentence_of[s_arr[order]]
+    out = []
+    for k, si in zip(order, sent, strict=True):
+        base = int(index.offsets[si])
+        out.append(
+            Match(int(si), int(s_arr[k] - base), int(e_arr[k] - base), float(closeness[k]),
+                  float(mean_act[k]))
+        )
+    return out
+
+
+def snippet(
+    index: CorpusIndex, m: Match, context: int = 8
+) -> tuple[list[str], tuple[int, int], dict[str, list[str]]]:
+    """Tokens around a match, the match span inside them, and the annotation tracks under them."""
+    sent = index.sentences[m.sentence]
+    a = max(0, m.start - context)
+    b = min(len(sent), m.end + context)
+    base = int(index.offsets[m.sentence])
+    tracks = {
+        name: [index.track_labels[name][c] for c in codes[base + a : base + b]]
+        for name, codes in index.track_codes.items()
+    }
+    return list(sent[a:b]), (m.start - a, m.end - a), tracks
+
+
+def snippet_states(index: CorpusIndex, m: Match, layer: int, direction: str, units: Sequence[int],
+                   context: int = 8) -> np.ndarray:
+    """``(T_snippet, k)`` states of the selected units over :func:`snippet`'s tokens."""
+    sent_len = len(index.sentences[m.sentence])
+    base = int(index.offsets[m.sentence])
+    a = base + max(0, m.start - context)
+    b = base + min(sent_len, m.end + context)
+    return np.asarray(index.states(layer, direction)[np.asarray(units)][:, a:b], np.float32).T
+
+
+def matches_frame(index: CorpusIndex, matches: Sequence[Match], context: int = 8) -> pd.DataFrame:
+    """One row per match: the snippet with the span in 【】, the tracks of the span, the scores."""
+    rows = []
+    for m in matches:
+        toks, (a, b), tracks = snippet(index, m, context)
+        joiner = "" if all(len(t) == 1 for t in toks) else " "
+        text = joiner.join(toks[:a]) + "【" + joiner.join(toks[a:b]) + "】" + joiner.join(toks[b:])
+        row: dict[str, object] = {"sentence": m.sentence, "start": m.start, "text": text}
+        for name, labels in tracks.items():
+            row[name] = " ".join(labels[a:b])
+        row["length"] = m.end - m.start
+        row["mean_activation"] = round(m.mean_activation, 3)
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def search(
+    index: CorpusIndex,
+    h: np.ndarray,
+    start: int,
+    end: int,
+    threshold: float,
+    layer: int,
+    direction: str,
+    top: int = 20,
+    min_fraction: float = 1.0,
+    context: int = 1,
+) -> tuple[np.ndarray, list[Match]]:
+    """Select units on a span of ``h (T, units)`` and match them in the corpus."""
+    units = select_units(h, start, end, threshold, context)
+    return units, match(index, layer, direction, units, threshold, end - start, top, min_fraction)
+
+
+# --- label → units ----------------------------------------------------------------------------
+
+
+def auc_from_histograms(pos: np.ndarray, neg: np.ndarray) -> np.ndarray:
+    """AUC ``P(x_pos > x_neg)`` from binned counts ``(units, bins)`` (ties count half)."""
+    p = pos / np.maximum(pos.sum(axis=1, keepdims=True), 1)
+    q = neg / np.maximum(neg.sum(axis=1, keepdims=True), 1)
+    below = np.cumsum(q, axis=1) - q  # mass of negatives in lower bins
+    return (p * (below + 0.5 * q)).sum(axis=1)
+
+
+def label_units(
+    index: CorpusIndex, layer: int, direction: str, track: str, label: str, top: int = 10
+) -> pd.DataFrame:
+    """Units whose ``h`` best separates ``label`` from the rest of the track (AUC, binned).
+
+    Columns ``unit, auc, sign, support``: ``auc`` is ``max(AUC, 1−AUC)``; ``sign`` is ``+`` when
+    the unit is higher on the label, ``−`` when lower.
+    """
+    if track not in index.track_labels:
+        raise ValueError(f"track must be one of {sorted(index.track_labels)}, got {track!r}")
+    labels = index.track_labels[track]
+    if label not in labels:
+        raise ValueError(f"{track} labels are {labels}; got {label!r}")
+    hist = index.label_histogram(layer, direction, track)  # (L, units, bins)
+    k = labels.index(label)
+    pos = hist[k]
+    neg = hist.sum(axis=0) - pos
+    auc = auc_from_histograms(pos, neg)
+    strength = np.maximum(auc, 1 - auc)
+    order = np.argsort(-strength)[:top]
+    return pd.DataFrame(
+        {
+            "unit": order,
+            "auc": strength[order].round(4),
+            "sign": np.where(auc[order] >= 0.5, "+", "−"),
+            "support": int(pos.sum(axis=1)[0]),
+        }
+    )
