@@ -16,7 +16,8 @@ import pickle
 import re
 import warnings
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -27,6 +28,8 @@ from .tracer import Trace, trace_rnn
 
 MAX_UPLOAD_BYTES = 64 * 1024 * 1024
 MAX_STEPS = 500
+NO_HEAD = "(no head)"  # the one pseudo-label of a model without a linear head
+UPLOAD_DIR = Path(__file__).resolve().parent.parent / ".cache" / "rnnviz" / "uploads"
 _RNN_KEY = re.compile(r"^(?P<prefix>.*?)(?P<param>weight_ih|weight_hh|bias_ih|bias_hh|weight_hr)"
                       r"_l(?P<layer>\d+)(?P<rev>_reverse)?$")  # fmt: skip
 _VOCAB_KEYS = ("vocab", "itos", "tokens", "vocabulary")
@@ -141,12 +144,13 @@ class CustomModel:
             return list(text)
         return text.split()
 
-    def unknown(self, text: str) -> list[str]:
-        """Tokens outside the vocabulary (mapped to the first ``<unk>``-like entry or id 0)."""
+    def unknown(self, text: str) -> list[bool]:
+        """Per token: is it outside the vocabulary (mapped to ``<unk>`` or id 0)."""
+        tokens = self.tokenize(text)
         if self.input_mode != "tokens":
-            return []
+            return [False] * len(tokens)
         known = set(self.vocab or ())
-        return [t for t in self.tokenize(text) if t not in known]
+        return [t not in known for t in tokens]
 
     def ids(self, text: str) -> list[int]:
         """Embedding row of every token; raises :class:`CustomModelError` on bad ids."""
@@ -196,19 +200,18 @@ class CustomModel:
         return trace_rnn(self.rnn, self.inputs(text), tokens=self.tokenize(text))
 
     def head(self) -> tuple[np.ndarray, np.ndarray]:
-        """``W (n_labels, D*H_out)``, ``b (n_labels,)`` of the linear head."""
+        """``W (n_labels, D*H_out)``, ``b (n_labels,)``; a head-less model gets one zero row."""
         if self.head_weight is None:
-            raise CustomModelError("this model has no head: it has hidden states, no predictions")
+            width = _out_width(self.arch)
+            return np.zeros((1, width), np.float32), np.zeros(1, np.float32)
         b = self.head_bias if self.head_bias is not None else torch.zeros(self.head_weight.shape[0])
         return self.head_weight.numpy(), b.numpy()
 
     def scores(self, x: torch.Tensor) -> torch.Tensor:
-        """Differentiable ``(T, n_labels)`` head scores (or ``(T, D*H_out)`` hidden states)."""
+        """Differentiable ``(T, n_labels)`` head scores from inputs ``x (T, input_size)``."""
         out, _ = self.rnn(x)  # (T, D*H_out)
-        if self.head_weight is None:
-            return out
-        b = self.head_bias if self.head_bias is not None else 0.0
-        return out @ self.head_weight.T + b  # (T, n_labels)
+        w, b = (torch.as_tensor(a) for a in self.head())
+        return out @ w.T + b  # (T, n_labels)
 
     def predict_proba(self, text: str) -> np.ndarray:
         """``(T, n_labels)`` softmax of the head."""
@@ -502,6 +505,7 @@ def model_from_tensors(
         notes.append(f"{len(labels)} labels for {n_out} outputs; labels ignored")
         labels = None
     labels = tuple(labels) if labels else tuple(str(i) for i in range(n_out))
+    labels = labels or (NO_HEAD,)
     if rest:
         notes.append(f"ignored: {', '.join(sorted(rest)[:6])}")
     for t in (embedding, head_w, head_b):
@@ -567,7 +571,77 @@ def build_random(
         vocab=tuple(vocab) if vocab else None,
         head_weight=head.weight.detach() if head else None,
         head_bias=head.bias.detach() if head else None,
-        labels=tuple(str(i) for i in range(n_labels)),
+        labels=tuple(str(i) for i in range(n_labels)) or (NO_HEAD,),
         notes=(f"random weights, seed {seed}",),
         digest=f"random-{cell}-{input_size}-{hidden_size}-{num_layers}-{bidirectional}-{seed}",
     )
+
+
+# --- names the app can keep in session state (plain strings) and resolve to a model ---
+
+UPLOAD_PREFIX = "upload:"
+RANDOM_PREFIX = "random:"
+
+
+@dataclass(frozen=True)
+class RandomSpec:
+    """The choices of the random builder; ``key()`` is a name that rebuilds the same model."""
+
+    cell: Cell = "lstm"
+    hidden_size: int = 16
+    input_size: int = 8
+    num_layers: int = 1
+    bidirectional: bool = False
+    vocab: str = ""  # characters of a char vocabulary ("" = numeric inputs)
+    n_labels: int = 0
+    seed: int = 0
+
+    def key(self) -> str:
+        return RANDOM_PREFIX + json.dumps(asdict(self), ensure_ascii=False, sort_keys=True)
+
+    def build(self) -> CustomModel:
+        vocab = ["<unk>", *dict.fromkeys(self.vocab)] if self.vocab else None
+        return build_random(
+            self.cell, self.hidden_size, self.input_size, self.num_layers, self.bidirectional,
+            vocab, self.n_labels, self.seed,
+        )  # fmt: skip
+
+
+def save_upload(
+    data: bytes, filename: str, folder: Path = UPLOAD_DIR, max_bytes: int = MAX_UPLOAD_BYTES
+) -> tuple[str, CustomModel]:
+    """Validate an upload (loading it safely) and keep it on disk; returns ``(key, model)``.
+
+    Nothing is written unless the file loads: a refused file changes nothing.
+    """
+    model = load_upload(data, filename, max_bytes)
+    ext = filename.lower().rsplit(".", 1)[-1]
+    safe = re.sub(r"[^\w.-]+", "_", filename)[:60]
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{model.digest[:16]}.{ext}"
+    if not path.is_file():
+        path.write_bytes(data)
+    return f"{UPLOAD_PREFIX}{path.name}:{safe}", model
+
+
+def resolve(key: str, folder: Path = UPLOAD_DIR) -> CustomModel:
+    """The model behind a key from :func:`save_upload` or :meth:`RandomSpec.key`."""
+    if key.startswith(RANDOM_PREFIX):
+        try:
+            spec = RandomSpec(**json.loads(key[len(RANDOM_PREFIX) :]))
+        except (ValueError, TypeError) as exc:
+            raise CustomModelError(f"not a random-model key: {exc}") from None
+        return spec.build()
+    if key.startswith(UPLOAD_PREFIX):
+        stored, _, shown = key[len(UPLOAD_PREFIX) :].partition(":")
+        path = folder / Path(stored).name  # never leave the upload folder
+        if not path.is_file():
+            raise CustomModelError(f"the uploaded file {shown or stored} is gone; upload it again")
+        model = load_upload(path.read_bytes(), path.name)
+        return CustomModel(**{**model.__dict__, "name": shown or path.name})
+    raise CustomModelError(f"not a custom model key: {key[:40]!r}")
+
+
+def is_custom(key: str) -> bool:
+    """Whether a model name refers to an uploaded or random model."""
+    return key.startswith((UPLOAD_PREFIX, RANDOM_PREFIX))

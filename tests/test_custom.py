@@ -15,12 +15,16 @@ from safetensors.torch import save
 from torch import nn
 
 from rnnviz.custom import (
+    NO_HEAD,
     CustomModelError,
+    RandomSpec,
     build_random,
     infer_architecture,
     load_upload,
     model_from_tensors,
     read_state_dict,
+    resolve,
+    save_upload,
 )
 
 torch.set_num_threads(1)
@@ -97,7 +101,8 @@ def test_embedding_vocab_and_head_recognised_from_safetensors_metadata() -> None
     model = load_upload(save(sd, metadata=meta), "tagger.safetensors")
     assert model.input_mode == "tokens" and model.kind == "tagger"
     assert model.labels == ("x", "y", "z")
-    assert model.tokenize("abz") == ["a", "b", "z"] and model.unknown("abz") == ["z"]
+    assert model.tokenize("abz") == ["a", "b", "z"]
+    assert model.unknown("abz") == [False, False, True]
     x = model.inputs("abz")
     assert torch.equal(x[2], sd["embed.weight"][0])  # unknown → <unk>
     proba = model.predict_proba("abc")
@@ -194,3 +199,21 @@ def test_random_builder_is_reproducible_and_traceable() -> None:
         build_random("lstm", 0)
     with pytest.raises(CustomModelError, match="cell"):
         build_random("rnn", 4)
+
+
+def test_keys_resolve_to_the_same_model_and_refusals_write_nothing(tmp_path: Path) -> None:
+    spec = RandomSpec("gru", 8, 4, vocab="abc", n_labels=2, seed=5)
+    a, b = spec.build(), resolve(spec.key())
+    assert torch.equal(a.rnn.weight_ih_l0, b.rnn.weight_ih_l0) and a.vocab == ("<unk>", *"abc")
+    sd = {f"rnn.{k}": v for k, v in nn.LSTM(3, 4).state_dict().items()}
+    key, model = save_upload(save(sd), "my net.safetensors", tmp_path)
+    again = resolve(key, tmp_path)
+    assert again.name == "my_net.safetensors" and again.arch == model.arch
+    assert again.labels == (NO_HEAD,) and again.predict_proba("1 2 3").shape == (1, 1)
+    before = sorted(tmp_path.iterdir())
+    target = tmp_path / "pwned"
+    with pytest.raises(CustomModelError, match="refused"):
+        save_upload(_pt_bytes({"x": _WritesFile(target)}), "evil.pt", tmp_path)
+    assert sorted(tmp_path.iterdir()) == before and not target.exists()
+    with pytest.raises(CustomModelError, match="gone"):
+        resolve("upload:../../etc/passwd:x", tmp_path)
