@@ -270,3 +270,209 @@ STRINGS: dict[str, dict[str, str]] = {
         "zh": "PNG:点击图右上角工具栏中的相机按钮。",
     },
 }
+
+# --- analysis pages (issue 5): search, saturation, saliency, what if, your own model, live ---
+STRINGS.update(
+    {
+        "page_custom": {"en": "Your own model", "zh": "上传你的模型"},
+        "page_whatif": {"en": "What if", "zh": "假如改一个字"},
+        "page_saliency": {"en": "Saliency over time", "zh": "显著性随时间"},
+        "page_saturation": {"en": "Gate saturation", "zh": "门的饱和度"},
+        "page_search": {"en": "Unit search", "zh": "单元搜索"},
+        "page_codecells": {"en": "Cells in code", "zh": "代码中的单元"},
+        "page_live": {"en": "Train live", "zh": "现场训练"},
+        "an_source": {"en": "Analyse", "zh": "分析对象"},
+        "an_input": {"en": "Input", "zh": "输入"},
+        "an_input_numbers": {
+            "en": "One step per line, {n} numbers each (spaces or commas).",
+            "zh": "每行一步,每步 {n} 个数(空格或逗号分隔)。",
+        },
+        "an_input_ids": {
+            "en": "Token ids 0…{n}, separated by spaces.",
+            "zh": "词元编号 0…{n},用空格分隔。",
+        },
+        "an_input_tokens": {
+            "en": "Text in the model's vocabulary.",
+            "zh": "使用模型词表中的字词。",
+        },
+        "an_random_input": {"en": "Random input", "zh": "随机输入"},
+        "an_direction": {"en": "direction", "zh": "方向"},
+        "an_forward": {"en": "forward", "zh": "正向"},
+        "an_backward": {"en": "backward", "zh": "反向"},
+        "an_quantity": {"en": "quantity", "zh": "量"},
+        "an_failed": {"en": "Could not compute this: {error}", "zh": "无法计算:{error}"},
+        # your own model
+        "cu_intro": {
+            "en": "Upload the state dict of an nn.LSTM or nn.GRU (.safetensors, or .pt/.pth saved "
+            "with torch.save(model.state_dict(), …)), with or without an embedding, vocabulary and "
+            "linear head, or build one with random weights. The architecture is read from the "
+            "tensor shapes. Files are opened only with safetensors or torch.load(weights_only=True): "
+            "nothing in them is ever run.",
+            "zh": "上传 nn.LSTM 或 nn.GRU 的参数字典(.safetensors,或用 "
+            "torch.save(model.state_dict(), …) 保存的 .pt/.pth),可以带嵌入层、词表和线性输出层;"
+            "也可以用随机权重新建一个。结构从张量形状推断。文件只用 safetensors 或 "
+            "torch.load(weights_only=True) 读取:文件里的任何代码都不会被执行。",
+        },
+        "cu_upload": {"en": "Upload weights", "zh": "上传权重"},
+        "cu_limit": {"en": "At most {mb} MB.", "zh": "最大 {mb} MB。"},
+        "cu_loaded": {"en": "Loaded {name}: {what}", "zh": "已载入 {name}:{what}"},
+        "cu_refused": {"en": "Not loaded: {error}", "zh": "未载入:{error}"},
+        "cu_random": {"en": "Build one with random weights", "zh": "用随机权重新建"},
+        "cu_cell": {"en": "cell", "zh": "单元类型"},
+        "cu_hidden": {"en": "hidden size", "zh": "隐藏层大小"},
+        "cu_input_size": {"en": "input size", "zh": "输入维度"},
+        "cu_layers": {"en": "layers", "zh": "层数"},
+        "cu_bidirectional": {"en": "bidirectional", "zh": "双向"},
+        "cu_vocab": {
+            "en": "vocabulary characters (empty: numeric input)",
+            "zh": "词表字符(留空:输入数字)",
+        },
+        "cu_labels": {"en": "output labels (0: no head)", "zh": "输出类别数(0:无输出层)"},
+        "cu_seed": {"en": "seed", "zh": "随机种子"},
+        "cu_build": {"en": "Build", "zh": "新建"},
+        "cu_current": {"en": "Current model: {name}", "zh": "当前模型:{name}"},
+        "cu_none": {
+            "en": "No model of your own yet: upload one or build one.",
+            "zh": "还没有你自己的模型:请上传或新建一个。",
+        },
+        "cu_everywhere": {
+            "en": "It is now selectable on the analysis pages (What if, Saliency, Gate "
+            "saturation, Unit search).",
+            "zh": "现在可以在分析页面(假如改一个字、显著性、门的饱和度、单元搜索)中选择它。",
+        },
+        "cu_forget": {"en": "Forget my model", "zh": "移除我的模型"},
+        "cu_notes": {"en": "What was found", "zh": "识别结果"},
+        "cu_preview": {"en": "Hidden state on this input", "zh": "该输入上的隐藏状态"},
+        # what if
+        "wi_intro": {
+            "en": "Edit, delete or insert one token; every gate and state of both directions is "
+            "traced again and shown as the difference after − before (token-aligned; a deleted or "
+            "inserted token has no partner and stays blank).",
+            "zh": "修改、删除或插入一个词元;两个方向的所有门和状态都会重新计算,"
+            "并显示为差值(修改后 − 修改前,按词元对齐;删除或插入的词元没有对应位置,显示为空白)。",
+        },
+        "wi_edit": {"en": "edit", "zh": "操作"},
+        "wi_replace": {"en": "replace", "zh": "替换"},
+        "wi_delete": {"en": "delete", "zh": "删除"},
+        "wi_insert": {"en": "insert before", "zh": "在前插入"},
+        "wi_position": {"en": "position", "zh": "位置"},
+        "wi_token": {"en": "new token", "zh": "新词元"},
+        "wi_after": {
+            "en": "Edited text (you may also type here)",
+            "zh": "修改后的文本(也可直接输入)",
+        },
+        "wi_same": {
+            "en": "The edited text is the same as the original.",
+            "zh": "修改后的文本与原文相同。",
+        },
+        "wi_pred": {"en": "How the prediction changed", "zh": "预测如何变化"},
+        "wi_flips": {"en": "{k} of {n} predictions changed.", "zh": "{n} 个预测中有 {k} 个改变。"},
+        "wi_before": {"en": "before", "zh": "修改前"},
+        "wi_after_short": {"en": "after", "zh": "修改后"},
+        "wi_reach": {
+            "en": "The change of h reaches {k} tokens away from the edit ({direction}).",
+            "zh": "h 的变化最远影响到距离修改处 {k} 个词元({direction})。",
+        },
+        "wi_diffs": {"en": "Difference of every gate and state", "zh": "每个门和状态的差值"},
+        # saliency
+        "sa_intro": {
+            "en": "Row t: how strongly each input token s moves the score of the label predicted "
+            "at t (norm of the gradient with respect to the token's embedding), as a share of "
+            "the row. A forward-only network cannot look ahead; a bidirectional one looks both ways.",
+            "zh": "第 t 行:每个输入词元 s 对位置 t 预测标签得分的影响(得分对该词元嵌入向量的梯度范数),"
+            "以该行占比表示。单向网络看不到后文;双向网络前后都能看到。",
+        },
+        "sa_label": {"en": "score of", "zh": "得分标签"},
+        "sa_predicted": {"en": "predicted label", "zh": "预测标签"},
+        "sa_compare": {"en": "compare with", "zh": "对比模型"},
+        "sa_reach": {
+            "en": "How far back (and ahead) each position looks: tokens holding 90% of the gradient",
+            "zh": "每个位置向前(及向后)看多远:包含 90% 梯度的词元距离",
+        },
+        "sa_mean": {
+            "en": "{name}: mean distance looked back {back:.2f}, ahead {ahead:.2f} tokens",
+            "zh": "{name}:平均向前看 {back:.2f} 个词元,向后看 {ahead:.2f} 个",
+        },
+        "sa_back": {"en": "back", "zh": "向前"},
+        "sa_ahead": {"en": "ahead", "zh": "向后"},
+        # saturation
+        "sat_intro": {
+            "en": "Each dot is one unit of one gate: how often over the test corpus it is "
+            "left-saturated (below the low threshold) or right-saturated (above the high one). "
+            "After Karpathy, Johnson & Fei-Fei (2015). Click a dot to open that unit.",
+            "zh": "每个点是某个门的一个单元:在测试语料上它有多少比例处于左饱和(低于下阈值)"
+            "或右饱和(高于上阈值)。参照 Karpathy、Johnson、Fei-Fei(2015)。点击一个点即可打开该单元。",
+        },
+        "sat_low": {"en": "left-saturated below", "zh": "左饱和阈值(低于)"},
+        "sat_high": {"en": "right-saturated above", "zh": "右饱和阈值(高于)"},
+        "sat_left": {"en": "fraction left-saturated", "zh": "左饱和比例"},
+        "sat_right": {"en": "fraction right-saturated", "zh": "右饱和比例"},
+        "sat_summary": {"en": "Summary per gate", "zh": "各门汇总"},
+        "sat_picked": {
+            "en": "Selected: {gate} gate, {direction}, layer {layer}, unit {unit}",
+            "zh": "已选:{gate} 门,{direction},第 {layer} 层,单元 {unit}",
+        },
+        "sat_open_heatmaps": {"en": "Open in heatmaps", "zh": "在热力图中打开"},
+        "sat_open_search": {"en": "Open in unit search", "zh": "在单元搜索中打开"},
+        "corpus_building": {
+            "en": "Tracing the test corpus once ({n} sentences); it is then cached on disk.",
+            "zh": "正在对测试语料({n} 句)计算一次;之后会缓存在磁盘上。",
+        },
+        "corpus_info": {
+            "en": "Corpus: {corpus}, {sentences} sentences, {tokens} tokens (cached).",
+            "zh": "语料:{corpus},{sentences} 句,{tokens} 个词元(已缓存)。",
+        },
+        # search
+        "se_intro": {
+            "en": "Select a span of the sentence and a threshold: the units that are on (h above "
+            "the threshold) over the whole span and off just outside it are found, then every "
+            "place in the test corpus where the same units are all on (after LSTMVis).",
+            "zh": "选择句子中的一段和一个阈值:找出在整段上都激活(h 高于阈值)、而在段外紧邻处不激活的单元,"
+            "再在整个测试语料中找出这些单元同时激活的位置(参照 LSTMVis)。",
+        },
+        "se_span": {"en": "span", "zh": "片段"},
+        "se_threshold": {"en": "threshold", "zh": "阈值"},
+        "se_units": {"en": "Units on in the span: {units}", "zh": "片段内激活的单元:{units}"},
+        "se_no_units": {
+            "en": "No unit is on over the whole span and off outside it; lower the threshold or "
+            "change the span.",
+            "zh": "没有单元在整段激活且段外不激活;请降低阈值或改变片段。",
+        },
+        "se_matches": {
+            "en": "{n} matches in {ms:.0f} ms (span in 【】, annotation tracks of the span)",
+            "zh": "找到 {n} 处,用时 {ms:.0f} 毫秒(【】内为匹配片段,右侧为该片段的标注)",
+        },
+        "se_fraction": {"en": "units that must be on", "zh": "需同时激活的单元比例"},
+        "se_by_label": {"en": "Units that separate a label", "zh": "区分某个标签的单元"},
+        "se_track": {"en": "annotation", "zh": "标注"},
+        "se_label": {"en": "label", "zh": "标签"},
+        "se_label_help": {
+            "en": "AUC of each unit's h for this label against all other tokens (1 = perfectly "
+            "separated; sign + means higher on the label).",
+            "zh": "每个单元的 h 区分该标签与其他词元的 AUC(1 表示完全分开;符号 + 表示在该标签上更高)。",
+        },
+        "se_strip": {
+            "en": "The selected units on the best matches",
+            "zh": "最佳匹配处所选单元的取值",
+        },
+        # code cells and live training
+        "cc_missing": {
+            "en": "The code language model is not shipped yet.",
+            "zh": "代码语言模型尚未提供。",
+        },
+        "lv_intro": {
+            "en": "Train a tiny LSTM or GRU on the counting task (brackets) right here, then open "
+            "it on the other pages and find the counter unit.",
+            "zh": "在这里现场训练一个很小的 LSTM 或 GRU(括号计数任务),"
+            "然后在其他页面中打开它,找出负责计数的单元。",
+        },
+        "lv_seconds": {"en": "seconds", "zh": "秒"},
+        "lv_train": {"en": "Train", "zh": "开始训练"},
+        "lv_done": {
+            "en": "Trained {steps} steps in {seconds:.0f} s: accuracy {acc:.1%} on held-out "
+            "sequences. The counter is unit {unit} (|correlation with depth| = {r:.2f}).",
+            "zh": "训练了 {steps} 步,用时 {seconds:.0f} 秒:在留出序列上准确率 {acc:.1%}。"
+            "计数单元是 {unit}(与深度的相关系数绝对值 = {r:.2f})。",
+        },
+    }
+)
