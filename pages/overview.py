@@ -41,6 +41,6 @@ with left:
         ("pages/compare.py", "next_compare"),
     ):
         name = "page_" + path.split("/")[1].removesuffix(".py")
-        st.page_link(path, label=f"{t(name)}: {t(key)}", query_params=ui.url_state())
+        ui.link(path, f"{t(name)}: {t(key)}")
 with right, st.expander(t("model_card"), expanded=True):
-    st.markdown(m.card or f"`{m!r}`")
+    ui.card(m.card or f"`{m!r}`")

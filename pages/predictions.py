@@ -22,5 +22,5 @@ else:
 
 st.subheader(t("score_split"))
 st.caption(t("split_explain"))
-step = ui.step_controls(res.length, play_key="playing_pred")
+step = ui.step_controls(res.length, play=False)
 ui.chart(figures.score_split_figure(res.split, res.tokens, step), name=f"split{step}")

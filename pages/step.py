@@ -31,7 +31,7 @@ def step_view() -> None:
     columns = st.columns(len(tr.directions))
     for col, d in zip(columns, tr.directions, strict=True):
         with col:
-            st.subheader(t(d))
+            st.markdown(f"#### {t(d)}")
             ui.chart(figures.cell_diagram(tr, layer, d, step, unit), key=f"cell_{d}", html=False)
             st.markdown(f"**{t('equations')}** · {t('unit')} {unit}")
             ui.equations(figures.equations(tr, layer, d, step, unit))

@@ -276,7 +276,7 @@ def unit_lines(
                     y=y,
                     mode="lines+markers",
                     name=f"{quantity} {t(d)}",
-                    line={"color": DIRECTION_COLOURS[d], "dash": dashes[d], "width": 2 + k},
+                    line={"color": PALETTE[k % len(PALETTE)], "dash": dashes[d], "width": 2.5},
                     customdata=list(trace.tokens),
                     hovertemplate="<b>%{customdata}</b> · "
                     + t("position")
@@ -407,14 +407,21 @@ def cell_diagram(trace: Trace, layer: int, direction: str, step: int, unit: int)
     fig = go.Figure()
     prev = "t-1" if direction == "forward" else "t+1"
 
-    def box(x: float, y: float, label: str, value: float | None, quantity: str | None) -> None:
+    def box(
+        x: float,
+        y: float,
+        label: str,
+        value: float | None,
+        quantity: str | None,
+        width: float = 1.1,
+    ) -> None:
         fill, colour = ("#f3f3f3", "#111")
         if value is not None and quantity is not None:
             fill, colour = _hex_for(value, style_of(quantity))
         fig.add_shape(
             type="rect",
-            x0=x - 0.55,
-            x1=x + 0.55,
+            x0=x - width / 2,
+            x1=x + width / 2,
             y0=y - 0.4,
             y1=y + 0.4,
             fillcolor=fill,
@@ -456,57 +463,66 @@ def cell_diagram(trace: Trace, layer: int, direction: str, step: int, unit: int)
         return float(trace.quantity(layer, direction, name)[step, unit])
 
     h_prev = float(trace.previous(layer, direction, "h")[step, unit])
-    box(0.2, 0.5, f"h<sub>{prev}</sub>", h_prev, "h")
-    box(0.2, 1.7, "x<sub>t</sub>", None, None)
+    # Inputs enter along a bus under the gates; every gate reads [x_t, h_prev].
+    box(0.2, 0.45, f"x<sub>t</sub> · h<sub>{prev}</sub>={h_prev:.2f}", None, None, width=1.5)
+    gate_x = {
+        "lstm": {"f": 2.2, "i": 3.6, "g": 5.0, "o": 6.4},
+        "gru": {"z": 2.2, "r": 3.7, "n": 5.2},
+    }
+    xs = gate_x[trace.cell]
+    fig.add_shape(
+        type="line",
+        x0=0.95,
+        x1=max(xs.values()),
+        y0=0.45,
+        y1=0.45,
+        line={"color": "#555", "width": 1.5},
+    )
+    for g, x in xs.items():
+        box(x, 1.25, g, value(g), g)
+        arrow(x, 0.45, x, 0.85)
     if trace.cell == "lstm":
         c_prev = float(trace.previous(layer, direction, "c")[step, unit])
         box(0.2, 4.5, f"c<sub>{prev}</sub>", c_prev, "c")
-        gates = [(2.2, "f"), (3.6, "i"), (5.0, "g"), (6.4, "o")]
-        for x, g in gates:
-            box(x, 1.2, g, value(g), g)
-            arrow(0.8, 1.1, x - 0.6, 1.2)
         node(2.2, 4.5, "×")
         node(4.3, 3.0, "×")
         node(4.3, 4.5, "+")
         node(7.6, 3.0, "×")
         arrow(0.75, 4.5, 1.95, 4.5)
-        arrow(2.2, 1.6, 2.2, 4.25)
-        arrow(3.6, 1.6, 4.1, 2.8)
-        arrow(5.0, 1.6, 4.5, 2.8)
+        arrow(2.2, 1.65, 2.2, 4.25)
+        arrow(3.6, 1.65, 4.15, 2.8)
+        arrow(5.0, 1.65, 4.45, 2.8)
         arrow(4.3, 3.25, 4.3, 4.25)
         arrow(2.45, 4.5, 4.05, 4.5)
-        box(6.2, 4.5, "c<sub>t</sub>", value("c"), "c")
-        arrow(4.55, 4.5, 5.65, 4.5)
-        box(7.6, 4.5, "tanh", float(np.tanh(value("c"))), "h")
-        arrow(6.75, 4.5, 7.05, 4.5)
+        box(6.0, 4.5, "c<sub>t</sub>", value("c"), "c")
+        arrow(4.55, 4.5, 5.45, 4.5)
+        box(7.6, 4.5, "tanh c<sub>t</sub>", float(np.tanh(value("c"))), "h")
+        arrow(6.55, 4.5, 7.05, 4.5)
         arrow(7.6, 4.1, 7.6, 3.25)
-        arrow(6.4, 1.6, 7.4, 2.8)
+        arrow(6.4, 1.65, 7.45, 2.8)
         box(9.2, 3.0, "h<sub>t</sub>", value("h"), "h")
         arrow(7.85, 3.0, 8.65, 3.0)
     else:
-        gates = [(2.2, "r"), (3.8, "z"), (5.6, "n")]
-        for x, g in gates:
-            box(x, 1.2, g, value(g), g)
-            arrow(0.8, 1.1, x - 0.6, 1.2)
-        arrow(2.75, 1.2, 5.05, 1.2)
-        node(3.8, 4.5, "×")
-        node(5.6, 3.0, "×")
-        node(7.0, 4.5, "+")
         box(0.2, 4.5, f"h<sub>{prev}</sub>", h_prev, "h")
-        arrow(0.75, 4.5, 3.55, 4.5)
-        arrow(3.8, 1.6, 3.8, 4.25)
-        fig.add_annotation(x=3.5, y=3.2, text="z", showarrow=False)
-        fig.add_annotation(x=5.95, y=2.2, text="1−z", showarrow=False)
-        arrow(3.8, 1.6, 5.4, 2.8)
-        arrow(5.6, 1.6, 5.6, 2.75)
-        arrow(4.05, 4.5, 6.75, 4.5)
-        arrow(5.6, 3.25, 6.85, 4.3)
+        node(2.2, 4.5, "×")
+        node(5.2, 3.0, "×")
+        node(6.8, 4.5, "+")
+        arrow(0.75, 4.5, 1.95, 4.5)
+        arrow(2.2, 1.65, 2.2, 4.25)
+        fig.add_annotation(x=2.0, y=3.0, text="z", showarrow=False)
+        arrow(2.6, 1.6, 4.95, 2.9)
+        fig.add_annotation(x=3.6, y=2.55, text="1−z", showarrow=False)
+        arrow(4.25, 1.25, 4.65, 1.25)
+        arrow(5.2, 1.65, 5.2, 2.75)
+        arrow(2.45, 4.5, 6.55, 4.5)
+        arrow(5.4, 3.15, 6.6, 4.3)
         box(9.2, 4.5, "h<sub>t</sub>", value("h"), "h")
-        arrow(7.25, 4.5, 8.65, 4.5)
-    fig.update_xaxes(visible=False, range=[-0.5, 10], fixedrange=True)
-    fig.update_yaxes(visible=False, range=[0.3, 5.2], fixedrange=True, scaleanchor=None)
-    fig.update_layout(margin={"l": 10, "r": 10, "t": 40, "b": 10}, showlegend=False)
-    return _layout(fig, f"{t(direction)} · {t('unit')} {unit} · {trace.tokens[step]}", 320)
+        arrow(7.05, 4.5, 8.65, 4.5)
+    fig.update_xaxes(visible=False, range=[-0.6, 10], fixedrange=True)
+    fig.update_yaxes(visible=False, range=[0.0, 5.0], fixedrange=True)
+    fig.update_layout(margin={"l": 10, "r": 10, "t": 36, "b": 6}, showlegend=False)
+    title = f"{t('unit')} {unit} · {step}: {trace.tokens[step]}"
+    return _layout(fig, title, 340)
 
 
 def _num(v: float) -> str:
@@ -656,7 +672,7 @@ def label_probabilities(tokens: Sequence[str], labels: Sequence[str], proba: np.
         )
     )
     fig.update_xaxes(token_axis(tokens))
-    fig.update_yaxes(autorange="reversed", type="category")
+    fig.update_yaxes(autorange="reversed", type="category", automargin=True)
     return _layout(fig, t("label_probabilities"), int(120 + 24 * len(labels)))
 
 

@@ -55,10 +55,15 @@ STRINGS: dict[str, dict[str, str]] = {
     "page_predictions": {"en": "Predictions", "zh": "预测"},
     "page_compare": {"en": "Compare LSTM vs GRU", "zh": "对比 LSTM 与 GRU"},
     "pages": {"en": "Pages", "zh": "页面"},
+    "page_missing": {
+        "en": "This page ({path}) is not installed.",
+        "zh": "此页面({path})尚未安装。",
+    },
     # --- sidebar ---
     "model": {"en": "Model", "zh": "模型"},
     "examples": {"en": "Examples", "zh": "示例句子"},
     "sentence": {"en": "Sentence", "zh": "句子"},
+    "pick_example": {"en": "Pick an example…", "zh": "选择一个示例…"},
     "sentence_help": {
         "en": "Type any text; characters the model never saw are marked and traced anyway.",
         "zh": "可输入任意文字;模型没见过的字会被标出,但照样计算。",

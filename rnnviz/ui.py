@@ -14,20 +14,24 @@ from __future__ import annotations
 
 import functools
 import io
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import plotly.graph_objects as go
 import plotly.io as pio
 import streamlit as st
+from streamlit.errors import StreamlitAPIException
 
 from . import figures, i18n
 from .analysis.decompose import ScoreSplit, split_scores
 from .i18n import t
 from .tracer import Trace
 
+ROOT = Path(__file__).resolve().parent.parent  # where app.py and pages/ live
 APP_MAX_CHARS = 200  # the app shows at most this many characters (models may read more)
 STATE_KEYS = ("model", "text", "lang", "step", "unit")  # mirrored into the URL
 PLOTLY_CONFIG = {
@@ -47,6 +51,7 @@ html, body, .stApp { font-size: 21px; }
 """
 BASE_CSS = """
 <style>
+.block-container { padding-top: 2.2rem !important; }
 .katex-display { overflow-x: auto; overflow-y: hidden; margin: .3em 0 !important; }
 .katex { font-size: 1.05em; }
 </style>
@@ -239,7 +244,8 @@ def _copy(widget: str, target: str, reset: Sequence[str] = ()) -> Callable[[], N
 
 
 def _option_name(prefix: str, option: str) -> str:
-    return t(prefix + option)
+    name = t(prefix + option)
+    return f"{option} · {name}" if prefix == "q_" and option != "merged" else name
 
 
 def _bind(widget: str, target: str) -> None:
@@ -265,7 +271,18 @@ def _on_example() -> None:
 
 
 def page(path: str, title_key: str, url_path: str, icon: str, default: bool = False):
-    """One entry of the app's page list (``st.Page`` with a translated title)."""
+    """One entry of the app's page list (``st.Page`` with a translated title).
+
+    A page whose file is not there (yet) becomes a placeholder instead of stopping the app.
+    """
+    if not (ROOT / path).is_file():
+
+        def missing() -> None:
+            st.title(t(title_key))
+            st.info(t("page_missing", path=path))
+
+        missing.__name__ = f"missing_{url_path}"
+        return st.Page(missing, title=t(title_key), url_path=url_path, icon=icon, default=default)
     return st.Page(path, title=t(title_key), url_path=url_path, icon=icon, default=default)
 
 
@@ -291,7 +308,7 @@ def sidebar(pages: Sequence[Any]) -> None:
                 examples,
                 index=None,
                 key="w_example",
-                placeholder="…",
+                placeholder=t("pick_example"),
                 on_change=_on_example,
             )
     _bind("w_text", "text")
@@ -419,8 +436,11 @@ def _set(key: str, value: int) -> None:
     st.session_state[key] = value
 
 
-def step_controls(length: int, play_key: str = "playing") -> int:
-    """Slider + Prev / Next / Play over positions ``0..length-1``; returns the step."""
+def step_controls(length: int, play: bool = True) -> int:
+    """Slider + Prev / Next (+ Play) over positions ``0..length-1``; returns the step.
+
+    Play is a toggle under ``session_state.playing``; the page's fragment advances the step.
+    """
     ss = st.session_state
     ss.step = min(ss.step, length - 1)
     prev_col, slider_col, next_col, play_col = st.columns(
@@ -442,7 +462,8 @@ def step_controls(length: int, play_key: str = "playing") -> int:
         key="b_next",
         width="stretch",
     )
-    play_col.toggle(t("play"), key=play_key)
+    if play:
+        play_col.toggle(t("play"), key="playing")
     if length > 1:
         _bind("w_step", "step")
         slider_col.slider(t("step"), 0, length - 1, key="w_step", on_change=_copy("w_step", "step"))
@@ -501,6 +522,23 @@ def sentence(result: Result, step: int | None = None) -> None:
     st.html(
         figures.SENTENCE_CSS
         + figures.tokens_html(result.tokens, tags, result.task, result.unknown, step)
+    )
+
+
+def link(path: str, label: str) -> None:
+    """A link to another page, keeping the selection; plain text when the page runs alone."""
+    try:
+        st.page_link(path, label=label, query_params=url_state())
+    except StreamlitAPIException:  # opened without the entry's navigation (AppTest, a script)
+        st.markdown(f"- {label}")
+
+
+def card(markdown: str) -> None:
+    """A model card, its headings demoted so they sit under the page's own."""
+    st.markdown(
+        re.sub(
+            r"^(#{1,3}) ", lambda m: "#" * (len(m.group(1)) + 3) + " ", markdown, flags=re.MULTILINE
+        )
     )
 
 
@@ -584,3 +622,176 @@ def heatmap(spec: dict, key: str, unit: int | None, step: int | None) -> None:
 
 
 # --- analysis pages ---
+# Shared by pages/{custom,whatif,saliency,saturation,search,codecells,live}.py. The user's own
+# model lives in session state as a plain string key (rnnviz.custom.resolve rebuilds it); the
+# corpus index of a model is built once on disk, then opened once per process.
+
+CUSTOM_KEY = "custom_model"  # session: key of the user's own model, or absent
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def load_custom(key: str) -> Any:
+    """An uploaded or random model by its key (see ``rnnviz.custom``). Never mutate it."""
+    from . import custom
+
+    return custom.resolve(key)
+
+
+def any_model(name: str) -> Any:
+    """A shipped model by name, or the user's own by its key."""
+    from .custom import is_custom
+
+    return load_custom(name) if is_custom(name) else load_model(name)
+
+
+def model_label(name: str | None) -> str:
+    """Display name: shipped name, ``★ <file>`` for the user's own model, ``—`` for none."""
+    from .custom import display_name, is_custom
+
+    if not name:
+        return "—"
+    return f"★ {display_name(name)}" if is_custom(name) else name
+
+
+def analysis_model() -> tuple[str, Any]:
+    """The model an analysis page works on: the sidebar's, or the user's own if there is one
+    and it is chosen. Stops the page with a message if nothing can be loaded."""
+    ss = st.session_state
+    start()
+    options = [n for n in (ss.get("model"), ss.get(CUSTOM_KEY)) if n]
+    if not options:
+        st.error(t("model_failed", name="—", error="no models in assets/models"))
+        st.stop()
+    if ss.get("an_source") not in options:
+        ss.an_source = options[-1] if ss.get("an_prefer_custom") else options[0]
+    if len(options) > 1:
+        _bind("w_an_source", "an_source")
+        st.segmented_control(
+            t("an_source"),
+            options,
+            key="w_an_source",
+            format_func=model_label,
+            on_change=_copy("w_an_source", "an_source"),
+        )
+    name = ss.an_source
+    try:
+        return name, any_model(name)
+    except Exception as exc:
+        st.error(t("model_failed", name=model_label(name), error=exc))
+        st.stop()
+
+
+def _random_input(state_key: str, text: str) -> None:
+    st.session_state[state_key] = text
+
+
+def analysis_text(name: str, model: Any) -> str:
+    """The text to analyse: the sidebar sentence for shipped models, a page input for the
+    user's own (numbers, ids or tokens, with a random-input button). Stops on unusable input."""
+    from .custom import is_custom
+
+    ss = st.session_state
+    if not is_custom(name):
+        text = _clipped(ss.get("text") or "")
+    else:
+        state_key = f"an_text_{abs(hash(name)) % 10**8}"
+        widget_key = "w_" + state_key
+        if state_key not in ss:
+            ss[state_key] = model.examples[0]
+        mode = model.input_mode
+        help_text = {
+            "numbers": t("an_input_numbers", n=model.arch.input_size),
+            "ids": t("an_input_ids", n=(model.embedding.shape[0] - 1) if mode == "ids" else 0),
+            "tokens": t("an_input_tokens"),
+        }[mode]
+        left, right = st.columns([5, 1], vertical_alignment="bottom")
+        _bind(widget_key, state_key)
+        left.text_area(
+            t("an_input"),
+            key=widget_key,
+            height=90 if mode == "numbers" else 68,
+            help=help_text,
+            on_change=_copy(widget_key, state_key),
+        )
+        seed = int(np.random.default_rng().integers(1 << 30))
+        right.button(
+            t("an_random_input"),
+            on_click=_random_input,
+            args=(state_key, model.random_text(12, seed=seed)),
+            key=f"b_rand_{state_key}",
+        )
+        text = ss[state_key]
+    try:
+        tokens = model.tokenize(text) if text.strip() else []
+        if tokens:
+            model.inputs(text)
+    except Exception as exc:
+        st.error(t("an_failed", error=exc))
+        st.stop()
+    if not tokens:
+        st.info(t("empty_prompt"))
+        st.stop()
+    return text
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def what_if_result(name: str, before: str, after: str) -> tuple[Any, Any]:
+    """``(Comparison, prediction table)`` of two texts; cached per (model, before, after)."""
+    from .analysis.whatif import what_if
+
+    return what_if(any_model(name), before, after)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def saliency_result(name: str, text: str, label: str | None) -> Any:
+    """Saliency matrix of ``text`` for ``label`` (None: each position's predicted label)."""
+    from .analysis.saliency import saliency
+
+    return saliency(any_model(name), text, label)
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def _open_index(name: str) -> Any:
+    from .analysis import search
+
+    return search.open_index(any_model(name))
+
+
+def corpus_index(name: str) -> Any:
+    """The corpus index of a model: built once (with a progress bar), then cached on disk."""
+    from .analysis import search
+
+    model = any_model(name)
+    if not search.is_cached(model):
+        with st.spinner("…"):
+            corpus = search.corpus_for(model)
+        bar = st.progress(0.0, text=t("corpus_building", n=len(corpus.sentences)))
+        search.build_index(model, corpus, progress=lambda f: bar.progress(min(1.0, f)))
+        bar.empty()
+    index = _open_index(name)
+    meta = index.meta
+    st.caption(
+        t("corpus_info", corpus=meta["corpus"], sentences=meta["sentences"], tokens=meta["tokens"])
+    )
+    return index
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def saturation_result(name: str, low: float, high: float) -> tuple[Any, Any]:
+    """``(per-unit table, per-gate summary)`` of gate saturation over the cached corpus."""
+    from .analysis import saturation
+
+    table = saturation.saturation_table(_open_index(name), low, high)
+    return table, saturation.summary(table)
+
+
+def direction_picker(directions: Sequence[str], key: str) -> str:
+    """Forward / backward choice (nothing drawn for a one-direction model)."""
+    if len(directions) == 1:
+        return directions[0]
+    return choice("an_direction", list(directions), key, prefix="an_")
+
+
+def show_error(exc: Exception) -> None:
+    """A library error as a red message (never a traceback)."""
+    st.error(t("an_failed", error=exc))

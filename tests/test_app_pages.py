@@ -1,0 +1,139 @@
+"""AppTest: every page renders from the entry and on its own; widgets change what is shown."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from rnnviz import models
+
+ROOT = Path(__file__).resolve().parent.parent
+APP = str(ROOT / "app.py")
+PAGES = ["pages/overview.py", "pages/step.py", "pages/heatmaps.py", "pages/predictions.py",
+         "pages/compare.py"]  # fmt: skip
+TIMEOUT = 60  # first runs import torch and load a model
+
+
+def names() -> list[str]:
+    found = models.available()
+    assert found, "no models in assets/models: train them with python -m rnnviz.train"
+    return found
+
+
+def fresh(**params: str) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    for key, value in params.items():
+        at.query_params[key] = value
+    return at.run()
+
+
+def ok(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+
+
+# AppTest drops the sidebar's elements on reruns of an st.navigation app (the browser does not),
+# so the tests read the session state and the page body after an interaction.
+
+
+def texts(at: AppTest) -> str:
+    parts = [m.value for m in at.markdown] + [m.value for m in at.title]
+    parts += [m.value for m in at.subheader] + [m.value for m in at.caption]
+    return "\n".join(parts)
+
+
+@pytest.fixture(scope="module")
+def entry() -> AppTest:
+    at = fresh()
+    ok(at)
+    return at
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_from_the_entry(entry: AppTest, page: str) -> None:
+    entry.switch_page(page).run()
+    ok(entry)
+    assert entry.get("plotly_chart") or entry.info, f"{page} shows no figure"
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_on_its_own(page: str) -> None:
+    at = AppTest.from_file(str(ROOT / page), default_timeout=TIMEOUT).run()
+    ok(at)
+    assert at.title, f"{page} has no title"
+
+
+def test_step_slider_changes_the_step() -> None:
+    at = fresh()
+    at.switch_page("pages/step.py").run()
+    ok(at)
+    before = texts(at)
+    assert at.slider(key="w_step").value == 0
+    at.slider(key="w_step").set_value(2).run()
+    ok(at)
+    assert at.session_state["step"] == 2
+    assert texts(at) != before
+    assert at.query_params["step"] == "2"
+    at.button(key="b_next").click().run()
+    ok(at)
+    assert at.session_state["step"] == 3
+    at.button(key="b_prev").click().run()
+    assert at.session_state["step"] == 2
+
+
+def test_model_picker_changes_the_model() -> None:
+    all_names = names()
+    if len(all_names) < 2:
+        pytest.skip("one model shipped: nothing to switch to")
+    at = fresh(model=all_names[0])
+    ok(at)
+    before = texts(at)
+    at.selectbox(key="w_model").set_value(all_names[1]).run()
+    ok(at)
+    assert at.session_state["model"] == all_names[1]
+    assert texts(at) != before
+
+
+def test_language_switch_translates_the_page() -> None:
+    at = fresh(lang="en")
+    ok(at)
+    assert "inside an LSTM" in at.title[0].value
+    at.button_group(key="w_lang").set_value("zh").run()
+    ok(at)
+    assert "看懂" in at.title[0].value
+    at.switch_page("pages/heatmaps.py").run()
+    ok(at)
+    assert at.title[0].value == "热力图"
+
+
+def test_url_opens_the_shared_view() -> None:
+    name = names()[-1]
+    at = fresh(model=name, step="1", unit="2", lang="zh")
+    ok(at)
+    at.switch_page("pages/step.py").run()
+    ok(at)
+    assert at.session_state["model"] == name
+    assert at.session_state["step"] == 1
+    assert at.session_state["unit"] == 2
+    assert at.number_input(key="w_unit").value == 2
+
+
+def test_empty_text_is_a_friendly_prompt() -> None:
+    at = fresh(text="   ")
+    ok(at)
+    assert at.info, "an empty sentence should show a prompt"
+
+
+def test_long_text_is_truncated_with_a_warning() -> None:
+    at = fresh()
+    at.text_area(key="w_text").set_value("((()))" * 100).run()
+    ok(at)
+    assert any("200" in w.value for w in at.warning)
+
+
+def test_bad_query_params_do_not_crash() -> None:
+    at = fresh(model="no-such-model", step="-3", unit="abc", lang="xx")
+    ok(at)
+    assert at.session_state["model"] in names()
