@@ -14,6 +14,12 @@ PAGES = [
     ui.page("pages/heatmaps.py", "page_heatmaps", "heatmaps", ":material/grid_on:"),
     ui.page("pages/predictions.py", "page_predictions", "predictions", ":material/label:"),
     ui.page("pages/compare.py", "page_compare", "compare", ":material/compare:"),
+    # analysis pages (issue 5)
+    ui.page("pages/whatif.py", "page_whatif", "whatif", ":material/edit_note:"),
+    ui.page("pages/saliency.py", "page_saliency", "saliency", ":material/flare:"),
+    ui.page("pages/saturation.py", "page_saturation", "saturation", ":material/scatter_plot:"),
+    ui.page("pages/search.py", "page_search", "search", ":material/search:"),
+    ui.page("pages/custom.py", "page_custom", "custom", ":material/upload_file:"),
 ]
 
 current = st.navigation(PAGES, position="hidden")

@@ -645,3 +645,18 @@ def resolve(key: str, folder: Path = UPLOAD_DIR) -> CustomModel:
 def is_custom(key: str) -> bool:
     """Whether a model name refers to an uploaded or random model."""
     return key.startswith((UPLOAD_PREFIX, RANDOM_PREFIX))
+
+
+def display_name(key: str) -> str:
+    """A short human name for a custom-model key."""
+    if key.startswith(UPLOAD_PREFIX):
+        stored, _, shown = key[len(UPLOAD_PREFIX) :].partition(":")
+        return shown or stored
+    if key.startswith(RANDOM_PREFIX):
+        try:
+            spec = RandomSpec(**json.loads(key[len(RANDOM_PREFIX) :]))
+        except (ValueError, TypeError):
+            return "random"
+        bi = "Bi" if spec.bidirectional else ""
+        return f"random {bi}{spec.cell.upper()} {spec.hidden_size} (seed {spec.seed})"
+    return key

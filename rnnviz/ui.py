@@ -795,3 +795,36 @@ def direction_picker(directions: Sequence[str], key: str) -> str:
 def show_error(exc: Exception) -> None:
     """A library error as a red message (never a traceback)."""
     st.error(t("an_failed", error=exc))
+
+
+def _on_saturation_click(
+    chart_key: str, groups: tuple[str, ...], units: tuple[int, ...], model_name: str
+) -> None:
+    from .analysis.saturation import pick_from_event
+    from .custom import is_custom
+
+    ss = st.session_state
+    picked = pick_from_event(ss.get(chart_key), groups, units)
+    if picked is None:
+        return
+    layer, direction, gate, unit = picked
+    ss.sat_pick = (model_name, layer, direction, gate, unit)
+    ss.unit, ss.layer = unit, layer
+    ss.se_units, ss.se_layer, ss.se_direction = [unit], layer, direction
+    if not is_custom(model_name):
+        ss.model = model_name
+
+
+def saturation_click(
+    chart_key: str, groups: Sequence[str], units: Sequence[int], model_name: str
+) -> Callable[[], None]:
+    """``on_select`` of a saturation scatter: the clicked unit becomes the selected unit."""
+    return functools.partial(
+        _on_saturation_click, chart_key, tuple(groups), tuple(int(u) for u in units), model_name
+    )
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def any_trace(name: str, text: str) -> Trace:
+    """Trace of ``text`` by a shipped or custom model; cached per (model, text)."""
+    return any_model(name).trace(text)

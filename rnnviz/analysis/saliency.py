@@ -72,6 +72,11 @@ class Saliency:
         return float(mp), float(mf)
 
 
+def option_name(predicted: str, value: str | None) -> str:
+    """Name of a label choice; ``None`` stands for each position's predicted label."""
+    return predicted if value is None else str(value)
+
+
 def saliency(model: GradModel, text: str, label: str | None = None) -> Saliency:
     """Gradient norm of every position's score w.r.t. every input embedding → :class:`Saliency`.
 

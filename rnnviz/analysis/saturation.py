@@ -68,3 +68,31 @@ def summary(table: pd.DataFrame, frac: float = 0.5) -> pd.DataFrame:
         lambda d: int(((d["left"] < 0.1) & (d["right"] < 0.1)).sum()), include_groups=False
     )
     return out.reset_index().round(3)
+
+
+def group_name(layer: int, direction: str, gate: str) -> str:
+    """Legend name of one scatter group, e.g. ``L0 forward f``."""
+    return f"L{layer} {direction} {gate}"
+
+
+def pick_from_event(
+    event: object, groups: tuple[str, ...], units: tuple[int, ...]
+) -> tuple[int, str, str, int] | None:
+    """``(layer, direction, gate, unit)`` of a clicked dot from a plotly selection event.
+
+    ``groups``/``units`` are the per-row values the scatter was drawn from; traces are the
+    groups in first-seen order, points in row order within a group.
+    """
+    try:
+        point = event["selection"]["points"][0]  # type: ignore[index]
+        curve, index = int(point["curve_number"]), int(point["point_index"])
+    except (KeyError, IndexError, TypeError, ValueError):
+        return None
+    order = list(dict.fromkeys(groups))
+    if not 0 <= curve < len(order):
+        return None
+    rows = [r for r, g in enumerate(groups) if g == order[curve]]
+    if not 0 <= index < len(rows):
+        return None
+    layer, direction, gate = order[curve].split(" ")
+    return int(layer[1:]), direction, gate, int(units[rows[index]])

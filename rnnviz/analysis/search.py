@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import shutil
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -93,8 +94,9 @@ def counting_corpus(n: int = 400, max_len: int = 60, seed: int = 9) -> Corpus:
         tuple(tuple(t) for t in texts),
         {
             "label": tuple(tuple(counting.labels(t)) for t in texts),
-            "depth": tuple(tuple(str(min(d, 9)) if d >= 0 else "<0" for d in counting.depths(t))
-                           for t in texts),
+            "depth": tuple(
+                tuple(str(min(d, 9)) if d >= 0 else "<0" for d in counting.depths(t)) for t in texts
+            ),
         },
     )
 
@@ -104,6 +106,18 @@ def random_corpus(model: Any, n: int = 200, length: int = 30) -> Corpus:
     sep = "\n" if getattr(model, "input_mode", "") == "numbers" else None
     texts = [model.random_text(length, seed=i) for i in range(n)]
     return Corpus(f"random-{n}-{length}", tuple(tuple(t.split(sep)) for t in texts), {})
+
+
+def default_corpus_name(model: Any) -> str:
+    """Name of :func:`corpus_for`'s corpus, known without reading it (the cache key needs it)."""
+    task = getattr(model, "task", "custom")
+    if task == "count":
+        return "counting-400-60-9"
+    if task == "pos":
+        return "people-daily-test-word-all"
+    if task == "custom" and getattr(model, "input_mode", "tokens") != "tokens":
+        return "random-200-30"
+    return "people-daily-test-char-all"
 
 
 def corpus_for(model: Any, limit: int | None = None) -> Corpus:
@@ -138,10 +152,11 @@ def model_digest(model: Any) -> str:
     return h.hexdigest()
 
 
-def cache_dir(model: Any, corpus: Corpus, root: Path = CACHE_ROOT) -> Path:
-    """Folder of one model's cached corpus states."""
-    name = str(getattr(model, "name", "model")).replace("/", "_")
-    key = hashlib.sha256(f"{model_digest(model)}|{corpus.name}|{CACHE_VERSION}".encode())
+def cache_dir(model: Any, corpus: Corpus | str, root: Path = CACHE_ROOT) -> Path:
+    """Folder of one model's cached corpus states (``corpus``: a corpus or its name)."""
+    name = re.sub(r"[^\w.-]+", "_", str(getattr(model, "name", "model")))[:40]
+    corpus_name = corpus if isinstance(corpus, str) else corpus.name
+    key = hashlib.sha256(f"{model_digest(model)}|{corpus_name}|{CACHE_VERSION}".encode())
     return Path(root) / f"{name}-{key.hexdigest()[:16]}"
 
 
@@ -308,17 +323,15 @@ def open_index(
     progress: Progress | None = None,
 ) -> CorpusIndex:
     """The cached index of ``model`` on ``corpus`` (default :func:`corpus_for`), built if missing."""
-    corpus = corpus or corpus_for(model)
-    folder = cache_dir(model, corpus, root)
+    folder = cache_dir(model, corpus or default_corpus_name(model), root)
     if (folder / "meta.json").is_file():
         return CorpusIndex(folder)
-    return build_index(model, corpus, root, progress)
+    return build_index(model, corpus or corpus_for(model), root, progress)
 
 
 def is_cached(model: Any, corpus: Corpus | None = None, root: Path = CACHE_ROOT) -> bool:
     """Whether the corpus states of ``model`` are already on disk."""
-    corpus = corpus or corpus_for(model)
-    return (cache_dir(model, corpus, root) / "meta.json").is_file()
+    return (cache_dir(model, corpus or default_corpus_name(model), root) / "meta.json").is_file()
 
 
 # --- select and match -------------------------------------------------------------------------
@@ -407,8 +420,13 @@ def match(
     for k, si in zip(order, sent, strict=True):
         base = int(index.offsets[si])
         out.append(
-            Match(int(si), int(s_arr[k] - base), int(e_arr[k] - base), float(closeness[k]),
-                  float(mean_act[k]))
+            Match(
+                int(si),
+                int(s_arr[k] - base),
+                int(e_arr[k] - base),
+                float(closeness[k]),
+                float(mean_act[k]),
+            )
         )
     return out
 
@@ -428,8 +446,9 @@ def snippet(
     return list(sent[a:b]), (m.start - a, m.end - a), tracks
 
 
-def snippet_states(index: CorpusIndex, m: Match, layer: int, direction: str, units: Sequence[int],
-                   context: int = 8) -> np.ndarray:
+def snippet_states(
+    index: CorpusIndex, m: Match, layer: int, direction: str, units: Sequence[int], context: int = 8
+) -> np.ndarray:
     """``(T_snippet, k)`` states of the selected units over :func:`snippet`'s tokens."""
     sent_len = len(index.sentences[m.sentence])
     base = int(index.offsets[m.sentence])

@@ -52,6 +52,18 @@ def apply_edit(tokens: Sequence[str], edit: Edit, position: int, token: str = ""
     return out
 
 
+def position_label(tokens: Sequence[str], i: int) -> str:
+    """``"3 天"`` for a position of ``tokens``; ``"n ⏎"`` for the end (insert after the last)."""
+    return f"{i} {tokens[i]}" if i < len(tokens) else f"{i} ⏎"
+
+
+def suggest_token(tokens: Sequence[str], position: int) -> str:
+    """A replacement worth trying: another token of the same text (else ``的``)."""
+    current = tokens[position] if position < len(tokens) else None
+    others = [t for t in dict.fromkeys(tokens) if t != current]
+    return others[0] if others else "的"
+
+
 def join_tokens(tokens: Sequence[str], original_text: str, original_tokens: Sequence[str]) -> str:
     """Tokens back to text the way the original was written (no separator, or spaces)."""
     spaced = len(original_tokens) > 1 and " ".join(original_tokens) == original_text.strip()

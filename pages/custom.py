@@ -1,0 +1,88 @@
+"""Your own model: upload an nn.LSTM / nn.GRU state dict or build one with random weights."""
+
+import streamlit as st
+
+from rnnviz import custom, figures, ui
+from rnnviz.i18n import t
+
+ui.setup()
+st.title(t("page_custom"))
+st.caption(t("cu_intro"))
+ss = st.session_state
+
+upload_col, random_col = st.columns(2)
+with upload_col:
+    st.subheader(t("cu_upload"))
+    file = st.file_uploader(
+        t("cu_upload"),
+        type=["safetensors", "pt", "pth"],
+        help=t("cu_limit", mb=custom.MAX_UPLOAD_BYTES // 2**20),
+        label_visibility="collapsed",
+        key="w_cu_file",
+    )
+    if file is not None and ss.get("cu_file_id") != file.file_id:
+        ss.cu_file_id = file.file_id
+        try:
+            key, model = custom.save_upload(file.getvalue(), file.name)
+        except custom.CustomModelError as exc:
+            ss.cu_message = ("error", t("cu_refused", error=exc))
+        else:
+            ss[ui.CUSTOM_KEY] = key
+            ss.an_prefer_custom = True
+            ss.cu_message = ("success", t("cu_loaded", name=file.name, what=model.describe()))
+    kind, message = ss.get("cu_message", ("", ""))
+    if kind == "error":
+        st.error(message)
+    elif kind == "success":
+        st.success(message)
+
+with random_col, st.form("cu_random_form"):
+    st.subheader(t("cu_random"))
+    a, b = st.columns(2)
+    cell = a.segmented_control(t("cu_cell"), ["lstm", "gru"], default="lstm", key="w_cu_cell")
+    bidirectional = b.toggle(t("cu_bidirectional"), key="w_cu_bi")
+    hidden = a.number_input(t("cu_hidden"), 1, 256, 16, key="w_cu_hidden")
+    input_size = b.number_input(t("cu_input_size"), 1, 256, 8, key="w_cu_input")
+    layers = a.number_input(t("cu_layers"), 1, 4, 1, key="w_cu_layers")
+    n_labels = b.number_input(t("cu_labels"), 0, 32, 3, key="w_cu_labels")
+    vocab = st.text_input(t("cu_vocab"), "()abc", key="w_cu_vocab")
+    seed = st.number_input(t("cu_seed"), 0, 10**6, 0, key="w_cu_seed")
+    if st.form_submit_button(t("cu_build")):
+        spec = custom.RandomSpec(
+            cell or "lstm", int(hidden), int(input_size), int(layers), bool(bidirectional),
+            vocab.strip(), int(n_labels), int(seed),
+        )  # fmt: skip
+        ss[ui.CUSTOM_KEY] = spec.key()
+        ss.an_prefer_custom = True
+        ss.cu_message = ("", "")
+
+st.divider()
+key = ss.get(ui.CUSTOM_KEY)
+if not key:
+    st.info(t("cu_none"))
+    st.stop()
+try:
+    model = ui.load_custom(key)
+except custom.CustomModelError as exc:
+    st.error(t("cu_refused", error=exc))
+    st.stop()
+
+st.markdown(f"**{t('cu_current', name=ui.model_label(key))}** — {model.describe()}")
+with st.expander(t("cu_notes")):
+    for note in model.notes:
+        st.markdown(f"- {note}")
+st.caption(t("cu_everywhere"))
+if st.button(t("cu_forget"), key="b_cu_forget"):
+    ss.pop(ui.CUSTOM_KEY, None)
+    ss.an_prefer_custom = False
+    st.rerun()
+
+st.subheader(t("cu_preview"))
+text = ui.analysis_text(key, model)
+try:
+    trace = model.trace(text)
+except (custom.CustomModelError, ValueError) as exc:
+    ui.show_error(exc)
+    st.stop()
+for direction, fig in figures.heatmaps(trace, "h", 0, "index").items():
+    ui.chart(fig, key=f"cu_h_{direction}", name=f"custom-h-{direction}")

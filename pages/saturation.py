@@ -1,0 +1,63 @@
+"""Gate saturation over the test corpus (Karpathy et al. 2015), LSTM and GRU side by side."""
+
+import pandas as pd
+import streamlit as st
+
+from rnnviz import analysis_figures as af
+from rnnviz import ui
+from rnnviz.analysis.saturation import group_name
+from rnnviz.i18n import t
+
+ui.setup()
+st.title(t("page_saturation"))
+st.caption(t("sat_intro"))
+ss = st.session_state
+name, model = ui.analysis_model()
+
+c1, c2, c3 = st.columns([2, 2, 3])
+low = c1.slider(t("sat_low"), 0.01, 0.5, 0.1, 0.01, key="w_sat_low")
+high = c2.slider(t("sat_high"), 0.5, 0.99, 0.9, 0.01, key="w_sat_high")
+partner = ui.partner(name)
+others = [n for n in ui.model_names() if n != name]
+other = c3.selectbox(
+    t("sa_compare"),
+    [None, *others],
+    index=others.index(partner) + 1 if partner in others else 0,
+    format_func=ui.model_label,
+    key="w_sat_other",
+)
+
+
+names = [name] + ([other] if other else [])
+summaries = []
+for col, shown in zip(st.columns(len(names)), names, strict=True):
+    with col:
+        try:
+            ui.corpus_index(shown)
+            table, summary = ui.saturation_result(shown, low, high)
+        except Exception as exc:
+            ui.show_error(exc)
+            continue
+        groups = [
+            group_name(la, d, g)
+            for la, d, g in zip(table.layer, table.direction, table.gate, strict=True)
+        ]
+        fig = af.saturation_scatter(
+            table["left"].to_numpy(), table["right"].to_numpy(), table["unit"].to_numpy(), groups,
+            title=ui.model_label(shown), xlabel=t("sat_left"), ylabel=t("sat_right"),
+        )  # fmt: skip
+        key = f"sat_{shown}"
+        on_pick = ui.saturation_click(key, groups, table["unit"].tolist(), shown)
+        ui.chart(fig, key=key, on_select=on_pick, name=key)
+        summaries.append(summary.assign(model=ui.model_label(shown)))
+
+pick = ss.get("sat_pick")
+if pick:
+    picked_model, layer, direction, gate, unit = pick
+    st.success(t("sat_picked", gate=gate, direction=t("an_" + direction), layer=layer, unit=unit))
+    a, b = st.columns(2)
+    a.page_link("pages/heatmaps.py", label=t("sat_open_heatmaps"), icon=":material/grid_on:")
+    b.page_link("pages/search.py", label=t("sat_open_search"), icon=":material/search:")
+if summaries:
+    st.subheader(t("sat_summary"))
+    st.dataframe(pd.concat(summaries, ignore_index=True), hide_index=True)

@@ -1,0 +1,94 @@
+"""Unit search: select a span and a threshold, find the units on there, find them in the corpus."""
+
+import functools
+import time
+
+import streamlit as st
+
+from rnnviz import analysis_figures as af
+from rnnviz import ui
+from rnnviz.analysis import search
+from rnnviz.analysis.whatif import position_label
+from rnnviz.i18n import t
+
+ui.setup()
+st.title(t("page_search"))
+st.caption(t("se_intro"))
+ss = st.session_state
+name, model = ui.analysis_model()
+text = ui.analysis_text(name, model)
+try:
+    trace = ui.any_trace(name, text)
+    index = ui.corpus_index(name)
+except Exception as exc:
+    ui.show_error(exc)
+    st.stop()
+tokens = trace.tokens
+
+c1, c2, c3, c4 = st.columns([1, 2, 4, 2])
+if ss.get("se_layer") is not None:
+    ss.layer = ss.pop("se_layer")
+if ss.get("se_direction") in trace.directions:
+    ss.w_se_direction = ss.pop("se_direction")
+with c1:
+    layer = ui.layer_picker(trace)
+with c2:
+    direction = ui.direction_picker(trace.directions, "w_se_direction")
+with c3:
+    last = len(tokens) - 1
+    span = st.select_slider(
+        t("se_span"),
+        options=list(range(len(tokens))),
+        value=(min(1, last), min(2, last)),
+        format_func=functools.partial(position_label, tokens),
+        key=f"w_se_span_{hash(text) % 10**8}",
+    )
+with c4:
+    threshold = st.slider(t("se_threshold"), -0.5, 0.95, 0.3, 0.05, key="w_se_threshold")
+start, end = int(span[0]), int(span[1]) + 1
+h = trace.quantity(layer, direction, "h")  # (T, units)
+auto = search.select_units(h, start, end, threshold).tolist()
+preset = ss.pop("se_units", None)
+units = st.multiselect(
+    t("unit"),
+    list(range(h.shape[1])),
+    default=preset if preset else auto,
+    key=f"w_se_units_{hash((name, text, layer, direction, start, end, threshold, str(preset)))}",
+)
+if auto:
+    st.caption(t("se_units", units=", ".join(map(str, auto))))
+else:
+    st.warning(t("se_no_units"))
+if units:
+    strip = af.activation_strip(
+        h[:, units], tokens, "h", [str(u) for u in units], highlight=(start, end)
+    )
+    ui.chart(strip, key="se_query", name="search-query")
+
+fraction = st.slider(t("se_fraction"), 0.5, 1.0, 1.0, 0.05, key="w_se_fraction")
+if units:
+    began = time.perf_counter()
+    found = search.match(index, layer, direction, units, threshold, end - start, 50, fraction)
+    elapsed = (time.perf_counter() - began) * 1000
+    st.markdown(t("se_matches", n=len(found), ms=elapsed))
+    st.dataframe(search.matches_frame(index, found), hide_index=True, height=320)
+    for k, m in enumerate(found[:3]):
+        toks, (a, b), _ = search.snippet(index, m)
+        values = search.snippet_states(index, m, layer, direction, units)
+        fig = af.activation_strip(values, toks, "h", [str(u) for u in units], highlight=(a, b),
+                                  title=f"#{k + 1} · {t('se_strip')}")  # fmt: skip
+        ui.chart(fig, key=f"se_match_{k}", name=f"search-match-{k}")
+
+st.subheader(t("se_by_label"))
+tracks = sorted(index.track_labels)
+if tracks:
+    l1, l2 = st.columns(2)
+    track = l1.selectbox(t("se_track"), tracks, key="w_se_track")
+    label = l2.selectbox(t("se_label"), index.track_labels[track], key=f"w_se_label_{track}")
+    best = search.label_units(index, layer, direction, track, label, top=12)
+    st.caption(t("se_label_help"))
+    ui.chart(
+        af.label_scores_bar([f"{u} ({s})" for u, s in zip(best.unit, best.sign, strict=True)],
+                            best.auc.to_numpy(), title=f"{track} = {label}"),
+        key="se_label_bar", name="label-units",
+    )  # fmt: skip

@@ -1,0 +1,86 @@
+"""What if: edit, delete or insert a token; see how every gate and state and the prediction move."""
+
+import functools
+
+import numpy as np
+import streamlit as st
+
+from rnnviz import analysis_figures as af
+from rnnviz import ui
+from rnnviz.analysis.whatif import EDITS, apply_edit, join_tokens, position_label, suggest_token
+from rnnviz.i18n import t
+
+ui.setup()
+st.title(t("page_whatif"))
+st.caption(t("wi_intro"))
+ss = st.session_state
+name, model = ui.analysis_model()
+before = ui.analysis_text(name, model)
+tokens = model.tokenize(before)
+
+c1, c2, c3 = st.columns([2, 2, 1])
+with c1:
+    edit = ui.choice("wi_edit", EDITS, "w_wi_edit", prefix="wi_")
+top = len(tokens) if edit == "insert" else len(tokens) - 1
+with c2:
+    position = st.select_slider(
+        t("wi_position"),
+        options=list(range(top + 1)),
+        value=min(ss.get("w_wi_pos", 1), top) if top else 0,
+        format_func=functools.partial(position_label, tuple(tokens)),
+        key="w_wi_pos",
+    )
+with c3:
+    new_token = st.text_input(
+        t("wi_token"),
+        suggest_token(tokens, position),
+        key=f"w_wi_token_{position}",
+        disabled=edit == "delete",
+    )
+try:
+    edited = join_tokens(apply_edit(tokens, edit, position, new_token.strip()), before, tokens)
+except ValueError as exc:
+    ui.show_error(exc)
+    st.stop()
+after = st.text_input(t("wi_after"), edited, key=f"w_wi_after_{hash((before, edited)) % 10**8}")
+if after == before:
+    st.info(t("wi_same"))
+    st.stop()
+try:
+    comp, pred = ui.what_if_result(name, before, after)
+except Exception as exc:
+    ui.show_error(exc)
+    st.stop()
+
+st.subheader(t("wi_pred"))
+st.markdown(t("wi_flips", k=int(pred["flipped"].sum()), n=int(pred["label_before"].notna().sum())))
+ui.chart(
+    af.change_bars(
+        pred["p_before"].to_numpy(dtype=np.float32),
+        pred["p_after"].to_numpy(dtype=np.float32),
+        comp.labels,
+        names=(t("wi_before"), t("wi_after_short")),
+    ),
+    key="wi_bars",
+    name="whatif-prediction",
+)
+st.dataframe(pred, hide_index=True, height=220)
+
+st.subheader(t("wi_diffs"))
+q_col, l_col = st.columns([4, 1])
+with q_col:
+    quantity = ui.choice("an_quantity", comp.before.names, "w_wi_quantity", prefix="q_")
+with l_col:
+    layer = ui.layer_picker(comp.before)
+for direction in comp.before.directions:
+    st.caption(t("wi_reach", k=comp.reach(layer, direction), direction=t("an_" + direction)))
+    fig = af.diff_heatmap(
+        comp.diff(layer, direction, quantity),
+        comp.labels,
+        quantity,
+        title=f"Δ {t('an_' + direction)} · {quantity} ({t('q_' + quantity)}) · {t('layer')} {layer}",
+        xlabel="",
+        ylabel=t("unit"),
+    )
+    ui.chart(fig, key=f"wi_{direction}", name=f"whatif-{direction}-{quantity}")
+st.dataframe(comp.summary(), hide_index=True, height=200)
