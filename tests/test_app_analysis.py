@@ -1,0 +1,129 @@
+"""AppTest of the analysis pages: each renders on its own and from the entry; widgets work."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+from streamlit.testing.v1 import AppTest
+
+from rnnviz import models
+from rnnviz.analysis.saturation import group_name, pick_from_event
+
+torch.set_num_threads(1)
+ROOT = Path(__file__).resolve().parent.parent
+APP = str(ROOT / "app.py")
+PAGES = ["whatif", "saliency", "saturation", "search", "custom"]
+TIMEOUT = 90
+
+
+def counting_model() -> str:
+    found = [n for n in models.available() if n.startswith("count-")]
+    if not found:
+        pytest.skip("no counting model shipped yet")
+    return found[0]
+
+
+def ok(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+
+
+def page(name: str, **state: object) -> AppTest:
+    """A page on its own, with the counting model selected (small corpus: fast index)."""
+    at = AppTest.from_file(str(ROOT / "pages" / f"{name}.py"), default_timeout=TIMEOUT)
+    at.query_params["model"] = str(state.pop("model", counting_model()))
+    at.query_params["text"] = str(state.pop("text", "(()(()))()"))
+    for key, value in state.items():
+        at.session_state[key] = value
+    return at.run()
+
+
+def body(at: AppTest) -> str:
+    parts = [m.value for m in at.markdown] + [m.value for m in at.caption]
+    return "\n".join(parts + [m.value for m in at.success] + [m.value for m in at.warning])
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_page_renders_on_its_own_with_defaults(name: str) -> None:
+    at = AppTest.from_file(str(ROOT / "pages" / f"{name}.py"), default_timeout=TIMEOUT).run()
+    ok(at)
+
+
+def test_pages_from_the_entry() -> None:
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.query_params["model"] = counting_model()
+    at.run()
+    ok(at)
+    for name in PAGES:
+        at.switch_page(f"pages/{name}.py").run()
+        ok(at)
+
+
+def test_whatif_delete_and_prediction_table() -> None:
+    at = page("whatif")
+    ok(at)
+    assert len(at.get("plotly_chart")) >= 2  # prediction bars + a difference heatmap
+    at.segmented_control(key="w_wi_edit").set_value("delete").run()
+    ok(at)
+    table = at.dataframe[0].value
+    assert "−" in "".join(table["token"]) and table["label_after"].isna().sum() == 1
+
+
+def test_saliency_compares_lstm_and_gru() -> None:
+    names = [n for n in models.available() if n.startswith("count-")]
+    if len(names) < 2:
+        pytest.skip("needs count-lstm and count-gru")
+    at = page("saliency")
+    ok(at)
+    assert len(at.get("plotly_chart")) == 3  # two saliency maps + the reach lines
+    assert body(at).count("mean distance looked back") == 2
+
+
+def test_saturation_summary_and_click_mapping() -> None:
+    at = page("saturation")
+    ok(at)
+    table = at.dataframe[0].value
+    assert {"mean_left", "mean_right", "mostly_right"} <= set(table.columns)
+    at.slider(key="w_sat_low").set_value(0.3).run()
+    ok(at)
+    groups = (group_name(0, "forward", "i"),) * 2 + (group_name(0, "forward", "f"),) * 2
+    event = {"selection": {"points": [{"curve_number": 1, "point_index": 1}]}}
+    assert pick_from_event(event, groups, (0, 1, 0, 1)) == (0, "forward", "f", 1)
+    assert pick_from_event({"selection": {"points": []}}, groups, (0, 1, 0, 1)) is None
+
+
+def test_saturation_pick_opens_unit_in_search() -> None:
+    at = page("search", se_units=[3], se_layer=0, se_direction="forward")
+    ok(at)
+    assert at.multiselect[0].value == [3]
+    assert "matches in" in body(at)
+
+
+def test_search_finds_units_and_matches() -> None:
+    at = page("search")
+    ok(at)
+    at.slider(key="w_se_threshold").set_value(0.0).run()
+    ok(at)
+    if at.multiselect[0].value:
+        assert "matches in" in body(at)
+    labels = at.selectbox(key="w_se_track").options
+    assert labels  # the counting corpus has tracks label and depth
+
+
+def test_custom_random_model_opens_on_the_analysis_pages() -> None:
+    at = page("custom")
+    ok(at)
+    assert at.info  # no model yet
+    at.text_input(key="w_cu_vocab").set_value("()")
+    at.number_input(key="w_cu_hidden").set_value(6)
+    at.button[0].click().run()
+    ok(at)
+    assert "LSTM, 1 layer" in body(at)
+    assert at.get("plotly_chart")
+    key = at.session_state["custom_model"]
+    for name in ("whatif", "saliency", "search"):
+        other = page(name, custom_model=key, an_prefer_custom=True)
+        ok(other)
+        assert other.segmented_control(key="w_an_source").value == key
