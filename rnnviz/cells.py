@@ -53,12 +53,13 @@ def split_last(preact: Array, cell: Cell) -> dict[str, Array]:
 def lstm_gates(wx: Array, uh: Array) -> dict[str, Array]:
     """LSTM gates from ``wx = W_ih x + b_ih`` and ``uh = W_hh h_{t-1} + b_hh``, both ``(..., 4H)``."""
     z = wx + uh  # (..., 4H)
-    parts = split_last(z, "lstm")
+    # One logistic call over all four blocks is cheaper than three calls; g's block is unused.
+    s = split_last(_sigmoid(z), "lstm")
     return {
-        "i": _sigmoid(parts["i"]),  # (..., H) how much of the candidate to write
-        "f": _sigmoid(parts["f"]),  # (..., H) how much of the old cell to keep
-        "g": _tanh(parts["g"]),  # (..., H) the candidate values
-        "o": _sigmoid(parts["o"]),  # (..., H) how much of the cell to show
+        "i": s["i"],  # (..., H) how much of the candidate to write
+        "f": s["f"],  # (..., H) how much of the old cell to keep
+        "g": _tanh(split_last(z, "lstm")["g"]),  # (..., H) the candidate values
+        "o": s["o"],  # (..., H) how much of the cell to show
     }
 
 

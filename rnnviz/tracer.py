@@ -148,12 +148,6 @@ def _param_dtype(rnn: nn.RNNBase) -> tuple[torch.dtype, torch.device]:
     return first.dtype, first.device
 
 
-def _check_params(rnn: nn.RNNBase) -> None:
-    for name, p in rnn.named_parameters():
-        if not torch.isfinite(p).all():
-            raise ValueError(f"parameter {name} of the {type(rnn).__name__} holds NaN or inf")
-
-
 def _as_sequence(rnn: nn.RNNBase, x: object) -> torch.Tensor:
     dtype, device = _param_dtype(rnn)
     if isinstance(x, torch.Tensor):
@@ -224,15 +218,59 @@ def _layer_weights(rnn: nn.RNNBase, layer: int, direction: int) -> list[torch.Te
 
 
 def _cell_states(f: np.ndarray, u: np.ndarray, c0: np.ndarray) -> np.ndarray:
-    """``c_t = f_t * c_{t-1} + u_t`` for ``t = 0..T-1``; ``f, u (T, M)``, ``c0 (M,)`` → ``(T, M)``."""
-    c = np.empty_like(u)
+    """``c_t = f_t * c_{t-1} + u_t`` for ``t = 0..T-1``; ``f, u (T, M)``, ``c0 (M,)`` → ``(T, M)``.
+
+    A plain loop costs two NumPy calls per step. For long sequences the steps are cut into
+    blocks of ``B ≈ sqrt(2T)``: every block runs the recurrence from zero at once (a loop of B
+    steps over all blocks), a loop over blocks carries the true start state, and one pass adds
+    ``(∏ f) * c_start``. About ``4B + 2T/B`` calls instead of ``2T``; only products and sums,
+    no division, so vanishing forget gates stay exact zeros rather than 0/0.
+    """
+    steps, width = u.shape
+    block = int(np.sqrt(2 * steps))
+    if steps < 64 or block < 4:
+        c = np.empty_like(u)
+        prev = c0
+        for t in range(steps):
+            row = c[t]
+            np.multiply(f[t], prev, out=row)
+            row += u[t]
+            prev = row
+        return c
+    n_blocks = -(-steps // block)
+    pad = n_blocks * block - steps
+    if pad:  # identity steps at the end: f = 1, u = 0
+        f = np.concatenate([f, np.ones((pad, width), f.dtype)])
+        u = np.concatenate([u, np.zeros((pad, width), u.dtype)])
+    fb = f.reshape(n_blocks, block, width)  # (N, B, M)
+    b = u.reshape(n_blocks, block, width).copy()  # c within each block, started from 0
+    a = fb.copy()  # ∏ f within each block up to k
+    for k in range(1, block):
+        b[:, k] += fb[:, k] * b[:, k - 1]
+        a[:, k] *= a[:, k - 1]
+    starts = np.empty((n_blocks, width), u.dtype)  # true c before each block
     prev = c0
-    for t in range(u.shape[0]):
-        row = c[t]
-        np.multiply(f[t], prev, out=row)
-        row += u[t]
-        prev = row
-    return c
+    for j in range(n_blocks):
+        starts[j] = prev
+        prev = a[j, -1] * prev + b[j, -1]
+    b += a * starts[:, None, :]
+    return b.reshape(n_blocks * block, width)[:steps]
+
+
+def _np(t: torch.Tensor) -> np.ndarray:
+    return t.detach().cpu().numpy()
+
+
+def _diagnose_non_finite(rnn: nn.RNNBase) -> None:
+    """Called only when a result is not finite (the input was checked): name the parameter.
+
+    Checking every parameter up front would cost more than tracing a short sentence; a NaN or
+    inf weight always shows up in a pre-activation or in the output, so it is looked for there.
+    """
+    for name, p in rnn.named_parameters():
+        if not torch.isfinite(p).all():
+            raise ValueError(f"parameter {name} of the {type(rnn).__name__} holds NaN or inf")
+    raise ValueError("the recurrent computation overflowed to inf/NaN; scale the input down")
 
 
 def trace_rnn(
@@ -248,14 +286,11 @@ def trace_rnn(
     left untouched: no hooks, no change of mode, no gradients.
     """
     cell = _check_module(rnn)
-    _check_params(rnn)
     inp = _as_sequence(rnn, x)  # (T, input_size)
     dtype, device = inp.dtype, inp.device
     h0_all, c0_all = _initial_states(rnn, cell, hx, dtype, device)
     steps = inp.shape[0]
-    if tokens is None:
-        tokens = [str(t) for t in range(steps)]
-    tokens = tuple(str(t) for t in tokens)
+    tokens = tuple(map(str, range(steps) if tokens is None else tokens))
     if len(tokens) != steps:
         raise ValueError(f"got {len(tokens)} tokens for a sequence of {steps} steps")
 
@@ -263,19 +298,15 @@ def trace_rnn(
     hidden = rnn.hidden_size
     proj = rnn.proj_size if cell == "lstm" else 0
     h_out = proj or hidden
-    arrays: dict[tuple[int, str, str], np.ndarray] = {}
-    previous: dict[tuple[int, str, str], np.ndarray] = {}
-    preacts: dict[tuple[int, str], tuple[np.ndarray, ...]] = {}
-    inputs: list[np.ndarray] = []
-    h_n, c_n = [], []
-    # LSTM cell updates of every layer and direction, run in one loop at the end.
-    pending_f, pending_u, pending_c0, pending_keys = [], [], [], []
+    gate_fn = cells.lstm_gates if cell == "lstm" else cells.gru_gates
 
+    # 1. PyTorch's own kernel, one layer at a time: the real h of every step and layer.
+    layer_inputs, layer_outputs, h_n, c_n = [], [], [], []
     with torch.no_grad():
         for layer in range(rnn.num_layers):
             rows = slice(layer * n_dir, (layer + 1) * n_dir)
             weights = [w for d in range(n_dir) for w in _layer_weights(rnn, layer, d)]
-            seq = inp[:, None, :]  # (T, 1, F): PyTorch's kernel wants a batch axis
+            seq = inp[:, None, :]  # (T, 1, F): the kernel wants a batch axis
             if cell == "lstm":
                 state = (h0_all[rows, None, :], c0_all[rows, None, :])
                 out, hn, cn = torch._VF.lstm(
@@ -288,58 +319,67 @@ def trace_rnn(
                     rnn.bidirectional, False,
                 )  # fmt: skip
             h_n.append(hn[:, 0])
-            out = out[:, 0, :]  # (T, D * H_out)
-            inputs.append(inp.detach().cpu().numpy())
-            for d, direction in enumerate(DIRECTIONS[:n_dir]):
-                w_ih, w_hh = _layer_weights(rnn, layer, d)[:2]  # (G*H, F), (G*H, H_out)
-                h = out[:, d * h_out : (d + 1) * h_out]  # (T, H_out)
-                h0 = h0_all[layer * n_dir + d][None, :]  # (1, H_out)
-                # State each step starts from: the step before in reading order.
-                h_prev = torch.cat([h0, h[:-1]]) if d == 0 else torch.cat([h[1:], h0])
-                wx = inp @ w_ih.T  # (T, G*H)
-                uh = h_prev @ w_hh.T  # (T, G*H)
-                if rnn.bias:
-                    b_x = getattr(rnn, f"bias_ih_l{layer}" + ("_reverse" if d else ""))
-                    b_h = getattr(rnn, f"bias_hh_l{layer}" + ("_reverse" if d else ""))
-                else:
-                    b_x = b_h = torch.zeros(w_ih.shape[0], dtype=dtype, device=device)
-                gates = (cells.lstm_gates if cell == "lstm" else cells.gru_gates)(
-                    wx + b_x, uh + b_h
-                )
-                key = (layer, direction)
-                preacts[key] = tuple(a.detach().cpu().numpy() for a in (wx, uh, b_x, b_h))
-                for name, value in gates.items():
-                    arrays[(layer, direction, name)] = value.detach().cpu().numpy()
-                arrays[(layer, direction, "h")] = h.detach().cpu().numpy()
-                previous[(layer, direction, "h")] = h_prev.detach().cpu().numpy()
-                if cell == "lstm":
-                    f, u = gates["f"], gates["i"] * gates["g"]  # (T, H)
-                    if d == 1:  # the backward cell reads right to left
-                        f, u = f.flip(0), u.flip(0)
-                    pending_f.append(f)
-                    pending_u.append(u)
-                    pending_c0.append(c0_all[layer * n_dir + d])
-                    pending_keys.append((layer, direction))
-            inp = out
+            layer_inputs.append(_np(inp))
+            inp = out[:, 0, :]  # (T, D * H_out): the next layer's input
+            layer_outputs.append(_np(inp))
+        output = layer_outputs[-1]
+        h_n_arr = _np(torch.cat(h_n))
+        c_n_arr = _np(torch.cat(c_n)) if cell == "lstm" else None
+    if not (np.isfinite(output).all() and np.isfinite(h_n_arr).all()):
+        _diagnose_non_finite(rnn)
 
-        if cell == "lstm":
-            width = hidden
-            f_all = torch.cat(pending_f, dim=1).detach().cpu().numpy()  # (T, K*H)
-            u_all = torch.cat(pending_u, dim=1).detach().cpu().numpy()  # (T, K*H)
-            c0_flat = torch.cat(pending_c0).detach().cpu().numpy()  # (K*H,)
-            c_all = _cell_states(f_all, u_all, c0_flat)  # (T, K*H) in reading order
-            for k, (layer, direction) in enumerate(pending_keys):
-                c = c_all[:, k * width : (k + 1) * width]
-                c0 = c0_flat[k * width : (k + 1) * width][None, :]
-                c_prev = np.concatenate([c0, c[:-1]])
-                if direction == "backward":  # back to token order
-                    c, c_prev = c[::-1], c_prev[::-1]
-                arrays[(layer, direction, "c")] = np.ascontiguousarray(c)
-                previous[(layer, direction, "c")] = np.ascontiguousarray(c_prev)
+    # 2. Every gate of every step at once, from the known h_{t-1} (NumPy: small calls are cheap).
+    h0_np, c0_np = _np(h0_all), (_np(c0_all) if cell == "lstm" else None)
+    arrays: dict[tuple[int, str, str], np.ndarray] = {}
+    previous: dict[tuple[int, str, str], np.ndarray] = {}
+    preacts: dict[tuple[int, str], tuple[np.ndarray, ...]] = {}
+    pending_f, pending_u, pending_c0, pending_keys = [], [], [], []
+    for layer in range(rnn.num_layers):
+        x_np, out = layer_inputs[layer], layer_outputs[layer]
+        for d, direction in enumerate(DIRECTIONS[:n_dir]):
+            params = [_np(p) for p in _layer_weights(rnn, layer, d)]
+            w_ih, w_hh = params[:2]  # (G*H, F), (G*H, H_out)
+            if rnn.bias:
+                b_x, b_h = params[2:4]  # (G*H,)
+            else:
+                b_x = b_h = np.zeros(w_ih.shape[0], dtype=w_ih.dtype)
+            h = out[:, d * h_out : (d + 1) * h_out]  # (T, H_out)
+            h0 = h0_np[layer * n_dir + d][None, :]  # (1, H_out)
+            # State each step starts from: the step before in reading order.
+            h_prev = np.concatenate([h0, h[:-1]] if d == 0 else [h[1:], h0])  # (T, H_out)
+            wx = x_np @ w_ih.T  # (T, G*H)
+            uh = h_prev @ w_hh.T  # (T, G*H)
+            # A NaN or inf weight shows up in these sums; one reduction each is cheap.
+            if not np.isfinite(wx.sum() + uh.sum() + b_x.sum() + b_h.sum()):
+                _diagnose_non_finite(rnn)
+            gates = gate_fn(wx + b_x, uh + b_h)  # {gate: (T, H)}
+            key = (layer, direction)
+            preacts[key] = (wx, uh, b_x, b_h)
+            for name, value in gates.items():
+                arrays[(layer, direction, name)] = value
+            arrays[(layer, direction, "h")] = h
+            previous[(layer, direction, "h")] = h_prev
+            if cell == "lstm":
+                f, u = gates["f"], gates["i"] * gates["g"]  # (T, H)
+                if d == 1:  # the backward cell reads right to left
+                    f, u = f[::-1], u[::-1]
+                pending_f.append(f)
+                pending_u.append(u)
+                pending_c0.append(c0_np[layer * n_dir + d])
+                pending_keys.append(key)
 
-        output = inp.detach().cpu().numpy()
-        h_n_arr = torch.cat(h_n).detach().cpu().numpy()
-        c_n_arr = torch.cat(c_n).detach().cpu().numpy() if cell == "lstm" else None
+    # 3. The only loop: c_t = f ⊙ c_{t-1} + i ⊙ g, all layers and directions side by side.
+    if cell == "lstm":
+        c0_flat = np.concatenate(pending_c0)  # (K*H,)
+        c_all = _cell_states(np.hstack(pending_f), np.hstack(pending_u), c0_flat)  # (T, K*H)
+        for k, (layer, direction) in enumerate(pending_keys):
+            cols = slice(k * hidden, (k + 1) * hidden)
+            c = c_all[:, cols]  # (T, H) in reading order
+            c_prev = np.concatenate([c0_flat[None, cols], c[:-1]])
+            if direction == "backward":  # back to token order
+                c, c_prev = c[::-1], c_prev[::-1]
+            arrays[(layer, direction, "c")] = c
+            previous[(layer, direction, "c")] = c_prev
 
     return Trace(
         cell=cell,
@@ -351,7 +391,7 @@ def trace_rnn(
         output=output,
         h_n=h_n_arr,
         c_n=c_n_arr,
-        inputs=tuple(inputs),
+        inputs=tuple(layer_inputs),
         arrays=arrays,
         previous_states=previous,
         preacts=preacts,

@@ -94,3 +94,13 @@ def test_bad_queries(lstm):
         tr.quantity(0, "sideways", "h")
     with pytest.raises(ValueError, match="merge mode"):
         tr.merged("max")
+
+
+@pytest.mark.parametrize("name", ["weight_ih_l0", "bias_hh_l0_reverse", "weight_hr_l0"])
+def test_inf_weights_are_named(name):
+    torch.manual_seed(0)
+    rnn = nn.LSTM(4, 6, bidirectional=True, proj_size=3)
+    with torch.no_grad():
+        getattr(rnn, name).view(-1)[0] = float("inf")
+    with pytest.raises(ValueError, match=name):
+        trace_rnn(rnn, torch.randn(5, 4))
