@@ -98,16 +98,24 @@ def _nested_accuracy(model: RNNModel, lo: int, hi: int) -> float:
 
 
 def evaluate(
-    name: str, root: Path = ASSETS, write: bool = False, verbose: bool = True
+    name: str,
+    root: Path = ASSETS,
+    write: bool = False,
+    verbose: bool = True,
+    references: bool = True,
 ) -> dict[str, Any]:
-    """Test metrics of model ``name``; with ``write`` also store them and rewrite the card."""
+    """Test metrics of model ``name``; with ``write`` also store them and rewrite the card.
+
+    ``references=False`` keeps the jieba / snownlp rows already stored instead of rescoring them.
+    """
     folder = Path(root) / name
     model = load_dir(folder)
     test = _test_examples(model)
     start = time.monotonic()
     result: dict[str, Any] = {"test": score_test(model, test)}
     result["test_seconds"] = round(time.monotonic() - start, 1)
-    result["references"] = reference_rows(model.task, test)
+    stored = model.config.metrics.get("references")
+    result["references"] = reference_rows(model.task, test) if references else (stored or {})
     if model.task == "count":
         max_len = model.config.training.get("count_max_len", 40)
         result["counter"] = counter_units(
@@ -142,10 +150,12 @@ def score_test(model: RNNModel, test: Sequence[Example]) -> dict[str, float]:
     out.pop("score")
     if model.task == "pos":  # end to end: raw text → segmenter → tagger, word+tag must match
         c = p = g = 0
-        for e in test:
-            text = "".join(e.tokens)
-            words = model.words(text)
-            tags = model.predict_tokens(words)
+        seg = model.segmenter
+        chars = [seg.tokenize("".join(e.tokens)) for e in test]
+        seg_labels = seg.predict_batch(chars)
+        all_words = [spans_to_words(ch, lab) for ch, lab in zip(chars, seg_labels, strict=True)]
+        all_tags = model.predict_batch(all_words)
+        for e, words, tags in zip(test, all_words, all_tags, strict=True):
             gold = {
                 (s, t) for s, t in zip(sorted(metrics.word_spans(e.tokens)), e.labels, strict=True)
             }
@@ -161,8 +171,7 @@ def failure_cases(model: RNNModel, test: Sequence[Example], n: int = 4) -> list[
         (e for e in test if 6 <= len(e.tokens) <= 40), key=lambda e: (len(e.tokens), e.index)
     )
     out: list[dict[str, str]] = []
-    for e in cands:
-        pred = model.predict_tokens(e.tokens)
+    for e, pred in zip(cands, model.predict_batch([e.tokens for e in cands]), strict=True):
         if pred == list(e.labels):
             continue
         text = "".join(e.tokens) if model.task != "pos" else " ".join(e.tokens)

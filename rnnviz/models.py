@@ -375,6 +375,44 @@ class RNNModel:
             return [self.config.labels[int(scores[-1].argmax())]]
         return self._decode(scores)
 
+    def scores_batch(
+        self, token_lists: Sequence[Sequence[str]], batch_size: int = 64
+    ) -> list[np.ndarray]:
+        """Head scores ``(T_i, n_labels)`` of many token lists, run padded in batches."""
+        out: list[np.ndarray] = [np.zeros((0, len(self.labels)), np.float32)] * len(token_lists)
+        order = sorted(
+            (i for i, t in enumerate(token_lists) if t), key=lambda i: len(token_lists[i])
+        )
+        was_training = self.net.training
+        self.net.eval()
+        with torch.no_grad():
+            for start in range(0, len(order), batch_size):
+                idx = order[start : start + batch_size]
+                encoded = [self.encode(token_lists[i]) for i in idx]
+                lengths = torch.tensor([len(e) for e in encoded])
+                ids = torch.zeros(
+                    len(idx), int(lengths.max()), encoded[0].shape[1], dtype=torch.long
+                )
+                for b, e in enumerate(encoded):
+                    ids[b, : len(e)] = e
+                scores = self.net(ids, lengths).numpy()  # (B, T, n_labels)
+                for b, i in enumerate(idx):
+                    out[i] = scores[b, : len(encoded[b])]
+        self.net.train(was_training)
+        return out
+
+    def predict_batch(self, token_lists: Sequence[Sequence[str]]) -> list[list[str]]:
+        """:meth:`predict_tokens` for many token lists at once (same labels, faster)."""
+        out = []
+        for s in self.scores_batch(token_lists):
+            if not len(s):
+                out.append([])
+            elif self.kind == "classifier":
+                out.append([self.config.labels[int(s[-1].argmax())]])
+            else:
+                out.append(self._decode(s))
+        return out
+
     def words(self, text: str) -> list[str]:
         """Segmented words (cws models, and pos through its segmenter)."""
         if self.task == "pos":

@@ -1,0 +1,193 @@
+"""Every shipped model loads, predicts, traces, survives bad input, and keeps its test score."""
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from rnnviz import Trace, models
+from rnnviz.data import corpus, counting
+from rnnviz.train import RECIPES, score, task_data
+
+EXPECTED = [
+    "count-gru",
+    "count-lstm",
+    "cws-bigru",
+    "cws-bilstm",
+    "ner-bilstm",
+    "pos-bilstm",
+    "sentiment-gru",
+]
+NAMES = models.available()
+BAD_TEXTS = ["😀👍", "hello world", "１２３ＡＢＣ 123", "ꙮ𓀀ᚠ", "中\u200b国\t人\n民"]
+# Floors on a fixed slice of the test split (first lines of the split), below the full-split targets.
+FLOORS = {
+    "cws": ("word_f1", 0.93),
+    "pos": ("accuracy", 0.91),
+    "ner": ("entity_f1", 0.80),
+    "sentiment": ("accuracy", 0.84),
+    "count": ("token_accuracy", 0.95),
+}
+SLICE = {"cws": 300, "pos": 300, "ner": 400, "sentiment": 400, "count": 200}
+
+
+@pytest.fixture(scope="module", params=NAMES)
+def model(request: pytest.FixtureRequest) -> models.RNNModel:
+    return models.load(request.param)
+
+
+def test_all_models_are_shipped_within_budget() -> None:
+    assert NAMES == EXPECTED
+    total = sum(p.stat().st_size for p in models.ASSETS.rglob("*") if p.is_file())
+    assert total < 25 * 2**20
+
+
+def test_api_surface(model: models.RNNModel) -> None:
+    assert model.task in models.TASKS
+    assert model.kind == ("classifier" if model.task == "sentiment" else "tagger")
+    assert isinstance(model.rnn, torch.nn.LSTM | torch.nn.GRU)
+    assert model.rnn.bidirectional == (model.task in ("cws", "pos", "ner"))
+    assert model.config.cell == ("lstm" if isinstance(model.rnn, torch.nn.LSTM) else "gru")
+    assert 3 <= len(model.examples) <= 6
+    assert model.card.startswith(f"# {model.name}")
+    assert model.max_chars >= 2000
+    w, b = model.head()
+    assert w.shape == (
+        len(model.labels),
+        model.rnn.hidden_size * (2 if model.rnn.bidirectional else 1),
+    )
+    assert b.shape == (len(model.labels),)
+
+
+def test_examples_predict_and_trace(model: models.RNNModel) -> None:
+    for text in model.examples:
+        tokens = model.tokenize(text)
+        labels = model.predict(text)
+        assert set(labels) <= set(model.labels)
+        assert len(labels) == (1 if model.kind == "classifier" else len(tokens))
+        proba = model.predict_proba(text)
+        assert proba.shape == (len(tokens), len(model.labels))
+        np.testing.assert_allclose(proba.sum(1), 1.0, atol=1e-5)
+        x = model.inputs(text)
+        assert x.shape == (len(tokens), model.rnn.input_size)
+        tr = model.trace(text)
+        assert isinstance(tr, Trace) and tr.tokens == tuple(tokens)
+        with torch.no_grad():
+            native = model.rnn(x)[0].numpy()
+        np.testing.assert_allclose(tr.output, native, atol=1e-5)
+        if model.kind == "classifier":  # the last row of predict_proba is the prediction
+            assert model.labels[int(proba[-1].argmax())] == labels[0]
+        else:  # the head on the traced output gives the same scores the model uses
+            w, b = model.head()
+            scores = tr.output @ w.T + b
+            e = np.exp(scores - scores.max(1, keepdims=True))
+            np.testing.assert_allclose(e / e.sum(1, keepdims=True), proba, atol=1e-4)
+
+
+def test_words_join_back_to_text(model: models.RNNModel) -> None:
+    if model.task not in ("cws", "pos"):
+        return
+    text = model.examples[0]
+    assert "".join(model.words(text)) == "".join(text.split())
+    assert model.words(" ") == []
+
+
+@pytest.mark.parametrize("text", ["", "   ", "\n\t"])
+def test_empty_text(model: models.RNNModel, text: str) -> None:
+    assert model.tokenize(text) == []
+    assert model.predict(text) == []
+    assert model.unknown(text) == []
+    assert model.predict_proba(text).shape == (0, len(model.labels))
+    with pytest.raises(ValueError, match="empty text"):
+        model.trace(text)
+
+
+def test_unusual_characters_map_to_unknown(model: models.RNNModel) -> None:
+    for text in BAD_TEXTS:
+        tokens = model.tokenize(text)
+        assert len(model.predict(text)) == (
+            min(1, len(tokens)) if model.kind == "classifier" else len(tokens)
+        )
+        unknown = model.unknown(text)
+        assert len(unknown) == len(tokens)
+        model.trace(text)
+    if model.task != "pos":
+        assert all(model.unknown("😀ꙮ"))
+    if model.task in ("cws", "ner"):  # half-width digits fold to the corpus's full-width ones
+        assert model.unknown("1998") == [False] * 4
+
+
+def test_long_text_limit(model: models.RNNModel) -> None:
+    unit = "((()))" if model.task == "count" else "中国人民银行今天宣布。"
+    text = (unit * (model.max_chars // len(unit) + 1))[: model.max_chars]
+    assert len(model.predict(text)) >= 1
+    with pytest.raises(ValueError, match="max_chars"):
+        model.predict(text + "中")
+    with pytest.raises(TypeError):
+        model.predict(None)  # type: ignore[arg-type]
+
+
+def test_score_on_test_slice_stays_above_floor(model: models.RNNModel) -> None:
+    test = task_data(model.task, "test", RECIPES[model.name])[: SLICE[model.task]]
+    key, floor = FLOORS[model.task]
+    result = score(model, test)
+    assert result[key] >= floor, f"{model.name}: {key} {result[key]:.4f} < {floor}"
+
+
+def test_counter_unit_tracks_depth() -> None:
+    for name in ("count-lstm", "count-gru"):
+        m = models.load(name)
+        unit = m.config.metrics["counter"]["c" if m.config.cell == "lstm" else "h"]["unit"]
+        text = "(" * 30 + ")" * 30
+        q = m.trace(text).quantity(0, "forward", "c" if m.config.cell == "lstm" else "h")[:, unit]
+        r = np.corrcoef(q, counting.depths(text))[0, 1]
+        assert abs(r) > (0.95 if m.config.cell == "lstm" else 0.5), (name, r)
+
+
+def _copy(tmp_path: Path, name: str = "count-lstm") -> Path:
+    dst = tmp_path / name
+    shutil.copytree(models.ASSETS / name, dst)
+    return dst
+
+
+def test_corrupt_weights_name_the_file(tmp_path: Path) -> None:
+    folder = _copy(tmp_path)
+    (folder / "model.safetensors").write_bytes(b"not a checkpoint")
+    with pytest.raises(ValueError, match=r"model\.safetensors"):
+        models.load_dir(folder)
+
+
+def test_mismatched_config_names_the_tensor(tmp_path: Path) -> None:
+    folder = _copy(tmp_path)
+    cfg = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+    cfg["hidden_size"] = 12
+    (folder / "config.json").write_text(json.dumps(cfg), encoding="utf-8")
+    with pytest.raises(ValueError, match=r"model\.safetensors.*rnn\.weight_ih_l0.*config\.json"):
+        models.load_dir(folder)
+
+
+def test_broken_or_unknown_config(tmp_path: Path) -> None:
+    folder = _copy(tmp_path)
+    path = folder / "config.json"
+    cfg = json.loads(path.read_text(encoding="utf-8"))
+    path.write_text(json.dumps({**cfg, "colour": "red"}), encoding="utf-8")
+    with pytest.raises(ValueError, match=r"config\.json.*colour"):
+        models.load_dir(folder)
+    path.write_text("{", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"config\.json is not valid JSON"):
+        models.load_dir(folder)
+    path.unlink()
+    with pytest.raises(FileNotFoundError, match=r"config\.json"):
+        models.load_dir(folder)
+    with pytest.raises(ValueError, match="unknown model"):
+        models.load("no-such-model")
+
+
+def test_pos_tags_gold_words_of_a_test_line() -> None:
+    m = models.load("pos-bilstm")
+    e = corpus.pos_tagged("test")[0]
+    assert len(m.predict_tokens(e.tokens)) == len(e.tokens)
+    assert m.segmenter.name == "cws-bilstm"
