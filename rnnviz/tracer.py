@@ -352,7 +352,7 @@ def trace_rnn(
             # A NaN or inf weight shows up in these sums; one reduction each is cheap.
             if not np.isfinite(wx.sum() + uh.sum() + b_x.sum() + b_h.sum()):
                 _diagnose_non_finite(rnn)
-            gates = gate_fn(wx + b_x, uh + b_h)  # {gate: (T, H)}
+            gates = gate_fn(wx, uh, b_x, b_h)  # {gate: (T, H)}
             key = (layer, direction)
             preacts[key] = (wx, uh, b_x, b_h)
             for name, value in gates.items():
