@@ -13,9 +13,8 @@ tr = res.trace
 ss = st.session_state
 
 names = [*tr.names, "merged"] if tr.bidirectional else list(tr.names)
-c1, c2, c3 = st.columns([3, 2, 1])
-with c1:
-    quantity = ui.choice("quantity", names, "w_quantity", prefix="q_")
+quantity = ui.choice("quantity", names, "w_quantity", prefix="q_")
+c2, c3 = st.columns([3, 1])
 with c2:
     order = ui.choice("order", ORDERS, "w_order", prefix="order_")
 with c3:

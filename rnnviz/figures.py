@@ -5,9 +5,9 @@ No streamlit here. Every figure is semantic: a quantity always has the same colo
 repeated token never merges), and hovering a cell shows token, position, unit and value.
 
 Heatmap payload: the colour layer is quantised to ``uint8`` (256 shades, invisible on screen) and
-the exact float32 values travel once, in an invisible ``Scattergl`` layer (one trace per token
-column) that carries the hover and the clicks (``st.plotly_chart`` returns no points for heatmap
-clicks). 128 units × 100 tokens is ~5 bytes a cell, about 90 KB of JSON.
+the exact float32 values travel once, in an invisible ``Scattergl`` layer (one trace per unit
+row) that carries the hover and the clicks (``st.plotly_chart`` returns no points for heatmap
+clicks). 128 units × 100 tokens is ~7 bytes a cell, about 135 KB of JSON.
 """
 
 from __future__ import annotations
@@ -97,21 +97,20 @@ def heatmap_panel(
 
     ``order`` gives the unit shown on each row (top row first); it is kept in
     ``layout.meta["order"]`` for :func:`mark`. A clicked point comes back with ``x`` = position
-    and ``y`` = row. Built as one dict and validated once: 100 ``add_trace`` calls take 10× longer.
+    and ``y`` = row. Built as one dict and validated once: 128 ``add_trace`` calls take 10× longer.
     """
     style = style_of(quantity)
     values = np.asarray(values, dtype=np.float32)  # (T, units)
     steps, units = values.shape
     order = np.arange(units) if order is None else np.asarray(order)
     shown = values[:, order].T  # (units, T), row r is unit order[r]
-    small = np.uint8 if units < 256 else np.uint16
-    rows = np.arange(units, dtype=small)
-    identity = bool(np.array_equal(order, np.arange(units)))
+    # Scattergl hover needs explicit coordinates (x0/dx or y0/dy pick the wrong point).
+    positions = np.arange(steps, dtype=np.uint8 if steps < 256 else np.uint16)
+    row_type = np.uint8 if units < 256 else np.uint16
     unit_label = t("unit")
     hover = (
-        f"<b>%{{text}}</b> · {t('position')} %{{x}}<br>{unit_label} "
-        + ("%{y}" if identity else "%{customdata}")
-        + f"<br>{html.escape(style.name)} = %{{marker.color:.3f}}<extra></extra>"
+        f"<b>%{{x}}</b> · {t('position')} %{{pointNumber}}<br>{unit_label} %{{fullData.name}}"
+        f"<br>{html.escape(style.name)} = %{{marker.color:.3f}}<extra></extra>"
     )
     data: list[dict] = [
         {
@@ -126,31 +125,35 @@ def heatmap_panel(
             "hoverinfo": "skip",
         }
     ]
-    ids = None if identity else order.astype(small)
-    for pos in range(steps):
-        column = {"type": "scattergl", "x0": pos, "y": rows, "text": tokens[pos]}
-        column["marker"] = {"color": shown[:, pos]}
-        if ids is not None:
-            column["customdata"] = ids
-        data.append(column)
-    # Shared attributes of the 100 column traces live once, in the template.
+    names = unit_names if unit_names is not None else [str(u) for u in range(units)]
+    for row, unit in enumerate(order):
+        # One trace per row: hover shows the token (x tick text), the position (point number),
+        # the unit (trace name) and the exact value (marker colour, invisible).
+        data.append(
+            {
+                "type": "scattergl",
+                "x": positions,
+                "y": np.full(steps, row, dtype=row_type),
+                "name": names[unit],
+                "marker": {"color": shown[row]},
+            }
+        )
+    # Shared attributes of the row traces live once, in the template.
     template = go.layout.Template(BASE)
     template.data.scattergl = [
         go.Scattergl(
-            dx=0,
             mode="markers",
             marker={"opacity": 0, "size": 8},
             hovertemplate=hover,
             showlegend=False,
-            name="",
         )
     ]
-    ticktext = [unit_names[u] for u in order] if unit_names is not None else [str(u) for u in order]
+    ticktext = [names[u] for u in order]
     every = max(1, units // 16)
     layout = {
         "template": template,
         "title": {"text": title, "x": 0, "font_size": 15},
-        "height": int(min(720, max(260, 90 + 9 * units))),
+        "height": int(min(560, max(260, 90 + 9 * units))),
         "xaxis": token_axis(tokens),
         "yaxis": {
             "title_text": unit_label,
@@ -464,7 +467,7 @@ def cell_diagram(trace: Trace, layer: int, direction: str, step: int, unit: int)
 
     h_prev = float(trace.previous(layer, direction, "h")[step, unit])
     # Inputs enter along a bus under the gates; every gate reads [x_t, h_prev].
-    box(0.2, 0.45, f"x<sub>t</sub> · h<sub>{prev}</sub>={h_prev:.2f}", None, None, width=1.5)
+    box(0.2, 0.45, f"x<sub>t</sub><br>h<sub>{prev}</sub>={h_prev:.2f}", None, None, width=1.3)
     gate_x = {
         "lstm": {"f": 2.2, "i": 3.6, "g": 5.0, "o": 6.4},
         "gru": {"z": 2.2, "r": 3.7, "n": 5.2},
@@ -529,8 +532,13 @@ def _num(v: float) -> str:
     return f"{v:.2f}" if v >= 0 else f"({v:.2f})"
 
 
+def _eq(symbolic: str, numeric: str, value: float) -> str:
+    """One equation on two aligned lines: the formula, then its numbers and result."""
+    return rf"\begin{{aligned}}{symbolic} \\ &= {numeric} = \mathbf{{{value:.2f}}}\end{{aligned}}"
+
+
 def equations(trace: Trace, layer: int, direction: str, step: int, unit: int) -> list[str]:
-    """LaTeX lines of one step for one unit, each written with its real numbers.
+    """LaTeX of one step for one unit: each equation, then the same with its real numbers.
 
     The backward direction's previous state is the one after the token to the right (``t+1``).
     """
@@ -546,34 +554,36 @@ def equations(trace: Trace, layer: int, direction: str, step: int, unit: int) ->
         values[gate] = v
         act = r"\sigma" if gate in ("i", "f", "o", "r", "z") else r"\tanh"
         if trace.cell == "gru" and gate == "n":
-            r = values["r"]
-            lines.append(
-                rf"n_t = \tanh(W_{{n}} x_t + b_{{in}} + r_t \odot (U_{{n}} h_{{{prev}}} + b_{{hn}}))"
-                rf" = \tanh({_num(wx)} + {_num(r)} \cdot {_num(uh)}) = \mathbf{{{v:.2f}}}"
+            symbolic = rf"n_t &= \tanh(W_{{n}} x_t + b_{{in}} + r_t \odot (U_{{n}} h_{{{prev}}} + b_{{hn}}))"
+            numeric = rf"\tanh({_num(wx)} + {_num(values['r'])} \cdot {_num(uh)})"
+        else:
+            symbolic = (
+                rf"{gate}_t &= {act}(W_{{{gate}}} x_t + U_{{{gate}}} h_{{{prev}}} + b_{{{gate}}})"
             )
-            continue
-        lines.append(
-            rf"{gate}_t = {act}(W_{{{gate}}} x_t + U_{{{gate}}} h_{{{prev}}} + b_{{{gate}}})"
-            rf" = {act}({_num(wx)} + {_num(uh)}) = \mathbf{{{v:.2f}}}"
-        )
+            numeric = rf"{act}({_num(wx)} + {_num(uh)})"
+        lines.append(_eq(symbolic, numeric, v))
     h = float(trace.quantity(layer, direction, "h")[step, j])
     if trace.cell == "lstm":
         c_prev = float(trace.previous(layer, direction, "c")[step, j])
         c = float(trace.quantity(layer, direction, "c")[step, j])
         i, f, g, o = (values[k] for k in "ifgo")
         lines.append(
-            rf"c_t = f_t \odot c_{{{prev}}} + i_t \odot g_t = {f:.2f} \cdot {_num(c_prev)}"
-            rf" + {i:.2f} \cdot {_num(g)} = \mathbf{{{c:.2f}}}"
+            _eq(
+                rf"c_t &= f_t \odot c_{{{prev}}} + i_t \odot g_t",
+                rf"{f:.2f} \cdot {_num(c_prev)} + {i:.2f} \cdot {_num(g)}",
+                c,
+            )
         )
-        lines.append(
-            rf"h_t = o_t \odot \tanh(c_t) = {o:.2f} \cdot \tanh({_num(c)}) = \mathbf{{{h:.2f}}}"
-        )
+        lines.append(_eq(r"h_t &= o_t \odot \tanh(c_t)", rf"{o:.2f} \cdot \tanh({_num(c)})", h))
     else:
         h_prev = float(trace.previous(layer, direction, "h")[step, j])
         z, n = values["z"], values["n"]
         lines.append(
-            rf"h_t = (1 - z_t) \odot n_t + z_t \odot h_{{{prev}}} = {1 - z:.2f} \cdot {_num(n)}"
-            rf" + {z:.2f} \cdot {_num(h_prev)} = \mathbf{{{h:.2f}}}"
+            _eq(
+                rf"h_t &= (1 - z_t) \odot n_t + z_t \odot h_{{{prev}}}",
+                rf"{1 - z:.2f} \cdot {_num(n)} + {z:.2f} \cdot {_num(h_prev)}",
+                h,
+            )
         )
     return lines
 

@@ -1,0 +1,163 @@
+"""A real browser: `streamlit run app.py` + headless Chromium clicking through every page.
+
+Screenshots of each page go to tests/artifacts/ (git-ignored). The tests share one browser page
+and run in file order, like a visitor: direct link, Chinese sentence, stepping, a heatmap click,
+the language switch. The whole file takes about a minute.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+
+from rnnviz import models
+
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+SENTENCE = "我爱北京天安门。"
+
+
+def chinese_model() -> str:
+    names = models.available()
+    for wanted in ("cws-bilstm", "cws-bigru", "ner-bilstm", "pos-bilstm"):
+        if wanted in names:
+            return wanted
+    assert names, "no models in assets/models"
+    return names[0]
+
+
+def settle(page, charts: int = 0, timeout: float = 30.0) -> None:
+    """Wait until the script run is over and at least ``charts`` Plotly charts are drawn."""
+    deadline = time.monotonic() + timeout
+    page.wait_for_timeout(300)
+    while time.monotonic() < deadline:
+        running = page.locator("[data-testid=stStatusWidget]").count()
+        drawn = page.locator(".js-plotly-plot .main-svg").count()
+        if not running and drawn >= charts:
+            page.wait_for_timeout(500)
+            return
+        page.wait_for_timeout(200)
+    raise AssertionError(f"page did not settle: running={running}, charts={drawn}/{charts}")
+
+
+def shot(page, name: str) -> None:
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
+
+
+def query(page) -> dict[str, str]:
+    return {k: v[0] for k, v in parse_qs(urlparse(page.url).query).items()}
+
+
+def no_traceback(page) -> None:
+    assert page.locator("[data-testid=stException]").count() == 0, "a traceback is shown"
+
+
+def test_direct_url_opens_the_page_with_our_sidebar(app_server, browser_page) -> None:
+    page = browser_page
+    page.goto(f"{app_server}/heatmaps?model={chinese_model()}&lang=en")
+    page.wait_for_selector("[data-testid=stSidebar] a[href*='heatmaps']")
+    settle(page, charts=1)
+    links = page.locator("[data-testid=stSidebar] a").all_inner_texts()
+    assert any("Step through" in text for text in links), links
+    assert not any(text.strip() == "app" for text in links), "legacy page list is shown"
+    assert page.get_by_role("heading", name="Heatmaps").count() == 1
+    no_traceback(page)
+
+
+def test_overview_with_a_chinese_sentence(app_server, browser_page) -> None:
+    page = browser_page
+    page.goto(f"{app_server}/?model={chinese_model()}&lang=en")
+    box = page.locator("[data-testid=stSidebar] textarea")
+    box.wait_for()
+    box.fill(SENTENCE)
+    box.press("Control+Enter")
+    page.wait_for_function(
+        "s => document.querySelector('.rnnviz-sentence')?.innerText.includes(s)", arg="天"
+    )
+    settle(page, charts=1)
+    no_traceback(page)
+    assert query(page).get("text") == SENTENCE
+    shot(page, "1-overview")
+
+
+def test_step_through_with_next_and_slider(app_server, browser_page) -> None:
+    page = browser_page
+    page.locator("[data-testid=stSidebar] a", has_text="Step through").click()
+    page.wait_for_selector("h1:has-text('Step through')")
+    settle(page, charts=4)
+    assert "Step 0" in page.locator("[data-testid=stMain]").inner_text()
+    page.get_by_role("button", name=re.compile("Next")).click()
+    page.wait_for_function("() => document.body.innerText.includes('Step 1:')")
+    page.get_by_role("button", name=re.compile("Next")).click()
+    page.wait_for_function("() => document.body.innerText.includes('Step 2:')")
+    settle(page, charts=4)
+    assert query(page).get("step") == "2"
+    assert "北" in page.locator("[data-testid=stMain]").inner_text()
+    no_traceback(page)
+    shot(page, "2-step")
+
+
+def test_click_a_heatmap_cell_selects_a_unit(app_server, browser_page) -> None:
+    page = browser_page
+    page.locator("[data-testid=stSidebar] a", has_text="Heatmaps").click()
+    page.wait_for_selector("h1:has-text('Heatmaps')")
+    settle(page, charts=2)
+    before = query(page).get("unit")
+    grid = (
+        page.locator("[data-testid=stMain] [data-testid=stPlotlyChart]")
+        .first.locator(".nsewdrag")
+        .first
+    )
+    area = grid.bounding_box()
+    assert area is not None
+    # A cell in the middle of the sentence, a third of the way down the units.
+    page.mouse.move(area["x"] + area["width"] * 0.55, area["y"] + area["height"] * 0.33)
+    page.wait_for_timeout(300)
+    page.mouse.click(area["x"] + area["width"] * 0.55, area["y"] + area["height"] * 0.33)
+    page.wait_for_function(
+        "b => { const u = new URL(location.href).searchParams.get('unit'); return u && u !== b }",
+        arg=before or "0",
+        timeout=20_000,
+    )
+    settle(page, charts=2)
+    unit = query(page)["unit"]
+    assert f"Selected unit: {unit}" in page.locator("[data-testid=stMain]").inner_text()
+    no_traceback(page)
+    shot(page, "3-heatmaps-clicked")
+
+
+def test_predictions_and_compare(app_server, browser_page) -> None:
+    page = browser_page
+    page.locator("[data-testid=stSidebar] a", has_text="Predictions").click()
+    page.wait_for_selector("h1:has-text('Predictions')")
+    settle(page, charts=2)
+    no_traceback(page)
+    shot(page, "4-predictions")
+    page.locator("[data-testid=stSidebar] a", has_text="Compare").click()
+    page.wait_for_selector("h1:has-text('Compare')")
+    settle(page)
+    no_traceback(page)
+    shot(page, "5-compare")
+
+
+def test_switch_language_to_chinese(app_server, browser_page) -> None:
+    page = browser_page
+    page.locator("[data-testid=stSidebar] a", has_text="Overview").click()
+    settle(page, charts=1)
+    page.locator("[data-testid=stSidebar] button", has_text="中文").click()
+    page.wait_for_selector("h1:has-text('看懂')")
+    settle(page, charts=1)
+    assert query(page).get("lang") == "zh"
+    links = page.locator("[data-testid=stSidebar] a").all_inner_texts()
+    assert any("逐步演示" in text for text in links), links
+    no_traceback(page)
+    shot(page, "6-overview-zh")
+    page.locator("[data-testid=stSidebar] a", has_text="热力图").click()
+    page.wait_for_selector("h1:has-text('热力图')")
+    settle(page, charts=2)
+    shot(page, "7-heatmaps-zh")
