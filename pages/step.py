@@ -23,7 +23,7 @@ def step_view() -> None:
         st.markdown(t("reading", t=step, tok=tok, prev=max(step - 1, 0), n=n - 1, next=step + 1))
     else:
         st.markdown(t("reading_uni", t=step, tok=tok))
-    pick_unit, pick_layer = st.columns([1, 1])
+    pick_unit, pick_layer, _ = st.columns([1, 1, 2])
     with pick_unit:
         unit = ui.unit_picker(tr.hidden_size)
     with pick_layer:

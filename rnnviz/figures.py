@@ -7,7 +7,7 @@ repeated token never merges), and hovering a cell shows token, position, unit an
 Heatmap payload: the colour layer is quantised to ``uint8`` (256 shades, invisible on screen) and
 the exact float32 values travel once, in an invisible ``Scattergl`` layer (one trace per unit
 row) that carries the hover and the clicks (``st.plotly_chart`` returns no points for heatmap
-clicks). 128 units × 100 tokens is ~7 bytes a cell, about 135 KB of JSON.
+clicks). 128 units × 100 tokens is ~6 bytes a cell, about 125 KB of JSON.
 """
 
 from __future__ import annotations
@@ -47,6 +47,33 @@ def _layout(fig: go.Figure, title: str | None = None, height: int | None = None)
     if height:
         fig.update_layout(height=height)
     return fig
+
+
+class _Canvas:
+    """Collects shapes and annotations as plain dicts; validated once when the figure is made
+    (``fig.add_shape`` validates on every call: a 40-part drawing took 100 ms)."""
+
+    def __init__(self) -> None:
+        self.shapes: list[dict] = []
+        self.annotations: list[dict] = []
+
+    def add_shape(self, **shape: object) -> None:
+        self.shapes.append(shape)
+
+    def add_annotation(self, **annotation: object) -> None:
+        self.annotations.append(annotation)
+
+    def figure(self, xrange: list[float], yrange: list[float], margin: dict) -> go.Figure:
+        hidden = {"visible": False, "fixedrange": True}
+        layout = {
+            "shapes": self.shapes,
+            "annotations": self.annotations,
+            "xaxis": {**hidden, "range": xrange},
+            "yaxis": {**hidden, "range": yrange},
+            "margin": margin,
+            "showlegend": False,
+        }
+        return go.Figure({"data": [], "layout": layout})
 
 
 def token_axis(tokens: Sequence[str], **extra: object) -> dict:
@@ -104,8 +131,7 @@ def heatmap_panel(
     steps, units = values.shape
     order = np.arange(units) if order is None else np.asarray(order)
     shown = values[:, order].T  # (units, T), row r is unit order[r]
-    # Scattergl hover needs explicit coordinates (x0/dx or y0/dy pick the wrong point).
-    positions = np.arange(steps, dtype=np.uint8 if steps < 256 else np.uint16)
+    # Scattergl hover needs explicit y (y0/dy=0 and x0/dx=0 pick the wrong point); x0/dx=1 is fine.
     row_type = np.uint8 if units < 256 else np.uint16
     unit_label = t("unit")
     hover = (
@@ -132,7 +158,8 @@ def heatmap_panel(
         data.append(
             {
                 "type": "scattergl",
-                "x": positions,
+                "x0": 0,
+                "dx": 1,
                 "y": np.full(steps, row, dtype=row_type),
                 "name": names[unit],
                 "marker": {"color": shown[row]},
@@ -299,55 +326,55 @@ def unit_lines(
 def gate_strips(trace: Trace, layer: int, direction: str, step: int, unit: int | None = None):
     """Every gate and state at one step as a strip over all units, each on its own fixed scale."""
     names = trace.names
-    fig = go.Figure()
     height = 1.0 / len(names)
+    data, layout, shapes = [], {}, []
     for k, name in enumerate(names):
         style = style_of(name)
         row = trace.quantity(layer, direction, name)[step].astype(np.float32)  # (units,)
-        domain = [1 - (k + 1) * height + 0.02, 1 - k * height - 0.02]
         axis = "" if k == 0 else str(k + 1)
-        fig.add_trace(
-            go.Heatmap(
-                z=row[None, :],
-                zmin=style.zmin,
-                zmax=style.zmax,
-                colorscale=style.colorscale,
-                showscale=False,
-                xaxis=f"x{axis}",
-                yaxis=f"y{axis}",
-                hovertemplate=f"{name} · {t('unit')} %{{x}} = %{{z:.3f}}<extra></extra>",
-            )
-        )
-        fig.update_layout(
+        data.append(
             {
-                f"yaxis{axis}": {
-                    "domain": domain,
-                    "tickvals": [0],
-                    "ticktext": [name],
-                    "showgrid": False,
-                    "fixedrange": True,
-                },
-                f"xaxis{axis}": {
-                    "anchor": f"y{axis}",
-                    "showticklabels": k == len(names) - 1,
-                    "matches": "x" if k else None,
-                    "showgrid": False,
-                    "zeroline": False,
-                },
+                "type": "heatmap",
+                "z": row[None, :],
+                "zmin": style.zmin,
+                "zmax": style.zmax,
+                "colorscale": style.colorscale,
+                "showscale": False,
+                "xaxis": f"x{axis}",
+                "yaxis": f"y{axis}",
+                "hovertemplate": f"{name} · {t('unit')} %{{x}} = %{{z:.3f}}<extra></extra>",
             }
         )
+        layout[f"yaxis{axis}"] = {
+            "domain": [1 - (k + 1) * height + 0.02, 1 - k * height - 0.02],
+            "tickvals": [0],
+            "ticktext": [name],
+            "showgrid": False,
+            "fixedrange": True,
+        }
+        layout[f"xaxis{axis}"] = {
+            "anchor": f"y{axis}",
+            "showticklabels": k == len(names) - 1,
+            "showgrid": False,
+            "zeroline": False,
+            **({"matches": "x"} if k else {}),
+        }
         if unit is not None:
-            fig.add_shape(
-                type="rect",
-                xref=f"x{axis}",
-                yref=f"y{axis}",
-                x0=unit - 0.5,
-                x1=unit + 0.5,
-                y0=-0.5,
-                y1=0.5,
-                line={"color": "#ff7f0e", "width": 2},
+            shapes.append(
+                {
+                    "type": "rect",
+                    "xref": f"x{axis}",
+                    "yref": f"y{axis}",
+                    "x0": unit - 0.5,
+                    "x1": unit + 0.5,
+                    "y0": -0.5,
+                    "y1": 0.5,
+                    "line": {"color": "#ff7f0e", "width": 2},
+                }
             )
-    fig.update_layout({f"xaxis{len(names) if len(names) > 1 else ''}": {"title_text": t("unit")}})
+    last = str(len(names)) if len(names) > 1 else ""
+    layout[f"xaxis{last}"]["title"] = {"text": t("unit")}
+    fig = go.Figure({"data": data, "layout": {**layout, "shapes": shapes}})
     return _layout(fig, f"{t('all_units')} · {t(direction)}", 60 + 42 * len(names))
 
 
@@ -407,7 +434,7 @@ def _hex_for(value: float, style: QuantityStyle) -> tuple[str, str]:
 
 def cell_diagram(trace: Trace, layer: int, direction: str, step: int, unit: int) -> go.Figure:
     """The LSTM or GRU cell of one unit at one step; every gate box is coloured by its value."""
-    fig = go.Figure()
+    fig = _Canvas()
     prev = "t-1" if direction == "forward" else "t+1"
 
     def box(
@@ -467,7 +494,7 @@ def cell_diagram(trace: Trace, layer: int, direction: str, step: int, unit: int)
 
     h_prev = float(trace.previous(layer, direction, "h")[step, unit])
     # Inputs enter along a bus under the gates; every gate reads [x_t, h_prev].
-    box(0.2, 0.45, f"x<sub>t</sub><br>h<sub>{prev}</sub>={h_prev:.2f}", None, None, width=1.3)
+    box(0.2, 0.45, f"x<sub>t</sub>, h<sub>{prev}</sub>", None, None, width=1.3)
     gate_x = {
         "lstm": {"f": 2.2, "i": 3.6, "g": 5.0, "o": 6.4},
         "gru": {"z": 2.2, "r": 3.7, "n": 5.2},
@@ -499,7 +526,7 @@ def cell_diagram(trace: Trace, layer: int, direction: str, step: int, unit: int)
         arrow(2.45, 4.5, 4.05, 4.5)
         box(6.0, 4.5, "c<sub>t</sub>", value("c"), "c")
         arrow(4.55, 4.5, 5.45, 4.5)
-        box(7.6, 4.5, "tanh c<sub>t</sub>", float(np.tanh(value("c"))), "h")
+        box(7.6, 4.5, "tanh", float(np.tanh(value("c"))), "h")
         arrow(6.55, 4.5, 7.05, 4.5)
         arrow(7.6, 4.1, 7.6, 3.25)
         arrow(6.4, 1.65, 7.45, 2.8)
@@ -521,11 +548,9 @@ def cell_diagram(trace: Trace, layer: int, direction: str, step: int, unit: int)
         arrow(5.4, 3.15, 6.6, 4.3)
         box(9.2, 4.5, "h<sub>t</sub>", value("h"), "h")
         arrow(7.05, 4.5, 8.65, 4.5)
-    fig.update_xaxes(visible=False, range=[-0.6, 10], fixedrange=True)
-    fig.update_yaxes(visible=False, range=[0.0, 5.0], fixedrange=True)
-    fig.update_layout(margin={"l": 10, "r": 10, "t": 36, "b": 6}, showlegend=False)
     title = f"{t('unit')} {unit} · {step}: {trace.tokens[step]}"
-    return _layout(fig, title, 340)
+    out = fig.figure([-0.6, 10], [0.0, 5.0], {"l": 10, "r": 10, "t": 36, "b": 6})
+    return _layout(out, title, 340)
 
 
 def _num(v: float) -> str:
@@ -599,7 +624,7 @@ def model_diagram(
     vocab: int | None = None,
 ) -> go.Figure:
     """Embedding → forward (and backward) recurrent layers → merge → linear head, with sizes."""
-    fig = go.Figure()
+    fig = _Canvas()
     rnn = cell.upper()
 
     def box(x: float, y: float, text: str, fill: str, w: float = 1.6) -> None:
@@ -656,10 +681,8 @@ def model_diagram(
     box(10.4, 1.5, f"<b>{head}</b><br>{merged} → {labels}", "#fdf0d5", 2.0)
     arrow(8.9, 1.5, 9.4, 1.5)
     arrow(1.7, 1.5, 2.2, 1.5)
-    fig.update_xaxes(visible=False, range=[0, 11.6], fixedrange=True)
-    fig.update_yaxes(visible=False, range=[0.1, 2.9], fixedrange=True)
-    fig.update_layout(margin={"l": 5, "r": 5, "t": 30, "b": 5})
-    return _layout(fig, t("model_diagram"), 260)
+    out = fig.figure([0, 11.6], [0.1, 2.9], {"l": 5, "r": 5, "t": 30, "b": 5})
+    return _layout(out, t("model_diagram"), 260)
 
 
 def label_probabilities(tokens: Sequence[str], labels: Sequence[str], proba: np.ndarray):

@@ -353,7 +353,7 @@ def sidebar(pages: Sequence[Any]) -> None:
     )
     with sb.expander(t("legend")):
         st.caption(t("legend_text"))
-        chart(figures.legend_figure(), html=False)
+        chart(_legend_spec(ss.lang), html=False)
     _downloads(sb)
     sb.caption(t("share_hint"))
     sync_url()
@@ -578,6 +578,27 @@ def _projector(spec: dict) -> dict:
     return {**spec, "layout": layout}
 
 
+class _Validated(go.Figure):
+    """A spec already validated by Plotly (built by ``rnnviz.figures``, maybe cached as a dict).
+
+    ``st.plotly_chart`` re-validates a dict (20 ms for a heatmap) but takes a Figure's
+    ``to_dict()`` as it is; this hands it the spec without a second validation.
+    """
+
+    def __init__(self, spec: dict) -> None:
+        super().__init__()
+        self._rnnviz_spec = spec
+
+    def to_dict(self) -> dict:
+        return self._rnnviz_spec
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def _legend_spec(lang: str) -> dict:
+    i18n.use(lang)
+    return figures.legend_figure().to_dict()
+
+
 def chart(
     fig: go.Figure | dict,
     key: str | None = None,
@@ -595,7 +616,7 @@ def chart(
     kwargs: dict[str, Any] = {}
     if on_select is not None:
         kwargs = {"on_select": on_select, "selection_mode": "points"}
-    st.plotly_chart(spec, theme=None, config=PLOTLY_CONFIG, key=key, **kwargs)
+    st.plotly_chart(_Validated(spec), theme=None, config=PLOTLY_CONFIG, key=key, **kwargs)
     if html:
         st.download_button(
             f"⬇ {t('download_html')}",
