@@ -28,9 +28,7 @@ for col, r in zip(columns, results, strict=True):
         st.subheader(f"{r.trace.cell.upper()} · {r.model}")
         ui.sentence(r)
         if r.kind == "classifier":
-            st.metric(
-                t("prediction"), r.predicted[0], f"p = {r.proba[-1].max():.2f}", delta_color="off"
-            )
+            ui.prediction(r)
         specs = ui.heatmap_specs(r.model, r.text, quantity, 0, "index", st.session_state.lang)
         for direction, spec in specs.items():
             ui.heatmap(spec, f"cmp_{r.trace.cell}_{direction}", None, st.session_state.step)

@@ -31,8 +31,7 @@ with left:
     st.subheader(f"{t('prediction')} · {t('task_' + res.task)}")
     ui.sentence(res)
     if res.kind == "classifier":
-        label = res.predicted[0]
-        st.metric(t("prediction"), label, f"p = {res.proba[-1].max():.2f}", delta_color="off")
+        ui.prediction(res)
     st.subheader(t("where_next"))
     for path, key in (
         ("pages/step.py", "next_step"),

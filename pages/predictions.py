@@ -12,8 +12,7 @@ st.subheader(t("task_" + res.task))
 
 if res.kind == "classifier":
     ui.sentence(res)
-    label = res.predicted[0]
-    st.metric(t("prediction"), label, f"p = {res.proba[-1].max():.2f}", delta_color="off")
+    ui.prediction(res)
     ui.chart(figures.evolution_figure(res.tokens, res.labels, res.proba), name="evolution")
     st.caption(t("evolution_explain"))
 else:

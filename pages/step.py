@@ -11,16 +11,20 @@ res = ui.selection()
 tr = res.trace
 
 
-@st.fragment(run_every=1.2 if st.session_state.get("playing") else None)
+playing = ui.playing()
+
+
+@st.fragment(run_every=ui.PLAY_SECONDS if playing else None)
 def step_view() -> None:
-    if st.session_state.get("playing") and st.session_state.get("_ticked"):
+    if playing:
         ui.advance(res.length)
-    st.session_state["_ticked"] = bool(st.session_state.get("playing"))
-    step = ui.step_controls(res.length)
+    step = ui.step_controls(res.length, was_playing=playing)
     ui.sentence(res, step)
     tok, n = res.tokens[step], res.length
     if tr.bidirectional:
-        st.markdown(t("reading", t=step, tok=tok, prev=max(step - 1, 0), n=n - 1, next=step + 1))
+        before = f"0…{step - 1}" if step else "∅"
+        after = f"{n - 1}…{step + 1}" if step < n - 1 else "∅"
+        st.markdown(t("reading", t=step, tok=tok, before=before, after=after))
     else:
         st.markdown(t("reading_uni", t=step, tok=tok))
     pick_unit, pick_layer, _ = st.columns([1, 1, 2])

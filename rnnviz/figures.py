@@ -685,20 +685,31 @@ def model_diagram(
     return _layout(out, t("model_diagram"), 260)
 
 
-def label_probabilities(tokens: Sequence[str], labels: Sequence[str], proba: np.ndarray):
-    """Labels × tokens heatmap of ``proba (T, labels)`` on the fixed 0..1 scale."""
+def label_probabilities(
+    tokens: Sequence[str], labels: Sequence[str], proba: np.ndarray, keep: float = 0.05
+) -> go.Figure:
+    """Labels × tokens heatmap of ``proba (T, labels)`` on the fixed 0..1 scale.
+
+    With more than 12 labels (POS), only those reaching ``keep`` somewhere are drawn.
+    """
     proba = np.asarray(proba, dtype=np.float32)
+    rows = np.arange(len(labels))
+    title = t("label_probabilities")
+    if len(labels) > 12:
+        rows = np.flatnonzero(proba.max(axis=0) >= keep)
+        title += f" (p ≥ {keep:g})"
+    shown = proba[:, rows].T  # (labels shown, T)
     fig = go.Figure(
         go.Heatmap(
-            z=proba.T,
+            z=shown,
             x0=0,
             dx=1,
-            y=list(labels),
+            y=[labels[k] for k in rows],
             zmin=0,
             zmax=1,
             colorscale="Viridis",
             colorbar={"thickness": 12, "title": {"text": "p"}},
-            customdata=np.broadcast_to(np.asarray(tokens, dtype=object), proba.T.shape),
+            customdata=np.broadcast_to(np.asarray(tokens, dtype=object), shown.shape),
             hovertemplate="<b>%{customdata}</b> · "
             + t("position")
             + " %{x}<br>%{y}: %{z:.3f}<extra></extra>",
@@ -706,7 +717,7 @@ def label_probabilities(tokens: Sequence[str], labels: Sequence[str], proba: np.
     )
     fig.update_xaxes(token_axis(tokens))
     fig.update_yaxes(autorange="reversed", type="category", automargin=True)
-    return _layout(fig, t("label_probabilities"), int(120 + 24 * len(labels)))
+    return _layout(fig, title, int(120 + 24 * len(rows)))
 
 
 def evolution_figure(tokens: Sequence[str], labels: Sequence[str], proba: np.ndarray):
@@ -729,14 +740,21 @@ def evolution_figure(tokens: Sequence[str], labels: Sequence[str], proba: np.nda
     return _layout(fig, t("evolution"), 360)
 
 
-def score_split_figure(split: ScoreSplit, tokens: Sequence[str], position: int) -> go.Figure:
-    """Each label's score at one token as forward part + backward part + bias (exact)."""
-    labels = list(split.labels)
+def score_split_figure(
+    split: ScoreSplit, tokens: Sequence[str], position: int, top: int = 10
+) -> go.Figure:
+    """Each label's score at one token as forward part + backward part + bias (exact).
+
+    With many labels, the ``top`` highest-scoring ones at this token.
+    """
+    keep = np.argsort(-split.total[position], kind="stable")[:top]
+    keep = np.sort(keep) if len(split.labels) <= top else keep
+    labels = [split.labels[k] for k in keep]
     fig = go.Figure()
     parts = [
-        (t("forward_part"), split.forward[position], DIRECTION_COLOURS["forward"]),
-        (t("backward_part"), split.backward[position], DIRECTION_COLOURS["backward"]),
-        (t("bias"), split.bias, "#999999"),
+        (t("forward_part"), split.forward[position, keep], DIRECTION_COLOURS["forward"]),
+        (t("backward_part"), split.backward[position, keep], DIRECTION_COLOURS["backward"]),
+        (t("bias"), split.bias[keep], "#999999"),
     ]
     for name, values, colour in parts:
         fig.add_bar(
@@ -744,7 +762,7 @@ def score_split_figure(split: ScoreSplit, tokens: Sequence[str], position: int) 
         )
     fig.add_scatter(
         x=labels,
-        y=split.total[position].astype(np.float32),
+        y=split.total[position, keep].astype(np.float32),
         mode="markers",
         name=t("score"),
         marker={"color": "#111", "size": 10, "symbol": "diamond"},
@@ -831,7 +849,8 @@ def tokens_html(
             kind = tag.split("-")[-1]
             style = f"background:{TAG_COLOURS.get(kind, PALETTE[-1])}33;"
         mark = "<sup>?</sup>" if unknown[k] else ""
-        sub = f"<small>{html.escape(tag)}</small>"
+        shown_tag = "" if task == "ner" and tag == "O" else tag  # only entities are tagged
+        sub = f"<small>{html.escape(shown_tag) or '&nbsp;'}</small>"
         spans.append(f'<span class="{" ".join(cls)}" style="{style}">{text}{mark}{sub}</span>')
     return f'<div class="rnnviz-sentence">{"".join(spans)}</div>'
 
@@ -842,7 +861,7 @@ SENTENCE_CSS = """
 .rnnviz-sentence .tok{display:inline-flex;flex-direction:column;align-items:center;
   padding:.15em .3em;border-top:2px solid transparent;border-bottom:2px solid transparent;
   min-width:1.1em}
-.rnnviz-sentence .tok small{font-size:.5em;color:#555;margin-top:.15em}
+.rnnviz-sentence .tok small{font-size:.55em;color:#444;margin-top:.15em}
 .rnnviz-sentence .cws{border-color:#0b6e99}
 .rnnviz-sentence .cws-b,.rnnviz-sentence .cws-b-e{border-left:2px solid #0b6e99;margin-left:6px}
 .rnnviz-sentence .cws-e,.rnnviz-sentence .cws-b-e{border-right:2px solid #0b6e99}

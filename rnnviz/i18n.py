@@ -170,9 +170,9 @@ STRINGS: dict[str, dict[str, str]] = {
     "play": {"en": "▶ Play", "zh": "▶ 播放"},
     "pause": {"en": "⏸ Pause", "zh": "⏸ 暂停"},
     "reading": {
-        "en": "Step {t}: the forward cell reads “{tok}” after tokens 0…{prev}; the backward "
-        "cell reads it after tokens {n}…{next}.",
-        "zh": "第 {t} 步:正向单元在读完 0…{prev} 之后读“{tok}”;反向单元在读完 {n}…{next} 之后读它。",
+        "en": "Step {t}: the forward cell reads “{tok}” after tokens {before}; the backward "
+        "cell reads it after tokens {after}.",
+        "zh": "第 {t} 步:正向单元在读完 {before} 之后读“{tok}”;反向单元在读完 {after} 之后读它。",
     },
     "reading_uni": {
         "en": "Step {t}: the cell reads “{tok}”.",

@@ -453,10 +453,19 @@ def _set(key: str, value: int) -> None:
     st.session_state[key] = value
 
 
-def step_controls(length: int, play: bool = True) -> int:
+PLAY_SECONDS = 1.2
+
+
+def playing() -> bool:
+    """Whether Play is on (the step page's fragment then reruns every ``PLAY_SECONDS``)."""
+    return bool(st.session_state.get("playing"))
+
+
+def step_controls(length: int, play: bool = True, was_playing: bool = False) -> int:
     """Slider + Prev / Next (+ Play) over positions ``0..length-1``; returns the step.
 
-    Play is a toggle under ``session_state.playing``; the page's fragment advances the step.
+    Play is a toggle under ``session_state.playing``. A fragment's timer is fixed when the page
+    defines it, so switching Play reruns the whole page to start or stop the timer.
     """
     ss = st.session_state
     ss.step = min(ss.step, length - 1)
@@ -481,6 +490,8 @@ def step_controls(length: int, play: bool = True) -> int:
     )
     if play:
         play_col.toggle(t("play"), key="playing")
+        if playing() != was_playing:
+            st.rerun()
     if length > 1:
         _bind("w_step", "step")
         slider_col.slider(t("step"), 0, length - 1, key="w_step", on_change=_copy("w_step", "step"))
@@ -557,6 +568,12 @@ def card(markdown: str) -> None:
             r"^(#{1,3}) ", lambda m: "#" * (len(m.group(1)) + 3) + " ", markdown, flags=re.MULTILINE
         )
     )
+
+
+def prediction(result: Result) -> None:
+    """A classifier's answer and its probability."""
+    p = float(result.proba[-1].max())
+    st.metric(t("prediction"), f"{result.predicted[0]} · {p:.0%}")
 
 
 def equations(lines: Sequence[str]) -> None:
