@@ -590,6 +590,8 @@ def _projector(spec: dict) -> dict:
     font = dict(layout.get("font", {}))
     font.update(size=20, color="#000000")
     layout["font"] = font
+    if isinstance(layout.get("title"), dict):
+        layout["title"] = {**layout["title"], "font": {"size": 26}}
     if "height" in layout:
         layout["height"] = int(layout["height"] * 1.25)
     return {**spec, "layout": layout}

@@ -137,3 +137,36 @@ def test_bad_query_params_do_not_crash() -> None:
     at = fresh(model="no-such-model", step="-3", unit="abc", lang="xx")
     ok(at)
     assert at.session_state["model"] in names()
+
+
+def test_unknown_characters_are_marked_and_traced() -> None:
+    name = next((n for n in names() if n.startswith("cws")), names()[0])
+    at = fresh(model=name, text="我㐀㐁好")
+    ok(at)
+    assert "㐀" in texts(at)
+    assert at.get("plotly_chart")
+
+
+def test_heatmap_views_merged_and_ordered() -> None:
+    name = next((n for n in names() if "bi" in n), names()[0])
+    at = fresh(model=name)
+    at.switch_page("pages/heatmaps.py").run()
+    ok(at)
+    at.button_group(key="w_order").set_value("similarity").run()
+    ok(at)
+    at.button_group(key="w_quantity").set_value("merged").run()
+    ok(at)
+    at.button_group(key="w_merge").set_value("product").run()
+    ok(at)
+    assert at.get("plotly_chart")
+
+
+def test_trace_downloads_are_tables() -> None:
+    from rnnviz import ui
+
+    name = names()[0]
+    text = models.load(name).examples[0]
+    csv = ui._trace_table(name, text, "csv").decode()
+    assert csv.startswith("layer,direction,position,token,quantity,unit,value")
+    parquet = ui._trace_table(name, text, "parquet")
+    assert parquet[:4] == b"PAR1"

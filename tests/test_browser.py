@@ -100,6 +100,14 @@ def test_step_through_with_next_and_slider(app_server, browser_page) -> None:
     assert "北" in page.locator("[data-testid=stMain]").inner_text()
     no_traceback(page)
     shot(page, "2-step")
+    # Play advances by itself; switching it off stops it.
+    page.locator("[data-testid=stMain] label", has_text="Play").click()
+    page.wait_for_function("() => document.body.innerText.includes('Step 4:')", timeout=15_000)
+    page.locator("[data-testid=stMain] label", has_text="Play").click()
+    settle(page, charts=4)
+    stopped = query(page).get("step")
+    page.wait_for_timeout(2500)
+    assert query(page).get("step") == stopped
 
 
 def test_click_a_heatmap_cell_selects_a_unit(app_server, browser_page) -> None:
@@ -161,3 +169,13 @@ def test_switch_language_to_chinese(app_server, browser_page) -> None:
     page.wait_for_selector("h1:has-text('热力图')")
     settle(page, charts=2)
     shot(page, "7-heatmaps-zh")
+
+
+def test_projector_mode(app_server, browser_page) -> None:
+    page = browser_page
+    page.locator("[data-testid=stSidebar] label", has_text="投影模式").click()
+    settle(page, charts=2)
+    size = page.evaluate("parseFloat(getComputedStyle(document.querySelector('h1')).fontSize)")
+    assert size >= 40, size
+    no_traceback(page)
+    shot(page, "8-projector-zh")
