@@ -273,9 +273,12 @@ def _bind(widget: str, target: str) -> None:
 
 
 def _on_model() -> None:
+    """A new model keeps text the user typed; an example (or nothing) becomes its example."""
     ss = st.session_state
+    typed = (ss.get("text") or "").strip() and ss.get("text") not in _examples(ss.model)
     ss.model = ss.w_model
-    ss.text = _default_text(ss.model)
+    if not typed:
+        ss.text = _default_text(ss.model)
     ss.step = ss.unit = ss.layer = 0
 
 
