@@ -375,7 +375,7 @@ def gate_strips(trace: Trace, layer: int, direction: str, step: int, unit: int |
     last = str(len(names)) if len(names) > 1 else ""
     layout[f"xaxis{last}"]["title"] = {"text": t("unit")}
     fig = go.Figure({"data": data, "layout": {**layout, "shapes": shapes}})
-    return _layout(fig, f"{t('all_units')} · {t(direction)}", 60 + 42 * len(names))
+    return _layout(fig, f"{t('all_units')} · {t(direction)}", 90 + 42 * len(names))
 
 
 def state_split(trace: Trace, layer: int, direction: str, step: int) -> go.Figure:
@@ -657,7 +657,7 @@ def model_diagram(
         )
 
     box(0.9, 1.5, f"<b>{t('tokens')}</b><br>x₁ … x_T", "#f3f3f3")
-    vocab_text = f"{vocab} × {input_size}" if vocab else f"→ {input_size}"
+    vocab_text = f"{vocab:,} → {input_size}" if vocab else f"→ {input_size}"
     box(3.0, 1.5, f"<b>{t('embedding')}</b><br>{vocab_text}", "#e8eef7")
     layers = f" × {num_layers}" if num_layers > 1 else ""
     ys = (2.3, 0.7) if bidirectional else (1.5,)
