@@ -398,8 +398,17 @@ def _safe_table(name: str, text: str, fmt: str) -> bytes:
         return f"error: {exc}".encode()
 
 
+def _limit() -> int:
+    """Characters the pages show: the app's limit, or the model's own if it is lower."""
+    name = st.session_state.get("model")
+    try:
+        return min(APP_MAX_CHARS, int(load_model(name).max_chars)) if name else APP_MAX_CHARS
+    except Exception:
+        return APP_MAX_CHARS
+
+
 def _clipped(text: str) -> str:
-    return text[:APP_MAX_CHARS]
+    return text[: _limit()]
 
 
 # --- the selection every page reads ---
@@ -419,18 +428,19 @@ def selection() -> Result:
         st.error(t("model_failed", name=ss.model, error=exc))
         st.stop()
     text = ss.text or ""
-    limit = min(APP_MAX_CHARS, int(getattr(m, "max_chars", APP_MAX_CHARS)))
+    limit = _limit()
     if len(text) > limit:
         st.warning(t("truncated", n=len(text), limit=limit))
         text = text[:limit]
-    if not text.strip() or not m.tokenize(text):
-        st.info(t("empty_prompt"))
-        st.stop()
     try:
         with st.spinner("…"):
-            result = analyse(ss.model, text)
-    except Exception as exc:
+            empty = not text.strip() or not m.tokenize(text)
+            result = None if empty else analyse(ss.model, text)
+    except Exception as exc:  # whatever the text, the page explains instead of a traceback
         st.error(t("trace_failed", error=exc))
+        st.stop()
+    if result is None:
+        st.info(t("empty_prompt"))
         st.stop()
     unknown = [tok for tok, u in zip(result.tokens, result.unknown, strict=False) if u]
     if unknown:
