@@ -5,7 +5,7 @@ import streamlit as st
 
 from rnnviz import analysis_figures as af
 from rnnviz import ui
-from rnnviz.analysis.saturation import group_name
+from rnnviz.analysis.saturation import group_name, picked_unit
 from rnnviz.i18n import t
 
 ui.setup()
@@ -45,6 +45,7 @@ for col, shown in zip(st.columns(len(names)), names, strict=True):
         fig = af.saturation_scatter(
             table["left"].to_numpy(), table["right"].to_numpy(), table["unit"].to_numpy(), groups,
             title=ui.model_label(shown), xlabel=t("sat_left"), ylabel=t("sat_right"),
+            highlight=picked_unit(ss.get("sat_pick"), shown),
         )  # fmt: skip
         key = f"sat_{shown}"
         on_pick = ui.saturation_click(key, groups, table["unit"].tolist(), shown)

@@ -160,8 +160,11 @@ def saturation_scatter(
     title: str = "",
     xlabel: str = "fraction left-saturated",
     ylabel: str = "fraction right-saturated",
+    highlight: tuple[str, int] | None = None,
 ) -> go.Figure:
     """Units as dots at (fraction < low, fraction > high); one colour per group (gate/direction).
+
+    ``highlight = (group, unit)`` rings the selected unit.
 
     ``customdata`` carries ``[group, unit]`` so a click can open the unit elsewhere.
     """
@@ -184,7 +187,13 @@ def saturation_scatter(
     fig = go.Figure(traces)
     fig.add_shape(type="line", x0=0, y0=1, x1=1, y1=0, line=dict(color="#bbb", dash="dot"))
     fig.update_xaxes(range=[-0.02, 1.02])
-    fig.update_yaxes(range=[-0.02, 1.02], scaleanchor="x", scaleratio=1)
+    fig.update_yaxes(range=[-0.02, 1.02])
+    if highlight is not None:
+        m = (groups_arr == highlight[0]) & (units == highlight[1])
+        fig.add_trace(
+            go.Scatter(x=left[m], y=right[m], mode="markers", showlegend=False, hoverinfo="skip",
+                       marker=dict(size=18, color="rgba(0,0,0,0)", line=dict(color="#000", width=2)))
+        )  # fmt: skip
     fig.update_layout(clickmode="event+select")
     return _layout(fig, title, xlabel, ylabel, 420)
 

@@ -96,3 +96,11 @@ def pick_from_event(
         return None
     layer, direction, gate = order[curve].split(" ")
     return int(layer[1:]), direction, gate, int(units[rows[index]])
+
+
+def picked_unit(pick: object, model_name: str) -> tuple[str, int] | None:
+    """``(group, unit)`` to ring in ``model_name``'s scatter, from a stored click (or None)."""
+    if not isinstance(pick, (tuple, list)) or len(pick) != 5 or pick[0] != model_name:
+        return None
+    _, layer, direction, gate, unit = pick
+    return group_name(int(layer), str(direction), str(gate)), int(unit)
