@@ -69,6 +69,16 @@ def test_direct_url_opens_the_page_with_our_sidebar(app_server, browser_page) ->
     no_traceback(page)
 
 
+def test_shared_link_opens_the_same_step_and_unit(app_server, browser_page) -> None:
+    page = browser_page
+    page.goto(f"{app_server}/step?model={chinese_model()}&lang=en&step=3&unit=5")
+    page.wait_for_selector("h1:has-text('Step through')")
+    settle(page, charts=4)
+    assert "Step 3:" in page.locator("[data-testid=stMain]").inner_text()
+    assert page.locator("[data-testid=stMain] input[type=number]").first.input_value() == "5"
+    no_traceback(page)
+
+
 def test_overview_with_a_chinese_sentence(app_server, browser_page) -> None:
     page = browser_page
     page.goto(f"{app_server}/?model={chinese_model()}&lang=en")
