@@ -75,18 +75,26 @@ def app_server() -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def browser_page(app_server: str):
-    """One Chromium page (1400×1000, English locale) for the whole browser session."""
+def chromium(app_server: str):
+    """Headless Debian Chromium through Playwright, for the whole browser session."""
     sync_api = pytest.importorskip("playwright.sync_api")
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium fonts-noto-cjk")
     with sync_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="en-US")
-        page = context.new_page()
-        page.set_default_timeout(30_000)
         try:
-            yield page
+            yield browser
         finally:
-            context.close()
             browser.close()
+
+
+@pytest.fixture(scope="session")
+def browser_page(chromium):
+    """One page (1400×1000, English locale) shared by the browser tests, run in file order."""
+    context = chromium.new_context(viewport={"width": 1400, "height": 1000}, locale="en-US")
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    try:
+        yield page
+    finally:
+        context.close()

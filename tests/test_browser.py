@@ -189,3 +189,15 @@ def test_projector_mode(app_server, browser_page) -> None:
     assert size >= 40, size
     no_traceback(page)
     shot(page, "8-projector-zh")
+
+
+def test_chinese_browser_opens_in_chinese(app_server, chromium) -> None:
+    context = chromium.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
+    try:
+        page = context.new_page()
+        page.goto(f"{app_server}/?model={chinese_model()}")
+        page.wait_for_selector("h1:has-text('看懂')", timeout=30_000)
+        settle(page, charts=1)
+        no_traceback(page)
+    finally:
+        context.close()
