@@ -169,6 +169,14 @@ def _int(value: object, default: int = 0) -> int:
         return default
 
 
+PREFERRED_MODELS = ("cws-bilstm", "cws-bigru", "sentiment-gru")  # a first lesson's best start
+
+
+def default_model(names: Sequence[str]) -> str:
+    """The model a fresh visit opens with: a preferred one if shipped, else the first."""
+    return next((n for n in PREFERRED_MODELS if n in names), names[0] if names else "")
+
+
 def _default_text(name: str) -> str:
     try:
         examples = load_model(name).examples
@@ -187,7 +195,7 @@ def start() -> None:
         qp = st.query_params
         names = model_names()
         wanted = qp.get("model")
-        ss.model = wanted if wanted in names else (names[0] if names else "")
+        ss.model = wanted if wanted in names else default_model(names)
         ss.text = qp.get("text", _default_text(ss.model) if ss.model else "")
         lang = qp.get("lang")
         ss.lang = lang if lang in i18n.LANGUAGES else i18n.language_from_locale(_locale())
@@ -898,3 +906,8 @@ def saturation_click(
 def any_trace(name: str, text: str) -> Trace:
     """Trace of ``text`` by a shipped or custom model; cached per (model, text)."""
     return any_model(name).trace(text)
+
+
+def live_chart(slot: Any, fig: go.Figure) -> None:
+    """Redraw a figure in an ``st.empty`` slot (live training curve), our colours."""
+    slot.plotly_chart(fig.to_dict(), theme=None, config=PLOTLY_CONFIG)
