@@ -20,6 +20,7 @@ PAGES = [
     ui.page("pages/saturation.py", "page_saturation", "saturation", ":material/scatter_plot:"),
     ui.page("pages/search.py", "page_search", "search", ":material/search:"),
     ui.page("pages/custom.py", "page_custom", "custom", ":material/upload_file:"),
+    ui.page("pages/live.py", "page_live", "live", ":material/model_training:"),
 ]
 
 current = st.navigation(PAGES, position="hidden")

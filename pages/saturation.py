@@ -57,8 +57,10 @@ if pick:
     picked_model, layer, direction, gate, unit = pick
     st.success(t("sat_picked", gate=gate, direction=t("an_" + direction), layer=layer, unit=unit))
     a, b = st.columns(2)
-    a.page_link("pages/heatmaps.py", label=t("sat_open_heatmaps"), icon=":material/grid_on:")
-    b.page_link("pages/search.py", label=t("sat_open_search"), icon=":material/search:")
+    with a:
+        ui.link("pages/heatmaps.py", t("sat_open_heatmaps"))
+    with b:
+        ui.link("pages/search.py", t("sat_open_search"))
 if summaries:
     st.subheader(t("sat_summary"))
     st.dataframe(pd.concat(summaries, ignore_index=True), hide_index=True)

@@ -28,6 +28,7 @@ from .tracer import Trace, trace_rnn
 
 MAX_UPLOAD_BYTES = 64 * 1024 * 1024
 MAX_STEPS = 500
+KNOWN_TASKS = ("count", "cws", "ner", "pos", "sentiment")
 NO_HEAD = "(no head)"  # the one pseudo-label of a model without a linear head
 UPLOAD_DIR = Path(__file__).resolve().parent.parent / ".cache" / "rnnviz" / "uploads"
 _RNN_KEY = re.compile(r"^(?P<prefix>.*?)(?P<param>weight_ih|weight_hh|bias_ih|bias_hh|weight_hr)"
@@ -101,8 +102,8 @@ class CustomModel:
     labels: tuple[str, ...]
     notes: tuple[str, ...]
     digest: str
+    task: str = "custom"  # "count" etc. when the file says so (metadata), for the right corpus
 
-    task = "custom"
     max_chars = MAX_STEPS
 
     @property
@@ -315,6 +316,8 @@ def _safetensors_metadata(data: bytes, safe_open) -> dict[str, object]:
     except (ValueError, UnicodeDecodeError):
         return {}
     extras: dict[str, object] = {}
+    if meta.get("task") in KNOWN_TASKS:
+        extras["task"] = meta["task"]
     for key in (*_VOCAB_KEYS, *_LABEL_KEYS):
         if key in meta:
             try:
@@ -522,6 +525,7 @@ def model_from_tensors(
         labels=labels,
         notes=tuple(notes),
         digest=digest,
+        task=str(extras.get("task", "custom")),
     )
 
 

@@ -14,7 +14,7 @@ from rnnviz.analysis.saturation import group_name, pick_from_event
 torch.set_num_threads(1)
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
-PAGES = ["whatif", "saliency", "saturation", "search", "custom"]
+PAGES = ["whatif", "saliency", "saturation", "search", "custom", "live"]
 TIMEOUT = 90
 
 
@@ -127,3 +127,18 @@ def test_custom_random_model_opens_on_the_analysis_pages() -> None:
         other = page(name, custom_model=key, an_prefer_custom=True)
         ok(other)
         assert other.segmented_control(key="w_an_source").value == key
+
+
+def test_live_training_then_search_finds_the_counter() -> None:
+    at = page("live")
+    ok(at)
+    at.slider(key="w_lv_seconds").set_value(5)
+    at.number_input(key="w_lv_hidden").set_value(6)
+    at.button(key="b_lv_train").click().run()
+    ok(at)
+    assert at.success and "The counter is unit" in at.success[0].value
+    key = at.session_state["custom_model"]
+    assert key.startswith("upload:") and key.endswith(":live-lstm-6.safetensors")
+    search_page = page("search", custom_model=key, an_prefer_custom=True)
+    ok(search_page)
+    assert "counting-400-60-9" in body(search_page)

@@ -365,13 +365,6 @@ class Match:
     mean_activation: float
 
 
-def _runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Start and end (exclusive) indices of runs of True in a 1-D bool array."""
-    padded = np.concatenate([[False], mask, [False]])
-    edges = np.flatnonzero(padded[1:] != padded[:-1])
-    return edges[0::2], edges[1::2]
-
-
 def match(
     index: CorpusIndex,
     layer: int,
@@ -397,19 +390,17 @@ def match(
     count = (sel > threshold).sum(axis=0)
     need = max(1, int(np.ceil(min_fraction * len(units))))
     mask = count >= need
-    # Break runs at sentence starts.
-    starts, ends = _runs(mask)
-    boundaries = index.offsets[1:-1]
-    cut_starts, cut_ends = [], []
-    for a, b in zip(starts, ends, strict=True):
-        inner = boundaries[(boundaries > a) & (boundaries < b)]
-        edges = [a, *inner.tolist(), b]
-        cut_starts.extend(edges[:-1])
-        cut_ends.extend(edges[1:])
-    if not cut_starts:
+    # Runs of matching tokens, broken at every sentence start (vectorised: no loop over runs).
+    n = mask.size
+    first = np.zeros(n, dtype=bool)
+    first[index.offsets[:-1][index.offsets[:-1] < n]] = True
+    prev = np.concatenate([[False], mask[:-1]])
+    nxt = np.concatenate([mask[1:], [False]])
+    next_first = np.concatenate([first[1:], [True]])
+    s_arr = np.flatnonzero(mask & (~prev | first))
+    e_arr = np.flatnonzero(mask & (~nxt | next_first)) + 1
+    if s_arr.size == 0:
         return []
-    s_arr = np.asarray(cut_starts)
-    e_arr = np.asarray(cut_ends)
     run_len = e_arr - s_arr
     csum = np.concatenate([[0.0], np.cumsum(sel.mean(axis=0), dtype=np.float64)])
     mean_act = (csum[e_arr] - csum[s_arr]) / run_len

@@ -1,0 +1,73 @@
+"""Train a tiny LSTM or GRU on the counting task, live, then open it on the analysis pages."""
+
+import streamlit as st
+
+from rnnviz import analysis_figures as af
+from rnnviz import custom, ui
+from rnnviz.i18n import t
+from rnnviz.live import LiveConfig, train_counting
+
+ui.setup()
+st.title(t("page_live"))
+st.caption(t("lv_intro"))
+ss = st.session_state
+
+c1, c2, c3, c4 = st.columns([2, 2, 3, 2], vertical_alignment="bottom")
+cell = c1.segmented_control(t("cu_cell"), ["lstm", "gru"], default="lstm", key="w_lv_cell")
+hidden = c2.number_input(t("cu_hidden"), 2, 32, 8, key="w_lv_hidden")
+seconds = c3.slider(t("lv_seconds"), 5, 120, 60, 5, key="w_lv_seconds")
+start = c4.button(t("lv_train"), type="primary", key="b_lv_train")
+
+bar_slot, chart_slot = st.empty(), st.empty()
+if start:
+    config = LiveConfig(cell=cell or "lstm", hidden_size=int(hidden), seconds=float(seconds))
+    bar = bar_slot.progress(0.0, text=t("lv_train"))
+    steps, losses, accs = [], [], []
+
+    def report(status) -> None:
+        steps.append(status.step)
+        losses.append(status.loss)
+        accs.append(status.accuracy)
+        bar.progress(status.fraction, text=f"{status.step} · loss {status.loss:.4f}")
+        if len(steps) % 5 == 1:
+            ui.live_chart(chart_slot, af.loss_curve(steps, losses, accs))
+
+    try:
+        result = train_counting(config, report)
+    except ValueError as exc:
+        ui.show_error(exc)
+        st.stop()
+    key, _ = custom.save_upload(
+        result.weights, f"live-{config.cell}-{config.hidden_size}.safetensors"
+    )
+    ss[ui.CUSTOM_KEY] = key
+    ss.an_prefer_custom = True
+    ss.an_source = key
+    ss.lv_last = {
+        "steps": result.steps, "seconds": result.seconds, "acc": result.accuracy,
+        "unit": result.counter_unit, "r": abs(result.counter_r), "key": key,
+        "curve": (steps, losses, accs), "quantity": result.counter_quantity,
+    }  # fmt: skip
+    bar_slot.empty()
+
+last = ss.get("lv_last")
+if last:
+    ui.live_chart(chart_slot, af.loss_curve(*last["curve"]))
+    st.success(t("lv_done", steps=last["steps"], seconds=last["seconds"], acc=last["acc"],
+                 unit=last["unit"], r=last["r"]))  # fmt: skip
+    model = ui.load_custom(last["key"])
+    example = "((((()))))(()(()))"
+    values = model.trace(example).quantity(0, "forward", last["quantity"])[:, [last["unit"]]]
+    ui.chart(
+        af.activation_strip(values, list(example), last["quantity"], [str(last["unit"])]),
+        key="lv_counter", name="counter-unit",
+    )  # fmt: skip
+    cols = st.columns(4)
+    for col, (path, label) in zip(
+        cols,
+        [("pages/search.py", "page_search"), ("pages/saturation.py", "page_saturation"),
+         ("pages/whatif.py", "page_whatif"), ("pages/saliency.py", "page_saliency")],
+        strict=True,
+    ):  # fmt: skip
+        with col:
+            ui.link(path, t(label))

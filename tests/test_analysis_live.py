@@ -1,0 +1,35 @@
+"""Live training on the counting task: learns, reports progress, finds the counter unit."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from rnnviz.analysis import search
+from rnnviz.custom import load_upload
+from rnnviz.live import LiveConfig, train_counting
+
+torch.set_num_threads(1)
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+def test_trains_reports_and_opens_as_a_custom_model(cell: str) -> None:
+    seen = []
+    result = train_counting(
+        LiveConfig(cell=cell, hidden_size=6, seconds=30, max_steps=400), seen.append
+    )
+    assert result.steps == 400 and seen[-1].fraction == 1.0
+    assert [s.step for s in seen] == sorted(s.step for s in seen)
+    assert seen[-1].loss < seen[0].loss
+    assert result.accuracy > 0.8
+    assert abs(result.counter_r) == np.abs(result.correlations).max()
+    model = load_upload(result.weights, "live.safetensors")
+    assert model.task == "count" and model.labels == ("balanced", "open", "invalid")
+    assert search.default_corpus_name(model) == "counting-400-60-9"
+    assert model.predict("(((") == ["open"] * 3
+
+
+def test_bad_config() -> None:
+    with pytest.raises(ValueError, match="cell"):
+        train_counting(LiveConfig(cell="rnn"))
