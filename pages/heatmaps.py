@@ -33,6 +33,7 @@ def heatmap_view() -> None:
         for direction, spec in specs.items():
             ui.heatmap(spec, f"hm_{direction}", ss.unit, ss.step)
     with right:
+        ui.unit_picker(tr.hidden_size)  # the keyboard way to select what a click selects
         st.markdown(f"**{t('selected_unit')}: {ss.unit}** · {res.tokens[ss.step]} ({ss.step})")
         shown = quantity if quantity in tr.names else "h"
         lines = (shown, "h") if shown != "h" else ("h",)
