@@ -21,6 +21,7 @@ PAGES = [
     ui.page("pages/search.py", "page_search", "search", ":material/search:"),
     ui.page("pages/custom.py", "page_custom", "custom", ":material/upload_file:"),
     ui.page("pages/live.py", "page_live", "live", ":material/model_training:"),
+    ui.page("pages/codecells.py", "page_codecells", "codecells", ":material/code:"),
 ]
 
 current = st.navigation(PAGES, position="hidden")

@@ -465,6 +465,30 @@ STRINGS.update(
             "en": "The code language model is not shipped yet.",
             "zh": "代码语言模型尚未提供。",
         },
+        "cc_intro": {
+            "en": "A character-level LSTM trained to predict the next character of Python's own "
+            "standard library. Every unit is correlated with what a reader of code keeps track "
+            "of; the text below is coloured by one unit's value (red +, blue −). After Karpathy, "
+            "Johnson & Fei-Fei (2015).",
+            "zh": "一个字符级 LSTM,训练目标是预测 Python 标准库源码的下一个字符。"
+            "把每个单元与读代码时需要记住的信息做相关分析;下方文本按某个单元的取值着色(红 +,蓝 −)。"
+            "参照 Karpathy、Johnson、Fei-Fei(2015)。",
+        },
+        "cc_code": {"en": "Code (held-out file; you may edit)", "zh": "代码(留出文件;可编辑)"},
+        "cc_feature": {"en": "feature", "zh": "特征"},
+        "cc_in_string": {"en": "inside a string", "zh": "在字符串内"},
+        "cc_bracket_depth": {"en": "bracket depth", "zh": "括号深度"},
+        "cc_indentation": {"en": "indentation", "zh": "缩进"},
+        "cc_line_position": {"en": "position in the line", "zh": "行内位置"},
+        "cc_in_comment": {"en": "inside a comment", "zh": "在注释内"},
+        "cc_best": {
+            "en": "Best units for each feature on this text (Pearson r)",
+            "zh": "该文本上每个特征最相关的单元(皮尔逊相关系数 r)",
+        },
+        "cc_showing": {
+            "en": "Colouring by {quantity}[{unit}] (r = {r:+.3f} with {feature})",
+            "zh": "按 {quantity}[{unit}] 着色(与{feature}的 r = {r:+.3f})",
+        },
         "lv_intro": {
             "en": "Train a tiny LSTM or GRU on the counting task (brackets) right here, then open "
             "it on the other pages and find the counter unit.",

@@ -911,3 +911,26 @@ def any_trace(name: str, text: str) -> Trace:
 def live_chart(slot: Any, fig: go.Figure) -> None:
     """Redraw a figure in an ``st.empty`` slot (live training curve), our colours."""
     slot.plotly_chart(fig.to_dict(), theme=None, config=PLOTLY_CONFIG)
+
+
+@st.cache_resource(show_spinner=False)
+def load_code_model() -> Any:
+    """The character-level LSTM of Python source (``assets/code/code-lstm``)."""
+    from .analysis import codecells
+
+    return codecells.load()
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def code_analysis(text: str) -> tuple[Trace, dict[str, list[Any]]]:
+    """Trace of a piece of code and the best units per feature on it."""
+    from .analysis import codecells
+
+    model = load_code_model()
+    trace = model.trace(text)
+    return trace, codecells.best_units(trace, codecells.features(text))
+
+
+def prefixed(prefix: str, option: str) -> str:
+    """``t(prefix + option)``: a picklable ``format_func`` for option lists."""
+    return t(prefix + option)

@@ -1,0 +1,58 @@
+"""Interpretable cells in code: units of a char-level LSTM of Python source, coloured text."""
+
+import functools
+
+import pandas as pd
+import streamlit as st
+
+from rnnviz import analysis_figures as af
+from rnnviz import ui
+from rnnviz.analysis import codecells
+from rnnviz.i18n import t
+
+ui.setup()
+st.title(t("page_codecells"))
+st.caption(t("cc_intro"))
+ss = st.session_state
+try:
+    ui.load_code_model()
+except FileNotFoundError as exc:
+    st.warning(t("cc_missing") + f" ({exc})")
+    st.stop()
+
+if "cc_text" not in ss:
+    ss.cc_text = codecells.snippet()
+text = st.text_area(t("cc_code"), key="cc_text", height=160)
+if not text.strip():
+    st.info(t("empty_prompt"))
+    st.stop()
+trace, best = ui.code_analysis(text[:6000])
+
+rows = [
+    {"feature": t("cc_" + b.feature), "unit": f"{b.quantity}[{b.unit}]", "r": round(b.r, 3)}
+    for units in best.values()
+    for b in units[:3]
+]
+st.markdown(f"**{t('cc_best')}**")
+st.dataframe(pd.DataFrame(rows), hide_index=True, height=300)
+
+c1, c2, c3 = st.columns([3, 1, 1])
+feature = (
+    c1.segmented_control(
+        t("cc_feature"),
+        list(codecells.FEATURES),
+        default=codecells.FEATURES[0],
+        format_func=functools.partial(ui.prefixed, "cc_"),
+        key="w_cc_feature",
+    )
+    or codecells.FEATURES[0]
+)
+top = best[feature][0]
+quantity = c2.segmented_control(t("an_quantity"), ["c", "h"], default=top.quantity,
+                                key=f"w_cc_q_{feature}") or top.quantity  # fmt: skip
+unit = c3.number_input(t("unit"), 0, trace.hidden_size - 1, top.unit, key=f"w_cc_unit_{feature}")
+values = trace.quantity(0, "forward", quantity)[:, int(unit)]
+r = codecells.correlations(values[:, None], codecells.features(text[:6000]))[feature][0]
+st.markdown(t("cc_showing", quantity=quantity, unit=int(unit), r=float(r),
+              feature=t("cc_" + feature)))  # fmt: skip
+st.html(af.coloured_text(text[:6000], values, quantity))
