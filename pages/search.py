@@ -57,7 +57,7 @@ units = st.multiselect(
 )
 if auto:
     st.caption(t("se_units", units=", ".join(map(str, auto))))
-else:
+elif not units:
     st.warning(t("se_no_units"))
 if units:
     strip = af.activation_strip(

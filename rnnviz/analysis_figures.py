@@ -232,7 +232,7 @@ def activation_strip(
     fig.update_xaxes(**_ticks(tokens))
     fig.update_yaxes(tickmode="array", tickvals=list(range(k)), ticktext=ylabels,
                      autorange="reversed")  # fmt: skip
-    return _layout(fig, title, "", "unit", height or 120 + 22 * k)
+    return _layout(fig, title, "", "unit", height or max(200, 120 + 22 * k))
 
 
 def label_scores_bar(

@@ -108,8 +108,8 @@ class CustomModel:
 
     @property
     def kind(self) -> str:
-        """``tagger`` when there is a head (one prediction per step), else ``encoder``."""
-        return "tagger" if self.head_weight is not None else "encoder"
+        """Always ``tagger``: one prediction per step (a head-less model has one pseudo-label)."""
+        return "tagger"
 
     @property
     def input_mode(self) -> str:
