@@ -29,11 +29,11 @@ if start:
         losses.append(status.loss)
         accs.append(status.accuracy)
         bar.progress(status.fraction, text=f"{status.step} · loss {status.loss:.4f}")
-        if len(steps) % 5 == 1:
+        if len(steps) % 4 == 1:
             ui.live_chart(chart_slot, af.loss_curve(steps, losses, accs))
 
     try:
-        result = train_counting(config, report)
+        result = train_counting(config, report, report_every=10)
     except ValueError as exc:
         ui.show_error(exc)
         st.stop()

@@ -255,7 +255,10 @@ def loss_curve(steps: Sequence[int], losses: Sequence[float], accs: Sequence[flo
     if accs is not None:
         fig.add_trace(go.Scatter(x=list(steps), y=list(accs), mode="lines", name="accuracy",
                                  yaxis="y2"))  # fmt: skip
-        fig.update_layout(yaxis2=dict(overlaying="y", side="right", range=[0, 1]))
+        fig.update_layout(
+            yaxis2=dict(overlaying="y", side="right", range=[0, 1], tickformat=".0%"),
+            legend=dict(x=1.08),
+        )
     return _layout(fig, title, "step", "loss", 300)
 
 

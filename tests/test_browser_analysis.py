@@ -52,7 +52,9 @@ def no_exception(page) -> None:
     assert page.locator('[data-testid="stException"]').count() == 0, page.content()[:2000]
 
 
-@pytest.mark.parametrize("path", ["whatif", "saliency", "saturation", "search", "custom"])
+@pytest.mark.parametrize(
+    "path", ["whatif", "saliency", "saturation", "search", "custom", "live", "codecells"]
+)
 def test_direct_url_renders(browser_page, app_server: str, path: str) -> None:
     page = browser_page
     open_page(page, app_server, f"{path}?model={counting_model()}&text=(()(()))()")
@@ -61,7 +63,9 @@ def test_direct_url_renders(browser_page, app_server: str, path: str) -> None:
     try:
         settle(page)
         no_exception(page)
-        if path != "custom":
+        if path == "codecells":
+            page.wait_for_selector("text=Colouring by", timeout=60_000)
+        elif path not in ("custom", "live"):
             page.wait_for_selector(MAIN_PLOT, timeout=60_000)
     finally:
         page.screenshot(path=shot, full_page=True)
@@ -121,3 +125,26 @@ def test_click_a_saturation_dot_opens_the_unit(browser_page, app_server: str) ->
     settle(page)
     no_exception(page)
     page.screenshot(path=str(ARTIFACTS / "analysis-search-from-click.png"), full_page=True)
+
+
+def test_train_live_in_the_browser_then_open_it_in_search(browser_page, app_server: str) -> None:
+    page = browser_page
+    open_page(page, app_server, f"live?model={counting_model()}&lang=zh")
+    page.wait_for_selector("text=现场训练")
+    slider = page.get_by_role("slider")
+    slider.focus()
+    for _ in range(11):  # 60 s → 5 s
+        page.keyboard.press("ArrowLeft")
+    settle(page)
+    page.get_by_role("button", name="开始训练").click()
+    page.wait_for_selector("text=计数单元是", timeout=90_000)
+    settle(page)
+    no_exception(page)
+    page.wait_for_selector(MAIN_PLOT)
+    page.screenshot(path=str(ARTIFACTS / "analysis-live-zh.png"), full_page=True)
+    page.get_by_role("link", name="单元搜索").last.click()
+    page.wait_for_selector("text=区分某个标签的单元", timeout=60_000)
+    settle(page)
+    no_exception(page)
+    assert page.locator("text=counting-400-60-9").count() >= 1
+    page.screenshot(path=str(ARTIFACTS / "analysis-search-live-model.png"), full_page=True)
