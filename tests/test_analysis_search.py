@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
@@ -108,3 +109,16 @@ def test_search_latency_on_cached_corpus_slice(tmp_path: Path) -> None:
     start = time.perf_counter()
     S.search(idx, h, 2, 5, 0.3, 0, "forward")
     assert time.perf_counter() - start < 1.0
+
+
+def test_prune_keeps_the_newest_caches(tmp_path: Path) -> None:
+    c = S.counting_corpus(n=5, max_len=8)
+    built = []
+    for seed in range(3):
+        m = build_random("gru", 3, input_size=2, vocab=["<unk>", "(", ")"], seed=seed)
+        built.append(S.build_index(m, c, tmp_path).folder)
+        os.utime(built[-1] / "meta.json", (1000 + seed, 1000 + seed))  # distinct build times
+    (tmp_path / "uploads").mkdir()
+    removed = S.prune(tmp_path, keep=2)
+    assert removed == [built[0]] and not built[0].exists() and built[2].exists()
+    assert (tmp_path / "uploads").exists()

@@ -36,6 +36,7 @@ CACHE_ROOT = Path(__file__).resolve().parents[2] / ".cache" / "rnnviz"
 CACHE_VERSION = 1
 GATE_BINS = 100
 STATE_BINS = 32
+MAX_CACHED = 12  # corpus caches kept on disk (a Chinese corpus index is ~100 MB)
 Progress = Callable[[float], None]
 
 
@@ -311,9 +312,23 @@ def build_index(
     (tmp / "meta.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1))
     shutil.rmtree(folder, ignore_errors=True)
     tmp.rename(folder)  # atomic: a half-written cache is never opened
+    prune(Path(root))
     if progress is not None:
         progress(1.0)
     return CorpusIndex(folder)
+
+
+def prune(root: Path = CACHE_ROOT, keep: int = MAX_CACHED) -> list[Path]:
+    """Delete the least recently built corpus caches beyond ``keep`` (retrained models leave
+    stale ones behind); returns what was removed. Uploaded files are never touched."""
+    folders = sorted(
+        (p for p in Path(root).glob("*") if p.is_dir() and (p / "meta.json").is_file()),
+        key=lambda p: (p / "meta.json").stat().st_mtime,
+        reverse=True,
+    )
+    for old in folders[keep:]:
+        shutil.rmtree(old, ignore_errors=True)
+    return folders[keep:]
 
 
 def open_index(
