@@ -73,10 +73,11 @@ if units:
     st.markdown(t("se_matches", n=len(found), ms=elapsed))
     st.dataframe(search.matches_frame(index, found), hide_index=True, height=320)
     for k, m in enumerate(found[:3]):
-        toks, (a, b), _ = search.snippet(index, m)
+        toks, (a, b), tracks = search.snippet(index, m)
         values = search.snippet_states(index, m, layer, direction, units)
-        fig = af.activation_strip(values, toks, "h", [str(u) for u in units], highlight=(a, b),
-                                  title=f"#{k + 1} · {t('se_strip')}")  # fmt: skip
+        fig = af.activation_strip(values, search.with_tracks(toks, tracks), "h",
+                                  [str(u) for u in units], highlight=(a, b),
+                                  title=f"#{k + 1} · {t('se_strip')} ({', '.join(tracks)})")  # fmt: skip
         ui.chart(fig, key=f"se_match_{k}", name=f"search-match-{k}")
 
 st.subheader(t("se_by_label"))

@@ -232,7 +232,10 @@ def activation_strip(
     fig.update_xaxes(**_ticks(tokens))
     fig.update_yaxes(tickmode="array", tickvals=list(range(k)), ticktext=ylabels,
                      autorange="reversed")  # fmt: skip
-    return _layout(fig, title, "", "unit", height or max(200, 120 + 22 * k))
+    fig = _layout(fig, title, "", "unit", height or max(200, 120 + 22 * k))
+    lines = max((str(x).count("<br>") for x in tokens), default=0)
+    fig.update_layout(margin=dict(b=40 + 18 * lines), height=fig.layout.height + 18 * lines)
+    return fig
 
 
 def label_scores_bar(

@@ -452,6 +452,12 @@ def snippet(
     return list(sent[a:b]), (m.start - a, m.end - a), tracks
 
 
+def with_tracks(tokens: Sequence[str], tracks: dict[str, list[str]]) -> list[str]:
+    """Tick labels with the annotation tracks under each token (``字<br>B<br>n<br>O``)."""
+    return ["<br>".join([tok, *(labels[i] for labels in tracks.values())])
+            for i, tok in enumerate(tokens)]  # fmt: skip
+
+
 def snippet_states(
     index: CorpusIndex, m: Match, layer: int, direction: str, units: Sequence[int], context: int = 8
 ) -> np.ndarray:
