@@ -115,8 +115,11 @@ def test_step_through_with_next_and_slider(app_server, browser_page) -> None:
     page.wait_for_function("() => document.body.innerText.includes('Step 4:')", timeout=15_000)
     page.locator("[data-testid=stMain] label", has_text="Play").click()
     settle(page, charts=4)
+    # A tick already in flight when Play went off may still land: let it, then watch.
+    page.wait_for_timeout(2000)
+    settle(page, charts=4)
     stopped = query(page).get("step")
-    page.wait_for_timeout(2500)
+    page.wait_for_timeout(3000)
     assert query(page).get("step") == stopped
 
 
