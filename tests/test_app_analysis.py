@@ -14,7 +14,7 @@ from rnnviz.analysis.saturation import group_name, pick_from_event
 torch.set_num_threads(1)
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
-PAGES = ["whatif", "saliency", "saturation", "search", "custom", "live"]
+PAGES = ["whatif", "saliency", "saturation", "search", "custom", "live", "codecells"]
 TIMEOUT = 90
 
 
@@ -142,3 +142,14 @@ def test_live_training_then_search_finds_the_counter() -> None:
     search_page = page("search", custom_model=key, an_prefer_custom=True)
     ok(search_page)
     assert "counting-400-60-9" in body(search_page)
+
+
+def test_codecells_colours_the_best_unit_of_each_feature() -> None:
+    at = page("codecells")
+    ok(at)
+    if at.warning:
+        pytest.skip("code-lstm not trained yet")
+    assert "Colouring by" in body(at)
+    at.segmented_control(key="w_cc_feature").set_value("bracket_depth").run()
+    ok(at)
+    assert "bracket depth" in body(at)
