@@ -53,6 +53,15 @@ except Exception as exc:
     st.stop()
 
 st.subheader(t("wi_pred"))
+if model.kind == "classifier":  # the answer is the head on the last state
+    first, last = (
+        pred.dropna(subset=["label_before"]).iloc[-1],
+        pred.dropna(subset=["label_after"]).iloc[-1],
+    )
+    st.markdown(
+        f"**{first['label_before']}** ({first['p_before']:.1%}) → "
+        f"**{last['label_after']}** ({last['p_after']:.1%})"
+    )
 st.markdown(t("wi_flips", k=int(pred["flipped"].sum()), n=int(pred["label_before"].notna().sum())))
 ui.chart(
     af.change_bars(

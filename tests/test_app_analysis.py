@@ -153,3 +153,11 @@ def test_codecells_colours_the_best_unit_of_each_feature() -> None:
     at.segmented_control(key="w_cc_feature").set_value("bracket_depth").run()
     ok(at)
     assert "bracket depth" in body(at)
+
+
+def test_whatif_on_a_classifier_shows_the_answer_change() -> None:
+    if "sentiment-gru" not in models.available():
+        pytest.skip("no sentiment model shipped")
+    at = page("whatif", model="sentiment-gru", text="这个手机质量很好，我很喜欢")
+    ok(at)
+    assert "→" in at.markdown[0].value and "%" in at.markdown[0].value
