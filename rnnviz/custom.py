@@ -28,6 +28,7 @@ from .tracer import Trace, trace_rnn
 
 MAX_UPLOAD_BYTES = 64 * 1024 * 1024
 MAX_STEPS = 500
+MAX_UPLOADS_KEPT = 20
 KNOWN_TASKS = ("count", "cws", "ner", "pos", "sentiment")
 NO_HEAD = "(no head)"  # the one pseudo-label of a model without a linear head
 UPLOAD_DIR = Path(__file__).resolve().parent.parent / ".cache" / "rnnviz" / "uploads"
@@ -625,6 +626,10 @@ def save_upload(
     path = folder / f"{model.digest[:16]}.{ext}"
     if not path.is_file():
         path.write_bytes(data)
+    kept = sorted(folder.iterdir(), key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in kept[MAX_UPLOADS_KEPT:]:  # a bounded folder: the oldest uploads go first
+        if old != path:
+            old.unlink(missing_ok=True)
     return f"{UPLOAD_PREFIX}{path.name}:{safe}", model
 
 
