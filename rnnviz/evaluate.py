@@ -157,10 +157,25 @@ def evaluate(
     if write:
         merged = {**model.config.metrics, **result}
         config = replace(model.config, metrics=merged)
-        text = json.dumps(config.to_json(), ensure_ascii=False, indent=1)
-        (folder / "config.json").write_text(text + "\n", encoding="utf-8")
+        _write_config(folder / "config.json", config.to_json())
         (folder / CARD_FILE).write_text(card(load_dir(folder)), encoding="utf-8")
     return result
+
+
+def _write_config(path: Path, data: dict[str, Any]) -> None:
+    # Same layout as models.write_config: one top-level key per line.
+    items = [f"{json.dumps(k)}: {json.dumps(v, ensure_ascii=False)}" for k, v in data.items()]
+    path.write_text("{\n" + ",\n".join(items) + "\n}\n", encoding="utf-8")
+
+
+def _storage(folder: Path) -> str:
+    from safetensors import safe_open
+
+    with safe_open(str(folder / "model.safetensors"), framework="pt") as f:
+        keys = list(f.keys())
+    if any(k.endswith(".qweight") for k in keys):
+        return "embedding tables stored as int8 with one scale per row, the rest float32"
+    return "embedding tables stored as float16"
 
 
 def score_test(model: RNNModel, test: Sequence[Example]) -> dict[str, float]:
@@ -276,9 +291,10 @@ def card(model: RNNModel) -> str:
     if c.task == "count":
         lines += [
             f"Synthetic, seeded: {tr.get('train_examples')} training sequences of length ≤ "
-            f"{tr.get('count_max_len')}; dev 500 of the same lengths; test 1,000 sequences of length "
+            f"{tr.get('count_max_len')}; dev 500 and test 1,000 sequences (two other seeds) of length "
             f"{tr.get('count_max_len', 40) + 1}–{2 * tr.get('count_max_len', 40)} (2× longer than any "
-            "seen in training).",
+            "seen in training). The dev set picks the epoch, so the model kept is the one that "
+            "generalises best to longer sequences; the test set is never seen before evaluation.",
             "",
         ]
     else:
@@ -317,7 +333,7 @@ def card(model: RNNModel) -> str:
         ),
         f"- labels: {', '.join(f'`{x}`' for x in c.labels)}",
         f"- parameters: {model.num_parameters:,}"
-        + (f"; files {size_mb(folder):.2f} MB (embeddings stored as float16)" if folder else ""),
+        + (f"; files {size_mb(folder):.2f} MB ({_storage(folder)})" if folder else ""),
         f"- input limit: {c.max_chars:,} characters (longer text raises ValueError)",
         "",
     ]
