@@ -22,7 +22,7 @@ diagram = figures.model_diagram(
     tr.hidden_size,
     len(res.labels),
     res.kind,
-    len(m.config.chars) or None,
+    ui.vocab_size(m),
 )
 ui.chart(diagram, name="model")
 

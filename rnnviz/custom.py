@@ -135,6 +135,14 @@ class CustomModel:
             parts.append(f"linear head to {self.head_weight.shape[0]} outputs")
         return "; ".join(parts)
 
+    @property
+    def card(self) -> str:
+        """A short model card in Markdown: what the file holds and what was inferred."""
+        lines = [f"**{self.name}**", "", self.describe() + ".", ""]
+        lines += [f"- {note}" for note in self.notes]
+        lines += ["", f"SHA-256 `{self.digest[:16]}…`" if self.digest else ""]
+        return "\n".join(lines).strip()
+
     def tokenize(self, text: str) -> list[str]:
         """Tokens of ``text`` in this model's input mode."""
         if self.input_mode == "numbers":

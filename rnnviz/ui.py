@@ -78,8 +78,21 @@ def model_names() -> list[str]:
 
 @st.cache_resource(max_entries=16, show_spinner=False)
 def load_model(name: str) -> Any:
-    """The model ``name``, loaded once per process. Never mutate what this returns."""
-    return _models().load(name)
+    """The model ``name``, loaded once per process; the user's own model by its key (see
+    ``rnnviz.custom``). Never mutate what this returns."""
+    from .custom import is_custom
+
+    return load_custom(name) if is_custom(name) else _models().load(name)
+
+
+def vocab_size(model: Any) -> int | None:
+    """Characters the model knows (shipped: its character vocabulary; the user's own: its
+    vocabulary), or None when it reads numbers."""
+    config = getattr(model, "config", None)
+    if config is not None and getattr(config, "chars", None):
+        return len(config.chars)
+    vocab = getattr(model, "vocab", None)
+    return len(vocab) if vocab else None
 
 
 @dataclass(frozen=True)
@@ -105,8 +118,9 @@ class Result:
 
 @st.cache_data(max_entries=64, show_spinner=False)
 def analyse(name: str, text: str) -> Result:
-    """Trace and predict ``text`` with model ``name``; cached per (model, text)."""
-    m = load_model(name)
+    """Trace and predict ``text`` with model ``name`` (shipped, or the user's own by its key);
+    cached per (model, text)."""
+    m = any_model(name)
     trace = m.trace(text)
     weight, bias = m.head()
     split = split_scores(trace.hidden(), weight, bias, m.labels, len(trace.directions))
@@ -179,7 +193,7 @@ def default_model(names: Sequence[str]) -> str:
 
 def _default_text(name: str) -> str:
     try:
-        examples = load_model(name).examples
+        examples = any_model(name).examples
     except Exception:
         return ""
     return examples[0] if examples else ""
@@ -195,7 +209,8 @@ def start() -> None:
         qp = st.query_params
         names = model_names()
         wanted = qp.get("model")
-        ss.model = wanted if wanted in names else default_model(names)
+        own = ss.get(CUSTOM_KEY)  # the user's own model, when a page put one in the session
+        ss.model = wanted if wanted in names or (own and wanted == own) else default_model(names)
         ss.text = qp.get("text", _default_text(ss.model) if ss.model else "")
         lang = qp.get("lang")
         ss.lang = lang if lang in i18n.LANGUAGES else i18n.language_from_locale(_locale())
@@ -323,12 +338,12 @@ def sidebar(pages: Sequence[Any]) -> None:
     for p in pages:
         sb.page_link(p, query_params=params)
     sb.divider()
-    names = model_names()
+    names = model_names() + ([ss[CUSTOM_KEY]] if ss.get(CUSTOM_KEY) else [])
     if names:
         if ss.model not in names:
             ss.model = names[0]
         _bind("w_model", "model")
-        sb.selectbox(t("model"), names, key="w_model", on_change=_on_model)
+        sb.selectbox(t("model"), names, key="w_model", on_change=_on_model, format_func=model_label)
         examples = _examples(ss.model)
         if examples:
             sb.selectbox(
@@ -372,7 +387,7 @@ def sidebar(pages: Sequence[Any]) -> None:
 
 def _examples(name: str) -> list[str]:
     try:
-        return list(load_model(name).examples)
+        return list(any_model(name).examples)
     except Exception:
         return []
 
@@ -717,9 +732,7 @@ def load_custom(key: str) -> Any:
 
 def any_model(name: str) -> Any:
     """A shipped model by name, or the user's own by its key."""
-    from .custom import is_custom
-
-    return load_custom(name) if is_custom(name) else load_model(name)
+    return load_model(name)
 
 
 def model_label(name: str | None) -> str:

@@ -161,3 +161,18 @@ def test_whatif_on_a_classifier_shows_the_answer_change() -> None:
     at = page("whatif", model="sentiment-gru", text="这个手机质量很好，我很喜欢")
     ok(at)
     assert "→" in at.markdown[0].value and "%" in at.markdown[0].value
+
+
+@pytest.mark.parametrize("name", ["overview", "step", "heatmaps", "predictions", "compare"])
+def test_custom_model_opens_on_the_main_pages(name) -> None:
+    """The user's own model, chosen in the sidebar, drives the five main pages too."""
+    built = page("custom")
+    built.text_input(key="w_cu_vocab").set_value("()")
+    built.number_input(key="w_cu_hidden").set_value(6)
+    built.button[0].click().run()
+    key = built.session_state["custom_model"]
+    at = page(name, custom_model=key, model=key, text="(())")
+    ok(at)
+    assert at.session_state["model"] == key
+    if name in ("heatmaps", "step"):
+        assert at.get("plotly_chart"), "no figure for the user's own model"
