@@ -432,6 +432,17 @@ def _hex_for(value: float, style: QuantityStyle) -> tuple[str, str]:
     return fill, text
 
 
+def _arrow(
+    fig: go.Figure, x0: float, y0: float, x1: float, y1: float, width: float | None = None
+) -> None:
+    """An arrow from (x0, y0) to (x1, y1) in data coordinates of a drawing."""
+    style = {"arrowwidth": width} if width else {}
+    fig.add_annotation(
+        x=x1, y=y1, ax=x0, ay=y0, xref="x", yref="y", axref="x", ayref="y",
+        showarrow=True, arrowhead=2, arrowcolor="#555", text="", **style,
+    )  # fmt: skip
+
+
 def cell_diagram(trace: Trace, layer: int, direction: str, step: int, unit: int) -> go.Figure:
     """The LSTM or GRU cell of one unit at one step; every gate box is coloured by its value."""
     fig = _Canvas()
@@ -473,21 +484,7 @@ def cell_diagram(trace: Trace, layer: int, direction: str, step: int, unit: int)
         fig.add_annotation(x=x, y=y, text=op, showarrow=False, font={"size": 16})
 
     def arrow(x0: float, y0: float, x1: float, y1: float) -> None:
-        fig.add_annotation(
-            x=x1,
-            y=y1,
-            ax=x0,
-            ay=y0,
-            xref="x",
-            yref="y",
-            axref="x",
-            ayref="y",
-            showarrow=True,
-            arrowhead=2,
-            arrowwidth=1.5,
-            arrowcolor="#555",
-            text="",
-        )
+        _arrow(fig, x0, y0, x1, y1, width=1.5)
 
     def value(name: str) -> float:
         return float(trace.quantity(layer, direction, name)[step, unit])
@@ -641,20 +638,7 @@ def model_diagram(
         fig.add_annotation(x=x, y=y, text=text, showarrow=False, font={"size": 13})
 
     def arrow(x0: float, y0: float, x1: float, y1: float) -> None:
-        fig.add_annotation(
-            x=x1,
-            y=y1,
-            ax=x0,
-            ay=y0,
-            xref="x",
-            yref="y",
-            axref="x",
-            ayref="y",
-            showarrow=True,
-            arrowhead=2,
-            arrowcolor="#555",
-            text="",
-        )
+        _arrow(fig, x0, y0, x1, y1)
 
     box(0.9, 1.5, f"<b>{t('tokens')}</b><br>x₁ … x_T", "#f3f3f3")
     vocab_text = f"{vocab:,} → {input_size}" if vocab else f"→ {input_size}"

@@ -5,24 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from shipped import shipped_model
 
 from rnnviz.analysis.whatif import align, apply_edit, compare, join_tokens, what_if
 from rnnviz.custom import build_random
 
 torch.set_num_threads(1)
-
-
-def shipped_model(task: str, cell: str | None = None):
-    """The first shipped model of ``task`` (and ``cell``); skip while none is trained yet."""
-    try:
-        from rnnviz import models
-    except ImportError as exc:
-        pytest.skip(f"rnnviz.models not importable yet: {exc}")
-    for name in models.available():
-        m = models.load(name)
-        if m.task == task and (cell is None or m.config.cell == cell):
-            return m
-    pytest.skip(f"no shipped {task} model {cell or ''} yet")
 
 
 def test_apply_edit_and_join() -> None:
