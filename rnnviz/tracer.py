@@ -218,44 +218,48 @@ def _layer_weights(rnn: nn.RNNBase, layer: int, direction: int) -> list[torch.Te
     return [getattr(rnn, n + suffix) for n in names]
 
 
-def _cell_states(f: np.ndarray, u: np.ndarray, c0: np.ndarray) -> np.ndarray:
-    """``c_t = f_t * c_{t-1} + u_t`` for ``t = 0..T-1``; ``f, u (T, M)``, ``c0 (M,)`` → ``(T, M)``.
+def _cell_states(fs: Sequence[np.ndarray], us: Sequence[np.ndarray], c0: np.ndarray) -> np.ndarray:
+    """``c_t = f_t * c_{t-1} + u_t`` for ``t = 0..T-1``, several recurrences side by side.
 
-    A plain loop costs two NumPy calls per step. For long sequences the steps are cut into
-    blocks of ``B ≈ sqrt(2T)``: every block runs the recurrence from zero at once (a loop of B
-    steps over all blocks), a loop over blocks carries the true start state, and one pass adds
-    ``(∏ f) * c_start``. About ``4B + 2T/B`` calls instead of ``2T``; only products and sums,
-    no division, so vanishing forget gates stay exact zeros rather than 0/0.
+    ``fs``, ``us``: one ``(T, H)`` pair per layer and direction, in reading order; ``c0 (K*H,)``.
+    Returns ``(T, K*H)``. A plain loop costs two NumPy calls per step. For long sequences the
+    steps are cut into blocks of ``B ≈ sqrt(2T)``: every block runs the recurrence from zero at
+    once (a loop of B steps over all blocks), a loop over blocks carries the true start state,
+    and one pass adds ``(∏ f) * c_start``: about ``4B + 2T/B`` calls instead of ``2T``. Only
+    products and sums, no division, so vanishing forget gates stay exact zeros, never 0/0.
     """
-    steps, width = u.shape
+    steps, width = fs[0].shape[0], sum(f.shape[1] for f in fs)
     block = int(np.sqrt(2 * steps))
-    if steps < 64 or block < 4:
-        c = np.empty_like(u)
+    short = steps < 64 or block < 4
+    rows = steps if short else -(-steps // block) * block
+    f_all = np.empty((rows, width), fs[0].dtype)  # one buffer each, padded to whole blocks
+    u_all = np.empty((rows, width), us[0].dtype)
+    col = 0
+    for f, u in zip(fs, us, strict=True):
+        f_all[:steps, col : col + f.shape[1]] = f
+        u_all[:steps, col : col + f.shape[1]] = u
+        col += f.shape[1]
+    if short:
         prev = c0
-        for t in range(steps):
-            row = c[t]
-            np.multiply(f[t], prev, out=row)
-            row += u[t]
+        for t in range(steps):  # u_all becomes c in place
+            row = u_all[t]
+            row += f_all[t] * prev
             prev = row
-        return c
-    n_blocks = -(-steps // block)
-    pad = n_blocks * block - steps
-    if pad:  # identity steps at the end: f = 1, u = 0
-        f = np.concatenate([f, np.ones((pad, width), f.dtype)])
-        u = np.concatenate([u, np.zeros((pad, width), u.dtype)])
-    fb = f.reshape(n_blocks, block, width)  # (N, B, M)
-    b = u.reshape(n_blocks, block, width).copy()  # c within each block, started from 0
-    a = fb.copy()  # ∏ f within each block up to k
+        return u_all
+    f_all[steps:], u_all[steps:] = 1, 0  # identity steps at the end
+    a = f_all.reshape(-1, block, width)  # (N, B, M): f, then ∏ f within the block up to k
+    b = u_all.reshape(-1, block, width)  # (N, B, M): c within each block, started from 0
     for k in range(1, block):
-        b[:, k] += fb[:, k] * b[:, k - 1]
+        b[:, k] += a[:, k] * b[:, k - 1]  # a[:, k] is still f here
         a[:, k] *= a[:, k - 1]
-    starts = np.empty((n_blocks, width), u.dtype)  # true c before each block
+    starts = np.empty((a.shape[0], width), u_all.dtype)  # true c before each block
     prev = c0
-    for j in range(n_blocks):
+    for j in range(a.shape[0]):
         starts[j] = prev
         prev = a[j, -1] * prev + b[j, -1]
-    b += a * starts[:, None, :]
-    return b.reshape(n_blocks * block, width)[:steps]
+    a *= starts[:, None, :]
+    b += a
+    return u_all[:steps]
 
 
 def _np(t: torch.Tensor) -> np.ndarray:
@@ -374,7 +378,7 @@ def trace_rnn(
     # 3. The only loop: c_t = f ⊙ c_{t-1} + i ⊙ g, all layers and directions side by side.
     if cell == "lstm":
         c0_flat = np.concatenate(pending_c0)  # (K*H,)
-        c_all = _cell_states(np.hstack(pending_f), np.hstack(pending_u), c0_flat)  # (T, K*H)
+        c_all = _cell_states(pending_f, pending_u, c0_flat)  # (T, K*H)
         for k, (layer, direction) in enumerate(pending_keys):
             cols = slice(k * hidden, (k + 1) * hidden)
             c = c_all[:, cols]  # (T, H) in reading order

@@ -218,3 +218,16 @@ def test_random_shapes(cell, layers, bidi, steps, input_size, hidden, seed):
         for d in tr.directions:
             for name in tr.names:
                 assert tr.quantity(layer, d, name).shape == (steps, tr.units(name))
+
+
+@pytest.mark.parametrize("steps", [64, 301])
+def test_long_sequences_use_the_blocked_cell_update_exactly(steps):
+    """Past 64 steps the cell recurrence runs in blocks; it must still match step by step."""
+    rnn = make("lstm", 2, True, dtype=torch.float64)
+    x = torch.randn(steps, 5, dtype=torch.float64, generator=torch.Generator().manual_seed(4))
+    tr = trace_rnn(rnn, x)
+    _, ref = reference.rnn_forward(rnn, x.numpy())
+    for layer in range(2):
+        for d in tr.directions:
+            np.testing.assert_allclose(tr.quantity(layer, d, "c"), ref[(layer, d, "c")], atol=1e-10)
+    np.testing.assert_allclose(tr.c_n, native(rnn, x)[2], atol=1e-10)
