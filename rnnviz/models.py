@@ -255,12 +255,33 @@ class RNNModel:
             f"bidirectional={c.bidirectional}, hidden={c.hidden_size}, labels={len(c.labels)})"
         )
 
-    name = property(lambda self: self.config.name)
-    task = property(lambda self: self.config.task)
-    kind = property(lambda self: self.config.kind)
-    labels = property(lambda self: list(self.config.labels))
-    examples = property(lambda self: list(self.config.examples))
-    max_chars = property(lambda self: self.config.max_chars)
+    @property
+    def name(self) -> str:
+        return self.config.name
+
+    @property
+    def task(self) -> str:
+        """One of ``cws pos ner sentiment count``."""
+        return self.config.task
+
+    @property
+    def kind(self) -> Kind:
+        """``tagger`` (one label per token) or ``classifier`` (many-to-one)."""
+        return self.config.kind
+
+    @property
+    def labels(self) -> list[str]:
+        return list(self.config.labels)
+
+    @property
+    def examples(self) -> list[str]:
+        """Example inputs for the sidebar."""
+        return list(self.config.examples)
+
+    @property
+    def max_chars(self) -> int:
+        """Longest text accepted; longer raises ValueError."""
+        return self.config.max_chars
 
     @property
     def rnn(self) -> nn.LSTM | nn.GRU:
