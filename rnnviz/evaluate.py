@@ -145,9 +145,10 @@ def evaluate(
         result["nested_2x"] = _nested_accuracy(model, max_len // 2 + 1, max_len)
         long4 = counting.dataset(300, 4 * max_len, 30_003, 2 * max_len + 1)
         gold4 = [counting.labels(s) for s in long4]
-        result["test_4x_sequence_accuracy"] = metrics.sequence_accuracy(
-            gold4, [model.predict(s) for s in long4]
-        )
+        pred4 = [model.predict(s) for s in long4]
+        result["test_4x_sequence_accuracy"] = metrics.sequence_accuracy(gold4, pred4)
+        wrong = [s for s, g, p in zip(long4, gold4, pred4, strict=True) if g != p]
+        result["test_4x_wrong_min_depth"] = min((max(counting.depths(s)) for s in wrong), default=0)
     if model.task == "pos":
         result["confusions"] = confusions(model, test)
     result["failures"] = failure_cases(model, test)
@@ -403,9 +404,30 @@ def card(model: RNNModel) -> str:
         lines += [
             f"- all (ⁿ)ⁿ with n from {tr.get('count_max_len', 40) // 2 + 1} to {tr.get('count_max_len', 40)} "
             f"(deeper than any training sequence) fully right: {_fmt(m.get('nested_2x'))}",
-            f"- sequence accuracy at 4× the training length: {_fmt(m.get('test_4x_sequence_accuracy'))}",
+            f"- sequence accuracy at 4× the training length: {_fmt(m.get('test_4x_sequence_accuracy'))}"
+            f"; every 4×-length sequence it gets wrong nests at least {m.get('test_4x_wrong_min_depth')} "
+            f"deep (training sequences nest at most {tr.get('count_max_len', 40) // 2})",
             "",
         ]
+        q = "c" if c.cell == "lstm" else "h"
+        if q in cu:
+            probe = "(" * 10 + ")" * 10
+            vals = model.trace(probe).quantity(0, "forward", q)[:, cu[q]["unit"]]
+            lines += [
+                f"On `{probe}` the counter `{q}[{cu[q]['unit']}]` reads, step by step: "
+                + " ".join(f"{v:.2f}" for v in vals),
+                "",
+                (
+                    "The LSTM's cell state is not squashed: with the forget and input gates open it "
+                    "moves by about one per bracket, and keeps counting past the depths seen in training. The "
+                    "steps up and down are not exactly ±1, so the error grows with depth and very deep "
+                    "nesting is called balanced a bracket early."
+                    if c.cell == "lstm"
+                    else "The GRU's state is a running average of tanh values, kept within (−1, 1): "
+                    "each step adds less than the one before, so deep nesting runs out of range."
+                ),
+                "",
+            ]
         spread = m.get("seed_spread")
         if spread:
             accs = ", ".join(
