@@ -136,6 +136,7 @@ def evaluate(
     start = time.monotonic()
     result: dict[str, Any] = {"test": score_test(model, test)}
     result["test_seconds"] = round(time.monotonic() - start, 1)
+    result["test_examples"] = len(test)
     result["references"] = cached_reference_rows(model.task, test, refresh=references)
     if model.task == "count":
         max_len = model.config.training.get("count_max_len", 40)
@@ -323,8 +324,14 @@ def card(model: RNNModel) -> str:
         lines += [
             "Fixed for every task: 0-based line index % 10 == 9 is test, == 8 dev, the rest train"
             + (" (on each review file separately)" if c.task == "sentiment" else "")
-            + f". Training lines: {tr.get('train_examples')}; long lines are cut at 。！？； into "
-            f"chunks of at most {tr.get('max_len')} tokens after the split.",
+            + f". Lines: {tr.get('train_examples')} train, {m.get('test_examples')} test. "
+            + (
+                f"For training, a review longer than {tr.get('max_len')} characters keeps its last "
+                f"{tr.get('max_len')} (the prediction reads the last state); tests read whole reviews."
+                if c.task == "sentiment"
+                else "For training, long lines are cut at 。！？； into chunks of at most "
+                f"{tr.get('max_len')} tokens, after the split; tests read whole lines."
+            ),
             "",
         ]
     d = 2 if c.bidirectional else 1
@@ -365,7 +372,7 @@ def card(model: RNNModel) -> str:
         f"batch {tr.get('batch_size')}, "
         f"dropout {tr.get('dropout')}, {tr.get('epochs_run')} epochs, seed {tr.get('seed')}; the best dev "
         f"epoch is kept. Time: {tr.get('train_seconds')} s on {tr.get('threads')} CPU thread(s) "
-        f"(torch {tr.get('torch')})."
+        f"(torch {tr.get('torch')}), measured while other jobs shared the machine's two cores."
         + (" **Quick run (slice of the data), not the full recipe.**" if tr.get("quick") else ""),
         "",
         f"Reproduce: `python -m rnnviz.train {c.name}`; test metrics: `python -m rnnviz.evaluate {c.name}`.",
