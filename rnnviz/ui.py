@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import io
+import itertools
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -921,9 +922,17 @@ def any_trace(name: str, text: str) -> Trace:
     return any_model(name).trace(text)
 
 
+_LIVE_DRAWS = itertools.count()
+
+
 def live_chart(slot: Any, fig: go.Figure) -> None:
-    """Redraw a figure in an ``st.empty`` slot (live training curve), our colours."""
-    slot.plotly_chart(fig.to_dict(), theme=None, config=PLOTLY_CONFIG)
+    """Redraw a figure in an ``st.empty`` slot (live training curve), our colours.
+
+    Each redraw gets its own key: two identical curves in one run (a report and the final
+    drawing) would otherwise collide on Streamlit's auto-generated element id.
+    """
+    key = f"live_chart_{next(_LIVE_DRAWS)}"
+    slot.plotly_chart(fig.to_dict(), theme=None, config=PLOTLY_CONFIG, key=key)
 
 
 @st.cache_resource(show_spinner=False)
