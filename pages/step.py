@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from rnnviz import figures, ui
+from rnnviz import ui
 from rnnviz.i18n import t
 
 ui.setup()
@@ -34,15 +34,14 @@ def step_view() -> None:
         layer = ui.layer_picker(tr)
     columns = st.columns(len(tr.directions))
     for col, d in zip(columns, tr.directions, strict=True):
+        spec = ui.step_specs(res.model, res.text, layer, d, step, unit, st.session_state.lang)
         with col:
             st.markdown(f"#### {t(d)}")
-            ui.chart(figures.cell_diagram(tr, layer, d, step, unit), key=f"cell_{d}", html=False)
+            ui.chart(spec["cell"], key=f"cell_{d}", html=False)
             st.markdown(f"**{t('equations')}** · {t('unit')} {unit}")
-            ui.equations(figures.equations(tr, layer, d, step, unit))
-            ui.chart(
-                figures.gate_strips(tr, layer, d, step, unit), key=f"strips_{d}", name=f"gates_{d}"
-            )
-            ui.chart(figures.state_split(tr, layer, d, step), key=f"split_{d}", name=f"split_{d}")
+            ui.equations(spec["equations"])
+            ui.chart(spec["strips"], key=f"strips_{d}", name=f"gates_{d}")
+            ui.chart(spec["split"], key=f"split_{d}", name=f"split_{d}")
             st.caption(t("split_explain_" + tr.cell))
 
 
