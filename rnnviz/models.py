@@ -379,13 +379,7 @@ class RNNModel:
 
     def predict(self, text: str) -> list[str]:
         """One label per token; a classifier returns one label for the whole text."""
-        tokens = self.tokenize(text)
-        if not tokens:
-            return []
-        scores = self._scores(tokens)
-        if self.kind == "classifier":
-            return [self.config.labels[int(scores[-1].argmax())]]
-        return self._decode(scores)
+        return self.predict_tokens(self.tokenize(text))
 
     def predict_tokens(self, tokens: Sequence[str]) -> list[str]:
         """Labels for given tokens (e.g. gold words for pos), bypassing :meth:`tokenize`."""
