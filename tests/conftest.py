@@ -77,7 +77,8 @@ def app_server() -> Iterator[str]:
 @pytest.fixture(scope="session")
 def chromium(app_server: str):
     """Headless Debian Chromium through Playwright, for the whole browser session."""
-    sync_api = pytest.importorskip("playwright.sync_api")
+    from playwright import sync_api  # a dev requirement: missing means a broken install
+
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium fonts-noto-cjk")
     with sync_api.sync_playwright() as p:

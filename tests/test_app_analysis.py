@@ -21,7 +21,7 @@ TIMEOUT = 90
 def counting_model() -> str:
     found = [n for n in models.available() if n.startswith("count-")]
     if not found:
-        pytest.skip("no counting model shipped yet")
+        pytest.fail("no counting model in assets/models")
     return found[0]
 
 
@@ -74,7 +74,7 @@ def test_whatif_delete_and_prediction_table() -> None:
 def test_saliency_compares_lstm_and_gru() -> None:
     names = [n for n in models.available() if n.startswith("count-")]
     if len(names) < 2:
-        pytest.skip("needs count-lstm and count-gru")
+        pytest.fail("needs count-lstm and count-gru")
     at = page("saliency")
     ok(at)
     assert len(at.get("plotly_chart")) == 3  # two saliency maps + the reach lines
@@ -148,7 +148,7 @@ def test_codecells_colours_the_best_unit_of_each_feature() -> None:
     at = page("codecells")
     ok(at)
     if at.warning:
-        pytest.skip("code-lstm not trained yet")
+        pytest.fail("code-lstm is missing from assets/code")
     assert "Colouring by" in body(at)
     at.segmented_control(key="w_cc_feature").set_value("bracket_depth").run()
     ok(at)
@@ -157,7 +157,7 @@ def test_codecells_colours_the_best_unit_of_each_feature() -> None:
 
 def test_whatif_on_a_classifier_shows_the_answer_change() -> None:
     if "sentiment-gru" not in models.available():
-        pytest.skip("no sentiment model shipped")
+        pytest.fail("no sentiment model shipped")
     at = page("whatif", model="sentiment-gru", text="这个手机质量很好，我很喜欢")
     ok(at)
     assert "→" in at.markdown[0].value and "%" in at.markdown[0].value
