@@ -341,9 +341,10 @@ STRINGS.update(
             "zh": "还没有你自己的模型:请上传或新建一个。",
         },
         "cu_everywhere": {
-            "en": "It is now selectable on the analysis pages (What if, Saliency, Gate "
-            "saturation, Unit search).",
-            "zh": "现在可以在分析页面(假如改一个字、显著性、门的饱和度、单元搜索)中选择它。",
+            "en": "It is now in the sidebar's model list (marked ★) for every page, and "
+            "selectable on the analysis pages (What if, Saliency, Gate saturation, Unit search).",
+            "zh": "现在它出现在侧边栏的模型列表中(标记为 ★),所有页面都能用;"
+            "也可以在分析页面(假如改一个字、显著性、门的饱和度、单元搜索)中选择它。",
         },
         "cu_forget": {"en": "Forget my model", "zh": "移除我的模型"},
         "cu_notes": {"en": "What was found", "zh": "识别结果"},
