@@ -100,6 +100,22 @@ def test_upload_then_refuse_a_malicious_pickle(browser_page, app_server: str, tm
     page.screenshot(path=str(ARTIFACTS / "analysis-custom-refused.png"), full_page=True)
 
 
+def test_uploaded_model_drives_the_main_pages(browser_page, app_server: str) -> None:
+    """Right after the upload above: the sidebar lists the file (★) and Heatmaps draw it."""
+    page = browser_page
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    sidebar.locator('[data-testid="stSelectbox"]').first.click()
+    page.get_by_role("option", name="★ tiny-gru.safetensors").click()
+    settle(page)
+    sidebar.get_by_role("link", name="Heatmaps").click()
+    page.wait_for_selector("h1:has-text('Heatmaps')", timeout=60_000)
+    settle(page)
+    page.wait_for_selector(MAIN_PLOT)
+    no_exception(page)
+    assert page.locator('[data-testid="stMain"] .js-plotly-plot').count() >= 1
+    page.screenshot(path=str(ARTIFACTS / "analysis-custom-heatmaps.png"), full_page=True)
+
+
 def test_click_a_saturation_dot_opens_the_unit(browser_page, app_server: str) -> None:
     page = browser_page
     open_page(page, app_server, f"saturation?model={counting_model()}")
