@@ -324,7 +324,7 @@ def trace_rnn(
                     rnn.bidirectional, False,
                 )  # fmt: skip
             h_n.append(hn[:, 0])
-            layer_inputs.append(_np(inp))
+            layer_inputs.append(_np(inp).copy())  # never a view of the caller's array
             inp = out[:, 0, :]  # (T, D * H_out): the next layer's input
             layer_outputs.append(_np(inp))
         output = layer_outputs[-1]
@@ -346,7 +346,7 @@ def trace_rnn(
             params = _layer_weights(rnn, layer, d)
             w_ih, w_hh = params[:2]  # (G*H, F), (G*H, H_out) torch
             if rnn.bias:
-                b_x, b_h = _np(params[2]), _np(params[3])  # (G*H,)
+                b_x, b_h = _np(params[2]).copy(), _np(params[3]).copy()  # (G*H,), not views
             else:
                 b_x = b_h = np.zeros(w_ih.shape[0], dtype=output.dtype)
             h = out[:, d * h_out : (d + 1) * h_out]  # (T, H_out)

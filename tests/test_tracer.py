@@ -231,3 +231,20 @@ def test_long_sequences_use_the_blocked_cell_update_exactly(steps):
         for d in tr.directions:
             np.testing.assert_allclose(tr.quantity(layer, d, "c"), ref[(layer, d, "c")], atol=1e-10)
     np.testing.assert_allclose(tr.c_n, native(rnn, x)[2], atol=1e-10)
+
+
+def test_trace_keeps_its_numbers_when_the_module_and_input_change_later():
+    rnn = make("lstm", 1, True)
+    x = np.random.default_rng(0).normal(size=(6, 5)).astype(np.float32)
+    tr = trace_rnn(rnn, x)
+    kept = {k: v.copy() for k, v in tr.arrays.items()}
+    bias = tr.preactivation(0, "forward", "f")["b_x"].copy()
+    first_input = tr.inputs[0].copy()
+    with torch.no_grad():
+        for p in rnn.parameters():
+            p.add_(1.0)  # e.g. training goes on after the trace was taken
+    x += 1.0
+    for key, value in kept.items():
+        np.testing.assert_array_equal(tr.arrays[key], value)
+    np.testing.assert_array_equal(tr.preactivation(0, "forward", "f")["b_x"], bias)
+    np.testing.assert_array_equal(tr.inputs[0], first_input)
