@@ -90,7 +90,7 @@ def test_label_units_auc_matches_exact_ranking(tmp_path: Path) -> None:
 
 def test_reopened_cache_answers_like_the_fresh_index(tmp_path: Path) -> None:
     """The on-disk cache is the index: reopening it gives the same search (speed: bench/)."""
-    m = shipped_model("count")
+    m = shipped_model("count", "lstm")
     built = S.build_index(m, S.counting_corpus(n=300), tmp_path)
     reopened = S.CorpusIndex(built.folder)
     h = m.trace("(()(()))()").quantity(0, "forward", "h")
