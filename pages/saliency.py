@@ -24,16 +24,7 @@ with c1:
         format_func=functools.partial(option_name, t("sa_predicted")),
         key=f"w_sa_label_{name}",
     )
-partner = ui.partner(name)
-others = [n for n in ui.model_names() if n != name]
-with c2:
-    other = st.selectbox(
-        t("sa_compare"),
-        [None, *others],
-        index=others.index(partner) + 1 if partner in others else 0,
-        format_func=ui.model_label,
-        key="w_sa_other",
-    )
+other = ui.compare_picker(c2, name, key="w_sa_other")
 
 names = [name] + ([other] if other else [])
 cols = st.columns(len(names))

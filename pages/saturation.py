@@ -17,15 +17,7 @@ name, model = ui.analysis_model()
 c1, c2, c3 = st.columns([2, 2, 3])
 low = c1.slider(t("sat_low"), 0.01, 0.5, 0.1, 0.01, key="w_sat_low")
 high = c2.slider(t("sat_high"), 0.5, 0.99, 0.9, 0.01, key="w_sat_high")
-partner = ui.partner(name)
-others = [n for n in ui.model_names() if n != name]
-other = c3.selectbox(
-    t("sa_compare"),
-    [None, *others],
-    index=others.index(partner) + 1 if partner in others else 0,
-    format_func=ui.model_label,
-    key="w_sat_other",
-)
+other = ui.compare_picker(c3, name, key="w_sat_other")
 
 
 names = [name] + ([other] if other else [])

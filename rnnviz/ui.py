@@ -761,6 +761,20 @@ def model_label(name: str | None) -> str:
     return f"★ {display_name(name)}" if is_custom(name) else name
 
 
+def compare_picker(container: Any, name: str, key: str) -> str | None:
+    """A "compare with" select beside ``name``: the other shipped models, defaulting to its
+    LSTM/GRU partner; ``None`` means no comparison."""
+    partner_name = partner(name)
+    others = [n for n in model_names() if n != name]
+    return container.selectbox(
+        t("sa_compare"),
+        [None, *others],
+        index=others.index(partner_name) + 1 if partner_name in others else 0,
+        format_func=model_label,
+        key=key,
+    )
+
+
 def analysis_model() -> tuple[str, Any]:
     """The model an analysis page works on: the sidebar's, or the user's own if there is one
     and it is chosen. Stops the page with a message if nothing can be loaded."""
