@@ -1,0 +1,120 @@
+"""Where the app writes: one data directory outside the source tree, bounded by bytes.
+
+``RNNVIZ_DATA_DIR`` overrides the default, the user's cache directory
+(``$XDG_CACHE_HOME/rnnviz`` or ``~/.cache/rnnviz``). Inside it:
+
+- ``corpus/``: corpus indexes (one folder per model weights hash), shared by every session;
+- ``uploads/``: uploaded and live-trained checkpoints, one folder per session.
+
+``RNNVIZ_CORPUS_MAX_MB`` and ``RNNVIZ_UPLOADS_MAX_MB`` bound each part; :func:`evict` removes
+the least recently used entries past the bound (``touch`` marks an entry as used).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+DEFAULT_CORPUS_MAX_MB = 2048
+DEFAULT_UPLOADS_MAX_MB = 1024
+
+
+def root() -> Path:
+    """The data directory (created on first use)."""
+    env = os.environ.get("RNNVIZ_DATA_DIR")
+    if env:
+        path = Path(env).expanduser()
+    else:
+        base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+        path = Path(base) / "rnnviz"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def sub(name: str) -> Path:
+    """A named part of the data directory (``corpus``, ``uploads``), created on first use."""
+    path = root() / name
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def max_bytes(part: str) -> int:
+    """The byte bound of a part, from ``RNNVIZ_<PART>_MAX_MB`` or the default."""
+    default = {"corpus": DEFAULT_CORPUS_MAX_MB, "uploads": DEFAULT_UPLOADS_MAX_MB}.get(part, 1024)
+    raw = os.environ.get(f"RNNVIZ_{part.upper()}_MAX_MB", "")
+    try:
+        mb = float(raw) if raw else float(default)
+    except ValueError:
+        mb = float(default)
+    return int(mb * 2**20)
+
+
+def size_of(path: Path) -> int:
+    """Bytes under ``path`` (a file or a folder); 0 if it vanished meanwhile."""
+    try:
+        if path.is_file():
+            return path.stat().st_size
+        return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+    except OSError:
+        return 0
+
+
+def touch(path: Path) -> None:
+    """Mark ``path`` as just used (its modification time), for least-recently-used eviction."""
+    try:
+        os.utime(path)
+    except OSError:
+        pass
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        path.unlink(missing_ok=True)
+
+
+def evict(
+    folder: Path,
+    limit: int,
+    keep: Iterable[Path] = (),
+    protected: Callable[[Path], bool] | None = None,
+) -> list[Path]:
+    """Remove the least recently used entries of ``folder`` until it holds ≤ ``limit`` bytes.
+
+    Entries in ``keep`` and those ``protected`` says yes to are never removed; names starting
+    with ``.`` (temporary build folders, locks) are left alone. Returns what was removed.
+    """
+    if not folder.is_dir():
+        return []
+    kept = {Path(p).resolve() for p in keep}
+    entries = []
+    for p in folder.iterdir():
+        if p.name.startswith("."):
+            continue
+        try:
+            entries.append((p.stat().st_mtime, p, size_of(p)))
+        except OSError:
+            continue
+    total = sum(size for _, _, size in entries)
+    removed: list[Path] = []
+    for _, path, size in sorted(entries, key=lambda e: e[0]):
+        if total <= limit:
+            break
+        if path.resolve() in kept or (protected is not None and protected(path)):
+            continue
+        _remove(path)
+        removed.append(path)
+        total -= size
+    return removed
+
+
+def age_seconds(path: Path) -> float:
+    """Seconds since ``path`` was last touched (inf if it is gone)."""
+    try:
+        return time.time() - path.stat().st_mtime
+    except OSError:
+        return float("inf")
