@@ -118,7 +118,11 @@ def features(text: str) -> dict[str, np.ndarray]:
     out["indentation"] = indent[line_of]
 
     def offset(row: int, column: int) -> int:
-        return int(starts[row - 1]) + column
+        # The tokenizer ends with NEWLINE/ENDMARKER on a line past the text when the code has
+        # no trailing newline: such positions are the end of the text.
+        if row - 1 >= len(starts):
+            return n
+        return min(n, int(starts[row - 1]) + column)
 
     depth_changes = np.zeros(n + 1, dtype=np.float32)
     try:
