@@ -22,11 +22,12 @@ except FileNotFoundError as exc:
 
 if "cc_text" not in ss:
     ss.cc_text = codecells.snippet()
-text = st.text_area(t("cc_code"), key="cc_text", height=160)
+ss.cc_text = ss.cc_text[: ui.CODE_MAX_CHARS]
+text = st.text_area(t("cc_code"), key="cc_text", height=160, max_chars=ui.CODE_MAX_CHARS)
 if not text.strip():
     st.info(t("empty_prompt"))
     st.stop()
-trace, best = ui.code_analysis(text[:6000])
+trace, best = ui.code_analysis(text)
 
 rows = [
     {"feature": t("cc_" + b.feature), "unit": f"{b.quantity}[{b.unit}]", "r": round(b.r, 3)}
@@ -52,7 +53,7 @@ quantity = c2.segmented_control(t("an_quantity"), ["c", "h"], default=top.quanti
                                 key=f"w_cc_q_{feature}") or top.quantity  # fmt: skip
 unit = c3.number_input(t("unit"), 0, trace.hidden_size - 1, top.unit, key=f"w_cc_unit_{feature}")
 values = trace.quantity(0, "forward", quantity)[:, int(unit)]
-r = codecells.correlations(values[:, None], codecells.features(text[:6000]))[feature][0]
+r = codecells.correlations(values[:, None], codecells.features(text))[feature][0]
 st.markdown(t("cc_showing", quantity=quantity, unit=int(unit), r=float(r),
               feature=t("cc_" + feature)))  # fmt: skip
-st.html(af.coloured_text(text[:6000], values, quantity))
+st.html(af.coloured_text(text, values, quantity))

@@ -45,7 +45,7 @@ with random_col, st.form("cu_random_form"):
     input_size = b.number_input(t("cu_input_size"), 1, 256, 8, key="w_cu_input")
     layers = a.number_input(t("cu_layers"), 1, 4, 1, key="w_cu_layers")
     n_labels = b.number_input(t("cu_labels"), 0, 32, 3, key="w_cu_labels")
-    vocab = st.text_input(t("cu_vocab"), "()abc", key="w_cu_vocab")
+    vocab = st.text_input(t("cu_vocab"), "()abc", key="w_cu_vocab", max_chars=ui.VOCAB_MAX_CHARS)
     seed = st.number_input(t("cu_seed"), 0, 10**6, 0, key="w_cu_seed")
     if st.form_submit_button(t("cu_build")):
         spec = custom.RandomSpec(

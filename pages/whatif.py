@@ -35,14 +35,22 @@ with c3:
         t("wi_token"),
         suggest_token(tokens, position),
         key=f"w_wi_token_{position}",
+        max_chars=ui.TOKEN_MAX_CHARS,
         disabled=edit == "delete",
     )
 try:
-    edited = join_tokens(apply_edit(tokens, edit, position, new_token.strip()), before, tokens)
+    edited = join_tokens(
+        apply_edit(tokens, edit, position, new_token.strip()[: ui.TOKEN_MAX_CHARS]), before, tokens
+    )
 except ValueError as exc:
     ui.show_error(exc)
     st.stop()
-after = st.text_input(t("wi_after"), edited, key=f"w_wi_after_{hash((before, edited)) % 10**8}")
+after = st.text_input(
+    t("wi_after"),
+    edited[: ui.APP_MAX_CHARS],
+    key=f"w_wi_after_{hash((before, edited)) % 10**8}",
+    max_chars=ui.APP_MAX_CHARS,
+)
 if after == before:
     st.info(t("wi_same"))
     st.stop()

@@ -61,8 +61,13 @@ def _session_language() -> str | None:
 i18n.set_resolver(_session_language)
 
 ROOT = Path(__file__).resolve().parent.parent  # where app.py and pages/ live
-APP_MAX_CHARS = 200  # the app shows at most this many characters (models may read more)
-STATE_KEYS = ("model", "text", "lang", "step", "unit")  # mirrored into the URL
+# Input limits, documented in the README: every text box, and the URL, is clipped to them.
+APP_MAX_CHARS = 200  # a sentence (sidebar, What if, the URL's text); models may read more
+TOKEN_MAX_CHARS = 20  # one token typed in What if
+CODE_MAX_CHARS = 3000  # the code on Cells in code
+CUSTOM_MAX_CHARS = 20_000  # the user's own model's input (numbers: one row per step)
+VOCAB_MAX_CHARS = 500  # a random model's vocabulary
+STATE_KEYS = ("model", "text", "lang", "step", "unit", "projector")  # mirrored into the URL
 PLOTLY_CONFIG = {
     "displaylogo": False,
     "toImageButtonOptions": {"format": "png", "scale": 2, "filename": "rnnviz"},
@@ -214,7 +219,7 @@ def start() -> None:
         wanted = qp.get("model")
         own = ss.get(CUSTOM_KEY)  # the user's own model, when a page put one in the session
         ss.model = wanted if wanted in names or (own and wanted == own) else default_model(names)
-        ss.text = qp.get("text", _default_text(ss.model) if ss.model else "")
+        ss.text = qp.get("text", _default_text(ss.model) if ss.model else "")[:APP_MAX_CHARS]
         lang = qp.get("lang")
         ss.lang = lang if lang in i18n.LANGUAGES else i18n.language_from_locale(_locale())
         ss.step = _int(qp.get("step"))
@@ -234,7 +239,14 @@ def _locale() -> str | None:
 def url_state() -> dict[str, str]:
     """The selection as query parameters (what a shared link carries)."""
     ss = st.session_state
-    return {k: str(ss[k]) for k in STATE_KEYS if k in ss and str(ss[k]) != ""}
+    state = {k: str(ss[k]) for k in STATE_KEYS if k in ss and str(ss[k]) != ""}
+    if "text" in state:
+        state["text"] = state["text"][:APP_MAX_CHARS]  # a long text never floods the link
+    if ss.get("projector"):
+        state["projector"] = "1"
+    else:
+        state.pop("projector", None)
+    return state
 
 
 def sync_url() -> None:
@@ -357,11 +369,13 @@ def sidebar(pages: Sequence[Any]) -> None:
                 placeholder=t("pick_example"),
                 on_change=_on_example,
             )
+    ss.text = (ss.get("text") or "")[:APP_MAX_CHARS]
     _bind("w_text", "text")
     sb.text_area(
         t("sentence"),
         key="w_text",
         height=90,
+        max_chars=APP_MAX_CHARS,
         help=t("sentence_help"),
         on_change=_copy("w_text", "text", ("step",)),
     )
@@ -799,7 +813,7 @@ def analysis_text(name: str, model: Any) -> str:
         state_key = f"an_text_{abs(hash(name)) % 10**8}"
         widget_key = "w_" + state_key
         if state_key not in ss:
-            ss[state_key] = model.examples[0]
+            ss[state_key] = model.examples[0][:CUSTOM_MAX_CHARS]
         mode = model.input_mode
         help_text = {
             "numbers": t("an_input_numbers", n=model.arch.input_size),
@@ -812,6 +826,7 @@ def analysis_text(name: str, model: Any) -> str:
             t("an_input"),
             key=widget_key,
             height=90 if mode == "numbers" else 68,
+            max_chars=CUSTOM_MAX_CHARS,
             help=help_text,
             on_change=_copy(widget_key, state_key),
         )
@@ -822,7 +837,7 @@ def analysis_text(name: str, model: Any) -> str:
             args=(state_key, model.random_text(12, seed=seed)),
             key=f"b_rand_{state_key}",
         )
-        text = ss[state_key]
+        text = ss[state_key][:CUSTOM_MAX_CHARS]
     try:
         tokens = model.tokenize(text) if text.strip() else []
         if tokens:
