@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from rnnviz import figures, schema, ui
+from rnnviz import schema, ui
 from rnnviz.analysis.ordering import ORDERS
 from rnnviz.i18n import t
 
@@ -39,7 +39,7 @@ def heatmap_view() -> None:
         lines = (shown, "h") if shown != "h" else ("h",)
         if ss.unit < tr.units(shown):
             ui.chart(
-                figures.unit_lines(tr, ss.unit, layer, lines, ss.step),
+                ui.unit_lines_spec(res.model, res.text, ss.unit, layer, lines, ss.step, ss.lang),
                 key="unit_lines",
                 name=f"unit{ss.unit}",
             )

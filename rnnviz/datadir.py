@@ -12,6 +12,7 @@ the least recently used entries past the bound (``touch`` marks an entry as used
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import time
@@ -64,10 +65,8 @@ def size_of(path: Path) -> int:
 
 def touch(path: Path) -> None:
     """Mark ``path`` as just used (its modification time), for least-recently-used eviction."""
-    try:
+    with contextlib.suppress(OSError):
         os.utime(path)
-    except OSError:
-        pass
 
 
 def _remove(path: Path) -> None:

@@ -150,9 +150,8 @@ def heatmap_specs(
     i18n.use(lang)
     trace = analyse(name, text).trace
     if quantity.startswith("merged:"):
-        fig = figures.merged_heatmap(trace, quantity.split(":", 1)[1], layer, order)
-        return {"merged": fig.to_dict()}
-    return {d: f.to_dict() for d, f in figures.heatmaps(trace, quantity, layer, order).items()}
+        return {"merged": figures.merged_heatmap(trace, quantity.split(":", 1)[1], layer, order)}
+    return figures.heatmaps(trace, quantity, layer, order)
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
@@ -169,6 +168,16 @@ def step_specs(
         "strips": figures.gate_strips(trace, layer, direction, step, unit).to_dict(),
         "split": figures.state_split(trace, layer, direction, step).to_dict(),
     }
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def unit_lines_spec(
+    name: str, text: str, unit: int, layer: int, lines: tuple[str, ...], step: int, lang: str
+) -> dict:
+    """One unit over the sentence (the heatmaps page's side chart), cached per view."""
+    i18n.use(lang)
+    trace = analyse(name, text).trace
+    return figures.unit_lines(trace, unit, layer, lines, step).to_dict()
 
 
 def partner(name: str) -> str | None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+
 import numpy as np
 import plotly.graph_objects as go
 import pytest
@@ -23,25 +25,35 @@ def trace(request):
 def test_heatmap_panels_share_the_token_axis_and_keep_repeats(trace) -> None:
     figs = F.heatmaps(trace, "h", 0, "variance")
     assert set(figs) == {"forward", "backward"}
-    axes = [f.layout.xaxis for f in figs.values()]
-    assert all(list(a.tickvals) == list(range(7)) for a in axes)
-    assert all(list(a.ticktext) == list("我爱我的家。。") for a in axes)  # repeats stay separate
-    orders = [f.layout.meta["order"] for f in figs.values()]
+    axes = [f["layout"]["xaxis"] for f in figs.values()]
+    assert all(list(a["tickvals"]) == list(range(7)) for a in axes)
+    assert all(list(a["ticktext"]) == list("我爱我的家。。") for a in axes)  # repeats stay separate
+    orders = [f["layout"]["meta"]["order"] for f in figs.values()]
     assert orders[0] == orders[1]  # a row is the same unit in both directions
 
 
 def test_heatmap_colour_range_is_fixed_and_values_exact(trace) -> None:
     gate = trace.names[1]  # f (LSTM) or z (GRU): a sigmoid gate
-    fig = F.heatmaps(trace, gate, 0, "index")["forward"]
+    fig = go.Figure(F.heatmaps(trace, gate, 0, "index")["forward"])  # validates the plain spec
     heat = fig.data[0]
     assert heat.zmin == 0 and heat.zmax == F.SHADES and heat.hoverinfo == "skip"
     assert heat.colorscale == go.Heatmap(colorscale=STYLES[gate].colorscale).colorscale
     rows = fig.data[1:]
     assert len(rows) == 16
     values = trace.quantity(0, "forward", gate)
-    np.testing.assert_array_equal(rows[3].marker.color, values[:, 3].astype(np.float32))
+    color = fig.to_dict()["data"][4]["marker"]["color"]  # typed array: exact float32 values
+    shown = np.frombuffer(base64.b64decode(color["bdata"]), dtype=color["dtype"])
+    np.testing.assert_array_equal(shown, values[:, 3].astype(np.float32))
     template = fig.layout.template.data.scattergl[0].hovertemplate
     assert "%{x}" in template and "%{pointNumber}" in template and "%{marker.color" in template
+
+
+def test_heatmap_spec_is_plain_and_valid(trace) -> None:
+    """The spec is built without Plotly's validation; Plotly must accept it as it is."""
+    spec = F.heatmaps(trace, "h", 0, "similarity")["backward"]
+    assert isinstance(spec, dict) and spec["data"][0]["z"]["dtype"] == "u1"
+    rebuilt = go.Figure(spec)  # raises if any attribute were invalid
+    assert len(rebuilt.data) == 1 + trace.hidden_size
 
 
 def test_quantised_colours_follow_the_fixed_range() -> None:
@@ -51,7 +63,7 @@ def test_quantised_colours_follow_the_fixed_range() -> None:
 
 
 def test_click_maps_back_to_unit_and_position(trace) -> None:
-    spec = F.heatmaps(trace, "h", 0, "similarity")["forward"].to_dict()
+    spec = F.heatmaps(trace, "h", 0, "similarity")["forward"]
     order = spec["layout"]["meta"]["order"]
     assert F.unit_at(spec, {"x": 4, "y": 2}) == (order[2], 4)
     assert F.unit_at(spec, {"x": 4, "y": 99}) is None
@@ -71,8 +83,8 @@ def test_heatmap_payload_128_units_100_tokens_under_150kb() -> None:
 
 def test_merged_heatmap_modes(trace) -> None:
     concat = F.merged_heatmap(trace, "concat")
-    assert len(concat.data) == 1 + 32
-    assert F.merged_heatmap(trace, "product").layout.meta["order"] == list(range(16))
+    assert len(concat["data"]) == 1 + 32
+    assert F.merged_heatmap(trace, "product")["layout"]["meta"]["order"] == list(range(16))
 
 
 def test_step_figures_and_equations(trace) -> None:
