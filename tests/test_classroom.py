@@ -1,0 +1,159 @@
+"""A class at once: several students open a FRESH server at the same moment.
+
+The first run of the app on a cold server imports torch, pandas and Plotly; sessions that arrive
+together used to see half-imported modules ("partially initialized module 'pandas'"). Here six
+browser contexts (separate sessions, Chinese and English) open six pages at once on a server
+nobody has visited yet, each types its own sentence, then steps; no page may show a traceback.
+A second test counts WebGL contexts per page (browsers allow about 8-16; more draw blank).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, ROOT, free_port, wait_healthy
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+STUDENTS = [
+    ("overview", "zh-CN", "今天天气很好，我们去公园散步。"),
+    ("step", "en-US", "中国人民银行宣布降低利率。"),
+    ("heatmaps", "zh-CN", "北京大学的学生在图书馆学习。"),
+    ("predictions", "en-US", "江泽民主席发表新年讲话。"),
+    ("compare", "zh-CN", "上海浦东开发区建设很快。"),
+    ("whatif", "en-US", "我爱北京天安门。"),
+]
+WEBGL_BUDGET = 8  # at most this many WebGL contexts on any page
+
+
+@pytest.fixture()
+def cold_server(tmp_path: Path):
+    """A server no one has opened yet (its own process and data directory)."""
+    port = free_port()
+    cmd = [
+        sys.executable, "-m", "streamlit", "run", "app.py",
+        "--server.headless=true", "--server.address=127.0.0.1", f"--server.port={port}",
+        "--browser.gatherUsageStats=false", "--server.fileWatcherType=none",
+    ]  # fmt: skip
+    ARTIFACTS.mkdir(exist_ok=True)
+    env = {**__import__("os").environ, "RNNVIZ_DATA_DIR": str(tmp_path / "data")}
+    with open(ARTIFACTS / "streamlit-cold.log", "w") as out:
+        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, env=env)
+        url = f"http://127.0.0.1:{port}"
+        try:
+            wait_healthy(url, proc)
+            yield url
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+async def settle(page, timeout: float = 90.0) -> None:
+    """Until the script run is over (no running indicator) for half a second."""
+    deadline = time.monotonic() + timeout
+    await page.wait_for_timeout(400)
+    quiet = 0
+    while time.monotonic() < deadline:
+        running = await page.locator("[data-testid=stStatusWidget]").count()
+        quiet = 0 if running else quiet + 1
+        if quiet >= 3:
+            return
+        await page.wait_for_timeout(200)
+    raise AssertionError("the page did not finish running")
+
+
+async def student(browser, url: str, page_name: str, locale: str, sentence: str) -> list[str]:
+    """One student: open a page, type a sentence, press Next where there is one."""
+    problems = []
+    context = await browser.new_context(viewport={"width": 1280, "height": 720}, locale=locale)
+    page = await context.new_page()
+    page.set_default_timeout(90_000)
+    try:
+        await page.goto(f"{url}/{page_name}?model=cws-bilstm")
+        await page.wait_for_selector("h1")
+        await settle(page)
+        box = page.locator("[data-testid=stSidebar] textarea").first
+        await box.fill(sentence)
+        await box.press("Control+Enter")
+        await settle(page)
+        if page_name == "step":
+            for _ in range(3):
+                await page.get_by_role("button", name="Next").click()
+                await settle(page)
+        text = await page.locator("[data-testid=stMain]").inner_text()
+        if await page.locator("[data-testid=stException]").count():
+            problems.append(f"{page_name}: traceback: {text[:300]}")
+        if page_name in ("heatmaps", "step", "predictions") and sentence[0] not in text:
+            problems.append(f"{page_name}: the typed sentence is not shown")
+        await page.screenshot(path=str(ARTIFACTS / f"classroom-{page_name}.png"))
+    finally:
+        await context.close()
+    return problems
+
+
+async def classroom(url: str) -> list[str]:
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            results = await asyncio.gather(
+                *(student(browser, url, *s) for s in STUDENTS), return_exceptions=True
+            )
+        finally:
+            await browser.close()
+    problems = []
+    for (name, _, _), result in zip(STUDENTS, results, strict=True):
+        if isinstance(result, BaseException):
+            problems.append(f"{name}: {type(result).__name__}: {result}")
+        else:
+            problems += result
+    return problems
+
+
+def test_six_students_open_a_cold_server_at_once(cold_server: str) -> None:
+    problems = asyncio.run(classroom(cold_server))
+    log = (ARTIFACTS / "streamlit-cold.log").read_text(errors="replace")
+    assert "Traceback" not in log, log[-3000:]
+    assert not problems, problems
+
+
+WEBGL_COUNT = """() => {
+  let n = 0;
+  for (const plot of document.querySelectorAll('.js-plotly-plot')) {
+    const fl = plot._fullLayout;
+    if (fl && fl._glcanvas && fl._glcanvas.size && fl._glcanvas.size()) n += 1;
+  }
+  return n;
+}"""
+
+
+@pytest.mark.parametrize("page_name", ["overview", "step", "heatmaps", "predictions", "compare"])
+def test_webgl_contexts_per_page_within_budget(app_server: str, chromium, page_name: str) -> None:
+    context = chromium.new_context(viewport={"width": 1920, "height": 1080}, locale="en-US")
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    try:
+        page.goto(f"{app_server}/{page_name}?model=cws-bilstm")
+        page.wait_for_selector("h1")
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and page.locator("[data-testid=stStatusWidget]").count():
+            page.wait_for_timeout(200)
+        page.wait_for_timeout(1500)
+        contexts = page.evaluate(WEBGL_COUNT)
+        plots = page.locator(".js-plotly-plot").count()
+        assert plots >= 1
+        assert contexts <= WEBGL_BUDGET, f"{page_name}: {contexts} WebGL contexts in {plots} charts"
+    finally:
+        context.close()
