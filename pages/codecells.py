@@ -5,8 +5,7 @@ import functools
 import pandas as pd
 import streamlit as st
 
-from rnnviz import analysis_figures as af
-from rnnviz import ui
+from rnnviz import markup, ui
 from rnnviz.analysis import codecells
 from rnnviz.i18n import t
 
@@ -56,4 +55,4 @@ values = trace.quantity(0, "forward", quantity)[:, int(unit)]
 r = codecells.correlations(values[:, None], codecells.features(text))[feature][0]
 st.markdown(t("cc_showing", quantity=quantity, unit=int(unit), r=float(r),
               feature=t("cc_" + feature)))  # fmt: skip
-st.html(af.coloured_text(text, values, quantity))
+st.html(markup.coloured_text(text, values, quantity))

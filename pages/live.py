@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from rnnviz import analysis_figures as af
 from rnnviz import custom, ui
+from rnnviz.figures import analysis as af
 from rnnviz.i18n import t
 from rnnviz.live import LiveConfig, train_counting
 

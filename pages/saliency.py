@@ -4,9 +4,9 @@ import functools
 
 import streamlit as st
 
-from rnnviz import analysis_figures as af
 from rnnviz import ui
 from rnnviz.analysis.saliency import option_name
+from rnnviz.figures import analysis as af
 from rnnviz.i18n import t
 
 ui.setup()

@@ -3,9 +3,9 @@
 import pandas as pd
 import streamlit as st
 
-from rnnviz import analysis_figures as af
 from rnnviz import ui
 from rnnviz.analysis.saturation import group_name, picked_unit
+from rnnviz.figures import analysis as af
 from rnnviz.i18n import t
 
 ui.setup()

@@ -5,10 +5,10 @@ import time
 
 import streamlit as st
 
-from rnnviz import analysis_figures as af
 from rnnviz import ui
 from rnnviz.analysis import search
 from rnnviz.analysis.whatif import position_label
+from rnnviz.figures import analysis as af
 from rnnviz.i18n import t
 
 ui.setup()

@@ -5,9 +5,9 @@ import functools
 import numpy as np
 import streamlit as st
 
-from rnnviz import analysis_figures as af
 from rnnviz import ui
 from rnnviz.analysis.whatif import EDITS, apply_edit, join_tokens, position_label, suggest_token
+from rnnviz.figures import analysis as af
 from rnnviz.i18n import t
 
 ui.setup()

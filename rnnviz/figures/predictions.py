@@ -1,0 +1,105 @@
+"""Predictions: label probabilities per token, a classifier over time, the exact score split."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+
+from ..analysis.decompose import ScoreSplit
+from ..i18n import t
+from .style import (
+    DIRECTION_COLOURS,
+    PALETTE,
+    _layout,
+    token_axis,
+)
+
+
+def label_probabilities(
+    tokens: Sequence[str], labels: Sequence[str], proba: np.ndarray, keep: float = 0.05
+) -> go.Figure:
+    """Labels × tokens heatmap of ``proba (T, labels)`` on the fixed 0..1 scale.
+
+    With more than 12 labels (POS), only those reaching ``keep`` somewhere are drawn.
+    """
+    proba = np.asarray(proba, dtype=np.float32)
+    rows = np.arange(len(labels))
+    title = t("label_probabilities")
+    if len(labels) > 12:
+        rows = np.flatnonzero(proba.max(axis=0) >= keep)
+        title += f" (p ≥ {keep:g})"
+    shown = proba[:, rows].T  # (labels shown, T)
+    fig = go.Figure(
+        go.Heatmap(
+            z=shown,
+            x0=0,
+            dx=1,
+            y=[labels[k] for k in rows],
+            zmin=0,
+            zmax=1,
+            colorscale="Viridis",
+            colorbar={"thickness": 12, "title": {"text": "p"}},
+            customdata=np.broadcast_to(np.asarray(tokens, dtype=object), shown.shape),
+            hovertemplate="<b>%{customdata}</b> · "
+            + t("position")
+            + " %{x}<br>%{y}: %{z:.3f}<extra></extra>",
+        )
+    )
+    fig.update_xaxes(token_axis(tokens))
+    fig.update_yaxes(autorange="reversed", type="category", automargin=True)
+    return _layout(fig, title, int(120 + 24 * len(rows)))
+
+
+def evolution_figure(tokens: Sequence[str], labels: Sequence[str], proba: np.ndarray):
+    """A many-to-one prediction as it grows: probability of each label after reading token t."""
+    fig = go.Figure()
+    x = np.arange(len(tokens))
+    for k, label in enumerate(labels):
+        fig.add_scatter(
+            x=x,
+            y=np.asarray(proba[:, k], dtype=np.float32),
+            mode="lines+markers",
+            name=str(label),
+            line={"color": PALETTE[k % len(PALETTE)], "width": 3},
+            customdata=list(tokens),
+            hovertemplate="<b>%{customdata}</b> · %{y:.3f}<extra>%{fullData.name}</extra>",
+        )
+    fig.update_xaxes(token_axis(tokens))
+    fig.update_yaxes(range=[0, 1], title_text="p")
+    fig.update_layout(legend={"orientation": "h", "y": -0.2}, hovermode="x unified")
+    return _layout(fig, t("evolution"), 360)
+
+
+def score_split_figure(
+    split: ScoreSplit, tokens: Sequence[str], position: int, top: int = 10
+) -> go.Figure:
+    """Each label's score at one token as forward part + backward part + bias (exact).
+
+    With many labels, the ``top`` highest-scoring ones at this token.
+    """
+    keep = np.argsort(-split.total[position], kind="stable")[:top]
+    keep = np.sort(keep) if len(split.labels) <= top else keep
+    labels = [split.labels[k] for k in keep]
+    fig = go.Figure()
+    parts = [
+        (t("forward_part"), split.forward[position, keep], DIRECTION_COLOURS["forward"]),
+        (t("backward_part"), split.backward[position, keep], DIRECTION_COLOURS["backward"]),
+        (t("bias"), split.bias[keep], "#999999"),
+    ]
+    for name, values, colour in parts:
+        fig.add_bar(
+            x=labels, y=np.asarray(values, dtype=np.float32), name=name, marker_color=colour
+        )
+    fig.add_scatter(
+        x=labels,
+        y=split.total[position, keep].astype(np.float32),
+        mode="markers",
+        name=t("score"),
+        marker={"color": "#111", "size": 10, "symbol": "diamond"},
+    )
+    fig.update_layout(barmode="relative", legend={"orientation": "h", "y": -0.25})
+    fig.update_xaxes(type="category")
+    title = f"{t('score_split')} · {position}: {tokens[position]}"
+    return _layout(fig, title, 360)
