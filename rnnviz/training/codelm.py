@@ -139,6 +139,11 @@ def save(model: CharLM, folder: Path = ASSET, eval_chars: int = 100_000) -> dict
 def card(c: CodeConfig, best: dict[str, list[BestUnit]], eval_chars: int) -> str:
     """Markdown card: data, model, training run, held-out score and the best unit per feature."""
     tr, m = c.training, c.metrics
+    # configs written before recipes were recorded used the defaults
+    seq_len, batch = (
+        tr.get("seq_len", CodeRecipe.seq_len),
+        tr.get("batch_size", CodeRecipe.batch_size),
+    )
     lines = [
         "# code-lstm: a character-level LSTM language model of Python source",
         "",
@@ -148,7 +153,7 @@ def card(c: CodeConfig, best: dict[str, list[BestUnit]], eval_chars: int) -> str
         f"- Model: embedding {c.embed_size} → LSTM {c.hidden_size} → linear over "
         f"{len(c.chars)} characters; {tr.get('steps')} Adam steps in {tr.get('seconds', 0):.0f} s "
         f"on one CPU thread ({tr.get('train_chars', 0):,} training characters, random "
-        f"{tr.get('seq_len')}-character windows, batch {tr.get('batch_size')}).",
+        f"{seq_len}-character windows, batch {batch}).",
         f"- Held-out cross-entropy: {m.get('held_out_bits_per_char', 0):.3f} bits per character "
         "(first 200,000 held-out characters).",
         f"- Best unit per feature (Pearson r over the first {eval_chars:,} held-out characters):",
