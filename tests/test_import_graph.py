@@ -122,9 +122,25 @@ def test_no_import_cycles_in_rnnviz() -> None:
     assert not new, f"modules importing each other: {new}"
 
 
+def app_imports() -> set[str]:
+    """rnnviz modules that app.py and pages/*.py import (``from rnnviz import ui`` included)."""
+    out: set[str] = set()
+    for path in [ROOT.parent / "app.py", *sorted((ROOT.parent / "pages").glob("*.py"))]:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                out.update(a.name for a in node.names if a.name in MODULES)
+            elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("rnnviz"):
+                for alias in node.names:
+                    full = f"{node.module}.{alias.name}"
+                    out.add(full if full in MODULES else node.module)
+    return out
+
+
 def test_the_app_never_reaches_training_except_live_training() -> None:
     graph = {name: imports_of(name) for name in MODULES}
-    seen, todo = set(), ["rnnviz", "rnnviz.ui", "rnnviz.live"]
+    todo = sorted(app_imports())
+    assert "rnnviz.live" in todo and "rnnviz.ui" in todo
+    seen: set[str] = set()
     while todo:
         name = todo.pop()
         if name not in seen:
@@ -136,9 +152,11 @@ def test_the_app_never_reaches_training_except_live_training() -> None:
 
 @pytest.mark.parametrize("name", sorted(m for m in MODULES if m.startswith("rnnviz.training")))
 def test_each_training_module_imports_fresh(name: str) -> None:
-    code = f"import {name}, sys; print(sorted(m for m in sys.modules if m.startswith('rnnviz.')))"
+    prefixes = ("rnnviz.", "streamlit")
+    code = f"import {name}, sys; print(sorted(m for m in sys.modules if m.startswith({prefixes})))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     loaded = eval(out.stdout)  # a printed list of module names
+    assert name in loaded and not [m for m in loaded if m.startswith("streamlit")]
     if name in ("rnnviz.training.live", "rnnviz.training.loop", "rnnviz.training"):
         heavy = {"rnnviz.data.corpus", "rnnviz.training.recipes", "rnnviz.training.evaluate"}
         assert not heavy & set(loaded), f"{name} loads {sorted(heavy & set(loaded))}"
