@@ -1,179 +1,27 @@
-"""Train a tiny LSTM or GRU on the counting task in about a minute, with a progress callback.
+"""Live training of a tiny counting model (the live-training page): see :mod:`rnnviz.training.live`.
 
-The result is a ``.safetensors`` blob (embedding, recurrent weights, head; vocabulary, labels and
-task in its metadata) that ``rnnviz.custom`` opens like any upload, so every analysis page can
-show it; and the "counter unit": the unit whose cell state (LSTM) or hidden state (GRU) tracks
-the bracket depth best (Pearson r over held-out sequences).
+This facade keeps the app's import small: it loads the training loop and the counting data only,
+never the corpora, recipes or evaluation of :mod:`rnnviz.training`.
 """
 
 from __future__ import annotations
 
-import json
-import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from .training.live import (
+    LABELS,
+    VOCAB,
+    LiveConfig,
+    LiveResult,
+    LiveStatus,
+    counter_unit,
+    train_counting,
+)
 
-import numpy as np
-import torch
-from safetensors.torch import save
-from torch import nn
-
-from .data import counting
-from .tracer import trace_rnn
-
-VOCAB = ("<pad>", "<unk>", *counting.SYMBOLS)
-LABELS = counting.LABELS
-
-
-@dataclass(frozen=True)
-class LiveConfig:
-    """What the page lets you choose."""
-
-    cell: str = "lstm"
-    hidden_size: int = 8
-    embed_size: int = 4
-    seconds: float = 60.0
-    max_steps: int = 5000
-    max_len: int = 40
-    batch_size: int = 32
-    lr: float = 0.01
-    seed: int = 0
-
-
-@dataclass(frozen=True)
-class LiveStatus:
-    """One progress report: every ``report_every`` steps and at the end."""
-
-    step: int
-    seconds: float
-    loss: float
-    accuracy: float  # on the current batch
-    fraction: float  # of the time (or step) budget used
-
-
-@dataclass(frozen=True)
-class LiveResult:
-    """A trained model as bytes, its learning curve, held-out accuracy and counter unit."""
-
-    config: LiveConfig
-    weights: bytes  # .safetensors with vocab/labels/task metadata
-    steps: int
-    seconds: float
-    history: tuple[LiveStatus, ...]
-    accuracy: float  # held-out, per token
-    counter_unit: int
-    counter_r: float  # Pearson r of that unit with the depth (signed)
-    counter_quantity: str  # "c" (LSTM) or "h" (GRU)
-    correlations: np.ndarray = field(repr=False)  # (hidden,) r of every unit
-
-
-class _Net(nn.Module):
-    def __init__(self, cfg: LiveConfig) -> None:
-        super().__init__()
-        self.emb = nn.Embedding(len(VOCAB), cfg.embed_size, padding_idx=0)
-        rnn = nn.LSTM if cfg.cell == "lstm" else nn.GRU
-        self.rnn = rnn(cfg.embed_size, cfg.hidden_size, batch_first=True)
-        self.head = nn.Linear(cfg.hidden_size, len(LABELS))
-
-    def forward(self, ids: torch.Tensor) -> torch.Tensor:
-        out, _ = self.rnn(self.emb(ids))  # (B, T, H); right padding never reaches real steps
-        return self.head(out)  # (B, T, labels)
-
-
-def _batch(texts: list[str]) -> tuple[torch.Tensor, torch.Tensor]:
-    """Ids ``(B, T)`` right-padded with 0 and labels ``(B, T)`` with −100 on padding."""
-    width = max(len(t) for t in texts)
-    ids = torch.zeros(len(texts), width, dtype=torch.long)
-    ys = torch.full((len(texts), width), -100, dtype=torch.long)
-    for k, text in enumerate(texts):
-        ids[k, : len(text)] = torch.tensor([VOCAB.index(c) for c in text])
-        ys[k, : len(text)] = torch.tensor([LABELS.index(lab) for lab in counting.labels(text)])
-    return ids, ys
-
-
-def counter_unit(rnn: nn.LSTM | nn.GRU, texts: list[str], emb: torch.Tensor) -> tuple[int, float, str, np.ndarray]:  # fmt: skip
-    """The unit whose ``c`` (LSTM) or ``h`` (GRU) correlates best with the bracket depth."""
-    quantity = "c" if isinstance(rnn, nn.LSTM) else "h"
-    values, depths = [], []
-    for text in texts:
-        ids = torch.tensor([VOCAB.index(c) for c in text])
-        tr = trace_rnn(rnn, emb[ids])
-        values.append(tr.quantity(0, "forward", quantity))  # (T, H)
-        depths.extend(counting.depths(text))
-    v = np.concatenate(values)  # (N, H)
-    d = np.asarray(depths, dtype=np.float64)
-    vc = v - v.mean(0)
-    dc = d - d.mean()
-    denom = np.sqrt((vc**2).sum(0) * (dc**2).sum()) + 1e-12
-    r = (vc * dc[:, None]).sum(0) / denom  # (H,)
-    best = int(np.nanargmax(np.abs(r)))
-    return best, float(r[best]), quantity, r
-
-
-def train_counting(
-    cfg: LiveConfig,
-    progress: Callable[[LiveStatus], None] | None = None,
-    report_every: int = 20,
-) -> LiveResult:
-    """Train until ``cfg.seconds`` or ``cfg.max_steps``; report progress; return the model."""
-    if cfg.cell not in ("lstm", "gru"):
-        raise ValueError(f"cell must be 'lstm' or 'gru', got {cfg.cell!r}")
-    if not 1 <= cfg.hidden_size <= 64:
-        raise ValueError(f"hidden size must be in 1..64, got {cfg.hidden_size}")
-    torch.manual_seed(cfg.seed)
-    rng = np.random.default_rng(cfg.seed)
-    net = _Net(cfg)
-    opt = torch.optim.Adam(net.parameters(), lr=cfg.lr)
-    loss_fn = nn.CrossEntropyLoss(ignore_index=-100)
-    history: list[LiveStatus] = []
-    began = time.perf_counter()
-    step = 0
-    while True:
-        texts = [counting.sample(rng, cfg.max_len) for _ in range(cfg.batch_size)]
-        ids, ys = _batch(texts)
-        logits = net(ids)  # (B, T, labels)
-        loss = loss_fn(logits.reshape(-1, len(LABELS)), ys.reshape(-1))
-        opt.zero_grad()
-        loss.backward()
-        nn.utils.clip_grad_norm_(net.parameters(), 1.0)
-        opt.step()
-        step += 1
-        elapsed = time.perf_counter() - began
-        done = elapsed >= cfg.seconds or step >= cfg.max_steps
-        if step % report_every == 0 or done:
-            mask = ys != -100
-            acc = float((logits.argmax(-1)[mask] == ys[mask]).float().mean())
-            fraction = min(1.0, max(elapsed / cfg.seconds, step / cfg.max_steps))
-            status = LiveStatus(step, elapsed, loss.item(), acc, fraction)
-            history.append(status)
-            if progress is not None:
-                progress(status)
-        if done:
-            break
-    net.eval()
-    held_out = counting.dataset(200, cfg.max_len, seed=cfg.seed + 10_000, min_len=2)
-    with torch.no_grad():
-        ids, ys = _batch(held_out)
-        pred = net(ids).argmax(-1)
-        mask = ys != -100
-        accuracy = float((pred[mask] == ys[mask]).float().mean())
-        emb = net.emb.weight.detach().clone()
-    unit, r, quantity, rs = counter_unit(net.rnn, held_out, emb)
-    state = {k: v.detach().contiguous() for k, v in net.state_dict().items()}
-    meta = {
-        "vocab": json.dumps(list(VOCAB)),
-        "labels": json.dumps(list(LABELS)),
-        "task": "count",
-    }
-    return LiveResult(
-        config=cfg,
-        weights=save(state, metadata=meta),
-        steps=step,
-        seconds=time.perf_counter() - began,
-        history=tuple(history),
-        accuracy=accuracy,
-        counter_unit=unit,
-        counter_r=r,
-        counter_quantity=quantity,
-        correlations=rs,
-    )
+__all__ = [
+    "LABELS",
+    "VOCAB",
+    "LiveConfig",
+    "LiveResult",
+    "LiveStatus",
+    "counter_unit",
+    "train_counting",
+]

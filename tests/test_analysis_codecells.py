@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
 
 from rnnviz.analysis import codecells as C
+from rnnviz.training import codelm
 
 torch.set_num_threads(1)
 
@@ -25,6 +29,15 @@ def test_features_follow_the_tokenizer() -> None:
     assert at["indentation"][CODE.index("return")] == 4 and at["indentation"][0] == 0
     assert at["line_position"][CODE.index("return")] == 4
     assert at["indentation"][CODE.index("b]")] == 12
+
+
+@pytest.mark.parametrize("text", ["x = 1", "def f():\n    return (1)", "s = 'a'  # c"])
+def test_features_of_text_without_a_final_newline(text: str) -> None:
+    f = C.features(text)
+    assert all(len(v) == len(text) for v in f.values())
+    assert f["in_string"].sum() == (3 if "'a'" in text else 0) and f["in_comment"][-1] == (
+        "#" in text
+    )
 
 
 def test_correlations_equal_numpy() -> None:
@@ -57,7 +70,35 @@ def test_shipped_code_model_has_interpretable_cells() -> None:
     except FileNotFoundError:
         pytest.fail("code-lstm is missing from assets/code")
     text = C.held_out_text(20_000)
-    assert C.bits_per_char(model, text[:5000]) < 3.0
+    assert codelm.bits_per_char(model, text[:5000]) < 3.0
     best = C.analyse(model, text)
     assert abs(best["line_position"][0].r) > 0.5
     assert abs(best["indentation"][0].r) > 0.5
+
+
+def test_shipped_config_reads_into_architecture_training_and_metrics() -> None:
+    data = json.loads((C.ASSET / "config.json").read_text(encoding="utf-8"))
+    cfg = C.CodeConfig.from_json(data)
+    assert (cfg.embed_size, cfg.hidden_size, cfg.chars) == (32, 128, data["chars"])
+    assert cfg.training["steps"] == data["steps"] and cfg.training["held_out_files"]
+    assert cfg.metrics["held_out_bits_per_char"] == data["held_out_bits_per_char"]
+    assert C.CodeConfig.from_json(cfg.to_json()) == cfg  # the new layout round-trips
+    assert C.CodeConfig.from_json(cfg.to_json()).training == cfg.training
+    with pytest.raises(ValueError, match="unknown keys"):
+        C.CodeConfig.from_json({**data, "layers": 2})
+
+
+def test_a_few_steps_of_code_training_through_the_loop(tmp_path: Path) -> None:
+    recipe = codelm.CodeRecipe(hidden_size=8, embed_size=4, seq_len=16, batch_size=4,
+                               max_steps=30, min_char_count=1)  # fmt: skip
+    logs: list[str] = []
+    model = codelm.train(recipe, text=CODE * 20, log=logs.append, held_out_chars=2000)
+    assert model.cfg.training["steps"] == 30 and model.cfg.training["seq_len"] == 16
+    assert 0 < model.cfg.metrics["held_out_bits_per_char"] < 10
+    best = codelm.save(model, tmp_path / "code", eval_chars=2000)
+    again = C.load(tmp_path / "code")
+    assert again.cfg == model.cfg and again.cfg.training == model.cfg.training
+    assert set(best) == set(C.FEATURES)
+    assert "Reproduce" in (tmp_path / "code" / "card.md").read_text(encoding="utf-8")
+    text = CODE[:20]
+    np.testing.assert_allclose(again.trace(text).output, model.trace(text).output, atol=1e-6)

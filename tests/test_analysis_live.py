@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 import torch
@@ -28,6 +30,9 @@ def test_trains_reports_and_opens_as_a_custom_model(cell: str) -> None:
     assert model.task == "count" and model.labels == ("balanced", "open", "invalid")
     assert search.default_corpus_name(model) == "counting-400-60-9"
     assert model.predict("(((") == ["open"] * 3
+    n = int.from_bytes(result.weights[:8], "little")
+    meta = json.loads(result.weights[8 : 8 + n])["__metadata__"]
+    assert LiveConfig(**json.loads(meta["training"])) == result.config  # stored with the weights
 
 
 def test_bad_config() -> None:

@@ -1,13 +1,20 @@
-"""One short epoch on a few hundred lines, then a save/load round trip."""
+"""The one training loop: a short shipped-model epoch, its schedules, best epoch and budgets."""
 
-from dataclasses import replace
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import numpy as np
+import pytest
+import torch
+from torch import nn
 
 from rnnviz import models
 from rnnviz.data import corpus
-from rnnviz.train import RECIPES, fit
+from rnnviz.training import loop
+from rnnviz.training.recipes import RECIPES, Recipe
+from rnnviz.training.shipped import fit
+
+torch.set_num_threads(1)
 
 
 def test_one_short_epoch_learns_and_round_trips(tmp_path: Path) -> None:
@@ -22,10 +29,98 @@ def test_one_short_epoch_learns_and_round_trips(tmp_path: Path) -> None:
     )
     train = corpus.segmentation("train")[:300]
     dev = corpus.segmentation("dev")[:40]
-    model, dev_metrics = fit(recipe, train, dev, epochs=1, show_progress=False)
+    logs: list[str] = []
+    model, dev_metrics = fit(recipe, train, dev, epochs=1, log=logs.append, show_progress=False)
     assert dev_metrics["word_f1"] > 0.4  # far above chance after one epoch
+    assert len(logs) == 1 and logs[0].startswith("epoch 1: loss")
     model.save(tmp_path / "tiny")
     again = models.load_dir(tmp_path / "tiny")
     text = "中共中央总书记江泽民发表新年讲话。"
     assert again.predict(text) == model.predict(text)
     np.testing.assert_allclose(again.trace(text).output, model.trace(text).output, atol=1e-2)
+
+
+def test_the_old_import_paths_still_work() -> None:
+    from rnnviz import evaluate, live, train
+
+    assert train.RECIPES is RECIPES and train.fit is fit
+    assert evaluate.score is train.score and callable(evaluate.card)
+    assert live.train_counting.__module__ == "rnnviz.training.live"
+
+
+def test_recipes_are_recorded_and_read_back() -> None:
+    recipe = RECIPES["count-lstm"]
+    recorded = {**asdict(recipe), "quick": False, "train_seconds": 12.0}
+    assert Recipe.from_training(recorded) == recipe
+    shipped = models.load("count-lstm").config.training
+    assert Recipe.from_training(shipped) == recipe  # the shipped config holds its recipe
+    with pytest.raises(ValueError, match="schedule"):
+        replace(recipe, schedule="cosine")
+
+
+def _regression(n: int = 64) -> tuple[nn.Module, list[tuple[torch.Tensor, torch.Tensor]]]:
+    torch.manual_seed(0)
+    x = torch.randn(n, 3)
+    y = x @ torch.tensor([1.0, -2.0, 0.5]) + 0.3
+    return nn.Linear(3, 1), [(x[i : i + 8], y[i : i + 8]) for i in range(0, n, 8)]
+
+
+def _mse(net: nn.Module, batch: tuple[torch.Tensor, torch.Tensor]) -> tuple[torch.Tensor, None]:
+    x, y = batch
+    return nn.functional.mse_loss(net(x)[:, 0], y), None
+
+
+def test_linear_schedule_decays_to_a_tenth() -> None:
+    net, data = _regression()
+    seen = []
+
+    def on_step(s: loop.Step) -> None:
+        seen.append((s.epoch, s.epoch_step, s.step))
+
+    rates: list[float] = []
+    original = torch.optim.Adam.step
+
+    def spy(self, *args, **kwargs):
+        rates.append(self.param_groups[0]["lr"])
+        return original(self, *args, **kwargs)
+
+    torch.optim.Adam.step = spy  # type: ignore[method-assign]
+    try:
+        loop.fit(net, lambda e: data, _mse, lr=0.1, epochs=2, schedule="linear",
+                 total_steps=2 * len(data), on_step=on_step)  # fmt: skip
+    finally:
+        torch.optim.Adam.step = original  # type: ignore[method-assign]
+    assert rates[0] == pytest.approx(0.1) and rates[-1] == pytest.approx(0.1 * (1 - 0.9 * 15 / 16))
+    assert seen[8] == (2, 1, 9)
+
+
+def test_best_epoch_is_kept_and_plateau_halves_the_rate() -> None:
+    net, data = _regression()
+    scores = iter([0.5, 0.9, 0.7, 0.8])
+    weights: list[torch.Tensor] = []
+    epochs: list[loop.Epoch] = []
+
+    def evaluate() -> dict[str, float]:
+        weights.append(net.weight.detach().clone())
+        return {"score": next(scores)}
+
+    fitted = loop.fit(net, lambda e: data, _mse, lr=0.05, epochs=4, schedule="plateau",
+                      evaluate=evaluate, on_epoch=epochs.append)  # fmt: skip
+    assert [e.best for e in epochs] == [True, True, False, False]
+    assert fitted.metrics == {"score": 0.9} and fitted.epochs == 4
+    torch.testing.assert_close(net.weight.detach(), weights[1])  # the best epoch's weights
+    assert not net.training
+
+
+def test_budget_stops_an_endless_stream() -> None:
+    net, data = _regression()
+
+    def endless(_epoch: int):
+        while True:
+            yield from data
+
+    last = []
+    fitted = loop.fit(net, endless, _mse, lr=0.01, max_steps=13, on_step=last.append)
+    assert fitted.steps == 13 and last[-1].last and not any(s.last for s in last[:-1])
+    with pytest.raises(ValueError, match="total_steps"):
+        loop.fit(net, endless, _mse, lr=0.01, schedule="linear")

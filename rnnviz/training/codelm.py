@@ -1,0 +1,193 @@
+"""Training of the code model: a character-level LSTM language model of Python source.
+
+``python -m rnnviz.training.codelm train --seconds 900`` trains on the standard library's
+training files through the one loop (truncated BPTT on random windows) and writes
+``assets/code/code-lstm/``: weights, ``config.json`` (architecture + ``training`` recipe and run
+facts + ``metrics``) and a card with the best unit per feature on held-out files.
+The model, its data split and its analysis live in :mod:`rnnviz.analysis.codecells`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+
+import numpy as np
+import torch
+from safetensors.torch import save_file
+from torch import nn
+
+from ..analysis.codecells import (
+    ASSET,
+    UNK,
+    BestUnit,
+    CharLM,
+    CodeConfig,
+    analyse,
+    held_out_text,
+    load,
+    read_text,
+    split_of,
+    stdlib_files,
+)
+from . import loop
+
+
+@dataclass(frozen=True)
+class CodeRecipe:
+    """Training settings of the code model (stored in its config.json under ``training``)."""
+
+    budget_seconds: float = 900.0  # the run stops after this much training time
+    max_steps: int | None = None
+    hidden_size: int = 128
+    embed_size: int = 32
+    seq_len: int = 128
+    batch_size: int = 32
+    lr: float = 3e-3
+    clip: float = 1.0
+    min_char_count: int = 20  # rarer characters read as the unknown one
+    seed: int = 0
+
+
+def bits_per_char(model: CharLM, text: str, chunk: int = 2000) -> float:
+    """Cross-entropy of the model on ``text`` in bits per character."""
+    ids = model.encode(text)
+    total, count, state = 0.0, 0, None
+    with torch.no_grad():
+        for a in range(0, len(ids) - 1, chunk):
+            x = ids[a : a + chunk + 1]
+            logits, state = model(x[None, :-1], state)
+            loss = nn.functional.cross_entropy(logits[0], x[1:], reduction="sum")
+            total += float(loss)
+            count += len(x) - 1
+    return total / max(count, 1) / np.log(2)
+
+
+def train(
+    recipe: CodeRecipe = CodeRecipe(),
+    text: str | None = None,
+    log: Callable[[str], None] | None = print,
+    held_out_chars: int = 200_000,
+) -> CharLM:
+    """Train on ``text`` (default: the stdlib training files) within the recipe's budget."""
+    r = recipe
+    torch.manual_seed(r.seed)
+    rng = np.random.default_rng(r.seed)
+    files = stdlib_files()
+    if text is None:
+        text = read_text([p for p in files if split_of(p) == "train"])
+    counts: dict[str, int] = {}
+    for c in text:
+        counts[c] = counts.get(c, 0) + 1
+    rare = r.min_char_count
+    chars = UNK + "".join(sorted(c for c, k in counts.items() if k >= rare and c != UNK))
+    model = CharLM(CodeConfig(chars=chars, embed_size=r.embed_size, hidden_size=r.hidden_size))
+    ids = model.encode(text)  # (N,)
+
+    def windows(_epoch: int) -> Iterator[torch.Tensor]:
+        while True:
+            starts = rng.integers(0, len(ids) - r.seq_len - 1, r.batch_size)
+            yield torch.stack([ids[s : s + r.seq_len + 1] for s in starts])  # (B, L+1)
+
+    def loss(net: nn.Module, x: torch.Tensor) -> tuple[torch.Tensor, None]:
+        logits, _ = net(x[:, :-1])  # (B, L, V)
+        return nn.functional.cross_entropy(
+            logits.reshape(-1, len(chars)), x[:, 1:].reshape(-1)
+        ), None
+
+    def on_step(s: loop.Step[torch.Tensor]) -> None:
+        if log is not None and s.step % 200 == 0:
+            log(f"step {s.step}  {s.seconds:.0f} s  {s.loss / np.log(2):.3f} bits/char")
+
+    fitted = loop.fit(
+        model,
+        windows,
+        loss,
+        lr=r.lr,
+        clip=r.clip,
+        seconds=r.budget_seconds,
+        max_steps=r.max_steps,
+        on_step=on_step,
+    )
+    held = [p.name for p in files if split_of(p) == "test"]
+    bpc = bits_per_char(model, held_out_text(held_out_chars))
+    facts = {"train_chars": len(text), "steps": fitted.steps, "seconds": round(fitted.seconds, 1)}
+    model.cfg = replace(
+        model.cfg,
+        training={**asdict(r), **facts, "held_out_files": held, "torch": torch.__version__},
+        metrics={"held_out_bits_per_char": round(bpc, 4)},
+    )
+    return model
+
+
+def save(model: CharLM, folder: Path = ASSET, eval_chars: int = 100_000) -> dict[str, list[BestUnit]]:  # fmt: skip
+    """Write weights, config and a card with the best unit per feature on held-out text."""
+    folder.mkdir(parents=True, exist_ok=True)
+    state = {k: v.contiguous() for k, v in model.state_dict().items()}
+    save_file(state, str(folder / "model.safetensors"))
+    text = json.dumps(model.cfg.to_json(), indent=1)
+    (folder / "config.json").write_text(text + "\n", encoding="utf-8")
+    best = analyse(model, held_out_text(eval_chars))
+    (folder / "card.md").write_text(card(model.cfg, best, eval_chars), encoding="utf-8")
+    return best
+
+
+def card(c: CodeConfig, best: dict[str, list[BestUnit]], eval_chars: int) -> str:
+    """Markdown card: data, model, training run, held-out score and the best unit per feature."""
+    tr, m = c.training, c.metrics
+    # configs written before recipes were recorded used the defaults
+    seq_len, batch = (
+        tr.get("seq_len", CodeRecipe.seq_len),
+        tr.get("batch_size", CodeRecipe.batch_size),
+    )
+    lines = [
+        "# code-lstm: a character-level LSTM language model of Python source",
+        "",
+        f"- Data: the {len(stdlib_files())} top-level `*.py` modules of the Python "
+        f"{sys.version_info.major}.{sys.version_info.minor} standard library; held out "
+        f"(crc32(name) % 10 == 9, never trained on): {', '.join(tr.get('held_out_files', ()))}.",
+        f"- Model: embedding {c.embed_size} → LSTM {c.hidden_size} → linear over "
+        f"{len(c.chars)} characters; {tr.get('steps')} Adam steps in {tr.get('seconds', 0):.0f} s "
+        f"on one CPU thread ({tr.get('train_chars', 0):,} training characters, random "
+        f"{seq_len}-character windows, batch {batch}).",
+        f"- Held-out cross-entropy: {m.get('held_out_bits_per_char', 0):.3f} bits per character "
+        "(first 200,000 held-out characters).",
+        f"- Best unit per feature (Pearson r over the first {eval_chars:,} held-out characters):",
+        "",
+        "| feature | unit | r |",
+        "|---|---|---|",
+    ]
+    for name, units in best.items():
+        b = units[0]
+        lines.append(f"| {name} | {b.quantity}[{b.unit}] | {b.r:+.3f} |")
+    budget = tr.get("budget_seconds", CodeRecipe.budget_seconds)
+    lines += [
+        "",
+        f"Reproduce: `python -m rnnviz.training.codelm train --seconds {budget:.0f}`.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """``train [--seconds S] [--hidden H]`` writes the model; ``report`` ranks the shipped one."""
+    parser = argparse.ArgumentParser(description="Train the code LSTM and report its cells.")
+    parser.add_argument("command", choices=["train", "report"])
+    parser.add_argument("--seconds", type=float, default=CodeRecipe.budget_seconds)
+    parser.add_argument("--hidden", type=int, default=CodeRecipe.hidden_size)
+    args = parser.parse_args(argv)
+    torch.set_num_threads(1)
+    if args.command == "train":
+        best = save(train(CodeRecipe(budget_seconds=args.seconds, hidden_size=args.hidden)))
+    else:
+        best = analyse(load(), held_out_text(100_000))
+    for name, units in best.items():
+        print(name, ", ".join(f"{b.quantity}[{b.unit}] r={b.r:+.3f}" for b in units[:3]))
+
+
+if __name__ == "__main__":
+    main()

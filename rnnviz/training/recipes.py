@@ -1,0 +1,166 @@
+"""Recipes: the training settings of every shipped model, one ``Recipe`` per model.
+
+Adding a shipped model of an existing task is one more entry in :data:`RECIPES`; training
+(``python -m rnnviz.train NAME``) records the recipe in the model's ``config.json`` under
+``training``, beside the architecture (:class:`rnnviz.models.ModelConfig`) it builds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from typing import Any
+
+CWS_EXAMPLES = (
+    "中共中央总书记江泽民发表新年讲话。",
+    "研究生命的起源需要耐心。",
+    "结婚的和尚未结婚的都来了。",
+    "南京市长江大桥今天通车。",
+    "我们在北京大学学习中文。",
+)
+NER_EXAMPLES = (
+    "国家主席江泽民在北京会见了联合国秘书长安南。",
+    "新华社记者兰红光摄",
+    "李鹏总理访问上海浦东新区。",
+    "中国人民银行行长戴相龙出席了会议。",
+)
+POS_EXAMPLES = (
+    "迈向充满希望的新世纪。",
+    "他在北京大学学习中文。",
+    "经济发展速度明显加快了。",
+    "这个小女孩非常可爱。",
+)
+SENTIMENT_EXAMPLES = (
+    "这本书写得非常好，推荐大家买！",
+    "质量太差了，很失望。",
+    "内容还可以，就是物流太慢了。",
+    "开始觉得不错，后来发现全是错别字，不推荐。",
+    "不是很好看",
+)
+COUNT_EXAMPLES = (
+    "((()))()",
+    "(()(()))",
+    "((((((((((((((((((((((()))))))))))))))))))))))",
+    "(()))((",
+    "((()",
+)
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """Training settings of one shipped model (stored in its config.json under ``training``)."""
+
+    name: str
+    task: str
+    cell: str
+    bidirectional: bool = True
+    hidden_size: int = 128
+    char_dim: int = 64
+    bigram_dim: int = 32
+    bigrams: str = "both"
+    word_dim: int = 0
+    decode: str = "argmax"
+    segmenter: str = ""
+    epochs: int = 6
+    batch_size: int = 64
+    lr: float = 3e-3
+    # "linear": decay to lr/10 over all steps; "plateau": halve after an epoch without dev gain
+    schedule: str = "linear"
+    dropout: float = 0.2
+    max_len: int = 150  # training chunks are cut at 。！？； to at most this many tokens
+    min_char_count: int = 2
+    min_bigram_count: int = 5
+    min_word_count: int = 2
+    count_train: int = 6000  # count: sequences of length ≤ count_max_len
+    count_max_len: int = 40
+    seed: int = 0
+    examples: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.schedule not in ("linear", "plateau"):
+            raise ValueError(f"schedule must be 'linear' or 'plateau', got {self.schedule!r}")
+
+    @classmethod
+    def from_training(cls, training: dict[str, Any]) -> Recipe:
+        """The recipe recorded in a ``config.json``'s ``training`` section (extra keys ignored)."""
+        known = {f.name for f in fields(cls)}
+        args = {k: v for k, v in training.items() if k in known}
+        if "examples" in args:
+            args["examples"] = tuple(args["examples"])
+        return cls(**args)
+
+
+def recipe_of(name: str, training: dict[str, Any]) -> Recipe:
+    """The shipped recipe of ``name``, else the one a model trained elsewhere recorded."""
+    return RECIPES.get(name) or Recipe.from_training(training)
+
+
+RECIPES: dict[str, Recipe] = {
+    r.name: r
+    for r in (
+        Recipe("cws-bilstm", "cws", "lstm", decode="bmes", epochs=6, examples=CWS_EXAMPLES),
+        Recipe("cws-bigru", "cws", "gru", decode="bmes", epochs=6, examples=CWS_EXAMPLES),
+        Recipe(
+            "pos-bilstm",
+            "pos",
+            "lstm",
+            word_dim=96,
+            char_dim=48,
+            bigram_dim=0,
+            bigrams="none",
+            segmenter="cws-bilstm",
+            epochs=4,
+            examples=POS_EXAMPLES,
+        ),
+        Recipe(
+            "ner-bilstm",
+            "ner",
+            "lstm",
+            decode="bmes",
+            epochs=4,
+            min_bigram_count=10,  # a smaller table keeps all assets under 25 MB
+            examples=NER_EXAMPLES,
+        ),
+        Recipe(
+            "sentiment-gru",
+            "sentiment",
+            "gru",
+            bidirectional=False,
+            bigrams="left",
+            epochs=3,
+            schedule="plateau",
+            max_len=400,
+            dropout=0.3,
+            examples=SENTIMENT_EXAMPLES,
+        ),
+        Recipe(
+            "count-lstm",
+            "count",
+            "lstm",
+            bidirectional=False,
+            hidden_size=10,
+            char_dim=4,
+            bigram_dim=0,
+            bigrams="none",
+            epochs=12,
+            lr=1e-2,
+            schedule="plateau",
+            dropout=0.0,
+            examples=COUNT_EXAMPLES,
+        ),
+        Recipe(
+            "count-gru",
+            "count",
+            "gru",
+            bidirectional=False,
+            hidden_size=10,
+            char_dim=4,
+            bigram_dim=0,
+            bigrams="none",
+            epochs=12,
+            lr=1e-2,
+            schedule="plateau",
+            dropout=0.0,
+            examples=COUNT_EXAMPLES,
+        ),
+    )
+}
