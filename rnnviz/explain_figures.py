@@ -128,17 +128,19 @@ def provenance_heatmap(
     return _layout(fig, title, scale, height=max(360, 40 + 18 * steps))
 
 
-def _span_shapes(result: ClampResult, layer: int, direction: str, yref: str = "paper") -> list:
-    spans = sorted(
-        {(c.start, c.end) for c in result.clamps if (c.layer, c.direction) == (layer, direction)}
-    )
+def _span_shapes(result: ClampResult, layer: int, direction: str, filled: bool) -> list[dict]:
+    """The clamped spans of one layer and direction: shaded under lines, outlined over a
+    heatmap (a fill would tint its colours)."""
+    spans = {
+        (c.start, c.end) for c in result.clamps if (c.layer, c.direction) == (layer, direction)
+    }
     return [
         {
-            "type": "rect", "xref": "x", "yref": yref, "x0": a - 0.5, "x1": b + 0.5, "y0": 0,
-            "y1": 1, "fillcolor": SPAN_FILL, "line": {"color": "#E69F00", "width": 2},
-            "layer": "above",
+            "type": "rect", "xref": "x", "yref": "paper", "x0": a - 0.5, "x1": b + 0.5, "y0": 0,
+            "y1": 1, "fillcolor": SPAN_FILL if filled else "rgba(0,0,0,0)",
+            "line": {"color": "#E69F00", "width": 2}, "layer": "below" if filled else "above",
         }
-        for a, b in spans
+        for a, b in sorted(spans)
     ]  # fmt: skip
 
 
@@ -177,7 +179,7 @@ def clamp_heatmap(
     )
     fig.update_xaxes(**_token_axis(tokens), title={"text": tr("ex_token", lang)})
     fig.update_yaxes(autorange="reversed", title={"text": tr("ex_unit", lang)})
-    fig.update_layout(shapes=_span_shapes(result, layer % _layers(result), direction))
+    fig.update_layout(shapes=_span_shapes(result, layer % _layers(result), direction, False))
     title = tr(
         "ex_clamp_title", lang, name=name, direction=_direction(direction, lang),
         layer=layer % _layers(result),
@@ -227,7 +229,7 @@ def clamp_lines(
     bottom = min(lo, float(np.nanmin([new[:, list(units)].min(), old[:, list(units)].min()])))
     top = max(hi, float(np.nanmax([new[:, list(units)].max(), old[:, list(units)].max()])))
     fig.update_yaxes(range=[bottom - 0.05, top + 0.05], title={"text": tr("ex_value", lang)})
-    fig.update_layout(shapes=_span_shapes(result, layer % _layers(result), direction))
+    fig.update_layout(shapes=_span_shapes(result, layer % _layers(result), direction, True))
     title = tr(
         "ex_clamp_lines_title", lang, name=name, direction=_direction(direction, lang),
         layer=layer % _layers(result),
