@@ -10,6 +10,8 @@ from torch import nn
 from rnnviz import trace_rnn
 from rnnviz.analysis.clamps import Clamp, clamp, probabilities
 
+torch.set_num_threads(1)  # tiny per-step ops: threads only contend on a shared machine
+
 T = 12
 
 

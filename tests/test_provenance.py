@@ -10,6 +10,8 @@ from torch import nn
 from rnnviz import trace_rnn
 from rnnviz.analysis.provenance import decompose, provenance
 
+torch.set_num_threads(1)  # tiny per-step ops: threads only contend on a shared machine
+
 
 def _trace(cls, seed: int = 0, steps: int = 17, hx: bool = False):
     torch.manual_seed(seed)
