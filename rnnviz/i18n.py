@@ -524,3 +524,66 @@ STRINGS.update(
         },
     }
 )
+
+# --- helper "explain": memory provenance, gate clamps, the vanishing gradient, from scratch ---
+STRINGS.update(
+    {
+        "ex_forward": {"en": "forward", "zh": "正向"},
+        "ex_backward": {"en": "backward", "zh": "反向"},
+        "ex_token": {"en": "token", "zh": "字词"},
+        "ex_unit": {"en": "unit", "zh": "单元"},
+        "ex_written": {"en": "token written", "zh": "写入时的字词"},
+        "ex_now": {"en": "token now", "zh": "当前字词"},
+        "ex_contribution": {"en": "contribution", "zh": "贡献"},
+        "ex_initial": {"en": "start", "zh": "初始"},
+        "ex_initial_state": {"en": "initial state", "zh": "初始状态"},
+        "ex_prov_title": {
+            "en": "What is still in {name}[{unit}] ({direction}, layer {layer}): each token's "
+            "write, faded by the gates since",
+            "zh": "{name}[{unit}] 中还留着什么({direction},第 {layer} 层):"
+            "每个字词写入的量,乘以此后各门的保留比例",
+        },
+        "ex_delta": {"en": "change", "zh": "变化"},
+        "ex_clamped": {"en": "clamped", "zh": "已钳制"},
+        "ex_original": {"en": "original", "zh": "原始"},
+        "ex_clamp_title": {
+            "en": "Change of {name} after clamping ({direction}, layer {layer})",
+            "zh": "钳制后 {name} 的变化({direction},第 {layer} 层)",
+        },
+        "ex_clamp_lines_title": {
+            "en": "{name} of the clamped units, original and clamped ({direction}, layer {layer})",
+            "zh": "被钳制单元的 {name}:原始与钳制后({direction},第 {layer} 层)",
+        },
+        "ex_value": {"en": "value", "zh": "取值"},
+        "ex_label": {"en": "label", "zh": "标签"},
+        "ex_prob_delta": {"en": "Δ probability", "zh": "概率变化"},
+        "ex_pred_title": {
+            "en": "Change of each label's probability after clamping",
+            "zh": "钳制后各标签概率的变化",
+        },
+        "ex_grad_title": {
+            "en": "How much the last hidden state still depends on each earlier one",
+            "zh": "最后的隐藏状态对此前每一步隐藏状态的依赖还剩多少",
+        },
+        "ex_grad_x": {"en": "step t", "zh": "第 t 步"},
+        "ex_grad_y": {"en": "‖∂h_T/∂h_t‖ (log scale)", "zh": "‖∂h_T/∂h_t‖(对数坐标)"},
+        "ex_cell_rnn": {"en": "vanilla RNN (tanh)", "zh": "普通 RNN(tanh)"},
+        "ex_cell_lstm": {"en": "LSTM", "zh": "LSTM(长短期记忆)"},
+        "ex_cell_gru": {"en": "GRU", "zh": "GRU(门控循环单元)"},
+        "ex_step": {"en": "step", "zh": "步"},
+        "ex_numpy": {"en": "NumPy (textbook)", "zh": "NumPy(教科书公式)"},
+        "ex_pytorch": {"en": "PyTorch", "zh": "PyTorch 结果"},
+        "ex_abs_diff": {"en": "largest |difference|", "zh": "最大 |差值|"},
+        "ex_equal": {"en": "✓ equal (≤ 1e-5)", "zh": "✓ 相等(≤ 1e-5)"},
+        "ex_not_equal": {"en": "✗ different", "zh": "✗ 不相等"},
+        "ex_scratch_title": {
+            "en": "The textbook {cell} beside PyTorch, step by step (h, unit 0..{last})",
+            "zh": "教科书版 {cell} 与 PyTorch 逐步对照(h,单元 0..{last})",
+        },
+        "ex_nocarry_title": {
+            "en": "A GRU that never carries h forward: difference from the correct GRU",
+            "zh": "从不向前传递 h 的 GRU:与正确 GRU 的差值",
+        },
+        "ex_diverges": {"en": "diverges here", "zh": "从这里开始偏离"},
+    }
+)

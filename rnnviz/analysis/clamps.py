@@ -1,0 +1,261 @@
+"""Gate clamps: force a gate to a value for chosen units over a span of tokens and re-run.
+
+"What does this unit's forget gate do?" is answered by holding it at 1 (keep everything) or 0
+(forget everything) over a few tokens and watching ``c``, ``h`` and the prediction change at every
+later step (forward) or earlier step (backward: it reads right to left, so a clamp on tokens
+``a..b`` changes the states of tokens ``≤ b``).
+
+The recurrence is re-run in float64 with the module's own weights, layer by layer (layer ``l+1``
+reads layer ``l``'s new output), from the first step whose gate or input changes; steps before it
+are the trace's own numbers, so their differences are exactly zero.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+from torch import nn
+
+from ..reference import sigmoid
+from ..schema import GATES, SIGMOID_QUANTITIES, Direction
+from ..tracer import Trace
+
+
+@dataclass(frozen=True)
+class Clamp:
+    """Force ``gate`` of ``units`` in (``layer``, ``direction``) to ``value`` on tokens
+    ``start..end`` (both included, token order). Sigmoid gates take 0..1, candidates −1..1."""
+
+    layer: int
+    direction: Direction
+    gate: str
+    units: tuple[int, ...]
+    start: int
+    end: int
+    value: float
+
+    def covers(self, t: int) -> bool:
+        """Whether token ``t`` is in the span."""
+        return self.start <= t <= self.end
+
+
+@dataclass(frozen=True)
+class ClampResult:
+    """The clamped run beside the original trace, every array ``(T, units)`` in token order."""
+
+    cell: str
+    tokens: tuple[str, ...]
+    clamps: tuple[Clamp, ...]
+    output: np.ndarray  # (T, D * H_out) last layer's output after clamping
+    original_output: np.ndarray  # (T, D * H_out) the trace's output
+    arrays: dict[tuple[int, str, str], np.ndarray] = field(repr=False)
+    original: dict[tuple[int, str, str], np.ndarray] = field(repr=False)
+
+    def quantity(self, layer: int, direction: Direction, name: str) -> np.ndarray:
+        """``(T, units)`` clamped values of a gate or state."""
+        return self.arrays[self._key(layer, direction, name)]
+
+    def delta(self, layer: int, direction: Direction, name: str) -> np.ndarray:
+        """``(T, units)`` clamped − original."""
+        key = self._key(layer, direction, name)
+        return self.arrays[key] - self.original[key]
+
+    @property
+    def output_delta(self) -> np.ndarray:
+        """``(T, D * H_out)`` change of the last layer's output."""
+        return self.output - self.original_output
+
+    def _key(self, layer: int, direction: str, name: str) -> tuple[int, str, str]:
+        layers = 1 + max(k[0] for k in self.arrays)
+        key = (layer % layers, direction, name)
+        if key not in self.arrays:
+            names = sorted({k[2] for k in self.arrays})
+            raise KeyError(f"no {name!r} for layer {layer} {direction}; quantities are {names}")
+        return key
+
+
+def allowed_gates(cell: str) -> tuple[str, ...]:
+    """Gates that can be clamped: every gate of the cell (``i f g o`` or ``r z n``)."""
+    return GATES[cell]
+
+
+def value_range(gate: str) -> tuple[float, float]:
+    """The range a clamp value must lie in: 0..1 for sigmoid gates, −1..1 for candidates."""
+    return (0.0, 1.0) if gate in SIGMOID_QUANTITIES else (-1.0, 1.0)
+
+
+def _check(trace: Trace, clamps: Sequence[Clamp]) -> list[Clamp]:
+    out = []
+    steps = trace.length
+    for c in clamps:
+        if not -trace.num_layers <= c.layer < trace.num_layers:
+            raise ValueError(f"clamp layer must be in 0..{trace.num_layers - 1}, got {c.layer}")
+        if c.direction not in trace.directions:
+            raise ValueError(f"clamp direction must be one of {trace.directions}")
+        if c.gate not in allowed_gates(trace.cell):
+            raise ValueError(
+                f"{trace.cell.upper()} gates that can be clamped are "
+                f"{allowed_gates(trace.cell)}, got {c.gate!r}"
+            )
+        if not 0 <= c.start <= c.end < steps:
+            raise ValueError(f"clamp span must satisfy 0 <= start <= end < {steps}")
+        bad = [u for u in c.units if not 0 <= u < trace.hidden_size]
+        if bad:
+            raise ValueError(f"clamp units must be in 0..{trace.hidden_size - 1}, got {bad}")
+        lo, hi = value_range(c.gate)
+        if not lo <= c.value <= hi:
+            raise ValueError(f"gate {c.gate} can be clamped to {lo:g}..{hi:g}, got {c.value}")
+        out.append(
+            Clamp(c.layer % trace.num_layers, c.direction, c.gate, tuple(c.units), c.start,
+                  c.end, float(c.value))
+        )  # fmt: skip
+    return out
+
+
+def _weights(rnn: nn.RNNBase, layer: int, reverse: bool) -> dict[str, np.ndarray | None]:
+    suffix = f"_l{layer}" + ("_reverse" if reverse else "")
+
+    def get(name: str) -> np.ndarray | None:
+        p = getattr(rnn, name + suffix, None)
+        return None if p is None else p.detach().cpu().double().numpy()
+
+    w = {n: get(n) for n in ("weight_ih", "weight_hh", "bias_ih", "bias_hh", "weight_hr")}
+    zeros = np.zeros(w["weight_ih"].shape[0])
+    w["bias_ih"] = zeros if w["bias_ih"] is None else w["bias_ih"]
+    w["bias_hh"] = zeros if w["bias_hh"] is None else w["bias_hh"]
+    return w
+
+
+def _run_direction(
+    cell: str,
+    w: dict[str, np.ndarray | None],
+    x: np.ndarray,
+    order: np.ndarray,
+    first: int,
+    arrays: dict[str, np.ndarray],
+    h: np.ndarray,
+    c: np.ndarray | None,
+    clamps: list[Clamp],
+) -> None:
+    """Re-run reading steps ``first..T-1`` (token ``order[r]``), writing into ``arrays``."""
+    hidden = w["weight_hh"].shape[0] // len(GATES[cell])
+    wx = x[order[first:]] @ w["weight_ih"].T + w["bias_ih"]  # (T - first, G*H)
+    for r in range(first, len(order)):
+        t = int(order[r])
+        here = [cl for cl in clamps if cl.covers(t)]
+
+        def force(gate: str, value: np.ndarray, here: list[Clamp] = here) -> np.ndarray:
+            for cl in here:
+                if cl.gate == gate:
+                    value[list(cl.units)] = cl.value
+            return value
+
+        uh = w["weight_hh"] @ h + w["bias_hh"]  # (G*H,)
+        a = wx[r - first]  # (G*H,)
+        blocks = [slice(k * hidden, (k + 1) * hidden) for k in range(len(GATES[cell]))]
+        if cell == "lstm":
+            bi, bf, bg, bo = blocks
+            i = force("i", sigmoid(a[bi] + uh[bi]))  # (H,) input gate
+            f = force("f", sigmoid(a[bf] + uh[bf]))  # (H,) forget gate
+            g = force("g", np.tanh(a[bg] + uh[bg]))  # (H,) candidate
+            o = force("o", sigmoid(a[bo] + uh[bo]))  # (H,) output gate
+            c = f * c + i * g  # c_t = f ⊙ c_{t-1} + i ⊙ g
+            h = o * np.tanh(c)  # h_t = o ⊙ tanh(c_t)
+            if w["weight_hr"] is not None:
+                h = w["weight_hr"] @ h  # (H_out,) projection
+            values = {"i": i, "f": f, "g": g, "o": o, "c": c, "h": h}
+        else:
+            br, bz, bn = blocks
+            rg = force("r", sigmoid(a[br] + uh[br]))  # (H,) reset gate
+            z = force("z", sigmoid(a[bz] + uh[bz]))  # (H,) update gate
+            n = force("n", np.tanh(a[bn] + rg * uh[bn]))  # (H,) candidate, reset after U_n h
+            h = (1 - z) * n + z * h  # h_t = (1 − z) ⊙ n + z ⊙ h_{t-1}
+            values = {"r": rg, "z": z, "n": n, "h": h}
+        for name, v in values.items():
+            arrays[name][t] = v
+
+
+def clamp(
+    rnn: nn.LSTM | nn.GRU,
+    x: torch.Tensor | np.ndarray,
+    trace: Trace,
+    clamps: Sequence[Clamp],
+    recompute_all: bool = False,
+) -> ClampResult:
+    """Re-run ``rnn`` on ``x (T, input_size)`` with ``clamps``; ``trace`` is its trace on ``x``.
+
+    ``recompute_all`` re-runs every step of every layer, not only from the first changed one
+    (a check: with no clamps it reproduces the trace).
+    """
+    if not isinstance(rnn, (nn.LSTM, nn.GRU)):
+        raise TypeError(f"clamp expects the nn.LSTM / nn.GRU the trace came from, got {rnn!r}")
+    cell = "lstm" if isinstance(rnn, nn.LSTM) else "gru"
+    if cell != trace.cell or rnn.num_layers != trace.num_layers:
+        raise ValueError("the trace does not come from this module (cell or layers differ)")
+    x_np = x.detach().cpu().double().numpy() if isinstance(x, torch.Tensor) else np.asarray(x)
+    x_np = x_np.astype(np.float64)  # (T, F)
+    steps = trace.length
+    if x_np.shape[0] != steps:
+        raise ValueError(f"x has {x_np.shape[0]} steps but the trace has {steps}")
+    clamps = _check(trace, clamps)
+    names = trace.names
+    original = {
+        (layer, d, n): trace.quantity(layer, d, n).astype(np.float64)
+        for layer in range(trace.num_layers)
+        for d in trace.directions
+        for n in names
+    }
+    arrays = {k: v.copy() for k, v in original.items()}
+    new_in, old_in = x_np, x_np  # (T, F) this layer's input after / before clamping
+    for layer in range(trace.num_layers):
+        changed = np.flatnonzero((new_in != old_in).any(axis=1))  # tokens whose input moved
+        for d, direction in enumerate(trace.directions):
+            mine = [c for c in clamps if c.layer == layer and c.direction == direction]
+            order = np.arange(steps) if d == 0 else np.arange(steps)[::-1]  # reading order
+            where = np.empty(steps, dtype=int)
+            where[order] = np.arange(steps)  # token -> reading step
+            starts = [where[c.start] if d == 0 else where[c.end] for c in mine]
+            starts += [where[changed].min()] if len(changed) else []
+            starts += [0] if recompute_all else []
+            if not starts:
+                continue
+            first = int(min(starts))
+            t0 = int(order[first])
+            h = trace.previous(layer, direction, "h")[t0].astype(np.float64)
+            c = (
+                trace.previous(layer, direction, "c")[t0].astype(np.float64)
+                if cell == "lstm"
+                else None
+            )
+            parts = {n: arrays[(layer, direction, n)] for n in names}
+            _run_direction(
+                cell, _weights(rnn, layer, d == 1), new_in, order, first, parts, h, c, mine
+            )
+        old_in = np.concatenate([original[(layer, d, "h")] for d in trace.directions], axis=1)
+        new_in = np.concatenate([arrays[(layer, d, "h")] for d in trace.directions], axis=1)
+    return ClampResult(
+        cell=cell,
+        tokens=tuple(trace.tokens),
+        clamps=tuple(clamps),
+        output=new_in,
+        original_output=old_in,
+        arrays=arrays,
+        original=original,
+    )
+
+
+def probabilities(
+    result: ClampResult, weight: np.ndarray, bias: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Softmax of a Linear head ``W (labels, D*H)``, ``b (labels,)`` at every step:
+    ``(before, after)``, each ``(T, labels)``."""
+
+    def soft(out: np.ndarray) -> np.ndarray:
+        s = out @ np.asarray(weight, np.float64).T + np.asarray(bias, np.float64)
+        e = np.exp(s - s.max(axis=1, keepdims=True))
+        return e / e.sum(axis=1, keepdims=True)
+
+    return soft(result.original_output), soft(result.output)
