@@ -5,26 +5,25 @@ position in the line.
 
 Data: the ``*.py`` files directly in this interpreter's stdlib folder (on every machine). Split by
 file: ``crc32(file name) % 10 == 9`` is held out (never trained on), the rest is training text.
-Ship: ``python -m rnnviz.analysis.codecells train`` writes ``assets/code/code-lstm/``
-(``model.safetensors``, ``config.json``, ``card.md`` with the correlations found).
+Training lives in :mod:`rnnviz.training.codelm`: ``python -m rnnviz.training.codelm train`` (or,
+as the shipped card says, ``python -m rnnviz.analysis.codecells train``) writes
+``assets/code/code-lstm/`` (``model.safetensors``, ``config.json``, ``card.md``).
 """
 
 from __future__ import annotations
 
-import argparse
 import io
 import json
-import sys
 import sysconfig
-import time
 import tokenize
 import zlib
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
-from safetensors.torch import load_file, save_file
+from safetensors.torch import load_file
 from torch import nn
 
 from ..tracer import Trace, trace_rnn
@@ -57,16 +56,39 @@ def read_text(paths: list[Path]) -> str:
 
 @dataclass(frozen=True)
 class CodeConfig:
-    """The language model's architecture and vocabulary (stored as config.json)."""
+    """The language model's architecture and vocabulary, stored as ``config.json`` beside the
+    weights; ``training`` holds the recipe and run facts, ``metrics`` the held-out scores."""
 
     chars: str  # index 0 is the unknown character
     embed_size: int = 32
     hidden_size: int = 128
-    train_chars: int = 0
-    steps: int = 0
-    seconds: float = 0.0
-    held_out_files: tuple[str, ...] = ()
-    held_out_bits_per_char: float = 0.0
+    training: dict[str, Any] = field(default_factory=dict, compare=False)
+    metrics: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> CodeConfig:
+        """Read ``config.json``; the first shipped layout kept run facts and scores at top level."""
+        data = dict(data)
+        training = dict(data.pop("training", {}))
+        metrics = dict(data.pop("metrics", {}))
+        for key in _FIRST_LAYOUT_TRAINING:
+            if key in data:
+                training[key] = data.pop(key)
+        for key in _FIRST_LAYOUT_METRICS:
+            if key in data:
+                metrics[key] = data.pop(key)
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ValueError(f"code model config: unknown keys {unknown}")
+        return cls(**data, training=training, metrics=metrics)
+
+
+_FIRST_LAYOUT_TRAINING = ("train_chars", "steps", "seconds", "held_out_files")
+_FIRST_LAYOUT_METRICS = ("held_out_bits_per_char",)
 
 
 class CharLM(nn.Module):
@@ -118,11 +140,9 @@ def features(text: str) -> dict[str, np.ndarray]:
     out["indentation"] = indent[line_of]
 
     def offset(row: int, column: int) -> int:
-        # The tokenizer ends with NEWLINE/ENDMARKER on a line past the text when the code has
-        # no trailing newline: such positions are the end of the text.
-        if row - 1 >= len(starts):
+        if row > len(starts):  # NEWLINE/ENDMARKER after a last line without "\n"
             return n
-        return min(n, int(starts[row - 1]) + column)
+        return min(int(starts[row - 1]) + column, n)
 
     depth_changes = np.zeros(n + 1, dtype=np.float32)
     try:
@@ -177,11 +197,9 @@ def load(folder: Path = ASSET) -> CharLM:
     cfg_path, w_path = folder / "config.json", folder / "model.safetensors"
     if not cfg_path.is_file() or not w_path.is_file():
         raise FileNotFoundError(
-            f"{folder} has no model; train it with python -m rnnviz.analysis.codecells train"
+            f"{folder} has no model; train it with python -m rnnviz.training.codelm train"
         )
-    data = json.loads(cfg_path.read_text(encoding="utf-8"))
-    data["held_out_files"] = tuple(data.get("held_out_files", ()))
-    model = CharLM(CodeConfig(**data))
+    model = CharLM(CodeConfig.from_json(json.loads(cfg_path.read_text(encoding="utf-8"))))
     model.load_state_dict(load_file(str(w_path)))
     return model.eval()
 
@@ -208,109 +226,7 @@ def analyse(model: CharLM, text: str) -> dict[str, list[BestUnit]]:
     return best_units(model.trace(text), features(text))
 
 
-def bits_per_char(model: CharLM, text: str, chunk: int = 2000) -> float:
-    """Cross-entropy of the model on ``text`` in bits per character."""
-    ids = model.encode(text)
-    total, count, state = 0.0, 0, None
-    with torch.no_grad():
-        for a in range(0, len(ids) - 1, chunk):
-            x = ids[a : a + chunk + 1]
-            logits, state = model(x[None, :-1], state)
-            loss = nn.functional.cross_entropy(logits[0], x[1:], reduction="sum")
-            total += float(loss)
-            count += len(x) - 1
-    return total / max(count, 1) / np.log(2)
+if __name__ == "__main__":  # the command the shipped card names; only a script run imports training
+    from rnnviz.training.codelm import main
 
-
-def train(
-    seconds: float = 600.0, hidden: int = 128, seq_len: int = 128, batch: int = 32, seed: int = 0
-) -> CharLM:
-    """Train on the training files for ``seconds`` (truncated BPTT on random windows)."""
-    torch.manual_seed(seed)
-    rng = np.random.default_rng(seed)
-    files = stdlib_files()
-    text = read_text([p for p in files if split_of(p) == "train"])
-    counts: dict[str, int] = {}
-    for c in text:
-        counts[c] = counts.get(c, 0) + 1
-    chars = UNK + "".join(sorted(c for c, k in counts.items() if k >= 20 and c != UNK))
-    cfg = CodeConfig(chars=chars, hidden_size=hidden)
-    model = CharLM(cfg)
-    ids = model.encode(text)
-    opt = torch.optim.Adam(model.parameters(), lr=3e-3)
-    began, step = time.perf_counter(), 0
-    while time.perf_counter() - began < seconds:
-        starts = rng.integers(0, len(ids) - seq_len - 1, batch)
-        x = torch.stack([ids[s : s + seq_len + 1] for s in starts])  # (B, L+1)
-        logits, _ = model(x[:, :-1])
-        loss = nn.functional.cross_entropy(logits.reshape(-1, len(chars)), x[:, 1:].reshape(-1))
-        opt.zero_grad()
-        loss.backward()
-        nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        opt.step()
-        step += 1
-        if step % 200 == 0:
-            bpc = loss.item() / np.log(2)
-            print(f"step {step}  {time.perf_counter() - began:.0f} s  {bpc:.3f} bits/char",
-                  flush=True)  # fmt: skip
-    model.eval()
-    held = [p.name for p in files if split_of(p) == "test"]
-    bpc = bits_per_char(model, held_out_text(200_000))
-    model.cfg = CodeConfig(
-        chars=chars, hidden_size=hidden, train_chars=len(text), steps=step,
-        seconds=round(time.perf_counter() - began, 1), held_out_files=tuple(held),
-        held_out_bits_per_char=round(bpc, 4),
-    )  # fmt: skip
-    return model
-
-
-def save(model: CharLM, folder: Path = ASSET, eval_chars: int = 100_000) -> dict[str, list[BestUnit]]:  # fmt: skip
-    """Write weights, config and a card with the best unit per feature on held-out text."""
-    folder.mkdir(parents=True, exist_ok=True)
-    save_file({k: v.contiguous() for k, v in model.state_dict().items()},
-              str(folder / "model.safetensors"))  # fmt: skip
-    (folder / "config.json").write_text(json.dumps(asdict(model.cfg), indent=1) + "\n")
-    best = analyse(model, held_out_text(eval_chars))
-    c = model.cfg
-    lines = [
-        "# code-lstm: a character-level LSTM language model of Python source",
-        "",
-        f"- Data: the {len(stdlib_files())} top-level `*.py` modules of the Python "
-        f"{sys.version_info.major}.{sys.version_info.minor} standard library; held out "
-        f"(crc32(name) % 10 == 9, never trained on): {', '.join(c.held_out_files)}.",
-        f"- Model: embedding {c.embed_size} → LSTM {c.hidden_size} → linear over "
-        f"{len(c.chars)} characters; {c.steps} Adam steps in {c.seconds:.0f} s on one CPU thread "
-        f"({c.train_chars:,} training characters, random 128-character windows, batch 32).",
-        f"- Held-out cross-entropy: {c.held_out_bits_per_char:.3f} bits per character "
-        "(first 200,000 held-out characters).",
-        f"- Best unit per feature (Pearson r over the first {eval_chars:,} held-out characters):",
-        "",
-        "| feature | unit | r |",
-        "|---|---|---|",
-    ]
-    for name, units in best.items():
-        b = units[0]
-        lines.append(f"| {name} | {b.quantity}[{b.unit}] | {b.r:+.3f} |")
-    lines += ["", "Reproduce: `python -m rnnviz.analysis.codecells train --seconds 900`.", ""]
-    (folder / "card.md").write_text("\n".join(lines), encoding="utf-8")
-    return best
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description="Train the code LSTM and report its cells.")
-    parser.add_argument("command", choices=["train", "report"])
-    parser.add_argument("--seconds", type=float, default=900.0)
-    parser.add_argument("--hidden", type=int, default=128)
-    args = parser.parse_args()
-    torch.set_num_threads(1)
-    if args.command == "train":
-        model = train(args.seconds, args.hidden)
-        best = save(model)
-    else:
-        best = analyse(load(), held_out_text(100_000))
-    for name, units in best.items():
-        print(name, ", ".join(f"{b.quantity}[{b.unit}] r={b.r:+.3f}" for b in units[:3]))
-
-
-if __name__ == "__main__":
     main()
