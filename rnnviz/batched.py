@@ -106,45 +106,46 @@ def _layer_weights(rnn: nn.RNNBase, layer: int, direction: int) -> list[torch.Te
 
 
 @dataclass(frozen=True)
-class _Packing:
-    """Where each packed row sits: sequences sorted by decreasing length, time-major rows."""
+class _Padding:
+    """Sequences side by side in reading order, ``(T_max, S)`` slots, padding at the end.
 
-    batch_sizes: np.ndarray  # (T_max,) sequences still running at each step
-    starts: np.ndarray  # (T_max,) first packed row of each step
-    rows_fwd: np.ndarray  # (N,) flat token of each packed row, reading left to right
-    rows_bwd: np.ndarray  # (N,) flat token read at that row by the backward direction
+    The backward direction reads each sequence reversed and padded after its own first token,
+    so it starts at that sequence's last real token: padding is never read before real tokens.
+    """
 
-
-def _packing(lengths: np.ndarray, offsets: np.ndarray) -> _Packing:
-    order = np.argsort(-lengths, kind="stable")  # (S,) longest first
-    sorted_len = lengths[order]
-    steps = int(sorted_len[0])
-    batch_sizes = (sorted_len[None, :] > np.arange(steps)[:, None]).sum(axis=1)  # (T_max,)
-    starts = np.concatenate([[0], np.cumsum(batch_sizes)[:-1]])
-    step = np.repeat(np.arange(steps), batch_sizes)  # (N,) position read at each row
-    seq = order[np.arange(step.size) - starts[step]]  # (N,) sequence of each row
-    rows_fwd = offsets[seq] + step
-    rows_bwd = offsets[seq] + lengths[seq] - 1 - step
-    return _Packing(batch_sizes, starts, rows_fwd, rows_bwd)
+    steps: int  # T_max
+    width: int  # S
+    src: tuple[torch.Tensor, ...]  # per direction (T_max*S,) token in each slot (N: padding)
+    dst: tuple[torch.Tensor, ...]  # per direction (N,) slot of each token
 
 
-def _carry_loop(f: np.ndarray, u: np.ndarray, pack: _Packing) -> np.ndarray:
-    """``c = f*c_prev + u`` along packed rows (reading order), ``c_{-1} = 0``; ``(N, M)``."""
-    c = u  # overwritten in place, step by step
-    prev = np.zeros((0, u.shape[1]), u.dtype)
-    for a, n in zip(pack.starts.tolist(), pack.batch_sizes.tolist(), strict=True):
-        cur = c[a : a + n]
-        if prev.shape[0]:
-            cur += f[a : a + n] * prev[:n]
-        prev = cur
-    return c
+def _padding(lengths: np.ndarray, offsets: np.ndarray, n_dir: int) -> _Padding:
+    steps, width, n_tok = int(lengths.max()), lengths.size, int(offsets[-1])
+    k = np.arange(steps)[:, None]  # (T_max, 1) reading step
+    valid = k < lengths[None, :]  # (T_max, S)
+    src, dst = [], []
+    for d in range(n_dir):
+        token = offsets[None, :-1] + (k if d == 0 else lengths[None, :] - 1 - k)  # (T_max, S)
+        token = np.where(valid, token, n_tok)
+        slots = np.empty(n_tok + 1, dtype=np.int64)
+        slots[token.ravel()] = np.arange(steps * width)
+        src.append(torch.from_numpy(token.ravel()))
+        dst.append(torch.from_numpy(slots[:n_tok]))
+    return _Padding(steps, width, tuple(src), tuple(dst))
+
+
+def _carry_loop(f: torch.Tensor, u: torch.Tensor) -> torch.Tensor:
+    """``c_t = f_t*c_{t-1} + u_t`` along axis 0 of ``(T, S, M)``, ``c_{-1} = 0``, in place on u."""
+    for t in range(1, u.shape[0]):
+        u[t].addcmul_(f[t], u[t - 1])
+    return u
 
 
 def trace_batch(rnn: nn.LSTM | nn.GRU, xs: Sequence[torch.Tensor | np.ndarray]) -> BatchTrace:
     """Trace ``rnn`` (zero initial state, eval semantics) on every ``xs[s] (T_s, input_size)``.
 
     Returns a :class:`BatchTrace` whose arrays are the per-sequence ``trace_rnn`` arrays
-    concatenated in the order of ``xs``.
+    concatenated in the order of ``xs``. Sequences of similar lengths waste the least padding.
     """
     spec = spec_of(rnn)
     if not len(xs):
@@ -159,77 +160,68 @@ def trace_batch(rnn: nn.LSTM | nn.GRU, xs: Sequence[torch.Tensor | np.ndarray]) 
             )
     lengths = np.array([x.shape[0] for x in seqs], dtype=np.int64)  # (S,)
     offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)  # (S+1,)
-    pack = _packing(lengths, offsets)
-    flat = torch.cat(seqs)  # (N, F) token order
-    if not torch.isfinite(flat).all():
-        raise ValueError("an input sequence holds NaN or inf")
-
     n_dir = 2 if rnn.bidirectional else 1
     directions = DIRECTIONS[:n_dir]
+    pad = _padding(lengths, offsets, n_dir)
     hidden = rnn.hidden_size
     h_out = getattr(rnn, "proj_size", 0) or hidden
     n_tok = int(offsets[-1])
-    rows_fwd = torch.from_numpy(pack.rows_fwd)
-    batch_sizes = torch.from_numpy(pack.batch_sizes)
-    starts = offsets[:-1]  # (S,) first token of each sequence
-    ends = offsets[1:] - 1  # (S,) last token of each sequence
+    x_tok = torch.cat(seqs)  # (N, F) token order
+    if not torch.isfinite(x_tok).all():
+        raise ValueError("an input sequence holds NaN or inf")
+    first_tok = torch.from_numpy(offsets[:-1])  # (S,) where the forward state starts from 0
+    last_tok = torch.from_numpy(offsets[1:] - 1)  # (S,) where the backward state starts from 0
 
-    arrays: dict[tuple[int, str, str], np.ndarray] = {}
-    carry_f, carry_u, carry_keys = [], [], []
-    layer_in = flat[rows_fwd]  # (N, F) packed rows
-    for layer in range(rnn.num_layers):
-        weights = [w for d in range(n_dir) for w in _layer_weights(rnn, layer, d)]
-        h0 = torch.zeros(n_dir, len(seqs), h_out, dtype=dtype, device=device)
-        state = (h0, torch.zeros(n_dir, len(seqs), hidden, dtype=dtype, device=device))
-        with torch.no_grad():
-            out = spec.kernel(
-                layer_in, batch_sizes, state if spec.carry else h0, weights, rnn.bias, 1,
-                0.0, False, rnn.bidirectional,
-            )[0]  # fmt: skip  # (N, D*H_out) packed rows
-            x_tok = torch.empty_like(layer_in)  # (N, F) this layer's input in token order
-            x_tok[rows_fwd] = layer_in
-            h_tok = torch.empty_like(out)  # (N, D*H_out) token order
-            h_tok[rows_fwd] = out
-        h_np = h_tok.cpu().numpy()
-        for d, direction in enumerate(directions):
-            params = _layer_weights(rnn, layer, d)
-            h = h_np[:, d * h_out : (d + 1) * h_out]  # (N, H_out)
-            h_prev = np.empty_like(h)  # state each token started from, in reading order
-            if d == 0:
-                h_prev[1:] = h[:-1]
-                h_prev[starts] = 0.0
-            else:
-                h_prev[:-1] = h[1:]
-                h_prev[ends] = 0.0
-            with torch.no_grad():
-                wx = F.linear(x_tok, params[0]).cpu().numpy()  # (N, G*H)
-                uh = F.linear(torch.from_numpy(h_prev).to(device), params[1]).cpu().numpy()
-            if rnn.bias:
-                b_x, b_h = params[2].detach().cpu().numpy(), params[3].detach().cpu().numpy()
-            else:
-                b_x = b_h = np.zeros(wx.shape[1], dtype=wx.dtype)
-            for name, value in spec.gates(wx, uh, b_x, b_h).items():
-                arrays[(layer, direction, name)] = value
-            arrays[(layer, direction, "h")] = np.ascontiguousarray(h)
-            if spec.carry_terms is not None:
-                f, u = spec.carry_terms(arrays_of(arrays, layer, direction))
-                rows = pack.rows_fwd if d == 0 else pack.rows_bwd
-                carry_f.append(f[rows])
-                carry_u.append(u[rows])
-                carry_keys.append((layer, direction, rows))
-        layer_in = out
-
-    if spec.carry is not None:
-        # The only loop: all layers and directions side by side, one step per position.
-        c_all = _carry_loop(np.concatenate(carry_f, axis=1), np.concatenate(carry_u, axis=1), pack)
-        for k, (layer, direction, rows) in enumerate(carry_keys):
-            c = np.empty((n_tok, hidden), c_all.dtype)
-            c[rows] = c_all[:, k * hidden : (k + 1) * hidden]
-            arrays[(layer, direction, spec.carry)] = c
-    for value in arrays.values():
+    arrays: dict[tuple[int, str, str], torch.Tensor] = {}
+    carry_f, carry_u = [], []
+    with torch.no_grad():
+        for layer in range(rnn.num_layers):
+            x_ext = torch.cat([x_tok, x_tok.new_zeros(1, x_tok.shape[1])])  # (N+1, F) padding row
+            h_tok = x_tok.new_empty(n_tok, n_dir * h_out)  # (N, D*H_out) this layer's output
+            for d, direction in enumerate(directions):
+                params = _layer_weights(rnn, layer, d)
+                # 1. PyTorch's own kernel, one direction at a time on a padded batch.
+                x_pad = x_ext[pad.src[d]].view(pad.steps, pad.width, -1)  # (T_max, S, F)
+                h0 = x_tok.new_zeros(1, pad.width, h_out)
+                state = (h0, x_tok.new_zeros(1, pad.width, hidden)) if spec.carry else h0
+                out = spec.kernel(x_pad, state, params, rnn.bias, 1, 0.0, False, False, False)[0]
+                h = out.reshape(-1, h_out)[pad.dst[d]]  # (N, H_out) token order
+                h_tok[:, d * h_out : (d + 1) * h_out] = h
+                # 2. Every gate of every token from the known h_{t-1} (0 at a sequence's start).
+                h_prev = torch.zeros_like(h)  # (N, H_out)
+                if d == 0:
+                    h_prev[1:] = h[:-1]
+                    h_prev[first_tok] = 0.0
+                else:
+                    h_prev[:-1] = h[1:]
+                    h_prev[last_tok] = 0.0
+                wx = F.linear(x_tok, params[0])  # (N, G*H)
+                uh = F.linear(h_prev, params[1])  # (N, G*H)
+                b_x, b_h = (params[2], params[3]) if rnn.bias else (0.0, 0.0)
+                gates = spec.gates(wx, uh, b_x, b_h)
+                for name, value in gates.items():
+                    arrays[(layer, direction, name)] = value
+                arrays[(layer, direction, "h")] = h
+                if spec.carry_terms is not None:
+                    f, u = spec.carry_terms(gates)  # (N, H) each
+                    ext = f.new_zeros(1, hidden)
+                    carry_f.append(torch.cat([f, ext])[pad.src[d]].view(pad.steps, pad.width, -1))
+                    carry_u.append(torch.cat([u, ext])[pad.src[d]].view(pad.steps, pad.width, -1))
+            x_tok = h_tok
+        if spec.carry is not None:
+            # 3. The only loop: all layers and directions side by side, one step per position.
+            c_all = _carry_loop(torch.cat(carry_f, dim=2), torch.cat(carry_u, dim=2))
+            c_all = c_all.reshape(pad.steps * pad.width, -1)  # (T_max*S, K*H)
+            for k, (layer, direction) in enumerate(
+                (la, d) for la in range(rnn.num_layers) for d in directions
+            ):
+                c = c_all[pad.dst[directions.index(direction)], k * hidden : (k + 1) * hidden]
+                arrays[(layer, direction, spec.carry)] = c  # (N, H) token order
+    out_arrays = {key: np.ascontiguousarray(value.cpu().numpy()) for key, value in arrays.items()}
+    for value in out_arrays.values():
         if not np.isfinite(value).all():
             raise ValueError("the recurrent computation gave NaN or inf (check the weights)")
-    return BatchTrace(spec.name, rnn.num_layers, directions, hidden, h_out, offsets, arrays)
+    return BatchTrace(spec.name, rnn.num_layers, directions, hidden, h_out, offsets, out_arrays)
 
 
 def arrays_of(
