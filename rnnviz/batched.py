@@ -1,9 +1,10 @@
 """Trace many sequences at once: the corpus tracer behind unit search and gate saturation.
 
 Same numbers as :func:`rnnviz.trace_rnn` on each sequence alone, without building one
-``Trace`` per sentence. How: sort the sequences by length and pack them (time-major rows, as
-``pack_padded_sequence`` does), run PyTorch's own kernel one layer at a time on the packed
-batch, then recompute every gate of every token at once from the known ``h_{t-1}`` (one matrix
+``Trace`` per sentence. How: run PyTorch's own kernel one layer and one direction at a time on
+a padded batch ``(T_max, S, F)`` in which each sequence is laid out in that direction's reading
+order (the backward one reversed, so it starts at its own last real token and padding comes
+after), then recompute every gate of every token at once from the known ``h_{t-1}`` (one matrix
 product for ``W x`` and one for ``U h`` per direction, over all tokens of all sequences). Only
 the LSTM cell update ``c_t = f*c_{t-1} + i*g`` needs a loop: one step per position of the
 longest sequence, all sequences, layers and directions side by side.
@@ -222,10 +223,3 @@ def trace_batch(rnn: nn.LSTM | nn.GRU, xs: Sequence[torch.Tensor | np.ndarray]) 
         if not np.isfinite(value).all():
             raise ValueError("the recurrent computation gave NaN or inf (check the weights)")
     return BatchTrace(spec.name, rnn.num_layers, directions, hidden, h_out, offsets, out_arrays)
-
-
-def arrays_of(
-    arrays: dict[tuple[int, str, str], np.ndarray], layer: int, direction: str
-) -> dict[str, np.ndarray]:
-    """``{name: array}`` of one layer and direction from a flat ``(layer, direction, name)`` dict."""
-    return {n: a for (la, d, n), a in arrays.items() if la == layer and d == direction}
