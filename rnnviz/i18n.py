@@ -522,6 +522,11 @@ STRINGS.update(
             "zh": "训练了 {steps} 步,用时 {seconds:.0f} 秒:在留出序列上准确率 {acc:.1%}。"
             "计数单元是 {unit}(与深度的相关系数绝对值 = {r:.2f})。",
         },
+        # helper corpus
+        "corpus_building_shared": {
+            "en": "Tracing the test corpus once for this model; every session then shares it.",
+            "zh": "正在为此模型对测试语料计算一次;之后所有会话共享结果。",
+        },
     }
 )
 

@@ -884,17 +884,16 @@ def saliency_result(name: str, text: str, label: str | None) -> Any:
 
 @st.cache_resource(max_entries=8, show_spinner=False)
 def _open_index(name: str) -> Any:
-    return search.open_index(any_model(name))
+    return search.ensure_index(any_model(name))
 
 
 def corpus_index(name: str) -> Any:
-    """The corpus index of a model: built once (with a progress bar), then cached on disk."""
+    """The corpus index of a model: built once for every session and process (a progress bar
+    here, whether this session builds it or waits for another), then cached on disk."""
     model = any_model(name)
     if not search.is_cached(model):
-        with st.spinner("…"):
-            corpus = search.corpus_for(model)
-        bar = st.progress(0.0, text=t("corpus_building", n=len(corpus.sentences)))
-        search.build_index(model, corpus, progress=lambda f: bar.progress(min(1.0, f)))
+        bar = st.progress(0.0, text=t("corpus_building_shared"))
+        search.ensure_index(model, progress=lambda f: bar.progress(min(1.0, max(0.0, f))))
         bar.empty()
     index = _open_index(name)
     meta = index.meta

@@ -10,6 +10,7 @@ import pytest
 import torch
 from shipped import shipped_model
 
+from rnnviz import datadir
 from rnnviz.analysis import search as S
 from rnnviz.custom import build_random
 
@@ -101,14 +102,20 @@ def test_reopened_cache_answers_like_the_fresh_index(tmp_path: Path) -> None:
     assert matches_again == matches
 
 
-def test_prune_keeps_the_newest_caches(tmp_path: Path) -> None:
+def test_eviction_is_lru_by_bytes_and_spares_locked_indexes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     c = S.counting_corpus(n=5, max_len=8)
-    built = []
-    for seed in range(3):
-        m = build_random("gru", 3, input_size=2, vocab=["<unk>", "(", ")"], seed=seed)
-        built.append(S.build_index(m, c, tmp_path).folder)
-        os.utime(built[-1] / "meta.json", (1000 + seed, 1000 + seed))  # distinct build times
-    (tmp_path / "uploads").mkdir()
-    removed = S.prune(tmp_path, keep=2)
-    assert removed == [built[0]] and not built[0].exists() and built[2].exists()
-    assert (tmp_path / "uploads").exists()
+    models = [
+        build_random("gru", 3, input_size=2, vocab=["<unk>", "(", ")"], seed=s) for s in range(4)
+    ]
+    built = [S.build_index(m, c, tmp_path).folder for m in models[:3]]
+    for age, folder in enumerate(built):  # built[0] least recently used
+        os.utime(folder, (1000 + age, 1000 + age))
+    size = datadir.size_of(built[0])
+    monkeypatch.setenv("RNNVIZ_CORPUS_MAX_MB", str(2.5 * size / 2**20))  # room for two
+    with S._lock(built[0]):  # being opened elsewhere: never evicted
+        newest = S.build_index(models[3], c, tmp_path).folder
+    assert built[0].exists() and newest.exists()
+    assert not built[1].exists() and not built[2].exists()
+    assert S.is_cached(models[3], c, tmp_path) and not S.is_cached(models[1], c, tmp_path)

@@ -1,7 +1,11 @@
 """Unit search across the test corpus (LSTMVis-style select and match) and label → units.
 
-The corpus is traced once per model and cached on disk under ``.cache/rnnviz/<model>-<hash>/``
-(``hash`` = SHA-256 of the model's weights, so retraining invalidates it). The cache holds:
+The corpus is traced once per model (:func:`ensure_index`, batched by :mod:`rnnviz.batched`) and
+cached in the data directory, ``<datadir>/corpus/<model>-<hash>/`` (``hash`` covers the model's
+weights and the corpus, so retraining invalidates it). One build serves every session and
+process: a cross-process lock per folder, a private temporary folder renamed into place, waiters
+shown the builder's progress; whole folders are evicted least-recently-used past
+``RNNVIZ_CORPUS_MAX_MB``. The cache holds:
 - ``h_l{layer}_{direction}.npy``: hidden states, ``(units, N)`` float16, one column per corpus
   token (units as rows, so selecting a few units reads contiguous memory);
 - ``gates.npz``: per gate a ``(units, 100)`` histogram of its values in 0.01 bins (saturation);
@@ -18,8 +22,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import shutil
+import tempfile
+import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -29,14 +37,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import torch
+from filelock import FileLock, Timeout
 
-from ..tracer import trace_rnn
+from .. import datadir
+from ..batched import spec_of, trace_batch
 
-CACHE_ROOT = Path(__file__).resolve().parents[2] / ".cache" / "rnnviz"
-CACHE_VERSION = 1
+CACHE_VERSION = 2
 GATE_BINS = 100
 STATE_BINS = 32
-MAX_CACHED = 12  # corpus caches kept on disk (a Chinese corpus index is ~100 MB)
+CHUNK_TOKENS = 4000  # tokens traced per batch (fastest on the cws test split, CPU, 1 thread)
+WAIT_POLL = 0.25  # seconds between a waiter's looks at the builder's progress
+BUILD_LOG = ".builds.log"  # one JSON line per finished build, in the corpus folder
 Progress = Callable[[float], None]
 
 
@@ -153,8 +164,10 @@ def model_digest(model: Any) -> str:
     return h.hexdigest()
 
 
-def cache_dir(model: Any, corpus: Corpus | str, root: Path = CACHE_ROOT) -> Path:
-    """Folder of one model's cached corpus states (``corpus``: a corpus or its name)."""
+def cache_dir(model: Any, corpus: Corpus | str, root: Path | None = None) -> Path:
+    """Folder of one model's cached corpus states (``corpus``: a corpus or its name) under
+    ``root`` (default: the data directory's ``corpus`` part)."""
+    root = Path(root) if root is not None else datadir.sub("corpus")
     name = re.sub(r"[^\w.-]+", "_", str(getattr(model, "name", "model")))[:40]
     corpus_name = corpus if isinstance(corpus, str) else corpus.name
     key = hashlib.sha256(f"{model_digest(model)}|{corpus_name}|{CACHE_VERSION}".encode())
@@ -162,7 +175,8 @@ def cache_dir(model: Any, corpus: Corpus | str, root: Path = CACHE_ROOT) -> Path
 
 
 class CorpusIndex:
-    """Cached corpus states of one model; arrays are memory-mapped on first use."""
+    """Cached corpus states of one model. Every file is opened (memory-mapped) at once, so an
+    index stays readable even if eviction later removes its folder."""
 
     def __init__(self, folder: Path) -> None:
         self.folder = Path(folder)
@@ -174,7 +188,16 @@ class CorpusIndex:
         with np.load(folder / "tracks.npz") as z:
             self.track_codes = {k: z[k] for k in z.files}  # (N,) int16 each
         self.track_labels: dict[str, list[str]] = self.meta["track_labels"]
-        self._states: dict[tuple[int, str], np.ndarray] = {}
+        keys = [(la, d) for la in range(self.meta["layers"]) for d in self.meta["directions"]]
+        self._states = {
+            (la, d): np.load(folder / f"h_l{la}_{d}.npy", mmap_mode="r") for la, d in keys
+        }
+        with np.load(folder / "gates.npz") as z:
+            self._gates = {k: z[k] for k in z.files}
+        self._labels = {}
+        for la, d in keys:
+            with np.load(folder / f"labels_l{la}_{d}.npz") as z:
+                self._labels[(la, d)] = {k: z[k] for k in z.files}
 
     @property
     def num_tokens(self) -> int:
@@ -191,80 +214,31 @@ class CorpusIndex:
 
     def states(self, layer: int, direction: str) -> np.ndarray:
         """``(units, N)`` float16 hidden states of the corpus (memory-mapped)."""
-        key = (layer, direction)
-        if key not in self._states:
-            self._states[key] = np.load(self.folder / f"h_l{layer}_{direction}.npy", mmap_mode="r")
-        return self._states[key]
+        return self._states[(layer, direction)]
 
     def gate_histogram(self, layer: int, direction: str, gate: str) -> np.ndarray:
         """``(units, 100)`` counts of a gate's values in bins of 0.01 over the corpus."""
-        with np.load(self.folder / "gates.npz") as z:
-            return z[f"l{layer}_{direction}_{gate}"]
+        return self._gates[f"l{layer}_{direction}_{gate}"]
 
     def label_histogram(self, layer: int, direction: str, track: str) -> np.ndarray:
         """``(labels, units, 32)`` counts of ``h`` in 32 bins over −1..1, per track label."""
-        with np.load(self.folder / f"labels_l{layer}_{direction}.npz") as z:
-            return z[track]
+        return self._labels[(layer, direction)][track]
 
 
-def build_index(
-    model: Any,
-    corpus: Corpus,
-    root: Path = CACHE_ROOT,
-    progress: Progress | None = None,
-) -> CorpusIndex:
-    """Trace every corpus sentence once and write the cache (see module docstring)."""
-    folder = cache_dir(model, corpus, root)
-    tmp = folder.with_name(folder.name + ".tmp")
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
+def _write_index(model: Any, corpus: Corpus, out: Path, progress: Progress) -> None:
+    """Trace the corpus in batches of similar-length sentences and write every cache file of
+    the module docstring into the empty folder ``out``."""
     rnn = model.rnn
-    cell = "lstm" if isinstance(rnn, torch.nn.LSTM) else "gru"
-    gates = ("i", "f", "o") if cell == "lstm" else ("r", "z")
+    spec = spec_of(rnn)
     dirs = ("forward", "backward") if rnn.bidirectional else ("forward",)
     h_out = getattr(rnn, "proj_size", 0) or rnn.hidden_size
     hidden = rnn.hidden_size
     layers = rnn.num_layers
-    lengths = [len(s) for s in corpus.sentences]
+    keys = [(la, d) for la in range(layers) for d in dirs]
+    lengths = np.array([len(s) for s in corpus.sentences], dtype=np.int64)
     offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
     total = int(offsets[-1])
-    states = {
-        (layer, d): np.lib.format.open_memmap(
-            tmp / f"h_l{layer}_{d}.npy", mode="w+", dtype=np.float16, shape=(h_out, total)
-        )
-        for layer in range(layers)
-        for d in dirs
-    }
-    hists = {
-        (layer, d, g): np.zeros(hidden * GATE_BINS, dtype=np.int64)
-        for layer in range(layers)
-        for d in dirs
-        for g in gates
-    }
-    unit_offset = (np.arange(hidden) * GATE_BINS)[None, :]  # (1, H)
-    kept = [k for k, n in enumerate(lengths) if n]
-    for count, k in enumerate(kept):
-        tokens = corpus.sentences[k]
-        tr = trace_rnn(rnn, encode(model, tokens), tokens=tokens)
-        a, b = offsets[k], offsets[k + 1]
-        for layer in range(layers):
-            for d in dirs:
-                states[(layer, d)][:, a:b] = tr.quantity(layer, d, "h").T
-                for g in gates:
-                    v = tr.quantity(layer, d, g)  # (T, H)
-                    bins = np.minimum((v * GATE_BINS).astype(np.int64), GATE_BINS - 1)
-                    hists[(layer, d, g)] += np.bincount(
-                        (bins + unit_offset).ravel(), minlength=hidden * GATE_BINS
-                    )
-        if progress is not None and (count % 25 == 0 or count == len(kept) - 1):
-            progress(0.9 * (count + 1) / len(kept))
-    for arr in states.values():
-        arr.flush()
-    np.savez(
-        tmp / "gates.npz",
-        **{f"l{la}_{d}_{g}": h.reshape(hidden, GATE_BINS) for (la, d, g), h in hists.items()},
-    )
-    # Annotation tracks as integer codes, and per-label histograms of h for label → units.
+    # Annotation tracks as integer codes.
     track_labels: dict[str, list[str]] = {}
     codes: dict[str, np.ndarray] = {}
     for name, labels in corpus.tracks.items():
@@ -273,25 +247,68 @@ def build_index(
         lookup = {n: i for i, n in enumerate(names)}
         track_labels[name] = names
         codes[name] = np.fromiter((lookup[x] for x in flat), dtype=np.int16, count=len(flat))
-    np.savez(tmp / "tracks.npz", **codes)
-    for layer in range(layers):
-        for d in dirs:
-            h = states[(layer, d)]
-            per_track = {}
+    states = {
+        key: np.lib.format.open_memmap(
+            out / f"h_l{key[0]}_{key[1]}.npy", mode="w+", dtype=np.float16, shape=(h_out, total)
+        )
+        for key in keys
+    }
+    gate_hists = {
+        (*key, g): np.zeros(hidden * GATE_BINS, dtype=np.int64)
+        for key in keys
+        for g in spec.sigmoid_gates
+    }
+    label_hists = {
+        (*key, name): np.zeros(len(track_labels[name]) * h_out * STATE_BINS, dtype=np.int64)
+        for key in keys
+        for name in codes
+    }
+    gate_unit = np.arange(hidden) * GATE_BINS  # (H,)
+    state_unit = np.arange(h_out) * STATE_BINS  # (H_out,)
+    order = sorted((k for k in range(len(lengths)) if lengths[k]), key=lambda k: -lengths[k])
+    done = 0
+    chunks: list[list[int]] = [[]]
+    size = 0
+    for k in order:  # batches of about CHUNK_TOKENS tokens, longest sentences first
+        if size >= CHUNK_TOKENS:
+            chunks.append([])
+            size = 0
+        chunks[-1].append(k)
+        size += int(lengths[k])
+    for chunk in (c for c in chunks if c):
+        bt = trace_batch(rnn, [encode(model, corpus.sentences[k]) for k in chunk])
+        cols = np.concatenate([np.arange(offsets[k], offsets[k + 1]) for k in chunk])  # (n,)
+        for key in keys:
+            h16 = bt.quantity(*key, "h").astype(np.float16)  # (n, H_out) as stored
+            states[key][:, cols] = h16.T
+            bins = ((h16.astype(np.float32) + 1) * (STATE_BINS / 2)).astype(np.int64)
+            bins = np.clip(bins, 0, STATE_BINS - 1) + state_unit  # (n, H_out)
             for name, c in codes.items():
-                n_lab = len(track_labels[name])
-                out = np.zeros((h_out, n_lab * STATE_BINS), dtype=np.int64)
-                base = c.astype(np.int64) * STATE_BINS
-                for u in range(h_out):
-                    bins = ((np.asarray(h[u], dtype=np.float32) + 1) * (STATE_BINS / 2)).astype(
-                        np.int64
-                    )
-                    bins = np.clip(bins, 0, STATE_BINS - 1)
-                    out[u] = np.bincount(base + bins, minlength=n_lab * STATE_BINS)
-                per_track[name] = out.reshape(h_out, n_lab, STATE_BINS).transpose(1, 0, 2)
-            np.savez(tmp / f"labels_l{layer}_{d}.npz", **per_track)
-    np.save(tmp / "offsets.npy", offsets)
-    (tmp / "tokens.json").write_text(
+                flat = (c[cols].astype(np.int64) * (h_out * STATE_BINS))[:, None] + bins
+                label_hists[(*key, name)] += np.bincount(
+                    flat.ravel(), minlength=label_hists[(*key, name)].size
+                )
+            for g in spec.sigmoid_gates:
+                v = bt.quantity(*key, g)  # (n, H)
+                gbins = np.minimum((v * GATE_BINS).astype(np.int64), GATE_BINS - 1) + gate_unit
+                gate_hists[(*key, g)] += np.bincount(gbins.ravel(), minlength=hidden * GATE_BINS)
+        done += len(cols)
+        progress(0.95 * done / max(total, 1))
+    for arr in states.values():
+        arr.flush()
+    del states
+    np.savez(
+        out / "gates.npz",
+        **{f"l{la}_{d}_{g}": h.reshape(hidden, GATE_BINS) for (la, d, g), h in gate_hists.items()},
+    )
+    np.savez(out / "tracks.npz", **codes)
+    for la, d in keys:
+        np.savez(
+            out / f"labels_l{la}_{d}.npz",
+            **{name: label_hists[(la, d, name)].reshape(-1, h_out, STATE_BINS) for name in codes},
+        )
+    np.save(out / "offsets.npy", offsets)
+    (out / "tokens.json").write_text(
         json.dumps([list(s) for s in corpus.sentences], ensure_ascii=False), encoding="utf-8"
     )
     meta = {
@@ -299,54 +316,164 @@ def build_index(
         "model": str(getattr(model, "name", "model")),
         "digest": model_digest(model),
         "corpus": corpus.name,
-        "cell": cell,
+        "cell": spec.name,
         "layers": layers,
         "directions": list(dirs),
         "units": h_out,
         "hidden": hidden,
-        "gates": list(gates),
+        "gates": list(spec.sigmoid_gates),
         "tokens": total,
         "sentences": len(corpus.sentences),
         "track_labels": track_labels,
+        "files": [*sorted(p.name for p in out.iterdir()), "meta.json"],
     }
-    (tmp / "meta.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1))
-    shutil.rmtree(folder, ignore_errors=True)
-    tmp.rename(folder)  # atomic: a half-written cache is never opened
-    prune(Path(root))
-    if progress is not None:
-        progress(1.0)
-    return CorpusIndex(folder)
+    (out / "meta.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1))
 
 
-def prune(root: Path = CACHE_ROOT, keep: int = MAX_CACHED) -> list[Path]:
-    """Delete the least recently built corpus caches beyond ``keep`` (retrained models leave
-    stale ones behind); returns what was removed. Uploaded files are never touched."""
-    folders = sorted(
-        (p for p in Path(root).glob("*") if p.is_dir() and (p / "meta.json").is_file()),
-        key=lambda p: (p / "meta.json").stat().st_mtime,
-        reverse=True,
+def _complete(folder: Path) -> bool:
+    """Whether ``folder`` holds a whole index (every file its meta lists)."""
+    try:
+        meta = json.loads((folder / "meta.json").read_text())
+    except (OSError, ValueError):
+        return False
+    return meta.get("version") == CACHE_VERSION and all(
+        (folder / name).is_file() for name in meta.get("files", ())
     )
-    for old in folders[keep:]:
-        shutil.rmtree(old, ignore_errors=True)
-    return folders[keep:]
+
+
+def _lock(folder: Path) -> FileLock:
+    """The cross-process lock of one index folder (held while building or opening it)."""
+    return FileLock(folder.with_name(f".{folder.name}.lock"))
+
+
+def _progress_file(folder: Path) -> Path:
+    return folder.with_name(f".{folder.name}.progress")
+
+
+def _read_progress(folder: Path) -> float:
+    try:
+        return min(1.0, max(0.0, float(_progress_file(folder).read_text())))
+    except (OSError, ValueError):
+        return 0.0
+
+
+def _reporter(folder: Path, progress: Progress | None) -> Progress:
+    """Progress callback of the builder: to the caller and to the file waiters poll."""
+    target = _progress_file(folder)
+
+    def report(fraction: float) -> None:
+        tmp = target.with_name(f"{target.name}.{os.getpid()}.{threading.get_ident()}")
+        tmp.write_text(f"{fraction:.4f}")
+        os.replace(tmp, target)  # waiters never read a half-written number
+        if progress is not None:
+            progress(fraction)
+
+    return report
+
+
+def _build_locked(model: Any, corpus: Corpus, folder: Path, progress: Progress | None) -> None:
+    """Build ``folder`` (its lock is held): private temp dir, atomic rename, build log line."""
+    root = folder.parent
+    for stale in root.glob(f".{folder.name}.*.tmp"):  # left by a builder that died
+        shutil.rmtree(stale, ignore_errors=True)
+    shutil.rmtree(folder, ignore_errors=True)  # an incomplete folder (eviction cut short)
+    report = _reporter(folder, progress)
+    report(0.0)
+    began = time.process_time()
+    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", suffix=".tmp", dir=root))
+    try:
+        _write_index(model, corpus, tmp, report)
+        tmp.rename(folder)  # atomic: a half-written index is never opened
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    line = {"folder": folder.name, "pid": os.getpid(), "cpu_s": time.process_time() - began}
+    with open(root / BUILD_LOG, "a", encoding="utf-8") as log:
+        log.write(json.dumps(line) + "\n")
+    report(1.0)
+
+
+def _evict(root: Path, keep: Path) -> list[Path]:
+    """LRU eviction of whole indexes past the corpus byte bound; never one that is locked
+    (being built or opened): each candidate's lock is taken, without waiting, until done."""
+    held: list[FileLock] = []
+
+    def busy(path: Path) -> bool:
+        lock = _lock(path)
+        try:
+            lock.acquire(timeout=0)
+        except Timeout:
+            return True
+        held.append(lock)
+        return False
+
+    try:
+        return datadir.evict(root, datadir.max_bytes("corpus"), keep=[keep], protected=busy)
+    finally:
+        for lock in held:
+            lock.release()
+
+
+def ensure_index(
+    model: Any,
+    corpus: Corpus | None = None,
+    progress: Progress | None = None,
+    root: Path | None = None,
+) -> CorpusIndex:
+    """The corpus index of ``model`` (default corpus :func:`corpus_for`), built once for every
+    session and process.
+
+    Under the folder's cross-process lock: open it if complete, else build it into a private
+    temporary folder and rename it into place. Callers that arrive during a build wait on the
+    lock and get the builder's progress through ``progress``; if the builder dies, its lock is
+    released and the next waiter builds. The folder is touched (least-recently-used eviction).
+    """
+    root = Path(root) if root is not None else datadir.sub("corpus")
+    root.mkdir(parents=True, exist_ok=True)
+    folder = cache_dir(model, corpus or default_corpus_name(model), root)
+    lock = _lock(folder)
+    while True:
+        try:
+            lock.acquire(timeout=WAIT_POLL)
+        except Timeout:
+            if progress is not None:
+                progress(_read_progress(folder))
+            continue
+        try:
+            built = False
+            if not _complete(folder):
+                _build_locked(model, corpus or corpus_for(model), folder, progress)
+                built = True
+            datadir.touch(folder)
+            index = CorpusIndex(folder)
+        finally:
+            lock.release()
+        if built:
+            _evict(root, keep=folder)
+        return index
+
+
+def build_index(
+    model: Any, corpus: Corpus, root: Path | None = None, progress: Progress | None = None
+) -> CorpusIndex:
+    """The index of ``model`` on ``corpus``: :func:`ensure_index` with an explicit corpus."""
+    return ensure_index(model, corpus, progress, root)
 
 
 def open_index(
     model: Any,
     corpus: Corpus | None = None,
-    root: Path = CACHE_ROOT,
+    root: Path | None = None,
     progress: Progress | None = None,
 ) -> CorpusIndex:
-    """The cached index of ``model`` on ``corpus`` (default :func:`corpus_for`), built if missing."""
-    folder = cache_dir(model, corpus or default_corpus_name(model), root)
-    if (folder / "meta.json").is_file():
-        return CorpusIndex(folder)
-    return build_index(model, corpus or corpus_for(model), root, progress)
+    """The index of ``model`` on ``corpus`` (default :func:`corpus_for`), built if missing."""
+    return ensure_index(model, corpus, progress, root)
 
 
-def is_cached(model: Any, corpus: Corpus | None = None, root: Path = CACHE_ROOT) -> bool:
+def is_cached(model: Any, corpus: Corpus | None = None, root: Path | None = None) -> bool:
     """Whether the corpus states of ``model`` are already on disk."""
-    return (cache_dir(model, corpus or default_corpus_name(model), root) / "meta.json").is_file()
+    root = Path(root) if root is not None else datadir.sub("corpus")
+    return _complete(cache_dir(model, corpus or default_corpus_name(model), root))
 
 
 # --- select and match -------------------------------------------------------------------------

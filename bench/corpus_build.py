@@ -1,0 +1,86 @@
+"""Corpus tracing, per sentence (``trace_rnn``) against batched (``trace_batch``), in one run.
+
+    python bench/corpus_build.py [model] [--limit N]
+
+CPU clock (``time.process_time``), torch on 1 thread. Prints both times, their ratio, tokens/s,
+the largest difference between the two paths, and the time of a whole index build (corpus
+read and encoding excluded, as for the traces).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from anywhere, no install
+
+from rnnviz import models
+from rnnviz.analysis import search
+from rnnviz.batched import trace_batch
+from rnnviz.tracer import trace_rnn
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("model", nargs="?", default="cws-bilstm")
+    parser.add_argument("--limit", type=int, default=None, help="sentences (default: all)")
+    args = parser.parse_args()
+    torch.set_num_threads(1)
+    m = models.load(args.model)
+    began = time.process_time()
+    corpus = search.corpus_for(m, args.limit)
+    read = time.process_time() - began
+    began = time.process_time()
+    kept = [s for s in corpus.sentences if s]
+    xs = [search.encode(m, s) for s in kept]
+    encoded = time.process_time() - began
+    tokens = sum(len(s) for s in kept)
+    print(f"{args.model} on {corpus.name}: {len(kept)} sentences, {tokens} tokens "
+          f"(read {read:.1f} s, encode {encoded:.1f} s CPU)")  # fmt: skip
+
+    began = time.process_time()
+    singles = [trace_rnn(m.rnn, x) for x in xs]
+    per_sentence = time.process_time() - began
+
+    order = sorted(range(len(xs)), key=lambda k: -len(xs[k]))
+    chunks: list[list[int]] = [[]]
+    size = 0
+    for k in order:  # as build_index batches: similar lengths, about CHUNK_TOKENS tokens each
+        if size >= search.CHUNK_TOKENS:
+            chunks.append([])
+            size = 0
+        chunks[-1].append(k)
+        size += len(xs[k])
+    began = time.process_time()
+    batches = [(chunk, trace_batch(m.rnn, [xs[k] for k in chunk])) for chunk in chunks]
+    batched = time.process_time() - began
+
+    worst = 0.0
+    for chunk, bt in batches:
+        for s, k in enumerate(chunk):
+            for layer in range(bt.num_layers):
+                for d in bt.directions:
+                    for name in singles[k].names:
+                        diff = bt.sequence(s, layer, d, name) - singles[k].quantity(layer, d, name)
+                        worst = max(worst, float(np.abs(diff).max()))
+    print(f"per sentence: {per_sentence:.2f} s CPU ({tokens / per_sentence:,.0f} tokens/s)")
+    print(f"batched:      {batched:.2f} s CPU ({tokens / batched:,.0f} tokens/s), "
+          f"{len(chunks)} batches of ~{search.CHUNK_TOKENS} tokens")  # fmt: skip
+    print(f"ratio per-sentence / batched: {per_sentence / batched:.2f}x; "
+          f"max |difference| {worst:.2e}")  # fmt: skip
+
+    with tempfile.TemporaryDirectory() as root:
+        began = time.process_time()
+        search._write_index(m, corpus, Path(root), lambda f: None)
+        print(f"whole index build (trace + histograms + files, corpus read excluded): "
+              f"{time.process_time() - began:.2f} s CPU")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
