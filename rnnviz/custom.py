@@ -245,12 +245,15 @@ class CustomModel:
             )
         if self.input_mode == "ids":
             return " ".join(str(i) for i in rng.integers(0, self.embedding.shape[0], steps))
-        words = [v for v in (self.vocab or ()) if not _is_special(v) and v.strip() and len(v) <= 20]
+        words = [v for v in (self.vocab or ()) if not _is_special(v) and v.strip()]
+        words = [w for w in words if len(w) <= 20] or sorted(words, key=len)[:1]
         if not words:
             return ""
+        sep = "" if all(len(w) == 1 for w in words) else " "
         picks = [words[i] for i in rng.integers(0, len(words), steps)]
-        text = ("" if all(len(w) == 1 for w in words) else " ").join(picks)
-        return text[:MAX_EXAMPLE_CHARS]
+        while len(picks) > 1 and len(sep.join(picks)) > MAX_EXAMPLE_CHARS:
+            picks.pop()
+        return sep.join(picks) if len(picks[0]) <= MAX_EXAMPLE_CHARS else ""
 
 
 def _is_special(token: str) -> bool:

@@ -504,5 +504,13 @@ STRINGS.update(
             "zh": "训练了 {steps} 步,用时 {seconds:.0f} 秒:在留出序列上准确率 {acc:.1%}。"
             "计数单元是 {unit}(与深度的相关系数绝对值 = {r:.2f})。",
         },
+        # helper "uploads"
+        "up_full": {
+            "en": "the server's upload space ({mb} MB) is full of models other people are using; "
+            "try again in a while or upload a smaller file (whoever runs the server can raise "
+            "RNNVIZ_UPLOADS_MAX_MB)",
+            "zh": "服务器的上传空间({mb} MB)已被其他人正在使用的模型占满;请稍后再试或上传更小的文件"
+            "(服务器管理员可以调大 RNNVIZ_UPLOADS_MAX_MB)。",
+        },
     }
 )

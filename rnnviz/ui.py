@@ -739,12 +739,32 @@ def heatmap(spec: dict, key: str, unit: int | None, step: int | None) -> None:
 CUSTOM_KEY = "custom_model"  # session: key of the user's own model, or absent
 
 
-@st.cache_resource(max_entries=8, show_spinner=False)
 def load_custom(key: str) -> Any:
-    """An uploaded or random model by its key (see ``rnnviz.custom``). Never mutate it."""
+    """An uploaded or random model by its key (see ``rnnviz.custom``); marks the upload as in
+    use, so no other session's upload evicts it. Never mutate what this returns."""
+    from . import custom
+
+    custom.touch(key)
+    return _resolve_custom(key)
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def _resolve_custom(key: str) -> Any:
     from . import custom
 
     return custom.resolve(key)
+
+
+def upload_session() -> str:
+    """This browser session's id: it names the session's folder of uploads."""
+    import uuid
+
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    if ctx is not None and ctx.session_id:
+        return ctx.session_id
+    return st.session_state.setdefault("upload_session", uuid.uuid4().hex)
 
 
 def any_model(name: str) -> Any:
