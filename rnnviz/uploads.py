@@ -301,9 +301,12 @@ def _root() -> Path:
 
 
 def _session(session: str) -> str:
-    if not _SESSION.fullmatch(session or ""):
-        raise CustomModelError(f"not a session id: {str(session)[:40]!r}")
-    return session
+    """The folder name of a session: its id if that is a safe name, else a hash of it."""
+    if not session:
+        raise CustomModelError("uploads need a session id")
+    if _SESSION.fullmatch(session):
+        return session
+    return "h" + hashlib.sha256(session.encode()).hexdigest()[:32]
 
 
 def _alive(folder: Path) -> bool:
@@ -312,8 +315,8 @@ def _alive(folder: Path) -> bool:
 
 def touch_session(session: str) -> None:
     """Mark a session's uploads as in use (call on every run of a page of that session)."""
-    if _SESSION.fullmatch(session or ""):
-        folder = _root() / session
+    if session:
+        folder = _root() / _session(session)
         if folder.is_dir():
             datadir.touch(folder)
 

@@ -304,8 +304,11 @@ def test_keys_are_plain_strings_that_name_the_session(data_dir: Path) -> None:
     )
     assert (data_dir / "s-1").is_dir() and custom.resolve(key).arch == model.arch
     assert custom.display_name(key) == "a_b.safetensors"
+    odd, _ = save_upload(small(0), "a.safetensors", "../evil id")  # any id: hashed to a name
+    assert ".." not in odd and custom.resolve(odd).arch == model.arch
+    assert [p.parent.parent for p in data_dir.rglob("*.safetensors")] == [data_dir] * 2
     with pytest.raises(CustomModelError, match="session id"):
-        save_upload(small(0), "a.safetensors", "../evil")
+        save_upload(small(0), "a.safetensors", "")
 
 
 def test_per_session_cap_drops_only_that_sessions_oldest(data_dir: Path) -> None:
