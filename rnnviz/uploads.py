@@ -159,8 +159,8 @@ def _open_safetensors(data: bytes, filename: str) -> Checkpoint:
     specs: dict[str, TensorSpec] = {}
     offsets: dict[str, tuple[int, int]] = {}
     for name, entry in header.items():
-        shape = entry.get("shape") if isinstance(entry, dict) else None
-        span = entry.get("data_offsets") if isinstance(entry, dict) else None
+        entry = entry if isinstance(entry, dict) else {}
+        shape, span = entry.get("shape"), entry.get("data_offsets")
         if not (
             isinstance(entry.get("dtype"), str)
             and _ints(shape)
@@ -252,6 +252,11 @@ def _open_pt(data: bytes, filename: str) -> Checkpoint:
         except Exception as exc:  # any other failure to parse an untrusted file is the file's
             raise CustomModelError(f"{filename} is not a readable torch file ({exc})") from None
     tensors, extras = split_state(obj, filename)
+    odd = [k for k, v in tensors.items() if v.layout != torch.strided or v.is_quantized]
+    if odd:
+        raise CustomModelError(
+            f"{filename}: {odd[0][:40]} is a sparse or quantized tensor; save dense float weights"
+        )
     specs = {
         k: TensorSpec(str(v.dtype).removeprefix("torch."), tuple(v.shape))
         for k, v in tensors.items()

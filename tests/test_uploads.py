@@ -130,6 +130,16 @@ def lying_offsets() -> tuple[bytes, str]:
     return safetensors_raw(json.dumps({"weight_ih_l0": entry}), bytes(16)), "liar.safetensors"
 
 
+def not_an_entry() -> tuple[bytes, str]:
+    return safetensors_raw(json.dumps({"weight_ih_l0": [1, 2]})), "list.safetensors"
+
+
+def sparse_weights() -> tuple[bytes, str]:
+    sd = dict(nn.GRU(3, 4).state_dict())
+    sd["weight_ih_l0"] = sd["weight_ih_l0"].to_sparse()
+    return pt_bytes(sd), "sparse.pt"
+
+
 HOSTILE = {
     "2000 layers": many_layers,
     "zip bomb (1 GB)": zip_bomb,
@@ -145,6 +155,8 @@ HOSTILE = {
     "complex weights (.pt)": lambda: wrong_dtype(torch.complex64, "pt"),
     "NaN weights": nan_weights,
     "lying offsets": lying_offsets,
+    "entry not an object": not_an_entry,
+    "sparse weights (.pt)": sparse_weights,
 }
 
 EXPECTED = {  # what each refusal says (a regular expression)
@@ -162,6 +174,8 @@ EXPECTED = {  # what each refusal says (a regular expression)
     "complex weights (.pt)": r"holds complex64; save float32",
     "NaN weights": r"weight_hh_l0 holds NaN or inf",
     "lying offsets": r"needs 4000000000000 bytes; the header gives 16",
+    "entry not an object": r"lacks dtype, shape or offsets",
+    "sparse weights (.pt)": r"sparse or quantized",
 }
 
 
