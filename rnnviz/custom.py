@@ -1,10 +1,11 @@
 """Your own model: open an uploaded ``nn.LSTM``/``nn.GRU`` state dict, or build one at random.
 
 Files are read by :mod:`rnnviz.uploads` (a safetensors header, or ``torch.load(weights_only=True,
-mmap=True)``): no code from the file runs, and shapes, dtypes and the size budget are checked
-before any weight is read or any module is built. The architecture (cell, sizes, layers, directions, bias,
-projection) is inferred from tensor shapes; an optional embedding ``(V, input_size)``, vocabulary
-and linear head are recognised by shape too.
+mmap=True)``): no code from the file runs, and shapes, dtypes and the size budget
+(:data:`MAX_PARAMS`, :data:`MAX_LAYERS`, ...) are checked before any weight is read or any module
+is built. The architecture (cell, sizes, layers, directions, bias, projection) is inferred from
+tensor shapes; an optional embedding ``(V, input_size)``, vocabulary and linear head are
+recognised by shape too.
 """
 
 from __future__ import annotations
@@ -307,6 +308,9 @@ def read_state_dict(
     the tensor shapes before it reads any weights.
     """
     ck = open_checkpoint(data, filename, max_bytes)
+    total = sum(spec.numel for spec in ck.specs.values())
+    if total > MAX_PARAMS:
+        raise CustomModelError(f"{filename} holds {total:,} numbers; at most {MAX_PARAMS:,}")
     return {k: ck.tensor(k) for k in ck.specs}, ck.extras
 
 

@@ -102,7 +102,9 @@ class Checkpoint:
         spec = self.specs[name]
         if name in self._mapped:
             return self._mapped[name].clone(memory_format=torch.contiguous_format)
-        dtype = getattr(torch, spec.dtype)
+        dtype = getattr(torch, spec.dtype, None)
+        if not isinstance(dtype, torch.dtype):
+            raise CustomModelError(f"{self.filename}: {name[:40]} holds {spec.dtype} numbers")
         begin, end = self._offsets[name]
         if begin == end:
             return torch.empty(spec.shape, dtype=dtype)
@@ -333,16 +335,20 @@ def _files(folder: Path) -> list[Path]:
 
 
 def _make_room(root: Path, folder: Path, size: int) -> None:
-    """Free space for ``size`` more bytes in ``folder``, or raise. Call under the lock."""
+    """Free space for ``size`` more bytes in ``folder``, or raise having removed nothing of
+    this session. Call under the lock."""
     own = _files(folder)
-    while own and (
-        len(own) + 1 > SESSION_FILES or sum(map(datadir.size_of, own)) + size > SESSION_BYTES
+    drop = 0  # this session's own least recently used files past its caps
+    while drop < len(own) and (
+        len(own) - drop + 1 > SESSION_FILES
+        or sum(map(datadir.size_of, own[drop:])) + size > SESSION_BYTES
     ):
-        own.pop(0).unlink(missing_ok=True)  # this session's own least recently used file
+        drop += 1
+    freed = sum(map(datadir.size_of, own[:drop]))
     limit = datadir.max_bytes("uploads")
-    if datadir.size_of(root) + size > limit:
-        datadir.evict(root, max(limit - size, 0), keep=[folder], protected=_alive)
-    if datadir.size_of(root) + size > limit:
+    if datadir.size_of(root) - freed + size > limit:
+        datadir.evict(root, max(limit - size + freed, 0), keep=[folder], protected=_alive)
+    if datadir.size_of(root) - freed + size > limit:
         mb = limit / 2**20
         raise CustomModelError(
             f"the server's upload space ({mb:.0f} MB) is full of models other people are using; "
@@ -351,6 +357,8 @@ def _make_room(root: Path, folder: Path, size: int) -> None:
             key="up_full",
             mb=round(mb),
         )
+    for path in own[:drop]:
+        path.unlink(missing_ok=True)
 
 
 def store(data: bytes, filename: str, session: str) -> str:

@@ -354,6 +354,10 @@ def test_server_cap_evicts_only_sessions_that_are_gone(data_dir: Path, monkeypat
     assert refused.value.key == "up_full" and "RNNVIZ_UPLOADS_MAX_MB" in str(refused.value)
     custom.resolve(alive)
     custom.resolve(new)
+    monkeypatch.setattr(uploads, "SESSION_FILES", 1)  # a refusal removes none of its own files
+    with pytest.raises(CustomModelError, match="full"):
+        save_upload(save(dict(nn.LSTM(3, 8).state_dict())), "bigger.safetensors", "s-alive")
+    custom.resolve(alive)
 
 
 def test_touch_keeps_a_session_alive(data_dir: Path) -> None:
