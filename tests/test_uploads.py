@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
+import random
 import time
 import tracemalloc
 import zipfile
@@ -395,3 +397,29 @@ def test_refused_file_writes_nothing(data_dir: Path) -> None:
     with pytest.raises(CustomModelError):
         save_upload(*many_layers(), session="s-1")
     assert not (data_dir / "s-1").exists()
+
+
+def test_damaged_files_only_ever_raise_custom_model_error() -> None:
+    """Seeded byte flips, cuts and insertions in a valid .safetensors and .pt: load or refuse."""
+    torch.manual_seed(0)
+    sd = dict(nn.LSTM(3, 4, num_layers=2, bidirectional=True).state_dict())
+    sd["emb.weight"] = torch.randn(5, 3)
+    vocab = list("abcde")
+    bases = [
+        (save(sd, metadata={"vocab": json.dumps(vocab)}), "m.safetensors"),
+        (pt_bytes({**sd, "vocab": vocab}), "m.pt"),
+    ]
+    rng = random.Random(0)
+    for i in range(400):
+        data, name = bases[i % 2]
+        d = bytearray(data)
+        for _ in range(rng.randint(1, 8)):
+            pos, op = rng.randrange(len(d)), rng.random()
+            if op < 0.6:
+                d[pos] = rng.randrange(256)
+            elif op < 0.8:
+                del d[pos : pos + rng.randint(1, 50)]
+            else:
+                d[pos:pos] = rng.randbytes(rng.randint(1, 20))
+        with contextlib.suppress(CustomModelError):  # any other exception fails the test
+            load_upload(bytes(d), name)
