@@ -23,9 +23,10 @@ with upload_col:
     if file is not None and ss.get("cu_file_id") != file.file_id:
         ss.cu_file_id = file.file_id
         try:
-            key, model = custom.save_upload(file.getvalue(), file.name)
+            key, model = custom.save_upload(file.getvalue(), file.name, ui.upload_session())
         except custom.CustomModelError as exc:
-            ss.cu_message = ("error", t("cu_refused", error=exc))
+            error = t(exc.key, **exc.params) if exc.key else str(exc)
+            ss.cu_message = ("error", t("cu_refused", error=error))
         else:
             ss[ui.CUSTOM_KEY] = key
             ss.an_prefer_custom = True

@@ -38,7 +38,7 @@ if start:
         ui.show_error(exc)
         st.stop()
     key, _ = custom.save_upload(
-        result.weights, f"live-{config.cell}-{config.hidden_size}.safetensors"
+        result.weights, f"live-{config.cell}-{config.hidden_size}.safetensors", ui.upload_session()
     )
     ss[ui.CUSTOM_KEY] = key
     ss.an_prefer_custom = True

@@ -1,46 +1,44 @@
 """Your own model: open an uploaded ``nn.LSTM``/``nn.GRU`` state dict, or build one at random.
 
-Files are read only with ``safetensors`` or ``torch.load(weights_only=True)``: neither runs code
-from the file. A pickle that tries to (``__reduce__``) is refused by the restricted unpickler
-before any of its calls happen. The architecture (cell, sizes, layers, directions, bias,
-projection) is inferred from tensor shapes; an optional embedding ``(V, input_size)``, vocabulary
-and linear head are recognised by shape too.
+Files are read by :mod:`rnnviz.uploads` (a safetensors header, or ``torch.load(weights_only=True,
+mmap=True)``): no code from the file runs, and shapes, dtypes and the size budget
+(:data:`MAX_PARAMS`, :data:`MAX_LAYERS`, ...) are checked before any weight is read or any module
+is built. The architecture (cell, sizes, layers, directions, bias, projection) is inferred from
+tensor shapes; an optional embedding ``(V, input_size)``, vocabulary and linear head are
+recognised by shape too.
 """
 
 from __future__ import annotations
 
 import hashlib
-import io
 import json
-import pickle
+import math
 import re
-import warnings
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
-from pathlib import Path
+from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 import torch
 from torch import nn
 
+from . import uploads
 from .schema import Cell
 from .tracer import Trace, trace_rnn
+from .uploads import FLOAT_DTYPES, CustomModelError, TensorSpec, open_checkpoint
 
-MAX_UPLOAD_BYTES = 64 * 1024 * 1024
+MAX_UPLOAD_BYTES = 64 * 1024 * 1024  # .streamlit/config.toml server.maxUploadSize agrees (MB)
 MAX_STEPS = 500
-MAX_UPLOADS_KEPT = 20
-KNOWN_TASKS = ("count", "cws", "ner", "pos", "sentiment")
+MAX_LAYERS = 8
+MAX_HIDDEN = 2048
+MAX_INPUT = 4096
+MAX_VOCAB = 200_000  # rows of an embedding or a head
+MAX_PARAMS = 16 * 2**20  # recurrent weights + embedding + head: 64 MB as float32
+MAX_EXAMPLE_CHARS = 2000
+KNOWN_TASKS = uploads.KNOWN_TASKS
 NO_HEAD = "(no head)"  # the one pseudo-label of a model without a linear head
-UPLOAD_DIR = Path(__file__).resolve().parent.parent / ".cache" / "rnnviz" / "uploads"
 _RNN_KEY = re.compile(r"^(?P<prefix>.*?)(?P<param>weight_ih|weight_hh|bias_ih|bias_hh|weight_hr)"
                       r"_l(?P<layer>\d+)(?P<rev>_reverse)?$")  # fmt: skip
-_VOCAB_KEYS = ("vocab", "itos", "tokens", "vocabulary")
-_LABEL_KEYS = ("labels", "classes", "label_names")
 _HEAD_NAME = re.compile(r"(fc|head|out|linear|classifier|decoder|proj)", re.IGNORECASE)
-
-
-class CustomModelError(ValueError):
-    """A file or a choice that can't become a model; the message says what to do."""
 
 
 @dataclass(frozen=True)
@@ -233,32 +231,63 @@ class CustomModel:
         return [self.labels[i] for i in self.predict_proba(text).argmax(axis=1)]
 
     def random_text(self, steps: int = 8, seed: int = 0) -> str:
-        """A random input of ``steps`` steps in this model's input mode."""
+        """A random input of ``steps`` steps in this model's input mode, at most
+        :data:`MAX_EXAMPLE_CHARS` long (wide numeric steps are written as runs, ``0.3*512``)."""
         rng = np.random.default_rng(seed)
         if self.input_mode == "numbers":
-            rows = rng.normal(size=(steps, self.arch.input_size)).round(2)
-            return "\n".join(" ".join(f"{v:g}" for v in row) for row in rows)
+            width = self.arch.input_size
+            if width * steps <= 250:
+                rows = rng.normal(size=(steps, width)).round(2)
+                return "\n".join(" ".join(f"{v:g}" for v in row) for row in rows)
+            runs = np.diff(np.linspace(0, width, min(width, 8) + 1).round().astype(int))
+            values = rng.normal(size=(steps, len(runs))).round(2)
+            return "\n".join(
+                " ".join(f"{v:g}*{n}" for v, n in zip(row, runs, strict=True)) for row in values
+            )
         if self.input_mode == "ids":
             return " ".join(str(i) for i in rng.integers(0, self.embedding.shape[0], steps))
         words = [v for v in (self.vocab or ()) if not _is_special(v) and v.strip()]
+        words = [w for w in words if len(w) <= 20] or sorted(words, key=len)[:1]
+        if not words:
+            return ""
+        sep = "" if all(len(w) == 1 for w in words) else " "
         picks = [words[i] for i in rng.integers(0, len(words), steps)]
-        return ("" if all(len(w) == 1 for w in words) else " ").join(picks)
+        while len(picks) > 1 and len(sep.join(picks)) > MAX_EXAMPLE_CHARS:
+            picks.pop()
+        return sep.join(picks) if len(picks[0]) <= MAX_EXAMPLE_CHARS else ""
 
 
 def _is_special(token: str) -> bool:
     return token.startswith(("<", "[")) and token.endswith((">", "]")) and len(token) > 2
 
 
+def _numbers(chunk: str, cap: int) -> list[float]:
+    """Numbers separated by spaces or commas; ``v*n`` repeats ``v`` n times (n ≤ ``cap``)."""
+    out: list[float] = []
+    for item in re.split(r"[\s,]+", chunk.strip()):
+        value, star, count = item.partition("*")
+        if not value:
+            continue
+        n = int(count) if star else 1
+        if not 1 <= n <= cap - len(out):
+            raise ValueError(f"{item!r} repeats more than the {cap} numbers a step has")
+        out += [float(value)] * n
+    return out
+
+
 def _parse_rows(text: str, width: int) -> list[list[float]]:
-    """Numbers → ``(T, width)`` rows: one step per line or ``;``; for width 1 any separator."""
+    """Numbers → ``(T, width)`` rows: one step per line or ``;``; for width 1 any separator.
+
+    ``v*n`` stands for ``n`` copies of ``v`` (wide inputs stay short to type and to show).
+    """
     cleaned = text.strip()
     if not cleaned:
         return []
     try:
         if width == 1:
-            return [[float(v)] for v in re.split(r"[\s,;]+", cleaned) if v]
+            return [[v] for v in _numbers(cleaned.replace(";", " "), MAX_STEPS + 1)]
         rows = [r for r in re.split(r"[;\n]+", cleaned) if r.strip()]
-        out = [[float(v) for v in re.split(r"[\s,]+", r.strip()) if v] for r in rows]
+        out = [_numbers(r, width + 1) for r in rows]
     except ValueError as exc:
         raise CustomModelError(f"type numbers only; {exc}") from None
     bad = [i for i, r in enumerate(out) if len(r) != width]
@@ -273,105 +302,27 @@ def _parse_rows(text: str, width: int) -> list[list[float]]:
 def read_state_dict(
     data: bytes, filename: str, max_bytes: int = MAX_UPLOAD_BYTES
 ) -> tuple[dict[str, torch.Tensor], dict[str, object]]:
-    """Tensors and extras (vocabulary, labels) from ``.safetensors`` or ``.pt``/``.pth`` bytes.
+    """All tensors and extras (vocabulary, labels) of ``.safetensors`` or ``.pt``/``.pth`` bytes.
 
-    Never runs code from the file: safetensors holds no code, and ``torch.load`` runs with
-    ``weights_only=True``, whose unpickler refuses every global it does not know.
+    Never runs code from the file (see :mod:`rnnviz.uploads`). :func:`load_upload` instead checks
+    the tensor shapes before it reads any weights.
     """
-    if len(data) > max_bytes:
-        raise CustomModelError(
-            f"{filename} is {len(data) / 2**20:.1f} MB; the limit is {max_bytes / 2**20:.0f} MB"
-        )
-    if not data:
-        raise CustomModelError(f"{filename} is empty")
-    suffix = filename.lower().rsplit(".", 1)[-1] if "." in filename else ""
-    extras: dict[str, object] = {}
-    if suffix == "safetensors":
-        from safetensors import SafetensorError, safe_open
-        from safetensors.torch import load
-
-        try:
-            tensors = load(data)
-        except (SafetensorError, ValueError, RuntimeError) as exc:
-            raise CustomModelError(f"{filename} is not a valid safetensors file ({exc})") from None
-        extras.update(_safetensors_metadata(data, safe_open))
-    elif suffix in ("pt", "pth", "bin"):
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                obj = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
-        except pickle.UnpicklingError as exc:
-            found = re.search(r"GLOBAL (\S+)", str(exc))
-            why = f"it calls {found[1]}" if found else "unsafe pickle"
-            raise CustomModelError(
-                f"{filename} was refused without running it: it asks to call or build objects "
-                f"that are not plain tensors ({why}). Save the state "
-                "dict (torch.save(model.state_dict(), path)) or use safetensors."
-            ) from None
-        except (RuntimeError, EOFError, ValueError, OSError) as exc:
-            raise CustomModelError(f"{filename} is not a readable torch file ({exc})") from None
-        tensors, extras = _split_state(obj, filename)
-    else:
-        raise CustomModelError(f"{filename}: upload a .safetensors file or a .pt/.pth state dict")
-    return tensors, extras
+    ck = open_checkpoint(data, filename, max_bytes)
+    total = sum(spec.numel for spec in ck.specs.values())
+    if total > MAX_PARAMS:
+        raise CustomModelError(f"{filename} holds {total:,} numbers; at most {MAX_PARAMS:,}")
+    return {k: ck.tensor(k) for k in ck.specs}, ck.extras
 
 
-def _safetensors_metadata(data: bytes, safe_open) -> dict[str, object]:
-    """Vocabulary and labels stored as JSON lists in the safetensors header metadata."""
-    # The header is 8 bytes of little-endian length, then JSON; read only the metadata part.
-    try:
-        n = int.from_bytes(data[:8], "little")
-        meta = json.loads(data[8 : 8 + n]).get("__metadata__") or {}
-    except (ValueError, UnicodeDecodeError):
-        return {}
-    extras: dict[str, object] = {}
-    if meta.get("task") in KNOWN_TASKS:
-        extras["task"] = meta["task"]
-    for key in (*_VOCAB_KEYS, *_LABEL_KEYS):
-        if key in meta:
-            try:
-                value = json.loads(meta[key])
-            except ValueError:
-                continue
-            if isinstance(value, list) and all(isinstance(v, str) for v in value):
-                extras["vocab" if key in _VOCAB_KEYS else "labels"] = tuple(value)
-    return extras
+def _dtype(t: TensorSpec | torch.Tensor) -> str:
+    return t.dtype if isinstance(t.dtype, str) else str(t.dtype).removeprefix("torch.")
 
 
-def _split_state(obj: object, filename: str) -> tuple[dict[str, torch.Tensor], dict[str, object]]:
-    """A (possibly nested) dict of tensors plus optional vocabulary/labels lists."""
-    if isinstance(obj, nn.Module):  # not reachable with weights_only, kept for clarity
-        obj = obj.state_dict()
-    if not isinstance(obj, Mapping):
-        raise CustomModelError(
-            f"{filename} holds a {type(obj).__name__}, not a state dict; save "
-            "model.state_dict() instead"
-        )
-    tensors: dict[str, torch.Tensor] = {}
-    extras: dict[str, object] = {}
-    for key, value in obj.items():
-        key = str(key)
-        if isinstance(value, torch.Tensor):
-            tensors[key] = value
-        elif isinstance(value, Mapping) and key in ("state_dict", "model", "model_state_dict"):
-            inner, inner_extras = _split_state(value, filename)
-            tensors.update(inner)
-            extras.update(inner_extras)
-        elif (
-            isinstance(value, Sequence)
-            and not isinstance(value, str)
-            and all(isinstance(v, str) for v in value)
-            and key in (*_VOCAB_KEYS, *_LABEL_KEYS)
-        ):
-            extras["vocab" if key in _VOCAB_KEYS else "labels"] = tuple(value)
-    if not tensors:
-        raise CustomModelError(f"{filename} holds no tensors")
-    return tensors, extras
-
-
-def infer_architecture(tensors: Mapping[str, torch.Tensor]) -> tuple[str, Architecture]:
+def infer_architecture(
+    tensors: Mapping[str, TensorSpec | torch.Tensor],
+) -> tuple[str, Architecture]:
     """``(prefix, architecture)`` of the recurrent module among ``tensors`` (from shapes only)."""
-    groups: dict[str, dict[str, torch.Tensor]] = {}
+    groups: dict[str, dict[str, TensorSpec | torch.Tensor]] = {}
     for key, value in tensors.items():
         m = _RNN_KEY.match(key)
         if m:
@@ -390,18 +341,18 @@ def infer_architecture(tensors: Mapping[str, torch.Tensor]) -> tuple[str, Archit
     for need in ("weight_ih_l0", "weight_hh_l0"):
         if need not in params:
             raise CustomModelError(f"missing tensor {prefix}{need}")
-    w_ih, w_hh = params["weight_ih_l0"], params["weight_hh_l0"]
-    if w_ih.ndim != 2 or w_hh.ndim != 2:
-        raise CustomModelError(
-            f"{prefix}weight_ih_l0 and weight_hh_l0 must be matrices; got shapes "
-            f"{tuple(w_ih.shape)} and {tuple(w_hh.shape)}"
-        )
-    proj = 0
-    if "weight_hr_l0" in params:
-        hidden = int(params["weight_hr_l0"].shape[1])
-        proj = int(params["weight_hr_l0"].shape[0])
-    else:
-        hidden = int(w_hh.shape[1])
+    w_ih, w_hh, w_hr = params["weight_ih_l0"], params["weight_hh_l0"], params.get("weight_hr_l0")
+    if any(w is not None and len(w.shape) != 2 for w in (w_ih, w_hh, w_hr)):
+        shapes = ", ".join(f"{n} {tuple(w.shape)}" for n, w in params.items() if "weight" in n)
+        raise CustomModelError(f"{prefix}weights of layer 0 must be matrices; got {shapes}")
+    hidden, proj = int(w_hh.shape[1]), 0
+    if w_hr is not None:
+        proj, hidden = int(w_hr.shape[0]), int(w_hr.shape[1])
+        if not 0 < proj < hidden:
+            raise CustomModelError(
+                f"{prefix}weight_hr_l0 has shape {tuple(w_hr.shape)}: the projection size must "
+                f"be between 1 and the hidden size - 1 ({hidden - 1})"
+            )
     rows = int(w_hh.shape[0])
     if hidden == 0 or rows % hidden:
         raise CustomModelError(
@@ -418,7 +369,7 @@ def infer_architecture(tensors: Mapping[str, torch.Tensor]) -> tuple[str, Archit
         )
     layers = sorted({int(_RNN_KEY.match(prefix + k)["layer"]) for k in params})
     if layers != list(range(len(layers))):
-        raise CustomModelError(f"layers must be numbered 0..n-1; found {layers}")
+        raise CustomModelError(f"layers must be numbered 0..n-1; found {layers[:10]}")
     arch = Architecture(
         cell="lstm" if gates == 4 else "gru",
         input_size=int(w_ih.shape[1]),
@@ -428,17 +379,58 @@ def infer_architecture(tensors: Mapping[str, torch.Tensor]) -> tuple[str, Archit
         bias="bias_ih_l0" in params or "bias_hh_l0" in params,
         proj_size=proj,
     )
+    for what, value, top in (
+        ("layers", arch.num_layers, MAX_LAYERS),
+        ("hidden size", arch.hidden_size, MAX_HIDDEN),
+        ("input size", arch.input_size, MAX_INPUT),
+    ):
+        if not 1 <= value <= top:
+            raise CustomModelError(
+                f"the shapes say {value} {what}; rnnviz opens at most {top} (and at least 1)"
+            )
     return prefix, arch
 
 
-def _load_rnn(arch: Architecture, prefix: str, tensors: Mapping[str, torch.Tensor]) -> nn.Module:
-    rnn = arch.build()
-    own = {
-        k[len(prefix) :]: v
-        for k, v in tensors.items()
-        if _RNN_KEY.match(k) and k.startswith(prefix)
-    }
-    expected = rnn.state_dict()
+def _expected(arch: Architecture) -> dict[str, tuple[int, ...]]:
+    """Name → shape of every parameter of ``arch``, as ``nn.LSTM``/``nn.GRU`` names them."""
+    rows = (4 if arch.cell == "lstm" else 3) * arch.hidden_size
+    out_h = arch.proj_size or arch.hidden_size
+    width = (2 if arch.bidirectional else 1) * out_h
+    shapes: dict[str, tuple[int, ...]] = {}
+    for layer in range(arch.num_layers):
+        for sfx in ("", "_reverse") if arch.bidirectional else ("",):
+            own = f"_l{layer}{sfx}"
+            shapes[f"weight_ih{own}"] = (rows, arch.input_size if layer == 0 else width)
+            shapes[f"weight_hh{own}"] = (rows, out_h)
+            if arch.bias:
+                shapes[f"bias_ih{own}"] = shapes[f"bias_hh{own}"] = (rows,)
+            if arch.proj_size:
+                shapes[f"weight_hr{own}"] = (arch.proj_size, arch.hidden_size)
+    return shapes
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What to read from a file, decided from its tensor specs alone."""
+
+    prefix: str
+    arch: Architecture
+    embedding: str | None
+    head: str | None
+    head_bias: str | None
+    ignored: tuple[str, ...]
+
+    @property
+    def needed(self) -> list[str]:
+        own = [self.prefix + k for k in _expected(self.arch)]
+        return own + [k for k in (self.embedding, self.head, self.head_bias) if k]
+
+
+def _plan(specs: Mapping[str, TensorSpec | torch.Tensor], extras: Mapping[str, object]) -> _Plan:
+    """Check architecture, shapes, dtypes and the size budget before reading any weight."""
+    prefix, arch = infer_architecture(specs)
+    own = {k[len(prefix) :]: v for k, v in specs.items() if _RNN_KEY.match(k)}
+    expected = _expected(arch)
     missing = sorted(set(expected) - set(own))
     unexpected = sorted(set(own) - set(expected))
     if missing or unexpected:
@@ -448,61 +440,81 @@ def _load_rnn(arch: Architecture, prefix: str, tensors: Mapping[str, torch.Tenso
         if unexpected:
             msg.append(f"unexpected tensors: {', '.join(prefix + k for k in unexpected[:6])}")
         raise CustomModelError("; ".join(msg))
-    for key, ref in expected.items():
-        if tuple(own[key].shape) != tuple(ref.shape):
+    for key, shape in expected.items():
+        if tuple(own[key].shape) != shape:
             raise CustomModelError(
-                f"{prefix}{key} has shape {tuple(own[key].shape)}; {arch.describe()} needs "
-                f"{tuple(ref.shape)}"
+                f"{prefix}{key} has shape {tuple(own[key].shape)}; {arch.describe()} needs {shape}"
             )
-        if not own[key].is_floating_point():
-            raise CustomModelError(f"{prefix}{key} holds {own[key].dtype}, not floating point")
-        if not torch.isfinite(own[key]).all():
-            raise CustomModelError(f"{prefix}{key} holds NaN or inf")
-    rnn.load_state_dict({k: v.float() for k, v in own.items()})
-    rnn.requires_grad_(False)
-    return rnn
+        if _dtype(own[key]) not in FLOAT_DTYPES:
+            raise CustomModelError(
+                f"{prefix}{key} holds {_dtype(own[key])}; save float32 (or float16/bfloat16/"
+                "float64) weights"
+            )
+    rest = {k: v for k, v in specs.items() if not _RNN_KEY.match(k)}
+    floats = {k: v for k, v in rest.items() if _dtype(v) in FLOAT_DTYPES and len(v.shape) == 2}
+    emb_keys = [
+        k
+        for k, v in floats.items()
+        if v.shape[1] == arch.input_size and v.shape[0] > 0 and not _HEAD_NAME.search(k)
+    ]
+    emb_keys.sort(key=lambda k: "emb" not in k.lower())
+    embedding = emb_keys[0] if emb_keys else None
+    width = _out_width(arch)
+    head_keys = [k for k, v in floats.items() if v.shape[1] == width and k != embedding]
+    head = head_keys[0] if head_keys else None
+    head_bias = None
+    if head is not None and head.endswith("weight"):
+        b = rest.get(head[: -len("weight")] + "bias")
+        if (
+            b is not None
+            and tuple(b.shape) == (specs[head].shape[0],)
+            and _dtype(b) in FLOAT_DTYPES
+        ):
+            head_bias = head[: -len("weight")] + "bias"
+    for what, key in (("embedding", embedding), ("head", head)):
+        if key is not None and specs[key].shape[0] > MAX_VOCAB:
+            raise CustomModelError(
+                f"the {what} {key} has {specs[key].shape[0]} rows; rnnviz opens at most {MAX_VOCAB}"
+            )
+    plan = _Plan(prefix, arch, embedding, head, head_bias, ())
+    total = sum(math.prod(specs[k].shape) for k in plan.needed)  # Python ints: no overflow
+    if total > MAX_PARAMS:
+        raise CustomModelError(
+            f"{arch.describe()} with its embedding and head has {total:,} parameters; rnnviz "
+            f"opens at most {MAX_PARAMS:,} ({MAX_PARAMS * 4 // 2**20} MB of float32)"
+        )
+    return replace(plan, ignored=tuple(sorted(k for k in rest if k not in plan.needed)))
 
 
 def _out_width(arch: Architecture) -> int:
     return (2 if arch.bidirectional else 1) * (arch.proj_size or arch.hidden_size)
 
 
-def model_from_tensors(
+def _assemble(
+    plan: _Plan,
     tensors: Mapping[str, torch.Tensor],
-    extras: Mapping[str, object] | None = None,
-    name: str = "custom",
-    digest: str = "",
+    extras: Mapping[str, object],
+    name: str,
+    digest: str,
 ) -> CustomModel:
-    """Infer, check and assemble a :class:`CustomModel` from a flat dict of tensors."""
-    extras = dict(extras or {})
-    prefix, arch = infer_architecture(tensors)
-    rnn = _load_rnn(arch, prefix, tensors)
+    """The model from owned tensors of every name in ``plan.needed`` (any float dtype)."""
+    arch, prefix = plan.arch, plan.prefix
+    weights = {k: tensors[k].float().contiguous() for k in plan.needed}  # float32, owned
+    for key, value in weights.items():
+        if not torch.isfinite(value).all():
+            raise CustomModelError(f"{key} holds NaN or inf")
+    with torch.device("meta"):  # no memory until the real weights are assigned
+        rnn = arch.build()
+    rnn.load_state_dict({k: weights[prefix + k] for k in _expected(arch)}, assign=True)
+    rnn.eval().requires_grad_(False)
     notes: list[str] = []
-    rest = {k: v for k, v in tensors.items() if not _RNN_KEY.match(k)}
-    emb_keys = [
-        k
-        for k, v in rest.items()
-        if v.ndim == 2
-        and v.shape[1] == arch.input_size
-        and v.is_floating_point()
-        and not _HEAD_NAME.search(k)
-    ]
-    emb_keys.sort(key=lambda k: "emb" not in k.lower())
-    embedding = None
-    if emb_keys:
-        key = emb_keys[0]
-        embedding = rest.pop(key).float()
-        notes.append(f"embedding: {key} {tuple(embedding.shape)}")
-    width = _out_width(arch)
-    head_w = head_b = None
-    head_keys = [k for k, v in rest.items() if v.ndim == 2 and v.shape[1] == width]
-    if head_keys:
-        key = head_keys[0]
-        head_w = rest.pop(key).float()
-        bias_key = key[: -len("weight")] + "bias" if key.endswith("weight") else None
-        if bias_key in rest and tuple(rest[bias_key].shape) == (head_w.shape[0],):
-            head_b = rest.pop(bias_key).float()
-        notes.append(f"head: {key} {tuple(head_w.shape)}")
+    embedding = weights[plan.embedding] if plan.embedding else None
+    if embedding is not None:
+        notes.append(f"embedding: {plan.embedding} {tuple(embedding.shape)}")
+    head_w = weights[plan.head] if plan.head else None
+    head_b = weights[plan.head_bias] if plan.head_bias else None
+    if head_w is not None:
+        notes.append(f"head: {plan.head} {tuple(head_w.shape)}")
     vocab = extras.get("vocab")
     if vocab is not None and embedding is None:
         notes.append("a vocabulary was found but no embedding; it is ignored")
@@ -517,12 +529,8 @@ def model_from_tensors(
         notes.append(f"{len(labels)} labels for {n_out} outputs; labels ignored")
         labels = None
     labels = tuple(labels) if labels else tuple(str(i) for i in range(n_out))
-    labels = labels or (NO_HEAD,)
-    if rest:
-        notes.append(f"ignored: {', '.join(sorted(rest)[:6])}")
-    for t in (embedding, head_w, head_b):
-        if t is not None and not torch.isfinite(t).all():
-            raise CustomModelError("the embedding or head holds NaN or inf")
+    if plan.ignored:
+        notes.append(f"ignored: {', '.join(plan.ignored[:6])}")
     return CustomModel(
         name=name,
         arch=arch,
@@ -531,18 +539,35 @@ def model_from_tensors(
         vocab=tuple(vocab) if vocab else None,
         head_weight=head_w,
         head_bias=head_b,
-        labels=labels,
+        labels=labels or (NO_HEAD,),
         notes=tuple(notes),
         digest=digest,
         task=str(extras.get("task", "custom")),
     )
 
 
+def model_from_tensors(
+    tensors: Mapping[str, torch.Tensor],
+    extras: Mapping[str, object] | None = None,
+    name: str = "custom",
+    digest: str = "",
+) -> CustomModel:
+    """Infer, check and assemble a :class:`CustomModel` from a flat dict of tensors (copied)."""
+    plan = _plan(tensors, extras or {})
+    owned = {k: tensors[k].detach().clone() for k in plan.needed}
+    return _assemble(plan, owned, extras or {}, name, digest)
+
+
 def load_upload(data: bytes, filename: str, max_bytes: int = MAX_UPLOAD_BYTES) -> CustomModel:
-    """Bytes of an uploaded file → :class:`CustomModel`, or :class:`CustomModelError`."""
-    tensors, extras = read_state_dict(data, filename, max_bytes)
-    digest = hashlib.sha256(data).hexdigest()
-    return model_from_tensors(tensors, extras, name=filename, digest=digest)
+    """Bytes of an uploaded file → :class:`CustomModel`, or :class:`CustomModelError`.
+
+    Shapes, dtypes and sizes are checked from the file's metadata before any weight is read.
+    """
+    ck = open_checkpoint(data, filename, max_bytes)
+    plan = _plan(ck.specs, ck.extras)
+    tensors, extras = {k: ck.tensor(k) for k in plan.needed}, ck.extras
+    del ck  # unmaps a .pt before the module is built
+    return _assemble(plan, tensors, extras, filename, hashlib.sha256(data).hexdigest())
 
 
 def build_random(
@@ -592,7 +617,7 @@ def build_random(
 
 # --- names the app can keep in session state (plain strings) and resolve to a model ---
 
-UPLOAD_PREFIX = "upload:"
+UPLOAD_PREFIX = uploads.PREFIX
 RANDOM_PREFIX = "random:"
 
 
@@ -621,27 +646,18 @@ class RandomSpec:
 
 
 def save_upload(
-    data: bytes, filename: str, folder: Path = UPLOAD_DIR, max_bytes: int = MAX_UPLOAD_BYTES
+    data: bytes, filename: str, session: str, max_bytes: int = MAX_UPLOAD_BYTES
 ) -> tuple[str, CustomModel]:
-    """Validate an upload (loading it safely) and keep it on disk; returns ``(key, model)``.
+    """Validate an upload (loading it safely) and keep it in the session's folder.
 
+    Returns ``(key, model)``; the key is a plain string naming the session and the file.
     Nothing is written unless the file loads: a refused file changes nothing.
     """
     model = load_upload(data, filename, max_bytes)
-    ext = filename.lower().rsplit(".", 1)[-1]
-    safe = re.sub(r"[^\w.-]+", "_", filename)[:60]
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{model.digest[:16]}.{ext}"
-    if not path.is_file():
-        path.write_bytes(data)
-    kept = sorted(folder.iterdir(), key=lambda p: p.stat().st_mtime, reverse=True)
-    for old in kept[MAX_UPLOADS_KEPT:]:  # a bounded folder: the oldest uploads go first
-        if old != path:
-            old.unlink(missing_ok=True)
-    return f"{UPLOAD_PREFIX}{path.name}:{safe}", model
+    return uploads.store(data, filename, session), model
 
 
-def resolve(key: str, folder: Path = UPLOAD_DIR) -> CustomModel:
+def resolve(key: str) -> CustomModel:
     """The model behind a key from :func:`save_upload` or :meth:`RandomSpec.key`."""
     if key.startswith(RANDOM_PREFIX):
         try:
@@ -650,13 +666,16 @@ def resolve(key: str, folder: Path = UPLOAD_DIR) -> CustomModel:
             raise CustomModelError(f"not a random-model key: {exc}") from None
         return spec.build()
     if key.startswith(UPLOAD_PREFIX):
-        stored, _, shown = key[len(UPLOAD_PREFIX) :].partition(":")
-        path = folder / Path(stored).name  # never leave the upload folder
-        if not path.is_file():
-            raise CustomModelError(f"the uploaded file {shown or stored} is gone; upload it again")
+        path = uploads.path_of(key)
         model = load_upload(path.read_bytes(), path.name)
-        return CustomModel(**{**model.__dict__, "name": shown or path.name})
+        return replace(model, name=uploads.shown_name(key))
     raise CustomModelError(f"not a custom model key: {key[:40]!r}")
+
+
+def touch(key: str) -> None:
+    """Mark the upload behind ``key`` and its session as in use (nothing for other keys)."""
+    if key.startswith(UPLOAD_PREFIX):
+        uploads.touch_key(key)
 
 
 def is_custom(key: str) -> bool:
@@ -667,8 +686,7 @@ def is_custom(key: str) -> bool:
 def display_name(key: str) -> str:
     """A short human name for a custom-model key."""
     if key.startswith(UPLOAD_PREFIX):
-        stored, _, shown = key[len(UPLOAD_PREFIX) :].partition(":")
-        return shown or stored
+        return uploads.shown_name(key)
     if key.startswith(RANDOM_PREFIX):
         try:
             spec = RandomSpec(**json.loads(key[len(RANDOM_PREFIX) :]))

