@@ -46,10 +46,8 @@ def test_language_from_the_browser_locale(locale, language) -> None:
     assert i18n.language_from_locale(locale) == language
 
 
-def test_every_key_used_in_my_pages_exists() -> None:
-    sources = [ROOT / "app.py", ROOT / "rnnviz" / "ui.py", ROOT / "rnnviz" / "figures.py"]
-    sources += [ROOT / "pages" / f"{p}.py" for p in
-                ("overview", "step", "heatmaps", "predictions", "compare")]  # fmt: skip
+def test_every_key_used_in_the_app_exists() -> None:
+    sources = [ROOT / "app.py", *(ROOT / "pages").glob("*.py"), *(ROOT / "rnnviz").rglob("*.py")]
     used = set()
     for path in sources:
         used |= set(re.findall(r"\bt\(\s*\"([a-z_]+)\"", path.read_text(encoding="utf-8")))

@@ -1,0 +1,192 @@
+"""Every ``st.cache_*`` of the app: models by name, one Run per (model, text), figure specs per
+view, analysis results. Cache by meaning; never mutate what ``cache_resource`` returns.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import streamlit as st
+
+from .. import custom, figures, i18n, models
+from ..analysis import codecells, saliency, saturation, search, whatif
+from ..models import Run
+from ..tracer import Trace
+
+
+@st.cache_data(ttl=30, show_spinner=False)
+def model_names() -> list[str]:
+    """Shipped model names (re-read every 30 s, so new checkpoints appear without a restart)."""
+    try:
+        return list(models.available())
+    except Exception:  # a half-written checkpoint folder must not take the app down
+        return []
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def load_model(name: str) -> Any:
+    """The model ``name``, loaded once per process; the user's own model by its key (see
+    ``rnnviz.custom``). Never mutate what this returns."""
+    return load_custom(name) if custom.is_custom(name) else models.load(name)
+
+
+def load_custom(key: str) -> Any:
+    """An uploaded or random model by its key (see ``rnnviz.custom``); marks the upload as in
+    use, so no other session's upload evicts it. Never mutate what this returns."""
+    custom.touch(key)
+    return _resolve_custom(key)
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def _resolve_custom(key: str) -> Any:
+    return custom.resolve(key)
+
+
+def any_model(name: str) -> Any:
+    """A shipped model by name, or the user's own by its key."""
+    return load_model(name)
+
+
+def vocab_size(model: Any) -> int | None:
+    """Characters the model knows (shipped: its character vocabulary; the user's own: its
+    vocabulary), or None when it reads numbers."""
+    config = getattr(model, "config", None)
+    if config is not None and getattr(config, "chars", None):
+        return len(config.chars)
+    vocab = getattr(model, "vocab", None)
+    return len(vocab) if vocab else None
+
+
+Result = Run  # what the pages read about one sentence (``rnnviz.models.Run``)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def analyse(name: str, text: str) -> Run:
+    """One pass of ``text`` through model ``name`` (shipped, or the user's own by its key):
+    tokenized once, traced once, the head applied to the trace; cached per (model, text)."""
+    return models.run(any_model(name), text, name=name)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def _trace_table(name: str, text: str, fmt: str) -> bytes:
+    frame = analyse(name, text).trace.to_frame()
+    buffer = io.BytesIO()
+    if fmt == "csv":
+        frame.to_csv(buffer, index=False)
+    else:
+        frame.to_parquet(buffer, index=False)
+    return buffer.getvalue()
+
+
+@st.cache_data(max_entries=48, show_spinner=False)
+def heatmap_specs(
+    name: str, text: str, quantity: str, layer: int, order: str, lang: str
+) -> dict[str, dict]:
+    """Heatmap figure specs per direction (dicts: cheap to copy and mark)."""
+    i18n.use(lang)
+    trace = analyse(name, text).trace
+    if quantity.startswith("merged:"):
+        return {"merged": figures.merged_heatmap(trace, quantity.split(":", 1)[1], layer, order)}
+    return figures.heatmaps(trace, quantity, layer, order)
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def step_specs(
+    name: str, text: str, layer: int, direction: str, step: int, unit: int, lang: str
+) -> dict[str, Any]:
+    """The step page's drawings and equations for one direction, as cached specs: Prev, Next,
+    Play and the unit box only look them up (building six Plotly figures took ~80 ms)."""
+    i18n.use(lang)
+    trace = analyse(name, text).trace
+    return {
+        "cell": figures.cell_diagram(trace, layer, direction, step, unit).to_dict(),
+        "equations": figures.equations(trace, layer, direction, step, unit),
+        "strips": figures.gate_strips(trace, layer, direction, step, unit).to_dict(),
+        "split": figures.state_split(trace, layer, direction, step).to_dict(),
+    }
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def unit_lines_spec(
+    name: str, text: str, unit: int, layer: int, lines: tuple[str, ...], step: int, lang: str
+) -> dict:
+    """One unit over the sentence (the heatmaps page's side chart), cached per view."""
+    i18n.use(lang)
+    trace = analyse(name, text).trace
+    return figures.unit_lines(trace, unit, layer, lines, step).to_dict()
+
+
+def partner(name: str) -> str | None:
+    """The GRU model of an LSTM model's task (or the other way round), if one is shipped."""
+    names = model_names()
+    for a, b in (("lstm", "gru"), ("gru", "lstm")):
+        other = name.replace(a, b)
+        if other != name and other in names:
+            return other
+    return None
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def _legend_spec(lang: str) -> dict:
+    i18n.use(lang)
+    return figures.legend_figure().to_dict()
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def what_if_result(name: str, before: str, after: str) -> tuple[Any, Any]:
+    """``(Comparison, prediction table)`` of two texts; cached per (model, before, after)."""
+    return whatif.what_if(any_model(name), before, after)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def saliency_result(name: str, text: str, label: str | None) -> Any:
+    """Saliency matrix of ``text`` for ``label`` (None: each position's predicted label)."""
+    return saliency.saliency(any_model(name), text, label)
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def _open_index(name: str) -> Any:
+    return search.ensure_index(any_model(name))
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def saturation_result(name: str, low: float, high: float) -> tuple[Any, Any]:
+    """``(per-unit table, per-gate summary)`` of gate saturation over the cached corpus."""
+    table = saturation.saturation_table(_open_index(name), low, high)
+    return table, saturation.summary(table)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def any_trace(name: str, text: str) -> Trace:
+    """Trace of ``text`` by a shipped or custom model; cached per (model, text)."""
+    return any_model(name).trace(text)
+
+
+@st.cache_resource(show_spinner=False)
+def load_code_model() -> Any:
+    """The character-level LSTM of Python source (``assets/code/code-lstm``)."""
+    return codecells.load()
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def code_analysis(text: str) -> tuple[Trace, dict[str, list[Any]]]:
+    """Trace of a piece of code and the best units per feature on it."""
+    model = load_code_model()
+    trace = model.trace(text)
+    return trace, codecells.best_units(trace, codecells.features(text))
+
+
+def _examples(name: str) -> list[str]:
+    try:
+        return list(any_model(name).examples)
+    except Exception:
+        return []
+
+
+def _default_text(name: str) -> str:
+    try:
+        examples = any_model(name).examples
+    except Exception:
+        return ""
+    return examples[0] if examples else ""

@@ -1,0 +1,120 @@
+"""Chart plumbing: our colours, projector scaling, HTML download, heatmap clicks, live charts."""
+
+from __future__ import annotations
+
+import functools
+import itertools
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import plotly.graph_objects as go
+import streamlit as st
+
+from .. import figures
+from ..i18n import t
+
+PLOTLY_CONFIG = {
+    "displaylogo": False,
+    "toImageButtonOptions": {"format": "png", "scale": 2, "filename": "rnnviz"},
+    "modeBarButtonsToRemove": ["lasso2d", "select2d"],
+}
+
+
+def _projector(spec: dict) -> dict:
+    layout = dict(spec.get("layout", {}))
+    font = dict(layout.get("font", {}))
+    font.update(size=20, color="#000000")
+    layout["font"] = font
+    if isinstance(layout.get("title"), dict):
+        layout["title"] = {**layout["title"], "font": {"size": 26}}
+    if "height" in layout:
+        layout["height"] = int(layout["height"] * 1.25)
+    return {**spec, "layout": layout}
+
+
+class _Validated(go.Figure):
+    """A spec already validated by Plotly (built by ``rnnviz.figures``, maybe cached as a dict).
+
+    ``st.plotly_chart`` re-validates a dict (20 ms for a heatmap) but takes a Figure's
+    ``to_dict()`` as it is; this hands it the spec without a second validation.
+    """
+
+    def __init__(self, spec: dict) -> None:
+        super().__init__()
+        self._rnnviz_spec = spec
+
+    def to_dict(self) -> dict:
+        return self._rnnviz_spec
+
+
+def chart(
+    fig: go.Figure | dict,
+    key: str | None = None,
+    on_select: Callable[[], None] | None = None,
+    html: bool = True,
+    name: str = "figure",
+) -> None:
+    """Draw a figure with our own colours (``theme=None``), PNG in its toolbar, and a button
+    that downloads it as a self-contained interactive HTML file."""
+    spec = fig.to_dict() if isinstance(fig, go.Figure) else fig
+    if not spec.get("data"):  # a drawing made of shapes only: plotly wants one trace
+        spec = {**spec, "data": [{"type": "scatter", "x": [], "y": [], "hoverinfo": "skip"}]}
+    if st.session_state.get("projector"):
+        spec = _projector(spec)
+    kwargs: dict[str, Any] = {}
+    if on_select is not None:
+        kwargs = {"on_select": on_select, "selection_mode": "points"}
+    st.plotly_chart(_Validated(spec), theme=None, config=PLOTLY_CONFIG, key=key, **kwargs)
+    if html:
+        st.download_button(
+            f"⬇ {t('download_html')}",
+            functools.partial(_html, spec),
+            file_name=f"rnnviz-{name}.html",
+            mime="text/html",
+            on_click="ignore",
+            key=f"html_{key or name}",
+            type="tertiary",
+        )
+
+
+def _html(spec: dict) -> str:
+    return figures.to_html(spec)
+
+
+def _on_heatmap_click(chart_key: str, order: tuple[int, ...]) -> None:
+    ss = st.session_state
+    event = ss.get(chart_key)
+    try:
+        points = event["selection"]["points"]
+    except (KeyError, TypeError):
+        return
+    if not points:
+        return
+    hit = figures.unit_at({"layout": {"meta": {"order": list(order)}}}, points[0])
+    if hit is not None:
+        ss.unit, ss.step = hit
+
+
+def heatmap_click(chart_key: str, order: Sequence[int]) -> Callable[[], None]:
+    """``on_select`` callback of a heatmap: copy the clicked cell's unit and position into the
+    selection (the chart's own state is lost when the figure changes)."""
+    return functools.partial(_on_heatmap_click, chart_key, tuple(order))
+
+
+def heatmap(spec: dict, key: str, unit: int | None, step: int | None) -> None:
+    """A cached heatmap spec, with the selected unit and step outlined; clicks select a unit."""
+    order = spec["layout"].get("meta", {}).get("order", [])
+    chart(figures.mark(spec, unit, step), key=key, on_select=heatmap_click(key, order), name=key)
+
+
+_LIVE_DRAWS = itertools.count()
+
+
+def live_chart(slot: Any, fig: go.Figure) -> None:
+    """Redraw a figure in an ``st.empty`` slot (live training curve), our colours.
+
+    Each redraw gets its own key: two identical curves in one run (a report and the final
+    drawing) would otherwise collide on Streamlit's auto-generated element id.
+    """
+    key = f"live_chart_{next(_LIVE_DRAWS)}"
+    slot.plotly_chart(fig.to_dict(), theme=None, config=PLOTLY_CONFIG, key=key)

@@ -1,0 +1,149 @@
+"""Services of the analysis pages: which model and text they analyse, the corpus index."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+import streamlit as st
+
+from .. import custom
+from ..analysis import saturation, search
+from ..i18n import t
+from .cache import (
+    _open_index,
+    any_model,
+)
+from .state import (
+    CUSTOM_KEY,
+    CUSTOM_MAX_CHARS,
+    _bind,
+    _clipped,
+    _copy,
+    start,
+)
+from .widgets import (
+    model_label,
+)
+
+
+def analysis_model() -> tuple[str, Any]:
+    """The model an analysis page works on: the sidebar's, or the user's own if there is one
+    and it is chosen. Stops the page with a message if nothing can be loaded."""
+    ss = st.session_state
+    start()
+    options = [n for n in (ss.get("model"), ss.get(CUSTOM_KEY)) if n]
+    if not options:
+        st.error(t("model_failed", name="—", error="no models in assets/models"))
+        st.stop()
+    if ss.get("an_source") not in options:
+        ss.an_source = options[-1] if ss.get("an_prefer_custom") else options[0]
+    if len(options) > 1:
+        _bind("w_an_source", "an_source")
+        st.segmented_control(
+            t("an_source"),
+            options,
+            key="w_an_source",
+            format_func=model_label,
+            on_change=_copy("w_an_source", "an_source"),
+        )
+    name = ss.an_source
+    try:
+        return name, any_model(name)
+    except Exception as exc:
+        st.error(t("model_failed", name=model_label(name), error=exc))
+        st.stop()
+
+
+def _random_input(state_key: str, text: str) -> None:
+    st.session_state[state_key] = text
+
+
+def analysis_text(name: str, model: Any) -> str:
+    """The text to analyse: the sidebar sentence for shipped models, a page input for the
+    user's own (numbers, ids or tokens, with a random-input button). Stops on unusable input."""
+    ss = st.session_state
+    if not custom.is_custom(name):
+        text = _clipped(ss.get("text") or "")
+    else:
+        state_key = f"an_text_{abs(hash(name)) % 10**8}"
+        widget_key = "w_" + state_key
+        if state_key not in ss:
+            ss[state_key] = model.examples[0][:CUSTOM_MAX_CHARS]
+        mode = model.input_mode
+        help_text = {
+            "numbers": t("an_input_numbers", n=model.arch.input_size),
+            "ids": t("an_input_ids", n=(model.embedding.shape[0] - 1) if mode == "ids" else 0),
+            "tokens": t("an_input_tokens"),
+        }[mode]
+        left, right = st.columns([5, 1], vertical_alignment="bottom")
+        _bind(widget_key, state_key)
+        left.text_area(
+            t("an_input"),
+            key=widget_key,
+            height=90 if mode == "numbers" else 68,
+            max_chars=CUSTOM_MAX_CHARS,
+            help=help_text,
+            on_change=_copy(widget_key, state_key),
+        )
+        seed = int(np.random.default_rng().integers(1 << 30))
+        right.button(
+            t("an_random_input"),
+            on_click=_random_input,
+            args=(state_key, model.random_text(12, seed=seed)),
+            key=f"b_rand_{state_key}",
+        )
+        text = ss[state_key][:CUSTOM_MAX_CHARS]
+    try:
+        tokens = model.tokenize(text) if text.strip() else []
+        if tokens:
+            model.inputs(text)
+    except Exception as exc:
+        st.error(t("an_failed", error=exc))
+        st.stop()
+    if not tokens:
+        st.info(t("empty_prompt"))
+        st.stop()
+    return text
+
+
+def corpus_index(name: str) -> Any:
+    """The corpus index of a model: built once for every session and process (a progress bar
+    here, whether this session builds it or waits for another), then cached on disk."""
+    model = any_model(name)
+    if not search.is_cached(model):
+        bar = st.progress(0.0, text=t("corpus_building_shared"))
+        search.ensure_index(model, progress=lambda f: bar.progress(min(1.0, max(0.0, f))))
+        bar.empty()
+    index = _open_index(name)
+    meta = index.meta
+    st.caption(
+        t("corpus_info", corpus=meta["corpus"], sentences=meta["sentences"], tokens=meta["tokens"])
+    )
+    return index
+
+
+def _on_saturation_click(
+    chart_key: str, groups: tuple[str, ...], units: tuple[int, ...], model_name: str
+) -> None:
+    ss = st.session_state
+    picked = saturation.pick_from_event(ss.get(chart_key), groups, units)
+    if picked is None:
+        return
+    layer, direction, gate, unit = picked
+    ss.sat_pick = (model_name, layer, direction, gate, unit)
+    ss.unit, ss.layer = unit, layer
+    ss.se_units, ss.se_layer, ss.se_direction = [unit], layer, direction
+    if not custom.is_custom(model_name):
+        ss.model = model_name
+
+
+def saturation_click(
+    chart_key: str, groups: Sequence[str], units: Sequence[int], model_name: str
+) -> Callable[[], None]:
+    """``on_select`` of a saturation scatter: the clicked unit becomes the selected unit."""
+    return functools.partial(
+        _on_saturation_click, chart_key, tuple(groups), tuple(int(u) for u in units), model_name
+    )

@@ -1,0 +1,156 @@
+"""Session state: the keys as named constants, input limits, the selection's start from the URL,
+URL sync, and the widget <-> state plumbing (widgets keep ``w_*`` keys and copy into plain keys
+in callbacks, because Streamlit forgets a widget's state on a page that does not draw it).
+"""
+
+from __future__ import annotations
+
+import functools
+import uuid
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+from .. import i18n
+from .cache import _default_text, load_model, model_names
+
+ROOT = Path(__file__).resolve().parents[2]  # where app.py and pages/ live
+
+
+# Input limits, documented in the README: every text box, and the URL, is clipped to them.
+APP_MAX_CHARS = 200  # a sentence (sidebar, What if, the URL's text); models may read more
+
+
+TOKEN_MAX_CHARS = 20  # one token typed in What if
+
+
+CODE_MAX_CHARS = 3000  # the code on Cells in code
+
+
+CUSTOM_MAX_CHARS = 20_000  # the user's own model's input (numbers: one row per step)
+
+
+VOCAB_MAX_CHARS = 500  # a random model's vocabulary
+
+
+STATE_KEYS = ("model", "text", "lang", "step", "unit", "projector")  # mirrored into the URL
+
+
+CUSTOM_KEY = "custom_model"  # session: key of the user's own model, or absent
+
+
+def _int(value: object, default: int = 0) -> int:
+    try:
+        return max(0, int(str(value)))
+    except (TypeError, ValueError):
+        return default
+
+
+PREFERRED_MODELS = ("cws-bilstm", "cws-bigru", "sentiment-gru")  # a first lesson's best start
+
+
+def default_model(names: Sequence[str]) -> str:
+    """The model a fresh visit opens with: a preferred one if shipped, else the first."""
+    return next((n for n in PREFERRED_MODELS if n in names), names[0] if names else "")
+
+
+def start() -> None:
+    """Initialise the selection (from the URL on a session's first run) and the language.
+
+    Every page calls this (through :func:`setup`), so a page opened on its own works too.
+    """
+    ss = st.session_state
+    if "model" not in ss:
+        qp = st.query_params
+        names = model_names()
+        wanted = qp.get("model")
+        own = ss.get(CUSTOM_KEY)  # the user's own model, when a page put one in the session
+        ss.model = wanted if wanted in names or (own and wanted == own) else default_model(names)
+        ss.text = qp.get("text", _default_text(ss.model) if ss.model else "")[:APP_MAX_CHARS]
+        lang = qp.get("lang")
+        ss.lang = lang if lang in i18n.LANGUAGES else i18n.language_from_locale(_locale())
+        ss.step = _int(qp.get("step"))
+        ss.unit = _int(qp.get("unit"))
+        ss.layer = 0
+        ss.projector = qp.get("projector") == "1"
+    i18n.use(ss.lang)
+
+
+def _locale() -> str | None:
+    try:
+        return st.context.locale
+    except Exception:  # no browser (bare script): default to English
+        return None
+
+
+def url_state() -> dict[str, str]:
+    """The selection as query parameters (what a shared link carries)."""
+    ss = st.session_state
+    state = {k: str(ss[k]) for k in STATE_KEYS if k in ss and str(ss[k]) != ""}
+    if "text" in state:
+        state["text"] = state["text"][:APP_MAX_CHARS]  # a long text never floods the link
+    if ss.get("projector"):
+        state["projector"] = "1"
+    else:
+        state.pop("projector", None)
+    return state
+
+
+def sync_url() -> None:
+    """Write the selection into the address bar (only what changed)."""
+    wanted = url_state()
+    qp = st.query_params
+    for key in STATE_KEYS:
+        if key in wanted and qp.get(key) != wanted[key]:
+            qp[key] = wanted[key]
+        elif key not in wanted and key in qp:
+            del qp[key]
+
+
+def _copy_value(widget: str, target: str, reset: Sequence[str] = ()) -> None:
+    ss = st.session_state
+    value = ss.get(widget)
+    if value is None:  # a deselected segmented control keeps the old value
+        return
+    ss[target] = value
+    for key in reset:
+        ss[key] = 0
+
+
+def _copy(widget: str, target: str, reset: Sequence[str] = ()) -> Callable[[], None]:
+    """Callback copying a widget's value into the plain state (picklable: a partial)."""
+    return functools.partial(_copy_value, widget, target, tuple(reset))
+
+
+def _bind(widget: str, target: str) -> None:
+    """Show the plain state in a widget drawn this run (set before the widget exists)."""
+    ss = st.session_state
+    if ss.get(widget) != ss.get(target):
+        ss[widget] = ss[target]
+
+
+def _set(key: str, value: int) -> None:
+    st.session_state[key] = value
+
+
+def upload_session() -> str:
+    """This browser session's id: it names the session's folder of uploads."""
+    ctx = get_script_run_ctx()
+    if ctx is not None and ctx.session_id:
+        return ctx.session_id
+    return st.session_state.setdefault("upload_session", uuid.uuid4().hex)
+
+
+def _limit() -> int:
+    """Characters the pages show: the app's limit, or the model's own if it is lower."""
+    name = st.session_state.get("model")
+    try:
+        return min(APP_MAX_CHARS, int(load_model(name).max_chars)) if name else APP_MAX_CHARS
+    except Exception:
+        return APP_MAX_CHARS
+
+
+def _clipped(text: str) -> str:
+    return text[: _limit()]

@@ -1,0 +1,199 @@
+"""Small widgets shared by pages: choices, step controls, unit and layer pickers, the sentence."""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Sequence
+from typing import Any
+
+import streamlit as st
+from streamlit.errors import StreamlitAPIException
+
+from .. import custom, markup
+from ..i18n import t
+from ..tracer import Trace
+from .cache import (
+    Result,
+    model_names,
+    partner,
+)
+from .state import (
+    _bind,
+    _copy,
+    _set,
+    sync_url,
+    url_state,
+)
+
+
+def _option_name(prefix: str, option: str) -> str:
+    name = t(prefix + option)
+    return f"{option} · {name}" if prefix == "q_" and option != "merged" else name
+
+
+def choice(label_key: str, options: Sequence[str], key: str, prefix: str = "") -> str:
+    """A horizontal single choice with translated option names (``t(prefix + option)``)."""
+    value = st.segmented_control(
+        t(label_key),
+        list(options),
+        key=key,
+        default=options[0],
+        format_func=functools.partial(_option_name, prefix),
+    )
+    return value or options[0]
+
+
+def prefixed(prefix: str, option: str) -> str:
+    """``t(prefix + option)``: a picklable ``format_func`` for option lists."""
+    return t(prefix + option)
+
+
+PLAY_SECONDS = 1.2
+
+
+def playing() -> bool:
+    """Whether Play is on (the step page's fragment then reruns every ``PLAY_SECONDS``)."""
+    return bool(st.session_state.get("playing"))
+
+
+def step_controls(length: int, play: bool = True, was_playing: bool = False) -> int:
+    """Slider + Prev / Next (+ Play) over positions ``0..length-1``; returns the step.
+
+    Play is a toggle under ``session_state.playing``. A fragment's timer is fixed when the page
+    defines it, so switching Play reruns the whole page to start or stop the timer.
+    """
+    ss = st.session_state
+    ss.step = min(ss.step, length - 1)
+    prev_col, slider_col, next_col, play_col = st.columns(
+        [1, 6, 1, 1.2], vertical_alignment="bottom"
+    )
+    prev_col.button(
+        t("prev"),
+        on_click=_set,
+        args=("step", max(0, ss.step - 1)),
+        disabled=ss.step == 0,
+        key="b_prev",
+        width="stretch",
+    )
+    next_col.button(
+        t("next"),
+        on_click=_set,
+        args=("step", min(length - 1, ss.step + 1)),
+        disabled=ss.step >= length - 1,
+        key="b_next",
+        width="stretch",
+    )
+    if play:
+        play_col.toggle(t("play"), key="playing")
+        if playing() != was_playing:
+            st.rerun()
+    if length > 1:
+        _bind("w_step", "step")
+        slider_col.slider(t("step"), 0, length - 1, key="w_step", on_change=_copy("w_step", "step"))
+    sync_url()
+    return ss.step
+
+
+def advance(length: int) -> None:
+    """One Play tick: the next step, wrapping around at the end."""
+    ss = st.session_state
+    ss.step = (ss.step + 1) % length
+
+
+def unit_picker(units: int) -> int:
+    """Number input for the unit whose equations and diagram are shown."""
+    ss = st.session_state
+    ss.unit = min(ss.unit, units - 1)
+    _bind("w_unit", "unit")
+    st.number_input(
+        t("unit"), 0, units - 1, step=1, key="w_unit", on_change=_copy("w_unit", "unit")
+    )
+    sync_url()
+    return ss.unit
+
+
+def layer_picker(trace: Trace) -> int:
+    """Layer selector, drawn only for stacked networks."""
+    ss = st.session_state
+    ss.layer = min(ss.get("layer", 0), trace.num_layers - 1)
+    if trace.num_layers > 1:
+        _bind("w_layer", "layer")
+        st.selectbox(
+            t("layer"),
+            list(range(trace.num_layers)),
+            key="w_layer",
+            on_change=_copy("w_layer", "layer"),
+        )
+    return ss.layer
+
+
+def sentence(result: Result, step: int | None = None) -> None:
+    """The sentence with its predicted tags (word boxes, POS tags, entities), unknowns marked."""
+    tags = result.predicted if result.kind == "tagger" else [""] * result.length
+    st.html(
+        markup.SENTENCE_CSS
+        + markup.tokens_html(result.tokens, tags, result.task, result.unknown, step)
+    )
+
+
+def link(path: str, label: str) -> None:
+    """A link to another page, keeping the selection; plain text when the page runs alone."""
+    try:
+        st.page_link(path, label=label, query_params=url_state())
+    except StreamlitAPIException:  # opened without the entry's navigation (AppTest, a script)
+        st.markdown(f"- {label}")
+
+
+def card(markdown: str) -> None:
+    """A model card, its headings demoted so they sit under the page's own."""
+    st.markdown(
+        re.sub(
+            r"^(#{1,3}) ", lambda m: "#" * (len(m.group(1)) + 3) + " ", markdown, flags=re.MULTILINE
+        )
+    )
+
+
+def prediction(result: Result) -> None:
+    """A classifier's answer and its probability."""
+    p = float(result.proba[-1].max())
+    st.metric(t("prediction"), f"{result.predicted[0]} · {p:.0%}")
+
+
+def equations(lines: Sequence[str]) -> None:
+    """LaTeX lines, one equation each."""
+    for line in lines:
+        st.latex(line)
+
+
+def direction_picker(directions: Sequence[str], key: str) -> str:
+    """Forward / backward choice (nothing drawn for a one-direction model)."""
+    if len(directions) == 1:
+        return directions[0]
+    return choice("an_direction", list(directions), key, prefix="an_")
+
+
+def show_error(exc: Exception) -> None:
+    """A library error as a red message (never a traceback)."""
+    st.error(t("an_failed", error=exc))
+
+
+def model_label(name: str | None) -> str:
+    """Display name: shipped name, ``★ <file>`` for the user's own model, ``—`` for none."""
+    if not name:
+        return "—"
+    return f"★ {custom.display_name(name)}" if custom.is_custom(name) else name
+
+
+def compare_picker(container: Any, name: str, key: str) -> str | None:
+    """A "compare with" select beside ``name``: the other shipped models, defaulting to its
+    LSTM/GRU partner; ``None`` means no comparison."""
+    partner_name = partner(name)
+    others = [n for n in model_names() if n != name]
+    return container.selectbox(
+        t("sa_compare"),
+        [None, *others],
+        index=others.index(partner_name) + 1 if partner_name in others else 0,
+        format_func=model_label,
+        key=key,
+    )
