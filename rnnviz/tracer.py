@@ -1,9 +1,11 @@
-"""Record every gate and state of a PyTorch LSTM/GRU, every step, every direction, every layer.
+"""Record every gate and state of a PyTorch LSTM/GRU/RNN, every step, direction and layer.
 
 How: run PyTorch's own kernel one layer at a time (so each layer's real output, the next layer's
 input, is known), then recompute all gates of all steps at once from the known ``h_{t-1}``: two
-matrix products per direction. Only the LSTM cell update ``c_t = f*c_{t-1} + i*g`` needs a loop.
-The hidden states and final states are PyTorch's own numbers, not a re-implementation.
+matrix products per direction, activations in place in torch. States other than ``h`` that follow
+``s_t = a_t ⊙ s_{t-1} + b_t`` (the LSTM cell ``c``) take one scan. The hidden states and final
+states are PyTorch's own numbers, not a re-implementation. The cell's equations come from the
+registry (:mod:`rnnviz.cells`); this module never asks which cell it traces.
 """
 
 from __future__ import annotations
@@ -14,10 +16,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 from torch import nn
-from torch.nn import functional as F
 
 from . import cells
-from .schema import DIRECTIONS, GATES, MERGE_MODES, Cell, Direction, MergeMode, quantities
+from .cells import CellSpec
+from .scan import linear_scan
+from .schema import DIRECTIONS, MERGE_MODES, Cell, Direction, MergeMode
 
 
 @dataclass(frozen=True)
@@ -36,11 +39,16 @@ class Trace:
     tokens: tuple[str, ...]
     output: np.ndarray  # (T, D * H_out), equal to rnn(x)[0]
     h_n: np.ndarray  # (L * D, H_out), equal to rnn(x)[1] (or rnn(x)[1][0] for LSTM)
-    c_n: np.ndarray | None  # (L * D, H) for LSTM, None for GRU
+    c_n: np.ndarray | None  # (L * D, H) final cell state when the cell has one, else None
     inputs: tuple[np.ndarray, ...]  # per layer: (T, input_size of that layer)
     arrays: dict[tuple[int, str, str], np.ndarray] = field(repr=False)
     previous_states: dict[tuple[int, str, str], np.ndarray] = field(repr=False)
     preacts: dict[tuple[int, str], tuple[np.ndarray, ...]] = field(repr=False)
+
+    @property
+    def spec(self) -> CellSpec:
+        """The cell's registry entry: gate names, equations, LaTeX, diagram."""
+        return cells.get(self.cell)
 
     @property
     def length(self) -> int:
@@ -53,8 +61,8 @@ class Trace:
 
     @property
     def names(self) -> tuple[str, ...]:
-        """Quantities recorded per step: ``i f g o c h`` (LSTM) or ``r z n h`` (GRU)."""
-        return quantities(self.cell)
+        """Quantities recorded per step: ``i f g o c h`` (LSTM), ``r z n h`` (GRU), ``h`` (RNN)."""
+        return self.spec.quantities
 
     @property
     def output_size(self) -> int:
@@ -73,7 +81,7 @@ class Trace:
         if direction not in self.directions:
             raise ValueError(f"direction must be one of {self.directions}, got {direction!r}")
         if name not in self.names:
-            raise ValueError(f"{self.cell.upper()} quantities are {self.names}, got {name!r}")
+            raise ValueError(f"{self.spec.title} quantities are {self.names}, got {name!r}")
         return (layer % self.num_layers, direction, name)
 
     def quantity(self, layer: int, direction: Direction, name: str) -> np.ndarray:
@@ -85,23 +93,39 @@ class Trace:
 
         For the backward direction the state before step ``t`` is the one after token ``t+1``.
         """
-        if name not in ("h", "c") or (name == "c" and self.cell != "lstm"):
-            raise ValueError(f"previous() has states {'h, c' if self.cell == 'lstm' else 'h'}")
+        if name not in self.spec.states:
+            raise ValueError(f"previous() has states {', '.join(self.spec.states)}, got {name!r}")
         return self.previous_states[self._key(layer, direction, name)]
 
     def preactivation(self, layer: int, direction: Direction, gate: str) -> dict[str, np.ndarray]:
         """The parts of a gate's argument: ``Wx (T,H)``, ``Uh (T,H)``, ``b_x (H,)``, ``b_h (H,)``.
 
-        LSTM and GRU ``r``/``z``: ``gate = act(Wx + b_x + Uh + b_h)``; GRU ``n``:
-        ``n = tanh(Wx + b_x + r * (Uh + b_h))``.
+        Most gates are ``act(Wx + b_x + Uh + b_h)``; the GRU's ``n`` is
+        ``tanh(Wx + b_x + r * (Uh + b_h))`` (see the cell's equations).
         """
-        if gate not in GATES[self.cell]:
-            raise ValueError(f"{self.cell.upper()} gates are {GATES[self.cell]}, got {gate!r}")
+        gates = self.spec.gates
+        if gate not in gates:
+            raise ValueError(f"{self.spec.title} gates are {gates}, got {gate!r}")
         layer, direction, _ = self._key(layer, direction, "h")
         wx, uh, b_x, b_h = self.preacts[(layer, direction)]
-        k = GATES[self.cell].index(gate)
+        k = gates.index(gate)
         sl = slice(k * self.hidden_size, (k + 1) * self.hidden_size)
         return {"Wx": wx[:, sl], "Uh": uh[:, sl], "b_x": b_x[sl], "b_h": b_h[sl]}
+
+    def values_at(self, layer: int, direction: Direction, step: int, unit: int) -> dict[str, float]:
+        """Every number of one unit at one step, by name, for equations and drawings.
+
+        Quantities (``f``, ``c``, …), previous states (``c_prev``, ``h_prev``) and each gate's
+        argument halves with their biases (``wx_f = Wx + b_x``, ``uh_f = Uh + b_h``).
+        """
+        values = {n: float(self.quantity(layer, direction, n)[step, unit]) for n in self.names}
+        for s in self.spec.states:
+            values[f"{s}_prev"] = float(self.previous(layer, direction, s)[step, unit])
+        for g in self.spec.gates:
+            p = self.preactivation(layer, direction, g)
+            values[f"wx_{g}"] = float(p["Wx"][step, unit] + p["b_x"][unit])
+            values[f"uh_{g}"] = float(p["Uh"][step, unit] + p["b_h"][unit])
+        return values
 
     def hidden(self, layer: int = -1) -> np.ndarray:
         """``(T, D * H_out)`` output of a layer, directions concatenated as PyTorch does."""
@@ -133,24 +157,32 @@ class Trace:
         return to_frame(self)
 
 
-def _check_module(rnn: object) -> Cell:
-    if isinstance(rnn, nn.LSTM):
-        return "lstm"
-    if isinstance(rnn, nn.GRU):
-        return "gru"
-    raise TypeError(
-        f"trace_rnn expects a torch.nn.LSTM or torch.nn.GRU, got {type(rnn).__name__}; "
-        "pass the recurrent submodule itself (e.g. model.rnn)"
-    )
+def native_layer(
+    spec: CellSpec,
+    seq: torch.Tensor,
+    states: Sequence[torch.Tensor],
+    weights: Sequence[torch.Tensor],
+    bias: bool,
+    bidirectional: bool,
+) -> tuple[torch.Tensor, list[torch.Tensor]]:
+    """One layer (all its directions) through PyTorch's own kernel ``torch._VF.<spec.kernel>``.
 
-
-def _param_dtype(rnn: nn.RNNBase) -> tuple[torch.dtype, torch.device]:
-    first = next(iter(rnn.parameters()))
-    return first.dtype, first.device
+    ``seq (T, F)``, ``states``: ``(D, units)`` per state in ``spec.states`` order; ``weights``
+    as ``nn.RNNBase`` flattens them. Returns ``out (T, D*H_out)`` and the final states. The only
+    use of a private torch API in rnnviz (``tests/test_tracer.py`` checks it for every cell):
+    public ways to get one layer's output of a stacked module cost a module or a copy per call.
+    """
+    kernel = getattr(torch._VF, spec.kernel)
+    hx = tuple(s[:, None, :] for s in states)  # (D, 1, units): the kernel wants a batch axis
+    out, *finals = kernel(
+        seq[:, None, :], hx if len(hx) > 1 else hx[0], list(weights), bias, 1, 0.0, False,
+        bidirectional, False,
+    )  # fmt: skip
+    return out[:, 0, :], [s[:, 0, :] for s in finals]
 
 
 def _as_sequence(rnn: nn.RNNBase, x: object) -> torch.Tensor:
-    dtype, device = _param_dtype(rnn)
+    first = next(iter(rnn.parameters()))
     if isinstance(x, torch.Tensor):
         t = x.detach()
     else:
@@ -176,7 +208,7 @@ def _as_sequence(rnn: nn.RNNBase, x: object) -> torch.Tensor:
             f"x has {t.shape[1]} features per step but the module expects input_size="
             f"{rnn.input_size}"
         )
-    t = t.to(device=device, dtype=dtype)
+    t = t.to(device=first.device, dtype=first.dtype)
     if not torch.isfinite(t).all():
         bad = int(torch.nonzero(~torch.isfinite(t))[0, 0])
         raise ValueError(f"x holds NaN or inf (first at step {bad})")
@@ -184,28 +216,27 @@ def _as_sequence(rnn: nn.RNNBase, x: object) -> torch.Tensor:
 
 
 def _initial_states(
-    rnn: nn.RNNBase, cell: Cell, hx: object, dtype: torch.dtype, device: torch.device
-) -> tuple[torch.Tensor, torch.Tensor | None]:
+    rnn: nn.RNNBase, spec: CellSpec, hx: object, like: torch.Tensor
+) -> dict[str, torch.Tensor]:
+    """``{state: (L*D, units)}`` in ``spec.states`` order, zeros or checked from ``hx``."""
     d = 2 if rnn.bidirectional else 1
-    h_out = rnn.proj_size if cell == "lstm" and rnn.proj_size else rnn.hidden_size
-    shape_h = (rnn.num_layers * d, h_out)
-    shape_c = (rnn.num_layers * d, rnn.hidden_size)
+    shapes = {
+        s: (rnn.num_layers * d, (rnn.proj_size or rnn.hidden_size) if s == "h" else rnn.hidden_size)
+        for s in spec.states
+    }
     if hx is None:
-        h0 = torch.zeros(shape_h, dtype=dtype, device=device)
-        c0 = torch.zeros(shape_c, dtype=dtype, device=device) if cell == "lstm" else None
-        return h0, c0
-    parts = hx if cell == "lstm" else (hx, None)
-    if cell == "lstm" and (not isinstance(hx, (tuple, list)) or len(hx) != 2):
-        raise TypeError("hx for an LSTM is a pair (h0, c0)")
-    h0 = torch.as_tensor(parts[0], dtype=dtype, device=device)
-    if tuple(h0.shape) != shape_h:
-        raise ValueError(f"h0 must have shape {shape_h}, got {tuple(h0.shape)}")
-    c0 = None
-    if cell == "lstm":
-        c0 = torch.as_tensor(parts[1], dtype=dtype, device=device)
-        if tuple(c0.shape) != shape_c:
-            raise ValueError(f"c0 must have shape {shape_c}, got {tuple(c0.shape)}")
-    return h0, c0
+        return {s: like.new_zeros(shape) for s, shape in shapes.items()}
+    if len(spec.states) == 1:
+        hx = (hx,)
+    elif not isinstance(hx, (tuple, list)) or len(hx) != len(spec.states):
+        names = ", ".join(f"{s}0" for s in spec.states)
+        raise TypeError(f"hx for an {spec.title} is a pair ({names})")
+    states = {}
+    for s, value in zip(spec.states, hx, strict=True):
+        states[s] = torch.as_tensor(value, dtype=like.dtype, device=like.device)
+        if tuple(states[s].shape) != shapes[s]:
+            raise ValueError(f"{s}0 must have shape {shapes[s]}, got {tuple(states[s].shape)}")
+    return states
 
 
 def _layer_weights(rnn: nn.RNNBase, layer: int, direction: int) -> list[torch.Tensor]:
@@ -213,57 +244,9 @@ def _layer_weights(rnn: nn.RNNBase, layer: int, direction: int) -> list[torch.Te
     names = ["weight_ih", "weight_hh"]
     if rnn.bias:
         names += ["bias_ih", "bias_hh"]
-    if getattr(rnn, "proj_size", 0):
+    if rnn.proj_size:
         names += ["weight_hr"]
     return [getattr(rnn, n + suffix) for n in names]
-
-
-def _cell_states(fs: Sequence[np.ndarray], us: Sequence[np.ndarray], c0: np.ndarray) -> np.ndarray:
-    """``c_t = f_t * c_{t-1} + u_t`` for ``t = 0..T-1``, several recurrences side by side.
-
-    ``fs``, ``us``: one ``(T, H)`` pair per layer and direction, in reading order; ``c0 (K*H,)``.
-    Returns ``(T, K*H)``. A plain loop costs two NumPy calls per step. For long sequences the
-    steps are cut into blocks of ``B ≈ sqrt(2T)``: every block runs the recurrence from zero at
-    once (a loop of B steps over all blocks), a loop over blocks carries the true start state,
-    and one pass adds ``(∏ f) * c_start``: about ``4B + 2T/B`` calls instead of ``2T``. Only
-    products and sums, no division, so vanishing forget gates stay exact zeros, never 0/0.
-    """
-    steps, width = fs[0].shape[0], sum(f.shape[1] for f in fs)
-    block = int(np.sqrt(2 * steps))
-    short = steps < 64 or block < 4
-    rows = steps if short else -(-steps // block) * block
-    f_all = np.empty((rows, width), fs[0].dtype)  # one buffer each, padded to whole blocks
-    u_all = np.empty((rows, width), us[0].dtype)
-    col = 0
-    for f, u in zip(fs, us, strict=True):
-        f_all[:steps, col : col + f.shape[1]] = f
-        u_all[:steps, col : col + f.shape[1]] = u
-        col += f.shape[1]
-    if short:
-        prev = c0
-        for t in range(steps):  # u_all becomes c in place
-            row = u_all[t]
-            row += f_all[t] * prev
-            prev = row
-        return u_all
-    f_all[steps:], u_all[steps:] = 1, 0  # identity steps at the end
-    a = f_all.reshape(-1, block, width)  # (N, B, M): f, then ∏ f within the block up to k
-    b = u_all.reshape(-1, block, width)  # (N, B, M): c within each block, started from 0
-    for k in range(1, block):
-        b[:, k] += a[:, k] * b[:, k - 1]  # a[:, k] is still f here
-        a[:, k] *= a[:, k - 1]
-    starts = np.empty((a.shape[0], width), u_all.dtype)  # true c before each block
-    prev = c0
-    for j in range(a.shape[0]):
-        starts[j] = prev
-        prev = a[j, -1] * prev + b[j, -1]
-    a *= starts[:, None, :]
-    b += a
-    return u_all[:steps]
-
-
-def _np(t: torch.Tensor) -> np.ndarray:
-    return t.detach().cpu().numpy()
 
 
 def _diagnose_non_finite(rnn: nn.RNNBase) -> None:
@@ -279,125 +262,101 @@ def _diagnose_non_finite(rnn: nn.RNNBase) -> None:
 
 
 def trace_rnn(
-    rnn: nn.LSTM | nn.GRU,
+    rnn: nn.RNNBase,
     x: torch.Tensor | np.ndarray,
     hx: object = None,
     tokens: Sequence[str] | None = None,
 ) -> Trace:
-    """Trace ``rnn`` on one sequence ``x (T, input_size)``; see :class:`Trace`.
+    """Trace ``rnn`` (any cell of the registry) on one sequence ``x (T, input_size)``.
 
-    ``hx`` is the optional initial state in PyTorch's unbatched layout: ``h0 (L*D, H_out)`` for
-    a GRU, ``(h0, c0)`` for an LSTM. The module is run with eval semantics (no dropout) and is
-    left untouched: no hooks, no change of mode, no gradients.
+    ``hx`` is the optional initial state in PyTorch's unbatched layout: ``h0 (L*D, H_out)``, or
+    ``(h0, c0)`` for an LSTM. The module is run with eval semantics (no dropout) and is left
+    untouched: no hooks, no change of mode, no gradients. See :class:`Trace`.
     """
-    cell = _check_module(rnn)
+    spec = cells.cell_of(rnn)
     inp = _as_sequence(rnn, x)  # (T, input_size)
-    dtype, device = inp.dtype, inp.device
-    h0_all, c0_all = _initial_states(rnn, cell, hx, dtype, device)
+    init = _initial_states(rnn, spec, hx, inp)
     steps = inp.shape[0]
     tokens = tuple(map(str, range(steps) if tokens is None else tokens))
     if len(tokens) != steps:
         raise ValueError(f"got {len(tokens)} tokens for a sequence of {steps} steps")
-
     n_dir = 2 if rnn.bidirectional else 1
-    hidden = rnn.hidden_size
-    proj = rnn.proj_size if cell == "lstm" else 0
+    hidden, proj = rnn.hidden_size, rnn.proj_size
     h_out = proj or hidden
-    gate_fn = cells.lstm_gates if cell == "lstm" else cells.gru_gates
+    carried = [s for s in spec.states if s != "h"]  # solved by a scan (LSTM: c)
 
-    # 1. PyTorch's own kernel, one layer at a time: the real h of every step and layer.
-    layer_inputs, layer_outputs, h_n, c_n = [], [], [], []
-    with torch.no_grad():
-        for layer in range(rnn.num_layers):
-            rows = slice(layer * n_dir, (layer + 1) * n_dir)
-            weights = [w for d in range(n_dir) for w in _layer_weights(rnn, layer, d)]
-            seq = inp[:, None, :]  # (T, 1, F): the kernel wants a batch axis
-            if cell == "lstm":
-                state = (h0_all[rows, None, :], c0_all[rows, None, :])
-                out, hn, cn = torch._VF.lstm(
-                    seq, state, weights, rnn.bias, 1, 0.0, False, rnn.bidirectional, False
-                )
-                c_n.append(cn[:, 0])
-            else:
-                out, hn = torch._VF.gru(
-                    seq, h0_all[rows, None, :], weights, rnn.bias, 1, 0.0, False,
-                    rnn.bidirectional, False,
-                )  # fmt: skip
-            h_n.append(hn[:, 0])
-            layer_inputs.append(_np(inp).copy())  # never a view of the caller's array
-            inp = out[:, 0, :]  # (T, D * H_out): the next layer's input
-            layer_outputs.append(_np(inp))
-        output = layer_outputs[-1]
-        h_n_arr = _np(torch.cat(h_n))
-        c_n_arr = _np(torch.cat(c_n)) if cell == "lstm" else None
-    if not (np.isfinite(output).all() and np.isfinite(h_n_arr).all()):
-        _diagnose_non_finite(rnn)
-
-    # 2. Every gate of every step at once, from the known h_{t-1}: torch for the two matrix
-    # products, NumPy for the rest (its small calls cost a third of torch's).
-    h0_np, c0_np = _np(h0_all), (_np(c0_all) if cell == "lstm" else None)
     arrays: dict[tuple[int, str, str], np.ndarray] = {}
     previous: dict[tuple[int, str, str], np.ndarray] = {}
     preacts: dict[tuple[int, str], tuple[np.ndarray, ...]] = {}
-    pending_f, pending_u, pending_c0, pending_keys = [], [], [], []
-    for layer in range(rnn.num_layers):
-        x_np, out = layer_inputs[layer], layer_outputs[layer]
-        for d, direction in enumerate(DIRECTIONS[:n_dir]):
-            params = _layer_weights(rnn, layer, d)
-            w_ih, w_hh = params[:2]  # (G*H, F), (G*H, H_out) torch
-            if rnn.bias:
-                b_x, b_h = _np(params[2]).copy(), _np(params[3]).copy()  # (G*H,), not views
-            else:
-                b_x = b_h = np.zeros(w_ih.shape[0], dtype=output.dtype)
-            h = out[:, d * h_out : (d + 1) * h_out]  # (T, H_out)
-            h0 = h0_np[layer * n_dir + d][None, :]  # (1, H_out)
-            # State each step starts from: the step before in reading order.
-            h_prev = np.concatenate([h0, h[:-1]] if d == 0 else [h[1:], h0])  # (T, H_out)
-            with torch.no_grad():  # torch's GEMM beats NumPy's at these shapes
-                wx = _np(F.linear(torch.from_numpy(x_np).to(device), w_ih))  # (T, G*H)
-                uh = _np(F.linear(torch.from_numpy(h_prev).to(device), w_hh))  # (T, G*H)
-            # A NaN or inf weight shows up in these sums; one reduction each is cheap.
-            if not np.isfinite(wx.sum() + uh.sum() + b_x.sum() + b_h.sum()):
-                _diagnose_non_finite(rnn)
-            gates = gate_fn(wx, uh, b_x, b_h)  # {gate: (T, H)}
-            key = (layer, direction)
-            preacts[key] = (wx, uh, b_x, b_h)
-            for name, value in gates.items():
-                arrays[(layer, direction, name)] = value
-            arrays[(layer, direction, "h")] = h
-            previous[(layer, direction, "h")] = h_prev
-            if cell == "lstm":
-                f, u = gates["f"], gates["i"] * gates["g"]  # (T, H)
-                if d == 1:  # the backward cell reads right to left
-                    f, u = f[::-1], u[::-1]
-                pending_f.append(f)
-                pending_u.append(u)
-                pending_c0.append(c0_np[layer * n_dir + d])
-                pending_keys.append(key)
+    scans: dict[str, list] = {s: [] for s in carried}  # (a, b, s0, key) in reading order
+    checks, layer_inputs, finals = [], [], {s: [] for s in spec.states}
+    with torch.no_grad():
+        for layer in range(rnn.num_layers):
+            rows = slice(layer * n_dir, (layer + 1) * n_dir)
+            params = [_layer_weights(rnn, layer, d) for d in range(n_dir)]
+            # 1. PyTorch's own kernel: the real h of every step, the next layer's input.
+            out, last = native_layer(
+                spec, inp, [init[s][rows] for s in spec.states], [w for ps in params for w in ps], rnn.bias,
+                rnn.bidirectional,
+            )  # fmt: skip
+            for s, value in zip(spec.states, last, strict=True):
+                finals[s].append(value)
+            layer_inputs.append(inp.numpy(force=True).copy() if layer == 0 else inp.numpy())
+            # 2. Every gate of every step at once, from the known h_{t-1}: two GEMMs each.
+            for d, direction in enumerate(DIRECTIONS[:n_dir]):
+                w_ih, w_hh = params[d][:2]  # (G*H, F), (G*H, H_out)
+                if rnn.bias:
+                    b_x, b_h = params[d][2].detach().clone(), params[d][3].detach().clone()
+                else:
+                    b_x = b_h = w_ih.new_zeros(w_ih.shape[0])  # (G*H,)
+                h = out[:, d * h_out : (d + 1) * h_out]  # (T, H_out)
+                h0 = init["h"][layer * n_dir + d][None, :]  # (1, H_out)
+                # State each step starts from: the step before in reading order.
+                h_prev = torch.cat([h0, h[:-1]] if d == 0 else [h[1:], h0])  # (T, H_out)
+                wx = torch.mm(inp, w_ih.detach().t())  # (T, G*H)
+                uh = torch.mm(h_prev, w_hh.detach().t())  # (T, G*H)
+                checks.append(wx.sum() + uh.sum() + b_x.sum() + b_h.sum())  # NaN/inf weights
+                gates = spec.gate_fn(wx, uh, b_x, b_h)  # {gate: (T, H)}, activated in place
+                key = (layer, direction)
+                preacts[key] = (wx.numpy(), uh.numpy(), b_x.numpy(), b_h.numpy())
+                for name, value in gates.items():
+                    arrays[(layer, direction, name)] = value.numpy()
+                arrays[(layer, direction, "h")] = h.numpy()
+                previous[(layer, direction, "h")] = h_prev.numpy()
+                for s, (a, b) in spec.linear_states(gates).items():
+                    if d == 1:  # the backward direction reads right to left
+                        a, b = a.flip(0), b.flip(0)
+                    s0 = init[s][layer * n_dir + d].numpy()
+                    scans[s].append((a.numpy(), b.numpy(), s0, key))
+            inp = out  # (T, D * H_out)
+        output = out.numpy()
+        h_n = torch.cat(finals["h"]).numpy()
+        if not (np.isfinite(output).all() and torch.isfinite(torch.stack(checks)).all()):
+            _diagnose_non_finite(rnn)
 
-    # 3. The only loop: c_t = f ⊙ c_{t-1} + i ⊙ g, all layers and directions side by side.
-    if cell == "lstm":
-        c0_flat = np.concatenate(pending_c0)  # (K*H,)
-        c_all = _cell_states(pending_f, pending_u, c0_flat)  # (T, K*H)
-        for k, (layer, direction) in enumerate(pending_keys):
+    # 3. The only loop: s_t = a_t ⊙ s_{t-1} + b_t, all layers and directions side by side.
+    for s, parts in scans.items():
+        s0_flat = np.concatenate([p[2] for p in parts])  # (K*H,)
+        s_all = linear_scan([p[0] for p in parts], [p[1] for p in parts], s0_flat)  # (T, K*H)
+        for k, (*_, (layer, direction)) in enumerate(parts):
             cols = slice(k * hidden, (k + 1) * hidden)
-            c = c_all[:, cols]  # (T, H) in reading order
-            c_prev = np.concatenate([c0_flat[None, cols], c[:-1]])
+            value = s_all[:, cols]  # (T, H) in reading order
+            before = np.concatenate([s0_flat[None, cols], value[:-1]])
             if direction == "backward":  # back to token order
-                c, c_prev = c[::-1], c_prev[::-1]
-            arrays[(layer, direction, "c")] = c
-            previous[(layer, direction, "c")] = c_prev
+                value, before = value[::-1], before[::-1]
+            arrays[(layer, direction, s)] = value
+            previous[(layer, direction, s)] = before
 
     return Trace(
-        cell=cell,
+        cell=spec.name,
         num_layers=rnn.num_layers,
         bidirectional=rnn.bidirectional,
         hidden_size=hidden,
         proj_size=proj,
         tokens=tokens,
         output=output,
-        h_n=h_n_arr,
-        c_n=c_n_arr,
+        h_n=h_n,
+        c_n=torch.cat(finals["c"]).numpy() if "c" in finals else None,
         inputs=tuple(layer_inputs),
         arrays=arrays,
         previous_states=previous,
