@@ -22,6 +22,9 @@ from .cells import CellSpec
 from .scan import linear_scan
 from .schema import DIRECTIONS, MERGE_MODES, Cell, Direction, MergeMode
 
+# Which design runs (printed by bench/trace_speed.py).
+PATH = "native kernel per layer, then all gates recomputed in torch, directions batched"
+
 
 @dataclass(frozen=True)
 class Trace:
@@ -208,11 +211,7 @@ def _as_sequence(rnn: nn.RNNBase, x: object) -> torch.Tensor:
             f"x has {t.shape[1]} features per step but the module expects input_size="
             f"{rnn.input_size}"
         )
-    t = t.to(device=first.device, dtype=first.dtype)
-    if not torch.isfinite(t).all():
-        bad = int(torch.nonzero(~torch.isfinite(t))[0, 0])
-        raise ValueError(f"x holds NaN or inf (first at step {bad})")
-    return t
+    return t.to(device=first.device, dtype=first.dtype)  # finiteness: see _diagnose_non_finite
 
 
 def _initial_states(
@@ -249,12 +248,48 @@ def _layer_weights(rnn: nn.RNNBase, layer: int, direction: int) -> list[torch.Te
     return [getattr(rnn, n + suffix) for n in names]
 
 
-def _diagnose_non_finite(rnn: nn.RNNBase) -> None:
-    """Called only when a result is not finite (the input was checked): name the parameter.
+def _arguments(
+    inp: torch.Tensor,
+    out: np.ndarray,
+    params: list[list[torch.Tensor]],
+    h0: np.ndarray,
+    bias: bool,
+) -> tuple[torch.Tensor, ...]:
+    """Both halves of every gate's argument, all steps, all directions of one layer.
 
-    Checking every parameter up front would cost more than tracing a short sentence; a NaN or
-    inf weight always shows up in a pre-activation or in the output, so it is looked for there.
+    ``inp (T, F)``, ``out (T, D, H_out)`` the layer's real output, ``h0 (D, H_out)``. Returns
+    ``wx, uh (D, T, G*H)``, biases ``b_x, b_h (D, 1, G*H)`` (copies) and ``h_prev (D, T, H_out)``:
+    the state each step started from, i.e. the step before in reading order.
     """
+    n_dir, steps, h_out = len(params), inp.shape[0], h0.shape[1]
+    h_prev = np.empty((n_dir, steps, h_out), out.dtype)  # (D, T, H_out)
+    h_prev[0, 0], h_prev[0, 1:] = h0[0], out[:-1, 0]
+    if n_dir == 2:  # the backward direction's previous step is the token to the right
+        h_prev[1, -1], h_prev[1, :-1] = h0[1], out[1:, 1]
+    h_prev_t = torch.from_numpy(h_prev)
+    gh = params[0][0].shape[0]
+    wx = inp.new_empty((n_dir, steps, gh))  # (D, T, G*H)
+    uh = inp.new_empty((n_dir, steps, gh))  # (D, T, G*H)
+    for d, p in enumerate(params):  # two GEMMs per direction, written in place
+        torch.mm(inp, p[0].t(), out=wx[d])
+        torch.mm(h_prev_t[d], p[1].t(), out=uh[d])
+    if bias:
+        b_x = torch.stack([p[2] for p in params])[:, None, :]  # (D, 1, G*H)
+        b_h = torch.stack([p[3] for p in params])[:, None, :]  # (D, 1, G*H)
+    else:
+        b_x = b_h = inp.new_zeros((n_dir, 1, gh))
+    return wx, uh, b_x, b_h, h_prev_t
+
+
+def _diagnose_non_finite(rnn: nn.RNNBase, x: np.ndarray) -> None:
+    """Called only when a result is not finite: name the step of the input or the parameter.
+
+    Checking the input and every parameter up front would cost more than tracing a short
+    sentence; a NaN or inf in either always shows up in a pre-activation or in the output.
+    """
+    if not np.isfinite(x).all():
+        bad = int(np.nonzero(~np.isfinite(x))[0][0])
+        raise ValueError(f"x holds NaN or inf (first at step {bad})")
     for name, p in rnn.named_parameters():
         if not torch.isfinite(p).all():
             raise ValueError(f"parameter {name} of the {type(rnn).__name__} holds NaN or inf")
@@ -290,49 +325,47 @@ def trace_rnn(
     preacts: dict[tuple[int, str], tuple[np.ndarray, ...]] = {}
     scans: dict[str, list] = {s: [] for s in carried}  # (a, b, s0, key) in reading order
     checks, layer_inputs, finals = [], [], {s: [] for s in spec.states}
+    directions = DIRECTIONS[:n_dir]
+    init_np = {s: v.numpy() for s, v in init.items()}  # (L*D, units) each
     with torch.no_grad():
         for layer in range(rnn.num_layers):
             rows = slice(layer * n_dir, (layer + 1) * n_dir)
-            params = [_layer_weights(rnn, layer, d) for d in range(n_dir)]
+            params = [[w.detach() for w in _layer_weights(rnn, layer, d)] for d in range(n_dir)]
             # 1. PyTorch's own kernel: the real h of every step, the next layer's input.
             out, last = native_layer(
-                spec, inp, [init[s][rows] for s in spec.states], [w for ps in params for w in ps], rnn.bias,
-                rnn.bidirectional,
+                spec, inp, [init[s][rows] for s in spec.states], [w for ps in params for w in ps],
+                rnn.bias, rnn.bidirectional,
             )  # fmt: skip
             for s, value in zip(spec.states, last, strict=True):
                 finals[s].append(value)
             layer_inputs.append(inp.numpy(force=True).copy() if layer == 0 else inp.numpy())
-            # 2. Every gate of every step at once, from the known h_{t-1}: two GEMMs each.
-            for d, direction in enumerate(DIRECTIONS[:n_dir]):
-                w_ih, w_hh = params[d][:2]  # (G*H, F), (G*H, H_out)
-                if rnn.bias:
-                    b_x, b_h = params[d][2].detach().clone(), params[d][3].detach().clone()
-                else:
-                    b_x = b_h = w_ih.new_zeros(w_ih.shape[0])  # (G*H,)
-                h = out[:, d * h_out : (d + 1) * h_out]  # (T, H_out)
-                h0 = init["h"][layer * n_dir + d][None, :]  # (1, H_out)
-                # State each step starts from: the step before in reading order.
-                h_prev = torch.cat([h0, h[:-1]] if d == 0 else [h[1:], h0])  # (T, H_out)
-                wx = torch.mm(inp, w_ih.detach().t())  # (T, G*H)
-                uh = torch.mm(h_prev, w_hh.detach().t())  # (T, G*H)
-                checks.append(wx.sum() + uh.sum() + b_x.sum() + b_h.sum())  # NaN/inf weights
-                gates = spec.gate_fn(wx, uh, b_x, b_h)  # {gate: (T, H)}, activated in place
+            hs = out.numpy().reshape(steps, n_dir, h_out)  # (T, D, H_out)
+            # 2. Every gate of every step and direction at once, from the known h_{t-1}.
+            parts = _arguments(inp, hs, params, init_np["h"][rows], rnn.bias)
+            wx, uh, b_x, b_h, h_prev = parts  # (D, T, G*H) ×2, (D, 1, G*H) ×2, (D, T, H_out)
+            checks.append(wx.sum() + uh.sum() + b_x.sum() + b_h.sum())  # NaN/inf weights
+            gates = spec.gate_fn(wx, uh, b_x, b_h)  # {gate: (D, T, H)}, activated in place
+            linear = spec.linear_states(gates)  # {state: (a, b)}, each (D, T, H)
+            # Slice in NumPy (a view costs a tenth of torch's); the arrays share memory.
+            wx, uh, b_x, b_h, h_prev = (t.numpy() for t in parts)
+            gates = {name: value.numpy() for name, value in gates.items()}
+            for d, direction in enumerate(directions):
                 key = (layer, direction)
-                preacts[key] = (wx.numpy(), uh.numpy(), b_x.numpy(), b_h.numpy())
+                preacts[key] = (wx[d], uh[d], b_x[d, 0], b_h[d, 0])
                 for name, value in gates.items():
-                    arrays[(layer, direction, name)] = value.numpy()
-                arrays[(layer, direction, "h")] = h.numpy()
-                previous[(layer, direction, "h")] = h_prev.numpy()
-                for s, (a, b) in spec.linear_states(gates).items():
+                    arrays[(layer, direction, name)] = value[d]
+                arrays[(layer, direction, "h")] = hs[:, d]
+                previous[(layer, direction, "h")] = h_prev[d]
+                for s, (a, b) in linear.items():
+                    a_d, b_d = a[d].numpy(), b[d].numpy()
                     if d == 1:  # the backward direction reads right to left
-                        a, b = a.flip(0), b.flip(0)
-                    s0 = init[s][layer * n_dir + d].numpy()
-                    scans[s].append((a.numpy(), b.numpy(), s0, key))
+                        a_d, b_d = a_d[::-1], b_d[::-1]
+                    scans[s].append((a_d, b_d, init_np[s][layer * n_dir + d], key))
             inp = out  # (T, D * H_out)
         output = out.numpy()
         h_n = torch.cat(finals["h"]).numpy()
-        if not (np.isfinite(output).all() and torch.isfinite(torch.stack(checks)).all()):
-            _diagnose_non_finite(rnn)
+        if not (np.isfinite(output).all() and np.isfinite(sum(c.item() for c in checks))):
+            _diagnose_non_finite(rnn, layer_inputs[0])
 
     # 3. The only loop: s_t = a_t ⊙ s_{t-1} + b_t, all layers and directions side by side.
     for s, parts in scans.items():
