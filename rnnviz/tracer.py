@@ -185,7 +185,7 @@ def native_layer(
 
 
 def _as_sequence(rnn: nn.RNNBase, x: object) -> torch.Tensor:
-    first = next(iter(rnn.parameters()))
+    first = rnn.weight_ih_l0  # dtype and device of the module (parameters() is slow)
     if isinstance(x, torch.Tensor):
         t = x.detach()
     else:

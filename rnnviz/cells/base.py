@@ -47,8 +47,14 @@ def sigmoid_(x: Array) -> Array:
 
 
 def tanh_(x: Array) -> Array:
-    """tanh in place on a temporary."""
-    return x.tanh_() if isinstance(x, torch.Tensor) else np.tanh(x, out=x)
+    """tanh in place on a temporary.
+
+    torch: as ``2σ(2x) - 1``, because torch's CPU sigmoid is about 3× faster than its tanh
+    (absolute difference ~1 ulp of 1, far inside the tracer's tolerances).
+    """
+    if isinstance(x, torch.Tensor):
+        return x.mul_(2.0).sigmoid_().mul_(2.0).sub_(1.0)
+    return np.tanh(x, out=x)
 
 
 def relu_(x: Array) -> Array:

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 import numpy as np
 from torch import nn
 
-from .base import Array, Box, CellSpec, Diagram, Equation, Gates, gate_line, sigmoid_, tanh, tanh_
+from .base import Array, Box, CellSpec, Diagram, Equation, Gates, gate_line, sigmoid_, tanh
 
 
 def lstm_gates(wx: Array, uh: Array, b_x: Array = 0.0, b_h: Array = 0.0) -> Gates:
@@ -24,8 +24,11 @@ def lstm_gates(wx: Array, uh: Array, b_x: Array = 0.0, b_h: Array = 0.0) -> Gate
     z = wx + uh  # (..., 4H) a fresh temporary, changed in place below
     z += b_x + b_h
     hidden = z.shape[-1] // 4
-    g = tanh_(z[..., 2 * hidden : 3 * hidden] * 1.0)  # (..., H) the candidate values (a copy)
-    s = sigmoid_(z)  # one call for all blocks; g's block goes unused
+    g = z[..., 2 * hidden : 3 * hidden]  # (..., H) the candidate's block
+    g *= 2.0  # tanh(x) = 2σ(2x) - 1: one sigmoid pass serves all four blocks
+    s = sigmoid_(z)
+    g *= 2.0
+    g -= 1.0
     return {
         "i": s[..., :hidden],  # (..., H) how much of the candidate to write
         "f": s[..., hidden : 2 * hidden],  # (..., H) how much of the old cell to keep
