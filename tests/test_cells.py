@@ -74,6 +74,12 @@ def test_one_step_equals_the_torch_module(spec):
     np.testing.assert_allclose(kept + written, values[spec.updated], atol=1e-12)
 
 
+def test_sigmoid_gates_are_the_saturating_ones():
+    assert CELLS["lstm"].sigmoid_gates == ("i", "f", "o")
+    assert CELLS["gru"].sigmoid_gates == ("r", "z")
+    assert CELLS["rnn"].sigmoid_gates == ()
+
+
 def test_the_vanilla_rnn_keeps_nothing():
     spec = CELLS["rnn"]
     h = np.array([0.5, -0.2])

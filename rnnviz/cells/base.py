@@ -142,6 +142,11 @@ class CellSpec:
         """Row blocks per hidden unit in ``weight_ih``: 4 (LSTM), 3 (GRU), 1 (RNN)."""
         return len(self.gates)
 
+    @property
+    def sigmoid_gates(self) -> tuple[str, ...]:
+        """Gates squashed to 0..1 (the ones that saturate open or shut): ``i f o``, ``r z``."""
+        return tuple(g for g in self.gates if self.activations[g] == "sigmoid")
+
     def matches(self, module: object) -> bool:
         """Whether this spec describes ``module`` (class, and ``nonlinearity`` for ``nn.RNN``)."""
         if type(module) is not self.module and not isinstance(module, self.module):
