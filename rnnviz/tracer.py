@@ -24,11 +24,7 @@ from .scan import linear_scan
 from .schema import DIRECTIONS, MERGE_MODES, Cell, Direction, MergeMode
 
 # Which design runs (printed by bench/trace_speed.py).
-PATH = (
-    "native kernel per layer, then all gates recomputed at once, directions batched "
-    "(NumPy below NUMPY_BELOW pre-activation numbers per layer, torch above)"
-)
-NUMPY_BELOW = 16_384  # D*T*G*H where NumPy's cheaper calls beat torch's faster kernels
+PATH = "native kernel per layer, then all gates recomputed at once in torch, directions batched"
 
 
 @dataclass(frozen=True)
@@ -165,10 +161,6 @@ class Trace:
         return to_frame(self)
 
 
-def _numpy(t: torch.Tensor | np.ndarray) -> np.ndarray:
-    return t if isinstance(t, np.ndarray) else t.numpy()
-
-
 def _arguments(
     inp: torch.Tensor,
     out: np.ndarray,
@@ -188,15 +180,6 @@ def _arguments(
     if n_dir == 2:  # the backward direction's previous step is the token to the right
         h_prev[1, -1], h_prev[1, :-1] = h0[1], out[1:, 1]
     gh = params[0][0].shape[0]
-    if n_dir * steps * gh <= NUMPY_BELOW:  # small: NumPy's calls cost a fraction of torch's
-        weights = [[w.numpy() for w in p] for p in params]
-        x = inp.numpy()
-        wx = np.stack([x @ w[0].T for w in weights])  # (D, T, G*H)
-        uh = np.stack([h_prev[d] @ w[1].T for d, w in enumerate(weights)])  # (D, T, G*H)
-        if bias:
-            return wx, uh, *(np.stack([w[k] for w in weights])[:, None, :] for k in (2, 3)), h_prev
-        zeros = np.zeros((n_dir, 1, gh), x.dtype)
-        return wx, uh, zeros, zeros.copy(), h_prev
     h_prev_t = torch.from_numpy(h_prev)
     wx = inp.new_empty((n_dir, steps, gh))  # (D, T, G*H)
     uh = inp.new_empty((n_dir, steps, gh))  # (D, T, G*H)
@@ -263,11 +246,11 @@ def trace_rnn(
             gates = spec.gate_fn(wx, uh, b_x, b_h)  # {gate: (D, T, H)}, activated in place
             linear = spec.linear_states(gates)  # {state: (a, b)}, each (D, T, H)
             # Slice and sum in NumPy (its small calls cost a fraction of torch's); shared memory.
-            wx, uh, b_x, b_h, h_prev = (_numpy(t) for t in parts)
+            wx, uh, b_x, b_h, h_prev = (t.numpy() for t in parts)
             with np.errstate(invalid="ignore", over="ignore"):  # NaN/inf weights show here
                 checks += [wx.sum(), uh.sum(), b_x.sum(), b_h.sum()]
-            gates = {name: _numpy(value) for name, value in gates.items()}
-            linear = {s: (_numpy(a), _numpy(b)) for s, (a, b) in linear.items()}
+            gates = {name: value.numpy() for name, value in gates.items()}
+            linear = {s: (a.numpy(), b.numpy()) for s, (a, b) in linear.items()}
             for d, direction in enumerate(directions):
                 key = (layer, direction)
                 preacts[key] = (wx[d], uh[d], b_x[d, 0], b_h[d, 0])

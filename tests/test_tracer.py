@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from torch import nn
 
-from rnnviz import reference, trace_rnn, tracer
+from rnnviz import reference, trace_rnn
 from rnnviz.cells import CELLS
 from rnnviz.tracer import native_layer
 
@@ -58,15 +58,8 @@ CASES = [
 ]
 
 
-@pytest.fixture(params=["numpy", "torch"])
-def path(request, monkeypatch):
-    """Both recompute paths of the tracer: NumPy (small sizes) and torch (everything else)."""
-    monkeypatch.setattr(tracer, "NUMPY_BELOW", 10**12 if request.param == "numpy" else 0)
-    return request.param
-
-
 @pytest.mark.parametrize(("cell", "layers", "bidi", "bias", "proj", "dtype"), CASES)
-def test_trace_equals_pytorch_and_reference(cell, layers, bidi, bias, proj, dtype, path):
+def test_trace_equals_pytorch_and_reference(cell, layers, bidi, bias, proj, dtype):
     rnn = make(cell, layers, bidi, bias, proj, dtype)
     x = torch.randn(13, 5, dtype=dtype, generator=torch.Generator().manual_seed(1))
     tr = trace_rnn(rnn, x)
@@ -167,7 +160,7 @@ def test_preactivation_rebuilds_every_gate(cell):
 
 
 @pytest.mark.parametrize("cell", CELLS)
-def test_registry_equations_rebuild_every_step(cell, path):
+def test_registry_equations_rebuild_every_step(cell):
     """The cell's own equations, fed the traced h_{t-1}, give the traced gates and states."""
     spec = CELLS[cell]
     rnn = make(cell, 2, True, dtype=torch.float64)
@@ -275,7 +268,7 @@ def test_random_shapes(cell, layers, bidi, steps, input_size, hidden, seed):
 
 
 @pytest.mark.parametrize("steps", [64, 301])
-def test_long_sequences_use_the_blocked_cell_update_exactly(steps, path):
+def test_long_sequences_use_the_blocked_cell_update_exactly(steps):
     """Past 64 steps the cell recurrence runs in blocks; it must still match step by step."""
     rnn = make("lstm", 2, True, dtype=torch.float64)
     x = torch.randn(steps, 5, dtype=torch.float64, generator=torch.Generator().manual_seed(4))
