@@ -1,13 +1,12 @@
 """How much slower is tracing every gate than PyTorch's own forward pass?
 
-For bidirectional LSTM and GRU, H in {64, 128, 256, 512} x T in {10, 100, 1000}: the median time
-of the native forward (no grad) and of ``trace_rnn``, measured alternately in one run so both see
-the same machine load, and their ratio. The last line is ``median ratio R, worst ratio W``.
+For bidirectional LSTM and GRU (and the vanilla RNN with ``--all-cells``), 1 and 2 layers,
+H in {64, 128, 256, 512} x T in {10, 100, 1000}: the median time of the native forward (no grad)
+and of ``trace_rnn``, measured alternately in one run so both see the same machine load, on the
+process CPU clock and on the wall clock at once. The last line is
+``median ratio R, worst ratio W`` on the CPU clock (steady on a busy machine).
 
-    python bench/trace_speed.py [--repeats N] [--clock wall|cpu] [--threads N]
-
-On a machine shared with other work, ``--clock cpu`` (process CPU time) is steadier than wall
-time; both calls are timed the same way in the same run, so the ratio stays comparable.
+    python bench/trace_speed.py [--repeats N] [--threads N] [--layers 1 2] [--all-cells]
 """
 
 from __future__ import annotations
@@ -22,58 +21,68 @@ import torch
 from torch import nn
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from anywhere, no install
-from rnnviz import trace_rnn
+from rnnviz import CELLS, trace_rnn, tracer
 
 INPUT = 64
 
 
-def measure(rnn: nn.Module, x: torch.Tensor, repeats: int, clock) -> tuple[float, float]:
-    native, traced = [], []
+def measure(rnn: nn.Module, x: torch.Tensor, repeats: int) -> list[float]:
+    """Median ``[native cpu, trace cpu, native wall, trace wall]`` in seconds."""
+    rows = []
     with torch.no_grad():
         rnn(x)  # warm-up: first calls allocate
         trace_rnn(rnn, x)
         for _ in range(repeats):
-            t0 = clock()
+            c0, w0 = time.process_time(), time.perf_counter()
             rnn(x)
-            t1 = clock()
+            c1, w1 = time.process_time(), time.perf_counter()
             trace_rnn(rnn, x)
-            t2 = clock()
-            native.append(t1 - t0)
-            traced.append(t2 - t1)
-    return statistics.median(native), statistics.median(traced)
+            c2, w2 = time.process_time(), time.perf_counter()
+            rows.append((c1 - c0, c2 - c1, w1 - w0, w2 - w1))
+    return [statistics.median(col) for col in zip(*rows, strict=True)]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=0, help="0: chosen per size")
-    parser.add_argument("--clock", choices=["wall", "cpu"], default="wall")
-    parser.add_argument("--threads", type=int, default=0, help="torch threads (0: default)")
+    parser.add_argument("--threads", type=int, default=1, help="torch intra-op threads")
+    parser.add_argument("--layers", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--hidden", type=int, nargs="+", default=[64, 128, 256, 512])
+    parser.add_argument("--steps", type=int, nargs="+", default=[10, 100, 1000])
+    parser.add_argument("--all-cells", action="store_true", help="also the vanilla RNNs")
     args = parser.parse_args()
-    if args.threads:
-        torch.set_num_threads(args.threads)
-    clock = time.perf_counter if args.clock == "wall" else time.process_time
+    torch.set_num_threads(args.threads)
     torch.manual_seed(0)
+    names = list(CELLS) if args.all_cells else ["lstm", "gru"]
     print(
         f"torch {torch.__version__}, threads {torch.get_num_threads()}, input size {INPUT}, "
-        f"clock {args.clock}"
+        f"bidirectional; path: {tracer.PATH}"
     )
-    print(f"{'cell':5} {'H':>4} {'T':>5} {'native ms':>10} {'trace ms':>10} {'ratio':>6}")
-    ratios = []
-    for cls in (nn.LSTM, nn.GRU):
-        for hidden in (64, 128, 256, 512):
-            rnn = cls(INPUT, hidden, bidirectional=True).eval()
-            for steps in (10, 100, 1000):
-                x = torch.randn(steps, INPUT)
-                repeats = args.repeats or max(5, min(200, int(2e6 / (hidden * steps))))
-                native, traced = measure(rnn, x, repeats, clock)
-                ratio = traced / native
-                ratios.append(ratio)
-                print(
-                    f"{cls.__name__:5} {hidden:4d} {steps:5d} {native * 1e3:10.3f} "
-                    f"{traced * 1e3:10.3f} {ratio:6.2f}",
-                    flush=True,
-                )
-    print(f"median ratio {statistics.median(ratios):.2f}, worst ratio {max(ratios):.2f}")
+    head = "cell      L    H     T  native cpu ms  trace cpu ms  ratio cpu  ratio wall"
+    print(head)
+    ratios: dict[str, list[float]] = {}
+    for name in names:
+        spec = CELLS[name]
+        extra = {"nonlinearity": spec.nonlinearity} if spec.nonlinearity else {}
+        for layers in args.layers:
+            for hidden in args.hidden:
+                rnn = spec.module(INPUT, hidden, layers, bidirectional=True, **extra).eval()
+                for steps in args.steps:
+                    x = torch.randn(steps, INPUT)
+                    work = hidden * steps * layers
+                    repeats = args.repeats or max(5, min(200, int(2e6 / work)))
+                    n_cpu, t_cpu, n_wall, t_wall = measure(rnn, x, repeats)
+                    ratio = t_cpu / n_cpu
+                    ratios.setdefault(name, []).append(ratio)
+                    print(
+                        f"{name:8} {layers:2d} {hidden:4d} {steps:5d} {n_cpu * 1e3:14.3f} "
+                        f"{t_cpu * 1e3:13.3f} {ratio:10.2f} {t_wall / n_wall:11.2f}",
+                        flush=True,
+                    )
+    for name, values in ratios.items():
+        print(f"{name}: median {statistics.median(values):.2f}, worst {max(values):.2f}")
+    every = [r for values in ratios.values() for r in values]
+    print(f"median ratio {statistics.median(every):.2f}, worst ratio {max(every):.2f}")
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
-"""A from-scratch NumPy LSTM, GRU and bidirectional wrapper: the textbook equations, one per line.
+"""A from-scratch NumPy RNN, LSTM, GRU and bidirectional wrapper: the textbook, one line each.
 
-This is the version a student reads. It shares no code with the tracer, takes its weights from a
-``torch.nn.LSTM``/``nn.GRU`` and must agree with both PyTorch and :func:`rnnviz.trace_rnn`.
+This is the version a student reads. It shares no code with the tracer (nor the cell registry),
+takes its weights from a ``torch.nn.RNN``/``nn.LSTM``/``nn.GRU`` and must agree with both PyTorch
+and :func:`rnnviz.trace_rnn`.
 Symbols follow the UI: ``W`` multiplies the input ``x_t``, ``U`` the previous hidden state
 ``h_{t-1}``, ``b`` is a bias, ``σ`` the logistic function.
 """
@@ -17,6 +18,21 @@ from torch import nn
 def sigmoid(x: np.ndarray) -> np.ndarray:
     """σ(x) = 1 / (1 + e^{-x}), written with tanh so large |x| does not overflow."""
     return 0.5 * (1.0 + np.tanh(0.5 * x))
+
+
+def relu(x: np.ndarray) -> np.ndarray:
+    """max(x, 0)."""
+    return np.maximum(x, 0)
+
+
+@dataclass(frozen=True)
+class RNNWeights:
+    """One vanilla RNN layer in one direction. ``W (H, F)``, ``U (H, H)``, ``b (H,)``."""
+
+    W: np.ndarray
+    U: np.ndarray
+    b: np.ndarray
+    act: str  # "tanh" or "relu", as nn.RNN's nonlinearity
 
 
 @dataclass(frozen=True)
@@ -61,6 +77,15 @@ def _get(rnn: nn.RNNBase, name: str, layer: int, reverse: bool) -> np.ndarray | 
     return None if p is None else p.detach().cpu().numpy()
 
 
+def rnn_weights(rnn: nn.RNN, layer: int = 0, reverse: bool = False) -> RNNWeights:
+    """PyTorch's ``weight_ih``, ``weight_hh`` and the two biases (summed) of one layer."""
+    W = _get(rnn, "weight_ih", layer, reverse)
+    b = np.zeros(rnn.hidden_size, dtype=W.dtype)
+    if rnn.bias:
+        b = _get(rnn, "bias_ih", layer, reverse) + _get(rnn, "bias_hh", layer, reverse)
+    return RNNWeights(W, _get(rnn, "weight_hh", layer, reverse), b, rnn.nonlinearity)
+
+
 def lstm_weights(rnn: nn.LSTM, layer: int = 0, reverse: bool = False) -> LSTMWeights:
     """Unstack PyTorch's ``weight_ih``/``weight_hh`` rows (order i, f, g, o) into named matrices."""
     W_i, W_f, W_g, W_o = np.split(_get(rnn, "weight_ih", layer, reverse), 4)
@@ -84,6 +109,17 @@ def gru_weights(rnn: nn.GRU, layer: int = 0, reverse: bool = False) -> GRUWeight
     else:
         b_ir = b_iz = b_in = b_hr = b_hz = b_hn = np.zeros(rnn.hidden_size, dtype=W_r.dtype)
     return GRUWeights(W_r, W_z, W_n, U_r, U_z, U_n, b_ir + b_hr, b_iz + b_hz, b_in, b_hn)
+
+
+def rnn_layer(x: np.ndarray, w: RNNWeights, h0: np.ndarray) -> dict[str, np.ndarray]:
+    """One vanilla (Elman) RNN layer, left to right. ``x (T, F)`` → ``{h: (T, H)}``."""
+    act = np.tanh if w.act == "tanh" else relu
+    h = h0
+    steps = []
+    for x_t in x:
+        h = act(w.W @ x_t + w.U @ h + w.b)  # h_t: all of it written anew, nothing kept
+        steps.append(h)
+    return {"h": np.stack(steps)}
 
 
 def lstm_layer(
@@ -144,13 +180,14 @@ def bidirectional(layer_fn, x: np.ndarray, forward_args: tuple, backward_args: t
 
 
 def rnn_forward(
-    rnn: nn.LSTM | nn.GRU, x: np.ndarray
+    rnn: nn.RNN | nn.LSTM | nn.GRU, x: np.ndarray
 ) -> tuple[np.ndarray, dict[tuple[int, str, str], np.ndarray]]:
     """Every layer and direction of ``rnn`` on ``x (T, input_size)``, from zero initial states.
 
     Returns ``output (T, D*H_out)`` and ``{(layer, direction, name): (T, units)}``.
     """
     lstm = isinstance(rnn, nn.LSTM)
+    vanilla = isinstance(rnn, nn.RNN)
     directions = ("forward", "backward") if rnn.bidirectional else ("forward",)
     h_out = rnn.proj_size if lstm and rnn.proj_size else rnn.hidden_size
     dtype = next(rnn.parameters()).detach().numpy().dtype
@@ -162,9 +199,11 @@ def rnn_forward(
             h0 = np.zeros(h_out, dtype=dtype)
             if lstm:
                 return (lstm_weights(rnn, layer, reverse), h0, np.zeros(rnn.hidden_size, dtype))
+            if vanilla:
+                return (rnn_weights(rnn, layer, reverse), h0)
             return (gru_weights(rnn, layer, reverse), h0)
 
-        fn = lstm_layer if lstm else gru_layer
+        fn = lstm_layer if lstm else rnn_layer if vanilla else gru_layer
         if rnn.bidirectional:
             outs = bidirectional(fn, x, args(False), args(True))
         else:

@@ -5,20 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-Cell = Literal["lstm", "gru"]
+# The registry (rnnviz.cells.CELLS) is the authority on cells; this alias names the shipped ones.
+Cell = Literal["lstm", "gru", "rnn", "rnn_relu"]
 Direction = Literal["forward", "backward"]
 MergeMode = Literal["concat", "sum", "mean", "product"]
 
 DIRECTIONS: tuple[Direction, ...] = ("forward", "backward")
 MERGE_MODES: tuple[MergeMode, ...] = ("concat", "sum", "mean", "product")
-
-# PyTorch's own gate order inside weight_ih / weight_hh rows (nn.LSTM: i, f, g, o; nn.GRU: r, z, n).
-GATES: dict[Cell, tuple[str, ...]] = {"lstm": ("i", "f", "g", "o"), "gru": ("r", "z", "n")}
-# Everything a trace records per step, gates first, then states.
-QUANTITIES: dict[Cell, tuple[str, ...]] = {
-    "lstm": ("i", "f", "g", "o", "c", "h"),
-    "gru": ("r", "z", "n", "h"),
-}
 
 
 @dataclass(frozen=True)
@@ -54,8 +47,22 @@ SIGMOID_QUANTITIES = frozenset({"i", "f", "o", "r", "z"})
 
 
 def quantities(cell: Cell) -> tuple[str, ...]:
-    """Quantities recorded for a cell type, in display order."""
-    try:
-        return QUANTITIES[cell]
-    except KeyError:
-        raise ValueError(f"cell must be 'lstm' or 'gru', got {cell!r}") from None
+    """Quantities recorded for a cell type, in display order (from the cell registry)."""
+    from .cells import get
+
+    return get(cell).quantities
+
+
+def __getattr__(name: str) -> dict[str, tuple[str, ...]]:
+    """``GATES`` and ``QUANTITIES``: views of the cell registry, kept for older callers.
+
+    ``GATES[cell]`` is PyTorch's row-block order inside ``weight_ih``/``weight_hh``;
+    ``QUANTITIES[cell]`` everything a trace records per step. Built on first use, because the
+    registry's cell files import this module for their styles.
+    """
+    if name in ("GATES", "QUANTITIES"):
+        from .cells import CELLS
+
+        attr = "gates" if name == "GATES" else "quantities"
+        return {cell: getattr(spec, attr) for cell, spec in CELLS.items()}
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,9 +1,11 @@
-"""Record every gate and state of a PyTorch LSTM/GRU, every step, every direction, every layer.
+"""Record every gate and state of a PyTorch LSTM/GRU/RNN, every step, direction and layer.
 
 How: run PyTorch's own kernel one layer at a time (so each layer's real output, the next layer's
 input, is known), then recompute all gates of all steps at once from the known ``h_{t-1}``: two
-matrix products per direction. Only the LSTM cell update ``c_t = f*c_{t-1} + i*g`` needs a loop.
-The hidden states and final states are PyTorch's own numbers, not a re-implementation.
+matrix products per direction, activations in place in torch. States other than ``h`` that follow
+``s_t = a_t ⊙ s_{t-1} + b_t`` (the LSTM cell ``c``) take one scan. The hidden states and final
+states are PyTorch's own numbers, not a re-implementation. The cell's equations come from the
+registry (:mod:`rnnviz.cells`); this module never asks which cell it traces.
 """
 
 from __future__ import annotations
@@ -14,10 +16,15 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 from torch import nn
-from torch.nn import functional as F
 
-from . import cells
-from .schema import DIRECTIONS, GATES, MERGE_MODES, Cell, Direction, MergeMode, quantities
+from . import cells, native
+from .cells import CellSpec
+from .native import native_layer
+from .scan import linear_scan
+from .schema import DIRECTIONS, MERGE_MODES, Cell, Direction, MergeMode
+
+# Which design runs (printed by bench/trace_speed.py).
+PATH = "native kernel per layer, then all gates recomputed at once in torch, directions batched"
 
 
 @dataclass(frozen=True)
@@ -36,11 +43,16 @@ class Trace:
     tokens: tuple[str, ...]
     output: np.ndarray  # (T, D * H_out), equal to rnn(x)[0]
     h_n: np.ndarray  # (L * D, H_out), equal to rnn(x)[1] (or rnn(x)[1][0] for LSTM)
-    c_n: np.ndarray | None  # (L * D, H) for LSTM, None for GRU
+    c_n: np.ndarray | None  # (L * D, H) final cell state when the cell has one, else None
     inputs: tuple[np.ndarray, ...]  # per layer: (T, input_size of that layer)
     arrays: dict[tuple[int, str, str], np.ndarray] = field(repr=False)
     previous_states: dict[tuple[int, str, str], np.ndarray] = field(repr=False)
     preacts: dict[tuple[int, str], tuple[np.ndarray, ...]] = field(repr=False)
+
+    @property
+    def spec(self) -> CellSpec:
+        """The cell's registry entry: gate names, equations, LaTeX, diagram."""
+        return cells.get(self.cell)
 
     @property
     def length(self) -> int:
@@ -53,8 +65,8 @@ class Trace:
 
     @property
     def names(self) -> tuple[str, ...]:
-        """Quantities recorded per step: ``i f g o c h`` (LSTM) or ``r z n h`` (GRU)."""
-        return quantities(self.cell)
+        """Quantities recorded per step: ``i f g o c h`` (LSTM), ``r z n h`` (GRU), ``h`` (RNN)."""
+        return self.spec.quantities
 
     @property
     def output_size(self) -> int:
@@ -73,7 +85,7 @@ class Trace:
         if direction not in self.directions:
             raise ValueError(f"direction must be one of {self.directions}, got {direction!r}")
         if name not in self.names:
-            raise ValueError(f"{self.cell.upper()} quantities are {self.names}, got {name!r}")
+            raise ValueError(f"{self.spec.title} quantities are {self.names}, got {name!r}")
         return (layer % self.num_layers, direction, name)
 
     def quantity(self, layer: int, direction: Direction, name: str) -> np.ndarray:
@@ -85,23 +97,39 @@ class Trace:
 
         For the backward direction the state before step ``t`` is the one after token ``t+1``.
         """
-        if name not in ("h", "c") or (name == "c" and self.cell != "lstm"):
-            raise ValueError(f"previous() has states {'h, c' if self.cell == 'lstm' else 'h'}")
+        if name not in self.spec.states:
+            raise ValueError(f"previous() has states {', '.join(self.spec.states)}, got {name!r}")
         return self.previous_states[self._key(layer, direction, name)]
 
     def preactivation(self, layer: int, direction: Direction, gate: str) -> dict[str, np.ndarray]:
         """The parts of a gate's argument: ``Wx (T,H)``, ``Uh (T,H)``, ``b_x (H,)``, ``b_h (H,)``.
 
-        LSTM and GRU ``r``/``z``: ``gate = act(Wx + b_x + Uh + b_h)``; GRU ``n``:
-        ``n = tanh(Wx + b_x + r * (Uh + b_h))``.
+        Most gates are ``act(Wx + b_x + Uh + b_h)``; the GRU's ``n`` is
+        ``tanh(Wx + b_x + r * (Uh + b_h))`` (see the cell's equations).
         """
-        if gate not in GATES[self.cell]:
-            raise ValueError(f"{self.cell.upper()} gates are {GATES[self.cell]}, got {gate!r}")
+        gates = self.spec.gates
+        if gate not in gates:
+            raise ValueError(f"{self.spec.title} gates are {gates}, got {gate!r}")
         layer, direction, _ = self._key(layer, direction, "h")
         wx, uh, b_x, b_h = self.preacts[(layer, direction)]
-        k = GATES[self.cell].index(gate)
+        k = gates.index(gate)
         sl = slice(k * self.hidden_size, (k + 1) * self.hidden_size)
         return {"Wx": wx[:, sl], "Uh": uh[:, sl], "b_x": b_x[sl], "b_h": b_h[sl]}
+
+    def values_at(self, layer: int, direction: Direction, step: int, unit: int) -> dict[str, float]:
+        """Every number of one unit at one step, by name, for equations and drawings.
+
+        Quantities (``f``, ``c``, …), previous states (``c_prev``, ``h_prev``) and each gate's
+        argument halves with their biases (``wx_f = Wx + b_x``, ``uh_f = Uh + b_h``).
+        """
+        values = {n: float(self.quantity(layer, direction, n)[step, unit]) for n in self.names}
+        for s in self.spec.states:
+            values[f"{s}_prev"] = float(self.previous(layer, direction, s)[step, unit])
+        for g in self.spec.gates:
+            p = self.preactivation(layer, direction, g)
+            values[f"wx_{g}"] = float(p["Wx"][step, unit] + p["b_x"][unit])
+            values[f"uh_{g}"] = float(p["Uh"][step, unit] + p["b_h"][unit])
+        return values
 
     def hidden(self, layer: int = -1) -> np.ndarray:
         """``(T, D * H_out)`` output of a layer, directions concatenated as PyTorch does."""
@@ -133,271 +161,137 @@ class Trace:
         return to_frame(self)
 
 
-def _check_module(rnn: object) -> Cell:
-    if isinstance(rnn, nn.LSTM):
-        return "lstm"
-    if isinstance(rnn, nn.GRU):
-        return "gru"
-    raise TypeError(
-        f"trace_rnn expects a torch.nn.LSTM or torch.nn.GRU, got {type(rnn).__name__}; "
-        "pass the recurrent submodule itself (e.g. model.rnn)"
-    )
+def _arguments(
+    inp: torch.Tensor,
+    out: np.ndarray,
+    params: list[list[torch.Tensor]],
+    h0: np.ndarray,
+    bias: bool,
+) -> tuple[torch.Tensor, ...]:
+    """Both halves of every gate's argument, all steps, all directions of one layer.
 
-
-def _param_dtype(rnn: nn.RNNBase) -> tuple[torch.dtype, torch.device]:
-    first = next(iter(rnn.parameters()))
-    return first.dtype, first.device
-
-
-def _as_sequence(rnn: nn.RNNBase, x: object) -> torch.Tensor:
-    dtype, device = _param_dtype(rnn)
-    if isinstance(x, torch.Tensor):
-        t = x.detach()
+    ``inp (T, F)``, ``out (T, D, H_out)`` the layer's real output, ``h0 (D, H_out)``. Returns
+    ``wx, uh (D, T, G*H)``, biases ``b_x, b_h (D, 1, G*H)`` (copies) and ``h_prev (D, T, H_out)``:
+    the state each step started from, i.e. the step before in reading order.
+    """
+    n_dir, steps, h_out = len(params), inp.shape[0], h0.shape[1]
+    h_prev = np.empty((n_dir, steps, h_out), out.dtype)  # (D, T, H_out)
+    h_prev[0, 0], h_prev[0, 1:] = h0[0], out[:-1, 0]
+    if n_dir == 2:  # the backward direction's previous step is the token to the right
+        h_prev[1, -1], h_prev[1, :-1] = h0[1], out[1:, 1]
+    gh = params[0][0].shape[0]
+    h_prev_t = torch.from_numpy(h_prev)
+    wx = inp.new_empty((n_dir, steps, gh))  # (D, T, G*H)
+    uh = inp.new_empty((n_dir, steps, gh))  # (D, T, G*H)
+    for d, p in enumerate(params):  # two GEMMs per direction, written in place
+        torch.mm(inp, p[0].t(), out=wx[d])
+        torch.mm(h_prev_t[d], p[1].t(), out=uh[d])
+    if bias:
+        b_x = torch.stack([p[2] for p in params])[:, None, :]  # (D, 1, G*H)
+        b_h = torch.stack([p[3] for p in params])[:, None, :]  # (D, 1, G*H)
     else:
-        try:
-            t = torch.as_tensor(np.asarray(x))
-        except (TypeError, ValueError) as exc:
-            raise TypeError(f"x must be an array of shape (T, input_size); {exc}") from None
-    if t.is_complex() or t.dtype == torch.bool:
-        raise TypeError(f"x must hold real numbers, got dtype {t.dtype}")
-    if t.ndim == 3:
-        layout = "(batch, T, features)" if rnn.batch_first else "(T, batch, features)"
-        raise ValueError(
-            f"trace_rnn traces one sequence of shape (T, {rnn.input_size}); got a batch "
-            f"{tuple(t.shape)} read as {layout}; trace one sequence at a time, e.g. x[0]"
-        )
-    if t.ndim != 2:
-        hint = " (for input_size 1 use x[:, None])" if t.ndim == 1 else ""
-        raise ValueError(f"x must have shape (T, {rnn.input_size}), got {tuple(t.shape)}{hint}")
-    if t.shape[0] == 0:
-        raise ValueError("x is an empty sequence (T = 0); give at least one step")
-    if t.shape[1] != rnn.input_size:
-        raise ValueError(
-            f"x has {t.shape[1]} features per step but the module expects input_size="
-            f"{rnn.input_size}"
-        )
-    t = t.to(device=device, dtype=dtype)
-    if not torch.isfinite(t).all():
-        bad = int(torch.nonzero(~torch.isfinite(t))[0, 0])
-        raise ValueError(f"x holds NaN or inf (first at step {bad})")
-    return t
-
-
-def _initial_states(
-    rnn: nn.RNNBase, cell: Cell, hx: object, dtype: torch.dtype, device: torch.device
-) -> tuple[torch.Tensor, torch.Tensor | None]:
-    d = 2 if rnn.bidirectional else 1
-    h_out = rnn.proj_size if cell == "lstm" and rnn.proj_size else rnn.hidden_size
-    shape_h = (rnn.num_layers * d, h_out)
-    shape_c = (rnn.num_layers * d, rnn.hidden_size)
-    if hx is None:
-        h0 = torch.zeros(shape_h, dtype=dtype, device=device)
-        c0 = torch.zeros(shape_c, dtype=dtype, device=device) if cell == "lstm" else None
-        return h0, c0
-    parts = hx if cell == "lstm" else (hx, None)
-    if cell == "lstm" and (not isinstance(hx, (tuple, list)) or len(hx) != 2):
-        raise TypeError("hx for an LSTM is a pair (h0, c0)")
-    h0 = torch.as_tensor(parts[0], dtype=dtype, device=device)
-    if tuple(h0.shape) != shape_h:
-        raise ValueError(f"h0 must have shape {shape_h}, got {tuple(h0.shape)}")
-    c0 = None
-    if cell == "lstm":
-        c0 = torch.as_tensor(parts[1], dtype=dtype, device=device)
-        if tuple(c0.shape) != shape_c:
-            raise ValueError(f"c0 must have shape {shape_c}, got {tuple(c0.shape)}")
-    return h0, c0
-
-
-def _layer_weights(rnn: nn.RNNBase, layer: int, direction: int) -> list[torch.Tensor]:
-    suffix = f"_l{layer}" + ("_reverse" if direction else "")
-    names = ["weight_ih", "weight_hh"]
-    if rnn.bias:
-        names += ["bias_ih", "bias_hh"]
-    if getattr(rnn, "proj_size", 0):
-        names += ["weight_hr"]
-    return [getattr(rnn, n + suffix) for n in names]
-
-
-def _cell_states(fs: Sequence[np.ndarray], us: Sequence[np.ndarray], c0: np.ndarray) -> np.ndarray:
-    """``c_t = f_t * c_{t-1} + u_t`` for ``t = 0..T-1``, several recurrences side by side.
-
-    ``fs``, ``us``: one ``(T, H)`` pair per layer and direction, in reading order; ``c0 (K*H,)``.
-    Returns ``(T, K*H)``. A plain loop costs two NumPy calls per step. For long sequences the
-    steps are cut into blocks of ``B ≈ sqrt(2T)``: every block runs the recurrence from zero at
-    once (a loop of B steps over all blocks), a loop over blocks carries the true start state,
-    and one pass adds ``(∏ f) * c_start``: about ``4B + 2T/B`` calls instead of ``2T``. Only
-    products and sums, no division, so vanishing forget gates stay exact zeros, never 0/0.
-    """
-    steps, width = fs[0].shape[0], sum(f.shape[1] for f in fs)
-    block = int(np.sqrt(2 * steps))
-    short = steps < 64 or block < 4
-    rows = steps if short else -(-steps // block) * block
-    f_all = np.empty((rows, width), fs[0].dtype)  # one buffer each, padded to whole blocks
-    u_all = np.empty((rows, width), us[0].dtype)
-    col = 0
-    for f, u in zip(fs, us, strict=True):
-        f_all[:steps, col : col + f.shape[1]] = f
-        u_all[:steps, col : col + f.shape[1]] = u
-        col += f.shape[1]
-    if short:
-        prev = c0
-        for t in range(steps):  # u_all becomes c in place
-            row = u_all[t]
-            row += f_all[t] * prev
-            prev = row
-        return u_all
-    f_all[steps:], u_all[steps:] = 1, 0  # identity steps at the end
-    a = f_all.reshape(-1, block, width)  # (N, B, M): f, then ∏ f within the block up to k
-    b = u_all.reshape(-1, block, width)  # (N, B, M): c within each block, started from 0
-    for k in range(1, block):
-        b[:, k] += a[:, k] * b[:, k - 1]  # a[:, k] is still f here
-        a[:, k] *= a[:, k - 1]
-    starts = np.empty((a.shape[0], width), u_all.dtype)  # true c before each block
-    prev = c0
-    for j in range(a.shape[0]):
-        starts[j] = prev
-        prev = a[j, -1] * prev + b[j, -1]
-    a *= starts[:, None, :]
-    b += a
-    return u_all[:steps]
-
-
-def _np(t: torch.Tensor) -> np.ndarray:
-    return t.detach().cpu().numpy()
-
-
-def _diagnose_non_finite(rnn: nn.RNNBase) -> None:
-    """Called only when a result is not finite (the input was checked): name the parameter.
-
-    Checking every parameter up front would cost more than tracing a short sentence; a NaN or
-    inf weight always shows up in a pre-activation or in the output, so it is looked for there.
-    """
-    for name, p in rnn.named_parameters():
-        if not torch.isfinite(p).all():
-            raise ValueError(f"parameter {name} of the {type(rnn).__name__} holds NaN or inf")
-    raise ValueError("the recurrent computation overflowed to inf/NaN; scale the input down")
+        b_x = b_h = inp.new_zeros((n_dir, 1, gh))
+    return wx, uh, b_x, b_h, h_prev_t
 
 
 def trace_rnn(
-    rnn: nn.LSTM | nn.GRU,
+    rnn: nn.RNNBase,
     x: torch.Tensor | np.ndarray,
     hx: object = None,
     tokens: Sequence[str] | None = None,
 ) -> Trace:
-    """Trace ``rnn`` on one sequence ``x (T, input_size)``; see :class:`Trace`.
+    """Trace ``rnn`` (any cell of the registry) on one sequence ``x (T, input_size)``.
 
-    ``hx`` is the optional initial state in PyTorch's unbatched layout: ``h0 (L*D, H_out)`` for
-    a GRU, ``(h0, c0)`` for an LSTM. The module is run with eval semantics (no dropout) and is
-    left untouched: no hooks, no change of mode, no gradients.
+    ``hx`` is the optional initial state in PyTorch's unbatched layout: ``h0 (L*D, H_out)``, or
+    ``(h0, c0)`` for an LSTM. The module is run with eval semantics (no dropout) and is left
+    untouched: no hooks, no change of mode, no gradients. See :class:`Trace`.
     """
-    cell = _check_module(rnn)
-    inp = _as_sequence(rnn, x)  # (T, input_size)
-    dtype, device = inp.dtype, inp.device
-    h0_all, c0_all = _initial_states(rnn, cell, hx, dtype, device)
+    spec = cells.cell_of(rnn)
+    inp = native.as_sequence(rnn, x)  # (T, input_size)
+    init = native.initial_states(rnn, spec, hx, inp)
     steps = inp.shape[0]
     tokens = tuple(map(str, range(steps) if tokens is None else tokens))
     if len(tokens) != steps:
         raise ValueError(f"got {len(tokens)} tokens for a sequence of {steps} steps")
-
     n_dir = 2 if rnn.bidirectional else 1
-    hidden = rnn.hidden_size
-    proj = rnn.proj_size if cell == "lstm" else 0
+    hidden, proj = rnn.hidden_size, rnn.proj_size
     h_out = proj or hidden
-    gate_fn = cells.lstm_gates if cell == "lstm" else cells.gru_gates
+    carried = [s for s in spec.states if s != "h"]  # solved by a scan (LSTM: c)
 
-    # 1. PyTorch's own kernel, one layer at a time: the real h of every step and layer.
-    layer_inputs, layer_outputs, h_n, c_n = [], [], [], []
-    with torch.no_grad():
-        for layer in range(rnn.num_layers):
-            rows = slice(layer * n_dir, (layer + 1) * n_dir)
-            weights = [w for d in range(n_dir) for w in _layer_weights(rnn, layer, d)]
-            seq = inp[:, None, :]  # (T, 1, F): the kernel wants a batch axis
-            if cell == "lstm":
-                state = (h0_all[rows, None, :], c0_all[rows, None, :])
-                out, hn, cn = torch._VF.lstm(
-                    seq, state, weights, rnn.bias, 1, 0.0, False, rnn.bidirectional, False
-                )
-                c_n.append(cn[:, 0])
-            else:
-                out, hn = torch._VF.gru(
-                    seq, h0_all[rows, None, :], weights, rnn.bias, 1, 0.0, False,
-                    rnn.bidirectional, False,
-                )  # fmt: skip
-            h_n.append(hn[:, 0])
-            layer_inputs.append(_np(inp).copy())  # never a view of the caller's array
-            inp = out[:, 0, :]  # (T, D * H_out): the next layer's input
-            layer_outputs.append(_np(inp))
-        output = layer_outputs[-1]
-        h_n_arr = _np(torch.cat(h_n))
-        c_n_arr = _np(torch.cat(c_n)) if cell == "lstm" else None
-    if not (np.isfinite(output).all() and np.isfinite(h_n_arr).all()):
-        _diagnose_non_finite(rnn)
-
-    # 2. Every gate of every step at once, from the known h_{t-1}: torch for the two matrix
-    # products, NumPy for the rest (its small calls cost a third of torch's).
-    h0_np, c0_np = _np(h0_all), (_np(c0_all) if cell == "lstm" else None)
     arrays: dict[tuple[int, str, str], np.ndarray] = {}
     previous: dict[tuple[int, str, str], np.ndarray] = {}
     preacts: dict[tuple[int, str], tuple[np.ndarray, ...]] = {}
-    pending_f, pending_u, pending_c0, pending_keys = [], [], [], []
-    for layer in range(rnn.num_layers):
-        x_np, out = layer_inputs[layer], layer_outputs[layer]
-        for d, direction in enumerate(DIRECTIONS[:n_dir]):
-            params = _layer_weights(rnn, layer, d)
-            w_ih, w_hh = params[:2]  # (G*H, F), (G*H, H_out) torch
-            if rnn.bias:
-                b_x, b_h = _np(params[2]).copy(), _np(params[3]).copy()  # (G*H,), not views
-            else:
-                b_x = b_h = np.zeros(w_ih.shape[0], dtype=output.dtype)
-            h = out[:, d * h_out : (d + 1) * h_out]  # (T, H_out)
-            h0 = h0_np[layer * n_dir + d][None, :]  # (1, H_out)
-            # State each step starts from: the step before in reading order.
-            h_prev = np.concatenate([h0, h[:-1]] if d == 0 else [h[1:], h0])  # (T, H_out)
-            with torch.no_grad():  # torch's GEMM beats NumPy's at these shapes
-                wx = _np(F.linear(torch.from_numpy(x_np).to(device), w_ih))  # (T, G*H)
-                uh = _np(F.linear(torch.from_numpy(h_prev).to(device), w_hh))  # (T, G*H)
-            # A NaN or inf weight shows up in these sums; one reduction each is cheap.
-            if not np.isfinite(wx.sum() + uh.sum() + b_x.sum() + b_h.sum()):
-                _diagnose_non_finite(rnn)
-            gates = gate_fn(wx, uh, b_x, b_h)  # {gate: (T, H)}
-            key = (layer, direction)
-            preacts[key] = (wx, uh, b_x, b_h)
-            for name, value in gates.items():
-                arrays[(layer, direction, name)] = value
-            arrays[(layer, direction, "h")] = h
-            previous[(layer, direction, "h")] = h_prev
-            if cell == "lstm":
-                f, u = gates["f"], gates["i"] * gates["g"]  # (T, H)
-                if d == 1:  # the backward cell reads right to left
-                    f, u = f[::-1], u[::-1]
-                pending_f.append(f)
-                pending_u.append(u)
-                pending_c0.append(c0_np[layer * n_dir + d])
-                pending_keys.append(key)
+    scans: dict[str, list] = {s: [] for s in carried}  # (a, b, s0, key) in reading order
+    checks, layer_inputs, finals = [], [], {s: [] for s in spec.states}
+    directions = DIRECTIONS[:n_dir]
+    init_np = {s: v.numpy() for s, v in init.items()}  # (L*D, units) each
+    with torch.no_grad():
+        for layer in range(rnn.num_layers):
+            rows = slice(layer * n_dir, (layer + 1) * n_dir)
+            params = [
+                [w.detach() for w in native.layer_weights(rnn, layer, d)] for d in range(n_dir)
+            ]
+            # 1. PyTorch's own kernel: the real h of every step, the next layer's input.
+            out, last = native_layer(
+                spec, inp, [init[s][rows] for s in spec.states], [w for ps in params for w in ps],
+                rnn.bias, rnn.bidirectional,
+            )  # fmt: skip
+            for s, value in zip(spec.states, last, strict=True):
+                finals[s].append(value)
+            layer_inputs.append(inp.numpy(force=True).copy() if layer == 0 else inp.numpy())
+            hs = out.numpy().reshape(steps, n_dir, h_out)  # (T, D, H_out)
+            # 2. Every gate of every step and direction at once, from the known h_{t-1}.
+            parts = _arguments(inp, hs, params, init_np["h"][rows], rnn.bias)
+            wx, uh, b_x, b_h, h_prev = parts  # (D, T, G*H) ×2, (D, 1, G*H) ×2, (D, T, H_out)
+            gates = spec.gate_fn(wx, uh, b_x, b_h)  # {gate: (D, T, H)}, activated in place
+            linear = spec.linear_states(gates)  # {state: (a, b)}, each (D, T, H)
+            # Slice and sum in NumPy (its small calls cost a fraction of torch's); shared memory.
+            wx, uh, b_x, b_h, h_prev = (t.numpy() for t in parts)
+            with np.errstate(invalid="ignore", over="ignore"):  # NaN/inf weights show here
+                checks += [wx.sum(), uh.sum(), b_x.sum(), b_h.sum()]
+            gates = {name: value.numpy() for name, value in gates.items()}
+            linear = {s: (a.numpy(), b.numpy()) for s, (a, b) in linear.items()}
+            for d, direction in enumerate(directions):
+                key = (layer, direction)
+                preacts[key] = (wx[d], uh[d], b_x[d, 0], b_h[d, 0])
+                for name, value in gates.items():
+                    arrays[(layer, direction, name)] = value[d]
+                arrays[(layer, direction, "h")] = hs[:, d]
+                previous[(layer, direction, "h")] = h_prev[d]
+                for s, (a, b) in linear.items():
+                    a_d, b_d = a[d], b[d]
+                    if d == 1:  # the backward direction reads right to left
+                        a_d, b_d = a_d[::-1], b_d[::-1]
+                    scans[s].append((a_d, b_d, init_np[s][layer * n_dir + d], key))
+            inp = out  # (T, D * H_out)
+        output = out.numpy()
+        h_n = torch.cat(finals["h"]).numpy()
+        if not (np.isfinite(output).all() and np.isfinite(checks).all()):
+            native.diagnose_non_finite(rnn, layer_inputs[0])
 
-    # 3. The only loop: c_t = f ⊙ c_{t-1} + i ⊙ g, all layers and directions side by side.
-    if cell == "lstm":
-        c0_flat = np.concatenate(pending_c0)  # (K*H,)
-        c_all = _cell_states(pending_f, pending_u, c0_flat)  # (T, K*H)
-        for k, (layer, direction) in enumerate(pending_keys):
+    # 3. The only loop: s_t = a_t ⊙ s_{t-1} + b_t, all layers and directions side by side.
+    for s, parts in scans.items():
+        s0_flat = np.concatenate([p[2] for p in parts])  # (K*H,)
+        s_all = linear_scan([p[0] for p in parts], [p[1] for p in parts], s0_flat)  # (T, K*H)
+        for k, (*_, (layer, direction)) in enumerate(parts):
             cols = slice(k * hidden, (k + 1) * hidden)
-            c = c_all[:, cols]  # (T, H) in reading order
-            c_prev = np.concatenate([c0_flat[None, cols], c[:-1]])
+            value = s_all[:, cols]  # (T, H) in reading order
+            before = np.concatenate([s0_flat[None, cols], value[:-1]])
             if direction == "backward":  # back to token order
-                c, c_prev = c[::-1], c_prev[::-1]
-            arrays[(layer, direction, "c")] = c
-            previous[(layer, direction, "c")] = c_prev
+                value, before = value[::-1], before[::-1]
+            arrays[(layer, direction, s)] = value
+            previous[(layer, direction, s)] = before
 
     return Trace(
-        cell=cell,
+        cell=spec.name,
         num_layers=rnn.num_layers,
         bidirectional=rnn.bidirectional,
         hidden_size=hidden,
         proj_size=proj,
         tokens=tokens,
         output=output,
-        h_n=h_n_arr,
-        c_n=c_n_arr,
+        h_n=h_n,
+        c_n=torch.cat(finals["c"]).numpy() if "c" in finals else None,
         inputs=tuple(layer_inputs),
         arrays=arrays,
         previous_states=previous,

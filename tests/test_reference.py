@@ -65,3 +65,16 @@ def test_bidirectional_wrapper_aligns_tokens():
     )
     out = lstm(x)[0].detach().numpy()
     np.testing.assert_allclose(np.concatenate([fwd["h"], bwd["h"]], 1), out, atol=1e-6)
+
+
+def test_vanilla_rnn_textbook_equals_pytorch_for_both_nonlinearities():
+    for act in ("tanh", "relu"):
+        torch.manual_seed(4)
+        rnn = nn.RNN(3, 5, num_layers=2, bidirectional=True, nonlinearity=act)
+        x = torch.randn(8, 3)
+        ref_out, ref = reference.rnn_forward(rnn, x.numpy())
+        np.testing.assert_allclose(ref_out, rnn(x)[0].detach().numpy(), atol=1e-6)
+        tr = trace_rnn(rnn, x)
+        assert tr.names == ("h",)
+        for key, value in ref.items():
+            np.testing.assert_allclose(tr.quantity(*key), value, atol=1e-6)

@@ -10,40 +10,50 @@ from hypothesis import strategies as st
 from torch import nn
 
 from rnnviz import reference, trace_rnn
-from rnnviz.schema import SIGMOID_QUANTITIES
+from rnnviz.cells import CELLS
+from rnnviz.tracer import native_layer
 
 TOL = {torch.float32: 1e-5, torch.float64: 1e-10}
 
 
+ACT = {"sigmoid": reference.sigmoid, "tanh": np.tanh, "relu": reference.relu}
+RANGE = {"sigmoid": (0.0, 1.0), "tanh": (-1.0, 1.0), "relu": (0.0, np.inf)}
+
+
 def make(cell: str, layers=1, bidirectional=False, bias=True, proj=0, dtype=torch.float32,
          input_size=5, hidden=7, batch_first=False, seed=0):  # fmt: skip
+    """A module of the registry's cell ``cell``, weights scaled so gates saturate sometimes."""
     torch.manual_seed(seed)
+    spec = CELLS[cell]
     kw = dict(num_layers=layers, bidirectional=bidirectional, bias=bias, batch_first=batch_first)
-    if cell == "lstm":
-        rnn = nn.LSTM(input_size, hidden, proj_size=proj, **kw)
-    else:
-        rnn = nn.GRU(input_size, hidden, **kw)
-    # Scale weights up so gates saturate sometimes and cell states leave (-1, 1).
+    if proj:
+        kw["proj_size"] = proj
+    if spec.nonlinearity:
+        kw["nonlinearity"] = spec.nonlinearity
+    rnn = spec.module(input_size, hidden, **kw)
+    # Scale weights up so gates saturate sometimes and cell states leave (-1, 1); an unbounded
+    # relu would only grow, so it keeps PyTorch's initial scale.
+    scale = 1.0 if "relu" in spec.activations.values() else 3.0
     with torch.no_grad():
         for p in rnn.parameters():
-            p.mul_(3.0)
+            p.mul_(scale)
     return rnn.to(dtype)
 
 
 def native(rnn, x):
+    """``(output, h_n, c_n or None)`` of PyTorch's forward, as NumPy."""
     out, state = rnn(x)
-    if isinstance(rnn, nn.LSTM):
-        return out.detach().numpy(), state[0].detach().numpy(), state[1].detach().numpy()
-    return out.detach().numpy(), state.detach().numpy(), None
+    states = state if isinstance(state, tuple) else (state, None)
+    return out.detach().numpy(), *(s if s is None else s.detach().numpy() for s in states)
 
 
 CASES = [
     (cell, layers, bidi, bias, proj, dtype)
-    for cell in ("lstm", "gru")
+    for cell, spec in CELLS.items()
     for layers in (1, 2, 3)
     for bidi in (False, True)
     for bias in (True, False)
-    for proj in ((0, 3) if cell == "lstm" else (0,))
+    for proj in ((0, 3) if spec.projection else (0,))
     for dtype in (torch.float32, torch.float64)
 ]
 
@@ -59,15 +69,17 @@ def test_trace_equals_pytorch_and_reference(cell, layers, bidi, bias, proj, dtyp
     assert tr.output.shape == out.shape
     np.testing.assert_allclose(tr.output, out, rtol=0, atol=tol)
     np.testing.assert_allclose(tr.h_n, h_n, rtol=0, atol=tol)
-    if cell == "lstm":
+    if c_n is not None:
         np.testing.assert_allclose(tr.c_n, c_n, rtol=0, atol=tol)
+    else:
+        assert tr.c_n is None
     ref_out, ref_states = reference.rnn_forward(rnn, x.numpy())
     np.testing.assert_allclose(ref_out, out, rtol=0, atol=tol)
     for key, value in ref_states.items():
         np.testing.assert_allclose(tr.quantity(*key), value, rtol=0, atol=tol, err_msg=str(key))
 
 
-@pytest.mark.parametrize("cell", ["lstm", "gru"])
+@pytest.mark.parametrize("cell", CELLS)
 def test_final_states_sit_at_the_ends_of_token_order(cell):
     rnn = make(cell, layers=2, bidirectional=True)
     x = torch.randn(8, 5)
@@ -131,24 +143,59 @@ def test_gru_invariants():
             np.testing.assert_allclose(h, (1 - z) * n + z * h_prev, atol=1e-12)
 
 
-def test_preactivation_rebuilds_every_gate():
-    for cell in ("lstm", "gru"):
-        rnn = make(cell, 1, True, dtype=torch.float64)
-        tr = trace_rnn(rnn, torch.randn(6, 5, dtype=torch.float64))
+@pytest.mark.parametrize("cell", CELLS)
+def test_preactivation_rebuilds_every_gate(cell):
+    rnn = make(cell, 1, True, dtype=torch.float64)
+    tr = trace_rnn(rnn, torch.randn(6, 5, dtype=torch.float64))
+    spec = CELLS[cell]
+    for d in tr.directions:
+        for g in spec.gates:
+            p = tr.preactivation(0, d, g)
+            if cell == "gru" and g == "n":  # reset after the recurrent product
+                r = tr.quantity(0, d, "r")
+                value = np.tanh(p["Wx"] + p["b_x"] + r * (p["Uh"] + p["b_h"]))
+            else:
+                value = ACT[spec.activations[g]](p["Wx"] + p["b_x"] + p["Uh"] + p["b_h"])
+            np.testing.assert_allclose(value, tr.quantity(0, d, g), atol=1e-12)
+
+
+@pytest.mark.parametrize("cell", CELLS)
+def test_registry_equations_rebuild_every_step(cell):
+    """The cell's own equations, fed the traced h_{t-1}, give the traced gates and states."""
+    spec = CELLS[cell]
+    rnn = make(cell, 2, True, dtype=torch.float64)
+    tr = trace_rnn(rnn, torch.randn(9, 5, dtype=torch.float64))
+    for layer in range(2):
         for d in tr.directions:
-            parts = {g: tr.preactivation(0, d, g) for g in reference_gates(cell)}
-            for g, p in parts.items():
-                if cell == "gru" and g == "n":
-                    r = tr.quantity(0, d, "r")
-                    value = np.tanh(p["Wx"] + p["b_x"] + r * (p["Uh"] + p["b_h"]))
-                else:
-                    s = p["Wx"] + p["b_x"] + p["Uh"] + p["b_h"]
-                    value = reference.sigmoid(s) if g in SIGMOID_QUANTITIES else np.tanh(s)
-                np.testing.assert_allclose(value, tr.quantity(0, d, g), atol=1e-12)
+            for g, act in spec.activations.items():
+                lo, hi = RANGE[act]
+                q = tr.quantity(layer, d, g)
+                assert q.min() >= lo and q.max() <= hi, (g, act)
+            wx, uh, b_x, b_h = tr.preacts[(layer, d)]
+            prev = {s: tr.previous(layer, d, s) for s in spec.states}
+            values = spec.step(wx, uh, b_x, b_h, prev)
+            for name in spec.quantities:
+                np.testing.assert_allclose(values[name], tr.quantity(layer, d, name), atol=1e-12)
+            q = {n: tr.quantity(layer, d, n) for n in tr.names}
+            q.update({f"{s}_prev": v for s, v in prev.items()})
+            kept, written = spec.split(q)
+            np.testing.assert_allclose(kept + written, q[spec.updated], atol=1e-12)
 
 
-def reference_gates(cell):
-    return "ifgo" if cell == "lstm" else "rzn"
+@pytest.mark.parametrize("cell", CELLS)
+def test_native_kernel_of_every_cell_still_exists(cell):
+    """The tracer's one private torch call (torch._VF.<kernel>): fail loudly if torch drops it."""
+    spec = CELLS[cell]
+    assert hasattr(torch._VF, spec.kernel), f"torch._VF.{spec.kernel} is gone: see native_layer"
+    rnn = make(cell, 1, True)
+    x = torch.randn(6, 5)
+    zeros = [torch.zeros(2, 7) for _ in spec.states]
+    weights = [p for p in rnn._flat_weights]
+    with torch.no_grad():
+        out, finals = native_layer(spec, x, zeros, weights, True, True)
+    ref_out, ref_h, _ = native(rnn, x)
+    np.testing.assert_allclose(out.numpy(), ref_out, atol=1e-6)
+    np.testing.assert_allclose(finals[0].numpy(), ref_h, atol=1e-6)
 
 
 def test_initial_state_is_used():
@@ -163,7 +210,7 @@ def test_initial_state_is_used():
 
 
 def test_batch_first_is_irrelevant_for_one_sequence():
-    for cell in ("lstm", "gru"):
+    for cell in CELLS:
         rnn = make(cell, 2, True, batch_first=True)
         x = torch.randn(7, 5)
         np.testing.assert_allclose(trace_rnn(rnn, x).output, native(rnn, x)[0], atol=1e-5)
@@ -199,7 +246,7 @@ def test_merge_modes(mode):
 
 @settings(max_examples=25, deadline=None)
 @given(
-    cell=st.sampled_from(["lstm", "gru"]),
+    cell=st.sampled_from(list(CELLS)),
     layers=st.integers(1, 3),
     bidi=st.booleans(),
     steps=st.integers(1, 30),

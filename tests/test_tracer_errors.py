@@ -17,10 +17,16 @@ def lstm():
 
 
 def test_not_a_recurrent_module():
-    with pytest.raises(TypeError, match=r"nn.LSTM or torch.nn.GRU, got Linear"):
+    with pytest.raises(TypeError, match=r"torch.nn.GRU, torch.nn.LSTM, torch.nn.RNN, got Linear"):
         trace_rnn(nn.Linear(4, 4), torch.randn(3, 4))
-    with pytest.raises(TypeError, match="got RNN"):
-        trace_rnn(nn.RNN(4, 4), torch.randn(3, 4))
+    with pytest.raises(TypeError, match="got RNNCell"):
+        trace_rnn(nn.RNNCell(4, 4), torch.randn(3, 4))
+
+
+def test_rnn_initial_state_is_one_tensor():
+    rnn = nn.RNN(4, 6, num_layers=2)
+    with pytest.raises(ValueError, match=r"h0 must have shape \(2, 6\)"):
+        trace_rnn(rnn, torch.randn(3, 4), hx=torch.zeros(1, 6))
 
 
 def test_batched_input_is_refused(lstm):
