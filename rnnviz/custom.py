@@ -1,4 +1,4 @@
-"""Your own model: open an uploaded ``nn.LSTM``/``nn.GRU`` state dict, or build one at random.
+"""Your own model: open an uploaded ``nn.LSTM``/``nn.GRU``/``nn.RNN`` state dict, or build one at random.
 
 Files are read by :mod:`rnnviz.uploads` (a safetensors header, or ``torch.load(weights_only=True,
 mmap=True)``): no code from the file runs, and shapes, dtypes and the size budget
@@ -22,6 +22,7 @@ import torch
 from torch import nn
 
 from . import uploads
+from .cells import CELLS
 from .schema import Cell
 from .tracer import Trace, trace_rnn
 from .uploads import FLOAT_DTYPES, CustomModelError, TensorSpec, open_checkpoint
@@ -56,7 +57,7 @@ class Architecture:
     def describe(self) -> str:
         """One line such as ``LSTM, 2 layers, bidirectional, input 16, hidden 32``."""
         parts = [
-            self.cell.upper(),
+            CELLS[self.cell].title,
             f"{self.num_layers} layer{'s' if self.num_layers > 1 else ''}",
             "bidirectional" if self.bidirectional else "unidirectional",
             f"input {self.input_size}",
@@ -68,18 +69,20 @@ class Architecture:
             parts.append("no bias")
         return ", ".join(parts)
 
-    def build(self) -> nn.LSTM | nn.GRU:
+    def build(self) -> nn.RNNBase:
         """An untrained module of this architecture (float32, eval mode)."""
-        kwargs = dict(
-            input_size=self.input_size,
-            hidden_size=self.hidden_size,
-            num_layers=self.num_layers,
-            bidirectional=self.bidirectional,
-            bias=self.bias,
+        return (
+            CELLS[self.cell]
+            .build(
+                self.input_size,
+                self.hidden_size,
+                self.proj_size,
+                num_layers=self.num_layers,
+                bidirectional=self.bidirectional,
+                bias=self.bias,
+            )
+            .eval()
         )
-        if self.cell == "lstm":
-            return nn.LSTM(proj_size=self.proj_size, **kwargs).eval()
-        return nn.GRU(**kwargs).eval()
 
 
 @dataclass(frozen=True)
@@ -93,7 +96,7 @@ class CustomModel:
 
     name: str
     arch: Architecture
-    rnn: nn.LSTM | nn.GRU
+    rnn: nn.RNNBase
     embedding: torch.Tensor | None  # (V, input_size)
     vocab: tuple[str, ...] | None
     head_weight: torch.Tensor | None  # (n_labels, D * H_out)
@@ -319,9 +322,10 @@ def _dtype(t: TensorSpec | torch.Tensor) -> str:
 
 
 def infer_architecture(
-    tensors: Mapping[str, TensorSpec | torch.Tensor],
+    tensors: Mapping[str, TensorSpec | torch.Tensor], nonlinearity: str = "tanh"
 ) -> tuple[str, Architecture]:
-    """``(prefix, architecture)`` of the recurrent module among ``tensors`` (from shapes only)."""
+    """``(prefix, architecture)`` of the recurrent module among ``tensors`` (from shapes only;
+    an ``nn.RNN``'s ``nonlinearity`` cannot be seen in its weights: tanh unless told)."""
     groups: dict[str, dict[str, TensorSpec | torch.Tensor]] = {}
     for key, value in tensors.items():
         m = _RNN_KEY.match(key)
@@ -356,22 +360,26 @@ def infer_architecture(
     rows = int(w_hh.shape[0])
     if hidden == 0 or rows % hidden:
         raise CustomModelError(
-            f"{prefix}weight_hh_l0 has shape {tuple(w_hh.shape)}: rows must be 4×hidden (LSTM) "
-            "or 3×hidden (GRU)"
+            f"{prefix}weight_hh_l0 has shape {tuple(w_hh.shape)}: rows must be 4×hidden (LSTM), "
+            "3×hidden (GRU) or 1×hidden (RNN)"
         )
     gates = rows // hidden
-    if gates == 1:
-        raise CustomModelError("this is a plain nn.RNN (1 gate block); rnnviz opens LSTM and GRU")
-    if gates not in (3, 4) or (proj and gates != 4):
+    by_blocks = {
+        spec.gate_count: spec
+        for spec in CELLS.values()
+        if spec.nonlinearity in (None, nonlinearity)
+    }
+    spec = by_blocks.get(gates)
+    if spec is None or (proj and not spec.projection):
         raise CustomModelError(
             f"{prefix}weight_hh_l0 has {rows} rows for hidden size {hidden}: {gates} gate "
-            "blocks, but an LSTM has 4 and a GRU 3"
+            "blocks, but an LSTM has 4, a GRU 3 and an RNN 1 (only an LSTM has a projection)"
         )
     layers = sorted({int(_RNN_KEY.match(prefix + k)["layer"]) for k in params})
     if layers != list(range(len(layers))):
         raise CustomModelError(f"layers must be numbered 0..n-1; found {layers[:10]}")
     arch = Architecture(
-        cell="lstm" if gates == 4 else "gru",
+        cell=spec.name,
         input_size=int(w_ih.shape[1]),
         hidden_size=hidden,
         num_layers=len(layers),
@@ -393,7 +401,7 @@ def infer_architecture(
 
 def _expected(arch: Architecture) -> dict[str, tuple[int, ...]]:
     """Name → shape of every parameter of ``arch``, as ``nn.LSTM``/``nn.GRU`` names them."""
-    rows = (4 if arch.cell == "lstm" else 3) * arch.hidden_size
+    rows = CELLS[arch.cell].gate_count * arch.hidden_size
     out_h = arch.proj_size or arch.hidden_size
     width = (2 if arch.bidirectional else 1) * out_h
     shapes: dict[str, tuple[int, ...]] = {}
@@ -428,7 +436,7 @@ class _Plan:
 
 def _plan(specs: Mapping[str, TensorSpec | torch.Tensor], extras: Mapping[str, object]) -> _Plan:
     """Check architecture, shapes, dtypes and the size budget before reading any weight."""
-    prefix, arch = infer_architecture(specs)
+    prefix, arch = infer_architecture(specs, str(extras.get("nonlinearity", "tanh")))
     own = {k[len(prefix) :]: v for k, v in specs.items() if _RNN_KEY.match(k)}
     expected = _expected(arch)
     missing = sorted(set(expected) - set(own))
@@ -585,8 +593,8 @@ def build_random(
     With ``vocab`` it gets an embedding ``(len(vocab), input_size)`` and reads text; with
     ``n_labels > 0`` a linear head.
     """
-    if cell not in ("lstm", "gru"):
-        raise CustomModelError(f"cell must be 'lstm' or 'gru', got {cell!r}")
+    if cell not in CELLS:
+        raise CustomModelError(f"cell must be one of {tuple(CELLS)}, got {cell!r}")
     for label, value, top in (
         ("hidden size", hidden_size, 512),
         ("input size", input_size, 512),

@@ -193,10 +193,13 @@ def _ints(value: object) -> bool:
 
 
 def _metadata_extras(meta: Mapping[str, object]) -> dict[str, object]:
-    """Vocabulary and labels stored as JSON lists in the safetensors metadata; the task name."""
+    """Vocabulary and labels stored as JSON lists in the safetensors metadata; the task name;
+    an ``nn.RNN``'s nonlinearity."""
     extras: dict[str, object] = {}
     if meta.get("task") in KNOWN_TASKS:
         extras["task"] = meta["task"]
+    if meta.get("nonlinearity") in ("tanh", "relu"):  # nn.RNN's: not visible in the weights
+        extras["nonlinearity"] = meta["nonlinearity"]
     for key in (*VOCAB_KEYS, *LABEL_KEYS):
         if isinstance(meta.get(key), str):
             try:

@@ -175,8 +175,8 @@ def test_wrong_or_missing_tensors_get_clear_messages() -> None:
         model_from_tensors(wrong)
     with pytest.raises(CustomModelError, match="no recurrent weights"):
         model_from_tensors({"fc.weight": torch.zeros(2, 2)})
-    with pytest.raises(CustomModelError, match=r"plain nn\.RNN"):
-        model_from_tensors(dict(nn.RNN(3, 4).state_dict()))
+    with pytest.raises(CustomModelError, match=r"only an LSTM has a projection"):
+        model_from_tensors({**dict(nn.GRU(3, 4).state_dict()), "weight_hr_l0": torch.zeros(2, 4)})
     nan = {**sd, "weight_ih_l0": torch.full((16, 3), float("nan"))}
     with pytest.raises(CustomModelError, match="NaN"):
         model_from_tensors(nan)
@@ -198,7 +198,7 @@ def test_random_builder_is_reproducible_and_traceable() -> None:
     with pytest.raises(CustomModelError, match="hidden size"):
         build_random("lstm", 0)
     with pytest.raises(CustomModelError, match="cell"):
-        build_random("rnn", 4)
+        build_random("elman", 4)
 
 
 def test_keys_resolve_to_the_same_model_and_refusals_write_nothing(
@@ -220,3 +220,18 @@ def test_keys_resolve_to_the_same_model_and_refusals_write_nothing(
     assert sorted(tmp_path.rglob("*")) == before and not target.exists()
     with pytest.raises(CustomModelError, match="gone"):
         resolve("upload:../../etc/passwd:x")
+
+
+@pytest.mark.parametrize("nonlinearity", ["tanh", "relu"])
+def test_uploaded_vanilla_rnn_traces_equal_pytorch(nonlinearity: str) -> None:
+    """An nn.RNN checkpoint opens (its nonlinearity from the file's metadata) and traces exactly."""
+    torch.manual_seed(0)
+    rnn = nn.RNN(5, 7, num_layers=2, bidirectional=True, nonlinearity=nonlinearity)
+    state = {k: v.contiguous() for k, v in rnn.state_dict().items()}
+    model = load_upload(save(state, metadata={"nonlinearity": nonlinearity}), "rnn.safetensors")
+    assert model.arch.cell == ("rnn" if nonlinearity == "tanh" else "rnn_relu")
+    x = model.inputs(model.examples[0])
+    with torch.no_grad():
+        out, _ = rnn(x)
+    trace = model.trace(model.examples[0])
+    np.testing.assert_allclose(trace.output, out.numpy(), atol=1e-5)

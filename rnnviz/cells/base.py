@@ -155,6 +155,19 @@ class CellSpec:
             self.nonlinearity
         )
 
+    def build(
+        self, input_size: int, hidden_size: int, proj_size: int = 0, **kwargs: object
+    ) -> nn.RNNBase:
+        """A new module of this cell (``num_layers``, ``bidirectional``, ``batch_first``, ``bias``,
+        ``device``... pass through; ``proj_size`` only where the cell has a projection)."""
+        if self.nonlinearity is not None:
+            kwargs["nonlinearity"] = self.nonlinearity
+        if proj_size:
+            if not self.projection:
+                raise ValueError(f"{self.title} has no projection (proj_size={proj_size})")
+            kwargs["proj_size"] = proj_size
+        return self.module(input_size, hidden_size, **kwargs)
+
     def style(self, name: str) -> QuantityStyle:
         """Colour range and scale of a quantity for this cell (a relu ``h`` is not -1..1)."""
         return self.styles.get(name) or STYLES[name]

@@ -1,4 +1,4 @@
-"""Task models shipped in ``assets/models/``: Embedding → nn.LSTM/nn.GRU → one nn.Linear head.
+"""Task models shipped in ``assets/models/``: Embedding → nn.LSTM/nn.GRU/nn.RNN → one nn.Linear head.
 
 Every model rebuilds from its own folder: ``config.json`` (a :class:`ModelConfig`: architecture,
 vocabularies, labels, training settings, metrics), ``model.safetensors`` (weights, never pickle)
@@ -24,6 +24,7 @@ from safetensors.torch import load_file, save_file
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
+from ..cells import CELLS
 from ..tracer import Trace, trace_rnn
 from ..vocab import Vocab, bigrams
 from .base import Prepared
@@ -51,7 +52,7 @@ class ModelConfig:
 
     name: str
     task: str
-    cell: str  # "lstm" or "gru"
+    cell: str  # a key of rnnviz.cells.CELLS: "lstm", "gru", "rnn", "rnn_relu"
     labels: tuple[str, ...]
     chars: tuple[str, ...]
     bidirectional: bool = True
@@ -75,8 +76,8 @@ class ModelConfig:
     def __post_init__(self) -> None:
         if self.task not in TASKS:
             raise ValueError(f"task must be one of {TASKS}, got {self.task!r}")
-        if self.cell not in ("lstm", "gru"):
-            raise ValueError(f"cell must be 'lstm' or 'gru', got {self.cell!r}")
+        if self.cell not in CELLS:
+            raise ValueError(f"cell must be one of {tuple(CELLS)}, got {self.cell!r}")
         if self.bigrams not in ("none", "left", "both"):
             raise ValueError(f"bigrams must be none, left or both, got {self.bigrams!r}")
         if self.bigrams == "both" and not self.bidirectional:
@@ -125,7 +126,7 @@ class ModelConfig:
 
 
 class TaskNet(nn.Module):
-    """Embeddings → ``rnn`` (nn.LSTM / nn.GRU, batch_first) → dropout → ``head`` (one Linear)."""
+    """Embeddings → ``rnn`` (nn.LSTM / nn.GRU / nn.RNN, batch_first) → dropout → ``head`` (one Linear)."""
 
     def __init__(self, config: ModelConfig) -> None:
         super().__init__()
@@ -140,8 +141,7 @@ class TaskNet(nn.Module):
         self.word_emb = (
             nn.Embedding(len(c.words), c.word_dim, padding_idx=0) if c.word_dim else None
         )
-        rnn_cls = nn.LSTM if c.cell == "lstm" else nn.GRU
-        self.rnn = rnn_cls(
+        self.rnn = CELLS[c.cell].build(
             c.input_size,
             c.hidden_size,
             num_layers=c.num_layers,
@@ -285,7 +285,7 @@ class RNNModel:
         return self.config.max_chars
 
     @property
-    def rnn(self) -> nn.LSTM | nn.GRU:
+    def rnn(self) -> nn.RNNBase:
         """The recurrent module (batch_first; trace it with :meth:`trace`)."""
         return self.net.rnn
 
