@@ -29,40 +29,58 @@ from .schema import DIRECTIONS
 
 
 @dataclass(frozen=True)
-class CellSpec:
-    """What the batched tracer needs to know about one recurrent cell (the only such place)."""
+class BatchCell:
+    """What the batched tracer needs of one registered cell (``rnnviz.cells``), in torch terms."""
 
-    name: str
-    module: type[nn.RNNBase]
-    kernel: Callable[..., tuple[torch.Tensor, ...]]  # packed torch._VF kernel
-    gates: Callable[..., dict[str, np.ndarray]]  # (wx, uh, b_x, b_h) -> {gate: (N, H)}
-    sigmoid_gates: tuple[str, ...]  # gates in 0..1 (saturation histograms)
-    carry: str | None = None  # name of a state updated by c_t = f*c_{t-1} + u_t
-    carry_terms: Callable[[dict[str, np.ndarray]], tuple[np.ndarray, np.ndarray]] | None = None
+    spec: cells.CellSpec
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    @property
+    def kernel(self) -> Callable[..., tuple[torch.Tensor, ...]]:
+        """PyTorch's own kernel of the cell (``torch._VF.<kernel>``; see ``rnnviz.native``)."""
+        return getattr(torch._VF, self.spec.kernel)
+
+    @property
+    def gates(self) -> Callable[..., dict[str, torch.Tensor]]:
+        """``(wx, uh, b_x, b_h) -> {gate: (N, H)}``."""
+        return self.spec.gate_fn
+
+    @property
+    def sigmoid_gates(self) -> tuple[str, ...]:
+        """Gates in 0..1 (saturation histograms)."""
+        return self.spec.sigmoid_gates
+
+    @property
+    def carry(self) -> str | None:
+        """The state updated linearly, ``s_t = a*s_{t-1} + b`` (the LSTM's ``c``), if any."""
+        return next(iter(self.spec.linear_states(_PROBE)), None)
+
+    def carry_terms(self, gates: dict[str, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
+        """``(a, b)`` of the carried state from this step's gates."""
+        return self.spec.linear_states(gates)[self.carry]
 
     @property
     def quantities(self) -> tuple[str, ...]:
-        """Names recorded per token (gates, then states), as ``Trace.names``."""
-        gates = {"lstm": ("i", "f", "g", "o"), "gru": ("r", "z", "n")}[self.name]
-        return gates + ((self.carry,) if self.carry else ()) + ("h",)
+        """Names recorded per token, as ``Trace.names``."""
+        return self.spec.quantities
 
 
-CELL_SPECS: tuple[CellSpec, ...] = (
-    CellSpec(
-        "lstm", nn.LSTM, torch._VF.lstm, cells.lstm_gates, ("i", "f", "o"),
-        carry="c", carry_terms=lambda g: (g["f"], g["i"] * g["g"]),
-    ),
-    CellSpec("gru", nn.GRU, torch._VF.gru, cells.gru_gates, ("r", "z")),
-)  # fmt: skip
+class _Probe(dict):
+    """Any gate name maps to 0: enough to ask a cell which states it updates linearly."""
+
+    def __missing__(self, key: str) -> float:
+        return 0.0
 
 
-def spec_of(rnn: nn.Module) -> CellSpec:
-    """The :class:`CellSpec` of a recurrent module (raises for anything else)."""
-    for spec in CELL_SPECS:
-        if isinstance(rnn, spec.module):
-            return spec
-    names = ", ".join(f"torch.nn.{s.module.__name__}" for s in CELL_SPECS)
-    raise TypeError(f"trace_batch expects one of {names}, got {type(rnn).__name__}")
+_PROBE = _Probe()
+
+
+def spec_of(rnn: nn.Module) -> BatchCell:
+    """The batched view of a recurrent module's cell (a TypeError names the supported ones)."""
+    return BatchCell(cells.cell_of(rnn))
 
 
 @dataclass(frozen=True)
@@ -142,7 +160,7 @@ def _carry_loop(f: torch.Tensor, u: torch.Tensor) -> torch.Tensor:
     return u
 
 
-def trace_batch(rnn: nn.LSTM | nn.GRU, xs: Sequence[torch.Tensor | np.ndarray]) -> BatchTrace:
+def trace_batch(rnn: nn.RNNBase, xs: Sequence[torch.Tensor | np.ndarray]) -> BatchTrace:
     """Trace ``rnn`` (zero initial state, eval semantics) on every ``xs[s] (T_s, input_size)``.
 
     Returns a :class:`BatchTrace` whose arrays are the per-sequence ``trace_rnn`` arrays
@@ -203,7 +221,7 @@ def trace_batch(rnn: nn.LSTM | nn.GRU, xs: Sequence[torch.Tensor | np.ndarray]) 
                 for name, value in gates.items():
                     arrays[(layer, direction, name)] = value
                 arrays[(layer, direction, "h")] = h
-                if spec.carry_terms is not None:
+                if spec.carry is not None:
                     f, u = spec.carry_terms(gates)  # (N, H) each
                     ext = f.new_zeros(1, hidden)
                     carry_f.append(torch.cat([f, ext])[pad.src[d]].view(pad.steps, pad.width, -1))

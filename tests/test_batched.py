@@ -8,6 +8,7 @@ import torch
 from torch import nn
 
 from rnnviz.batched import spec_of, trace_batch
+from rnnviz.cells import CELLS
 from rnnviz.tracer import trace_rnn
 
 torch.set_num_threads(1)
@@ -22,14 +23,13 @@ CONFIGS = [
     ("gru", 1, False, 0),
     ("gru", 1, True, 0),
     ("gru", 2, True, 0),
+    *((name, 2, True, 0) for name in CELLS if name not in ("lstm", "gru")),  # vanilla RNNs
 ]
 
 
 def _module(cell: str, layers: int, bidirectional: bool, proj: int, bias: bool = True):
     torch.manual_seed(layers * 10 + bidirectional + proj)
-    kwargs = {"proj_size": proj} if cell == "lstm" else {}
-    cls = nn.LSTM if cell == "lstm" else nn.GRU
-    return cls(4, 6, num_layers=layers, bidirectional=bidirectional, bias=bias, **kwargs)
+    return CELLS[cell].build(4, 6, proj, num_layers=layers, bidirectional=bidirectional, bias=bias)
 
 
 def _inputs(lengths=LENGTHS, seed: int = 0) -> list[torch.Tensor]:
