@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import metrics
+from ..cells import CELLS
 from ..models import RNNModel, size_mb
 
 
@@ -183,7 +184,7 @@ def card(model: RNNModel) -> str:
             f"deep (training sequences nest at most {tr.get('count_max_len', 40) // 2})",
             "",
         ]
-        q = "c" if c.cell == "lstm" else "h"
+        q = CELLS[c.cell].updated  # the state a counter can live in: c (LSTM) or h
         if q in cu:
             probe = "(" * 10 + ")" * 10
             vals = model.trace(probe).quantity(0, "forward", q)[:, cu[q]["unit"]]
@@ -197,6 +198,9 @@ def card(model: RNNModel) -> str:
                     "steps up and down are not exactly ±1, so the error grows with depth and very deep "
                     "nesting is called balanced a bracket early."
                     if c.cell == "lstm"
+                    else "The vanilla RNN keeps nothing by a gate: every step rewrites h = tanh(W x + U h), "
+                    "so the count must survive a squashing nonlinearity at every bracket."
+                    if c.cell.startswith("rnn")
                     else "The GRU's state is a running average of tanh values, kept within (−1, 1): "
                     "each step adds less than the one before, so deep nesting runs out of range."
                 ),
@@ -252,11 +256,11 @@ def card(model: RNNModel) -> str:
 
 
 def _count_comparison(model: RNNModel) -> list[str]:
-    """LSTM vs GRU table from the sibling count models' stored metrics."""
+    """LSTM vs GRU vs vanilla RNN table from the sibling count models' stored metrics."""
     if model.path is None:
         return []
     rows = []
-    for name in ("count-lstm", "count-gru"):
+    for name in ("count-lstm", "count-gru", "count-rnn"):
         cfg_path = model.path.parent / name / "config.json"
         if not cfg_path.is_file():
             continue
@@ -273,7 +277,7 @@ def _count_comparison(model: RNNModel) -> list[str]:
     if len(rows) < 2:
         return []
     return [
-        "## LSTM vs GRU on the same task",
+        "## LSTM vs GRU vs vanilla RNN on the same task",
         "",
         "| model | sequences right, 2× length | tokens right, 2× length | (ⁿ)ⁿ deeper than training "
         "| sequences right, 4× length | counter unit |",

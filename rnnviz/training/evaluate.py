@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from .. import metrics
+from ..cells import CELLS
 from ..data import corpus, counting
 from ..data.corpus import Example
 from ..models import (
@@ -120,7 +121,7 @@ def cached_reference_rows(
 
 def counter_units(model: RNNModel, texts: Sequence[str]) -> dict[str, Any]:
     """Which hidden unit tracks the bracket depth: Pearson r per unit over valid prefixes."""
-    names = ["c", "h"] if model.config.cell == "lstm" else ["h"]
+    names = list(CELLS[model.config.cell].states)  # c and h (LSTM), h (GRU, RNN)
     values: dict[str, list[np.ndarray]] = {n: [] for n in names}
     depth: list[np.ndarray] = []
     for s in texts:

@@ -17,6 +17,7 @@ import torch
 from safetensors.torch import save
 from torch import nn
 
+from ..cells import CELLS, cell_of
 from ..data import counting
 from ..tracer import trace_rnn
 from . import loop
@@ -73,8 +74,7 @@ class _Net(nn.Module):
     def __init__(self, cfg: LiveConfig) -> None:
         super().__init__()
         self.emb = nn.Embedding(len(VOCAB), cfg.embed_size, padding_idx=0)
-        rnn = nn.LSTM if cfg.cell == "lstm" else nn.GRU
-        self.rnn = rnn(cfg.embed_size, cfg.hidden_size, batch_first=True)
+        self.rnn = CELLS[cfg.cell].build(cfg.embed_size, cfg.hidden_size, batch_first=True)
         self.head = nn.Linear(cfg.hidden_size, len(LABELS))
 
     def forward(self, ids: torch.Tensor) -> torch.Tensor:
@@ -96,9 +96,9 @@ def _batch(texts: list[str]) -> Batch:
     return ids, ys
 
 
-def counter_unit(rnn: nn.LSTM | nn.GRU, texts: list[str], emb: torch.Tensor) -> tuple[int, float, str, np.ndarray]:  # fmt: skip
+def counter_unit(rnn: nn.RNNBase, texts: list[str], emb: torch.Tensor) -> tuple[int, float, str, np.ndarray]:  # fmt: skip
     """The unit whose ``c`` (LSTM) or ``h`` (GRU) correlates best with the bracket depth."""
-    quantity = "c" if isinstance(rnn, nn.LSTM) else "h"
+    quantity = cell_of(rnn).updated
     values, depths = [], []
     for text in texts:
         ids = torch.tensor([VOCAB.index(c) for c in text])
@@ -121,8 +121,8 @@ def train_counting(
     report_every: int = 20,
 ) -> LiveResult:
     """Train until ``cfg.seconds`` or ``cfg.max_steps``; report progress; return the model."""
-    if cfg.cell not in ("lstm", "gru"):
-        raise ValueError(f"cell must be 'lstm' or 'gru', got {cfg.cell!r}")
+    if cfg.cell not in CELLS:
+        raise ValueError(f"cell must be one of {tuple(CELLS)}, got {cfg.cell!r}")
     if not 1 <= cfg.hidden_size <= 64:
         raise ValueError(f"hidden size must be in 1..64, got {cfg.hidden_size}")
     torch.manual_seed(cfg.seed)

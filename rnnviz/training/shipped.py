@@ -137,7 +137,7 @@ def train(
 # cws-bilstm because its evaluation segments raw text with that model.
 QUEUES = (
     ("cws-bilstm", "pos-bilstm", "sentiment-gru", "count-lstm"),
-    ("cws-bigru", "ner-bilstm", "count-gru"),
+    ("cws-bigru", "ner-bilstm", "count-gru", "count-rnn"),
 )
 
 
