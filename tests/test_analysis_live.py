@@ -37,4 +37,4 @@ def test_trains_reports_and_opens_as_a_custom_model(cell: str) -> None:
 
 def test_bad_config() -> None:
     with pytest.raises(ValueError, match="cell"):
-        train_counting(LiveConfig(cell="rnn"))
+        train_counting(LiveConfig(cell="elman"))
