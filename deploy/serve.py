@@ -261,10 +261,14 @@ class Deployment:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--replicas", type=int, default=os.cpu_count() or 1, help="one per core")
-    parser.add_argument("--port", type=int, default=8501, help="nginx, the address students open")
+    parser.add_argument(
+        "--port", type=int, default=8501, help="nginx, the address students open (0: a free port)"
+    )
     parser.add_argument("--host", default="127.0.0.1", help="nginx listen address")
     parser.add_argument("--replica-port", type=int, default=8601, help="replica k: this + k")
-    parser.add_argument("--workdir", type=Path, help="config, logs, temp (default: a temp dir)")
+    parser.add_argument(
+        "--workdir", type=Path, help="config, logs, temp (default: a temp dir, removed at exit)"
+    )
     parser.add_argument("--upload-mb", type=int, default=UPLOAD_MB, help="upload limit, MiB")
     parser.add_argument("--print-config", action="store_true", help="print nginx.conf and exit")
     args = parser.parse_args(argv)
