@@ -1,0 +1,368 @@
+"""A classroom at once: N simulated students (headless Chromium contexts) on a cold server.
+
+    python bench/classroom.py                      # 10 students, 1 replica, started cold here
+    python bench/classroom.py --n 30 --replicas 2  # 2 replicas behind nginx (deploy/serve.py)
+    python bench/classroom.py --url http://127.0.0.1:8501 --pid 1234 --pid 1235
+
+Each student has its own browser context (own cookies, so nginx may put it on any replica) in one
+Chromium, all driven concurrently with asyncio. Each one opens the overview, waits for the whole
+class, types its own ~50-character Chinese sentence at the same moment as everyone else, opens
+Step through and presses Next several times, then visits Heatmaps, Predictions and the overview.
+
+Per action it measures the time from the click until the app is idle again (the ``stApp``
+element's ``data-test-script-state`` leaves ``running``), the websocket bytes the browser received,
+and errors (a traceback element ``stException`` on the page, or an action that timed out). Also:
+when the last student's new sentence was drawn after everyone pressed Ctrl+Enter together, and
+each replica's RSS (now and peak, ``VmHWM``) and CPU seconds, from /proc/<pid>.
+
+Times are seen from the browser on the same machine: server work + localhost transfer, not the
+browser's drawing. Chromium shares the cores with the server, so numbers at large N on a small
+machine overstate the server's share; compare runs made on the same machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from deploy.serve import Deployment  # noqa: E402
+from rnnviz.i18n import STRINGS  # noqa: E402
+
+CHROMIUM = os.environ.get("RNNVIZ_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--mute-audio"]
+
+# Short news-style sentences written for this bench (not taken from any corpus). Student k types
+# two of them joined and clipped to 50 characters, so every student's sentence is different.
+SENTENCES = (
+    "今年春耕期间，全省农机合作社为农户提供了代耕代种服务。",
+    "市图书馆新增了三千册少儿读物，周末开放时间延长两小时。",
+    "这座跨江大桥建成通车后，两岸居民通勤时间缩短一半。",
+    "科研团队在低温条件下测试了新型电池的续航能力。",
+    "社区卫生服务中心为老年人开设了免费体检绿色通道。",
+    "铁路部门在暑运期间加开多趟旅客列车，方便学生返乡。",
+    "山区小学的孩子们第一次通过网络课堂听到了外教讲课。",
+    "沿海城市加强防台风准备，渔船已全部回港避风。",
+    "新建的污水处理厂投入运行，河道水质明显好转。",
+    "博物馆推出夜间开放活动，吸引了大批年轻观众。",
+    "农业专家深入田间地头，指导农民科学施肥和病虫害防治。",
+    "这家工厂通过技术改造，单位产品能耗下降了百分之十五。",
+    "高校毕业生就业服务月活动在各地同步启动。",
+    "志愿者们利用周末时间清理了河滩上的垃圾。",
+    "国产大型客机完成了新一轮高原试飞任务。",
+    "城市公园新增健身步道，市民晨练有了好去处。",
+    "气象部门提醒，未来三天北方地区将出现明显降温。",
+    "乡村振兴工作队帮助村民建起了蔬菜大棚和冷库。",
+    "中学生机器人比赛吸引了来自二十个省份的代表队。",
+    "快递企业在偏远乡镇设立服务点，网购商品当天可达。",
+    "文化部门组织专家修缮了一批明清时期的古建筑。",
+    "医院上线预约挂号系统，患者排队时间大幅减少。",
+    "边防官兵在海拔四千米的哨所度过了又一个春节。",
+    "新能源汽车充电桩覆盖了全市所有高速公路服务区。",
+    "青年教师走上讲台，用生动的实验点燃学生的好奇心。",
+    "湿地保护区今冬迎来上万只候鸟栖息越冬。",
+    "消防部门开展进校园活动，教孩子们正确使用灭火器。",
+    "老旧小区改造后加装了电梯，居民上下楼更加方便。",
+    "粮食收购工作有序进行，各收储点秩序井然。",
+    "一批中小企业借助电商平台把产品卖到了海外。",
+    "地铁新线路开通首日，客流量超过二十万人次。",
+    "研究人员发现了一种耐盐碱的水稻新品种。",
+    "全民阅读活动走进工厂车间，职工书屋受到欢迎。",
+    "海上风电项目并网发电，每年可节约标准煤数十万吨。",
+    "县里组织农民工技能培训，学员结业后可获得证书。",
+    "冬奥会场馆赛后向公众开放，成为群众冰雪运动的场地。",
+)
+
+IDLE_JS = """n => {
+  const app = document.querySelector('[data-testid=stApp]');
+  return window.__rnnvizRuns > n && app && app.getAttribute('data-test-script-state') === 'notRunning';
+}"""
+# Counts finished script runs: the stApp attribute leaving "running" (fragment runs too).
+COUNT_RUNS_JS = """
+window.__rnnvizRuns = 0;
+new MutationObserver(changes => {
+  for (const c of changes) {
+    if (c.oldValue === 'running' && c.target.getAttribute(c.attributeName) !== 'running') {
+      window.__rnnvizRuns += 1;
+    }
+  }
+}).observe(document, {subtree: true, attributes: true, attributeOldValue: true,
+                      attributeFilter: ['data-test-script-state']});
+"""
+
+
+def sentence_for(student: int, length: int = 50) -> str:
+    """Student ``student``'s own sentence: two of SENTENCES joined, clipped to ``length``."""
+    k = len(SENTENCES)
+    return (SENTENCES[student % k] + SENTENCES[(student * 7 + 3) % k])[:length]
+
+
+@dataclass
+class Record:
+    action: str
+    ms: float
+    received: int
+    error: str = ""
+
+
+@dataclass
+class Student:
+    index: int
+    records: list[Record] = field(default_factory=list)
+    received: int = 0
+    sentence_done: float = 0.0
+
+
+class Class:
+    """Shared clock points: every student waits here before typing, so all press at once."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+        self.arrived = 0
+        self.go = asyncio.Event()
+        self.go_time = 0.0
+
+    async def gather(self) -> None:
+        self.arrived += 1
+        if self.arrived == self.n:
+            self.go_time = time.perf_counter()
+            self.go.set()
+        await self.go.wait()
+
+    def leave(self) -> None:
+        """A student that failed before the meeting point must not hold up the others."""
+        self.n -= 1
+        if self.arrived >= self.n and not self.go.is_set():
+            self.go_time = time.perf_counter()
+            self.go.set()
+
+
+async def act(page, student: Student, action: str, do, timeout: float) -> bool:
+    """Run ``do()`` (a click, a key), wait for the app to be idle again, record the action."""
+    before_runs = await page.evaluate("window.__rnnvizRuns || 0")
+    before_bytes = student.received
+    start = time.perf_counter()
+    error = ""
+    try:
+        await do()
+        await page.wait_for_function(IDLE_JS, arg=before_runs, timeout=timeout * 1000)
+    except Exception as exc:
+        error = f"{type(exc).__name__}: {str(exc).splitlines()[0][:120]}"
+    ms = (time.perf_counter() - start) * 1000
+    if not error and await page.locator("[data-testid=stException]").count():
+        text = await page.locator("[data-testid=stException]").first.inner_text()
+        error = "traceback: " + " ".join(text.split())[:160]
+    student.records.append(Record(action, ms, student.received - before_bytes, error))
+    return not error
+
+
+async def run_student(
+    browser, url: str, student: Student, klass: Class, args: argparse.Namespace
+) -> None:
+    context = await browser.new_context(viewport={"width": 1280, "height": 800}, locale="en-US")
+    try:
+        await context.add_init_script(COUNT_RUNS_JS)
+        page = await context.new_page()
+        page.set_default_timeout(args.timeout * 1000)
+
+        def count(payload: str | bytes) -> None:
+            student.received += len(payload)
+
+        page.on("websocket", lambda ws: ws.on("framereceived", count))
+        await asyncio.sleep(args.ramp * student.index / max(1, klass.n))
+
+        async def goto() -> None:
+            await page.goto(f"{url}/?model={args.model}&lang=en", timeout=args.timeout * 1000)
+
+        if not await act(page, student, "open", goto, args.timeout):
+            klass.leave()
+            return
+        await klass.gather()
+        text = sentence_for(student.index)
+        box = page.locator("[data-testid=stSidebar] textarea")
+
+        async def type_sentence() -> None:
+            await box.fill(text)
+            await box.press("Control+Enter")
+
+        if await act(page, student, "new sentence", type_sentence, args.timeout):
+            student.sentence_done = time.perf_counter()
+
+        def link(name: str):
+            title = STRINGS[f"page_{name}"]["en"]
+
+            async def click() -> None:
+                await page.locator("[data-testid=stSidebar] a", has_text=title).first.click()
+
+            return click
+
+        await act(page, student, "page", link("step"), args.timeout)
+        next_button = page.get_by_role("button", name="Next")
+        for _ in range(args.nexts):
+            await act(page, student, "next", next_button.first.click, args.timeout)
+        for name in ("heatmaps", "predictions", "overview"):
+            await act(page, student, "page", link(name), args.timeout)
+    finally:
+        await context.close()
+
+
+def proc_stats(pid: int) -> dict[str, float]:
+    """RSS now and at its peak (MB) and CPU seconds of one process, from /proc."""
+    out = {"rss": float("nan"), "peak": float("nan"), "cpu": float("nan")}
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                out["rss"] = int(line.split()[1]) / 1024
+            elif line.startswith("VmHWM:"):
+                out["peak"] = int(line.split()[1]) / 1024
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        out["cpu"] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        pass
+    return out
+
+
+async def run_class(url: str, args: argparse.Namespace) -> tuple[list[Student], Class, float]:
+    from playwright.async_api import async_playwright
+
+    students = [Student(k) for k in range(args.n)]
+    klass = Class(args.n)
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            start = time.perf_counter()
+            await asyncio.gather(*(run_student(browser, url, s, klass, args) for s in students))
+            wall = time.perf_counter() - start
+        finally:
+            await browser.close()
+    return students, klass, wall
+
+
+def percentile(values: list[float], q: float) -> float:
+    if len(values) == 1:
+        return values[0]
+    return statistics.quantiles(values, n=100, method="inclusive")[q - 1]
+
+
+def table(students: list[Student]) -> list[dict]:
+    """One row per action: count, errors, p50/p95/max ms, median and max KB received."""
+    rows = []
+    for action in ("open", "new sentence", "page", "next"):
+        recs = [r for s in students for r in s.records if r.action == action]
+        if not recs:
+            continue
+        good = [r for r in recs if not r.error] or recs
+        ms = [r.ms for r in good]
+        kb = [r.received / 1024 for r in good]
+        rows.append(
+            {
+                "action": action,
+                "count": len(recs),
+                "errors": sum(bool(r.error) for r in recs),
+                "p50 ms": percentile(ms, 50),
+                "p95 ms": percentile(ms, 95),
+                "max ms": max(ms),
+                "KB p50": statistics.median(kb),
+                "KB max": max(kb),
+            }
+        )
+    return rows
+
+
+def report(
+    students: list[Student], klass: Class, wall: float, pids: list[int], args, before: list[dict]
+) -> dict:
+    rows = table(students)
+    head = f"{'action':<13}{'count':>6}{'errors':>7}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}"
+    print(f"\n{args.n} students, {args.label}, model {args.model}, {wall:.1f} s in all")
+    print(head + f"{'KB p50':>9}{'KB max':>9}")
+    for r in rows:
+        print(
+            f"{r['action']:<13}{r['count']:>6}{r['errors']:>7}{r['p50 ms']:>9.0f}{r['p95 ms']:>9.0f}"
+            f"{r['max ms']:>9.0f}{r['KB p50']:>9.1f}{r['KB max']:>9.1f}"
+        )
+    done = [s.sentence_done - klass.go_time for s in students if s.sentence_done]
+    last = max(done) if done else float("nan")
+    print(
+        f"new sentence, everyone at once: last drawn after {last:.2f} s ({len(done)}/{args.n} drawn)"
+    )
+    errors = [(s.index, r.action, r.error) for s in students for r in s.records if r.error]
+    for index, action, error in errors[:10]:
+        print(f"  error: student {index}, {action}: {error}")
+    if len(errors) > 10:
+        print(f"  … {len(errors) - 10} more errors")
+    servers = []
+    for k, pid in enumerate(pids):
+        now = proc_stats(pid)
+        cpu = now["cpu"] - before[k]["cpu"]
+        servers.append({"pid": pid, **now, "cpu during run": cpu, "rss before": before[k]["rss"]})
+        print(
+            f"replica {k} (pid {pid}): RSS {before[k]['rss']:.0f} → {now['rss']:.0f} MB, "
+            f"peak {now['peak']:.0f} MB, CPU {cpu:.1f} s during the run"
+        )
+    return {
+        "n": args.n,
+        "setup": args.label,
+        "model": args.model,
+        "wall s": wall,
+        "actions": rows,
+        "last sentence drawn s": last,
+        "errors": errors,
+        "servers": servers,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--n", type=int, default=10, help="students (browser contexts)")
+    parser.add_argument("--replicas", type=int, default=1, help="replicas to start (cold)")
+    parser.add_argument(
+        "--direct", action="store_true", help="with --replicas 1: no nginx in front"
+    )
+    parser.add_argument("--url", help="bench a running server instead of starting one")
+    parser.add_argument("--pid", type=int, action="append", default=[], help="its pids (RSS)")
+    parser.add_argument("--model", default="cws-bilstm")
+    parser.add_argument("--nexts", type=int, default=5, help="Next clicks on Step through")
+    parser.add_argument("--ramp", type=float, default=0.0, help="spread arrivals over s seconds")
+    parser.add_argument("--timeout", type=float, default=120.0, help="per action, seconds")
+    parser.add_argument("--json", type=Path, help="also write the results here")
+    args = parser.parse_args(argv)
+    if args.direct and (args.url or args.replicas != 1):
+        parser.error("--direct needs --replicas 1 and no --url")
+
+    deployment = None
+    try:
+        if args.url:
+            url, pids = args.url.rstrip("/"), args.pid
+            args.label = f"server {url}"
+        else:
+            deployment = Deployment(replicas=args.replicas).start()
+            pids = deployment.replica_pids
+            url = deployment.replica_urls[0] if args.direct else deployment.url
+            args.label = (
+                "1 replica, direct" if args.direct else f"{args.replicas} replica(s) + nginx"
+            )
+        before = [proc_stats(pid) for pid in pids]
+        students, klass, wall = asyncio.run(run_class(url, args))
+        result = report(students, klass, wall, pids, args, before)
+    finally:
+        if deployment is not None:
+            deployment.stop()
+    if args.json:
+        args.json.write_text(json.dumps(result, indent=1, ensure_ascii=False))
+    return 1 if result["errors"] else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
