@@ -80,7 +80,7 @@ def heatmap_bytes(model: str) -> tuple[int, str]:
     pool = "".join(m.examples) or "abc"
     text = (pool * (100 // len(pool) + 1))[:100]
     trace = m.trace(text)
-    figs = figures.heatmaps(trace, "c" if trace.cell == "lstm" else "h", 0, "similarity")
+    figs = figures.heatmaps(trace, trace.spec.updated, 0, "similarity")
     size = max(figures.payload_bytes(f) for f in figs.values())
     return size, f"{trace.units('h')} units × {trace.length} tokens"
 
