@@ -3,8 +3,8 @@
 The library never imports streamlit; only ``rnnviz.ui`` does.
 """
 
-from .cells import CELLS, CellSpec, cell_of
-from .schema import DIRECTIONS, GATES, MERGE_MODES, QUANTITIES, STYLES, Cell, Direction, MergeMode
+from .cells import CELLS, GATES, QUANTITIES, CellSpec, cell_of
+from .schema import DIRECTIONS, MERGE_MODES, STYLES, Cell, Direction, MergeMode
 from .tracer import Trace, trace_rnn
 
 __all__ = [

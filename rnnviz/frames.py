@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
-from .tracer import Trace
+if TYPE_CHECKING:  # only a type: tracer imports this module for Trace.to_frame
+    from .tracer import Trace
 
 COLUMNS = ("layer", "direction", "position", "token", "quantity", "unit", "value")
 

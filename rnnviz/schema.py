@@ -44,25 +44,3 @@ STYLES: dict[str, QuantityStyle] = {
 }
 
 SIGMOID_QUANTITIES = frozenset({"i", "f", "o", "r", "z"})
-
-
-def quantities(cell: Cell) -> tuple[str, ...]:
-    """Quantities recorded for a cell type, in display order (from the cell registry)."""
-    from .cells import get
-
-    return get(cell).quantities
-
-
-def __getattr__(name: str) -> dict[str, tuple[str, ...]]:
-    """``GATES`` and ``QUANTITIES``: views of the cell registry, kept for older callers.
-
-    ``GATES[cell]`` is PyTorch's row-block order inside ``weight_ih``/``weight_hh``;
-    ``QUANTITIES[cell]`` everything a trace records per step. Built on first use, because the
-    registry's cell files import this module for their styles.
-    """
-    if name in ("GATES", "QUANTITIES"):
-        from .cells import CELLS
-
-        attr = "gates" if name == "GATES" else "quantities"
-        return {cell: getattr(spec, attr) for cell, spec in CELLS.items()}
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

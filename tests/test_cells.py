@@ -45,8 +45,8 @@ def test_names_agree_with_pytorch_and_each_other(spec):
     assert spec.activations.keys() <= {g for g in spec.gates}
     for name in spec.quantities:
         assert spec.style(name).zmin < spec.style(name).zmax
-    assert schema.GATES[spec.name] == spec.gates
-    assert schema.QUANTITIES[spec.name] == spec.quantities == schema.quantities(spec.name)
+    assert cells.GATES[spec.name] == spec.gates
+    assert cells.QUANTITIES[spec.name] == spec.quantities == cells.quantities(spec.name)
 
 
 @pytest.mark.parametrize("spec", SPECS, ids=IDS)

@@ -19,8 +19,9 @@ import numpy as np
 import torch
 from torch import nn
 
+from ..cells import GATES
 from ..reference import sigmoid
-from ..schema import GATES, SIGMOID_QUANTITIES, Direction
+from ..schema import SIGMOID_QUANTITIES, Direction
 from ..tracer import Trace
 
 

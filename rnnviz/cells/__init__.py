@@ -16,8 +16,6 @@ from .base import (
     Equation,
     relu_,
     sigmoid_,
-    split_gates,
-    split_last,
     tanh_,
 )
 from .gru import gru_gates
@@ -31,6 +29,15 @@ _SPECS = (
     rnn.RELU_SPEC,
 )
 CELLS: dict[str, CellSpec] = {spec.name: spec for spec in _SPECS}
+# Views of the registry: PyTorch's row-block order inside weight_ih/weight_hh, and everything a
+# trace records per step, per cell name.
+GATES: dict[str, tuple[str, ...]] = {name: spec.gates for name, spec in CELLS.items()}
+QUANTITIES: dict[str, tuple[str, ...]] = {name: spec.quantities for name, spec in CELLS.items()}
+
+
+def quantities(cell: str | CellSpec) -> tuple[str, ...]:
+    """Quantities recorded for a cell, in display order."""
+    return get(cell).quantities
 
 
 def get(cell: str | CellSpec) -> CellSpec:
@@ -41,6 +48,20 @@ def get(cell: str | CellSpec) -> CellSpec:
         return CELLS[cell]
     except (KeyError, TypeError):
         raise ValueError(f"cell must be one of {tuple(CELLS)}, got {cell!r}") from None
+
+
+def split_last(preact: Array, cell: str | CellSpec) -> dict[str, Array]:
+    """Split a ``(..., G*H)`` pre-activation into ``{gate: (..., H)}``."""
+    names = get(cell).gates
+    size = preact.shape[-1] // len(names)
+    return {name: preact[..., k * size : (k + 1) * size] for k, name in enumerate(names)}
+
+
+def split_gates(stacked: Array, cell: str | CellSpec) -> dict[str, Array]:
+    """Split PyTorch's stacked gate rows ``(G*H, ...)`` (a weight or a bias) by gate name."""
+    names = get(cell).gates
+    size = stacked.shape[0] // len(names)
+    return {name: stacked[k * size : (k + 1) * size] for k, name in enumerate(names)}
 
 
 def cell_of(module: object) -> CellSpec:
@@ -57,6 +78,8 @@ def cell_of(module: object) -> CellSpec:
 
 __all__ = [
     "CELLS",
+    "GATES",
+    "QUANTITIES",
     "Array",
     "Box",
     "CellSpec",
@@ -66,6 +89,7 @@ __all__ = [
     "get",
     "gru_gates",
     "lstm_gates",
+    "quantities",
     "relu_",
     "rnn_relu_gates",
     "rnn_tanh_gates",

@@ -213,24 +213,6 @@ class CellSpec:
         ]
 
 
-def split_last(preact: Array, cell: str | CellSpec) -> dict[str, Array]:
-    """Split a ``(..., G*H)`` pre-activation into ``{gate: (..., H)}``."""
-    from . import get
-
-    names = get(cell).gates
-    size = preact.shape[-1] // len(names)
-    return {name: preact[..., k * size : (k + 1) * size] for k, name in enumerate(names)}
-
-
-def split_gates(stacked: Array, cell: str | CellSpec) -> dict[str, Array]:
-    """Split PyTorch's stacked gate rows ``(G*H, ...)`` (a weight or a bias) by gate name."""
-    from . import get
-
-    names = get(cell).gates
-    size = stacked.shape[0] // len(names)
-    return {name: stacked[k * size : (k + 1) * size] for k, name in enumerate(names)}
-
-
 def gate_line(gate: str, act: str) -> Equation:
     """``gate_t = act(W x_t + U h_prev + b)`` for a gate whose argument is a plain sum."""
     return Equation(

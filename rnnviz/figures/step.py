@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
+from ..cells import GATES
 from ..i18n import t
-from ..schema import GATES
 from ..tracer import Trace
 from .style import (
     _arrow,
