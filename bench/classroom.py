@@ -28,7 +28,9 @@ import json
 import os
 import statistics
 import sys
+import tempfile
 import time
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -112,6 +114,7 @@ class Record:
     ms: float
     received: int
     error: str = ""
+    deflated: int = 0
 
 
 @dataclass
@@ -119,6 +122,7 @@ class Student:
     index: int
     records: list[Record] = field(default_factory=list)
     received: int = 0
+    deflated: int = 0  # the same frames, each deflated alone: an estimate of the wire bytes
     sentence_done: float = 0.0
 
 
@@ -149,7 +153,7 @@ class Class:
 async def act(page, student: Student, action: str, do, timeout: float) -> bool:
     """Run ``do()`` (a click, a key), wait for the app to be idle again, record the action."""
     before_runs = await page.evaluate("window.__rnnvizRuns || 0")
-    before_bytes = student.received
+    before_bytes, before_deflated = student.received, student.deflated
     start = time.perf_counter()
     error = ""
     try:
@@ -161,7 +165,11 @@ async def act(page, student: Student, action: str, do, timeout: float) -> bool:
     if not error and await page.locator("[data-testid=stException]").count():
         text = await page.locator("[data-testid=stException]").first.inner_text()
         error = "traceback: " + " ".join(text.split())[:160]
-    student.records.append(Record(action, ms, student.received - before_bytes, error))
+    student.records.append(
+        Record(
+            action, ms, student.received - before_bytes, error, student.deflated - before_deflated
+        )
+    )
     return not error
 
 
@@ -175,7 +183,9 @@ async def run_student(
         page.set_default_timeout(args.timeout * 1000)
 
         def count(payload: str | bytes) -> None:
-            student.received += len(payload)
+            raw = payload.encode() if isinstance(payload, str) else payload
+            student.received += len(raw)
+            student.deflated += len(zlib.compress(raw, 6)) - 6  # raw deflate, no zlib header
 
         page.on("websocket", lambda ws: ws.on("framereceived", count))
         await asyncio.sleep(args.ramp * student.index / max(1, klass.n))
@@ -265,6 +275,7 @@ def table(students: list[Student]) -> list[dict]:
         good = [r for r in recs if not r.error] or recs
         ms = [r.ms for r in good]
         kb = [r.received / 1024 for r in good]
+        deflated = [r.deflated / 1024 for r in good]
         rows.append(
             {
                 "action": action,
@@ -275,9 +286,23 @@ def table(students: list[Student]) -> list[dict]:
                 "max ms": max(ms),
                 "KB p50": statistics.median(kb),
                 "KB max": max(kb),
+                "deflated KB p50": statistics.median(deflated),
             }
         )
     return rows
+
+
+def server_times(path: Path | None) -> dict[str, tuple[int, float, float, float]]:
+    """Per page label: count, p50, p95, max of the server's script-run times in the log."""
+    if path is None or not path.is_file():
+        return {}
+    runs: dict[str, list[float]] = {}
+    for line in path.read_text().splitlines():
+        rec = json.loads(line)
+        runs.setdefault(rec["label"], []).append(rec["ms"])
+    return {
+        k: (len(v), percentile(v, 50), percentile(v, 95), max(v)) for k, v in sorted(runs.items())
+    }
 
 
 def report(
@@ -286,12 +311,20 @@ def report(
     rows = table(students)
     head = f"{'action':<13}{'count':>6}{'errors':>7}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}"
     print(f"\n{args.n} students, {args.label}, model {args.model}, {wall:.1f} s in all")
-    print(head + f"{'KB p50':>9}{'KB max':>9}")
+    print(head + f"{'KB p50':>9}{'KB max':>9}{'deflated':>9}")
     for r in rows:
         print(
             f"{r['action']:<13}{r['count']:>6}{r['errors']:>7}{r['p50 ms']:>9.0f}{r['p95 ms']:>9.0f}"
             f"{r['max ms']:>9.0f}{r['KB p50']:>9.1f}{r['KB max']:>9.1f}"
+            f"{r['deflated KB p50']:>9.1f}"
         )
+    server = server_times(args.timing_log)
+    if server:
+        print("server-side script runs (RNNVIZ_TIMING_LOG; excludes the browsers' drawing):")
+        for label, (count, p50, p95, top) in server.items():
+            print(
+                f"  {label:<13}{count:>6}   p50 {p50:>7.0f} ms   p95 {p95:>7.0f} ms   max {top:>7.0f} ms"
+            )
     done = [s.sentence_done - klass.go_time for s in students if s.sentence_done]
     last = max(done) if done else float("nan")
     print(
@@ -320,6 +353,7 @@ def report(
         "last sentence drawn s": last,
         "errors": errors,
         "servers": servers,
+        "server runs": server,
     }
 
 
@@ -338,6 +372,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=120.0, help="per action, seconds")
     parser.add_argument("--json", type=Path, help="also write the results here")
     args = parser.parse_args(argv)
+    # Replicas started here log their script-run times (rnnviz/ui/timing.py) for the report.
+    args.timing_log = None
+    if not args.url:
+        args.timing_log = Path(tempfile.mkdtemp(prefix="rnnviz-timing-")) / "runs.jsonl"
+        os.environ["RNNVIZ_TIMING_LOG"] = str(args.timing_log)
     if args.direct and (args.url or args.replicas != 1):
         parser.error("--direct needs --replicas 1 and no --url")
 

@@ -77,6 +77,7 @@ from .state import (
     upload_session,
     url_state,
 )
+from .timing import timed, timed_run
 from .widgets import (
     PLAY_SECONDS,
     advance,
@@ -158,6 +159,8 @@ __all__ = [
     "step_controls",
     "step_specs",
     "sync_url",
+    "timed",
+    "timed_run",
     "unit_lines_spec",
     "unit_picker",
     "upload_session",
