@@ -13,6 +13,7 @@ ss = st.session_state
 upload_col, random_col = st.columns(2)
 with upload_col:
     st.subheader(t("cu_upload"))
+    ui.uploader_text(custom.MAX_UPLOAD_BYTES // 2**20)
     file = st.file_uploader(
         t("cu_upload"),
         type=["safetensors", "pt", "pth"],

@@ -49,8 +49,11 @@ from .legacy import (
 from .services import (
     analysis_model,
     analysis_text,
+    column_name,
     corpus_index,
     saturation_click,
+    table,
+    uploader_text,
 )
 from .sidebar import (
     BASE_CSS,
@@ -124,6 +127,7 @@ __all__ = [
     "chart",
     "choice",
     "code_analysis",
+    "column_name",
     "compare_picker",
     "corpus_index",
     "default_model",
@@ -158,9 +162,11 @@ __all__ = [
     "step_controls",
     "step_specs",
     "sync_url",
+    "table",
     "unit_lines_spec",
     "unit_picker",
     "upload_session",
+    "uploader_text",
     "url_state",
     "vocab_size",
     "what_if_result",
