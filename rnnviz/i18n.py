@@ -664,7 +664,7 @@ STRINGS.update(
         "col_depth": {"en": "depth", "zh": "深度"},
         # the uploader (Streamlit draws its own English; the page covers it with these)
         "cu_drop": {"en": "Drag and drop a file here", "zh": "把文件拖放到这里"},
-        "cu_browse": {"en": "Browse files", "zh": "选择文件"},
+        "cu_browse": {"en": "Upload", "zh": "选择文件"},
         "cu_types": {
             "en": "At most {mb} MB per file · SAFETENSORS, PT, PTH",
             "zh": "每个文件最大 {mb} MB · SAFETENSORS、PT、PTH",

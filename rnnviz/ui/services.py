@@ -179,7 +179,8 @@ _UPLOADER_CSS = """<style>
 [data-testid=stFileUploaderDropzoneInstructions] > div::after {{content: "{types}";
   font-size: 0.875rem; opacity: 0.7}}
 [data-testid=stFileUploaderDropzone] button [data-testid=stMarkdownContainer] {{display: none}}
-[data-testid=stFileUploaderDropzone] button > div::after {{content: "{browse}"}}
+[data-testid=stFileUploaderDropzone] button > div::after {{content: "{browse}";
+  margin-left: 0.3rem}}
 </style>"""
 
 
