@@ -49,15 +49,7 @@ for col, shown in zip(st.columns(len(names)), names, strict=True):
 pick = ss.get("sat_pick")
 if pick:
     picked_model, layer, direction, gate, unit = pick
-    st.success(
-        t(
-            "sat_picked",
-            gate=f"{gate} ({t('q_' + gate)})",
-            direction=t("an_" + direction),
-            layer=layer,
-            unit=unit,
-        )
-    )
+    st.success(t("sat_picked", gate=gate, direction=t("an_" + direction), layer=layer, unit=unit))
     a, b = st.columns(2)
     with a:
         ui.link("pages/heatmaps.py", t("sat_open_heatmaps"))
