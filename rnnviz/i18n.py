@@ -671,5 +671,15 @@ STRINGS.update(
         },
         "lv_progress": {"en": "{step} · loss {loss:.4f}", "zh": "第 {step} 步 · 损失 {loss:.4f}"},
         "cc_card": {"en": "About this model", "zh": "关于此模型"},
+        # a custom model described (English comes from CustomModel.describe itself)
+        "cu_d_layers": {"en": "{n} layers", "zh": "{n} 层"},
+        "cu_d_uni": {"en": "unidirectional", "zh": "单向"},
+        "cu_d_input": {"en": "input {n}", "zh": "输入 {n}"},
+        "cu_d_hidden": {"en": "hidden {n}", "zh": "隐藏 {n}"},
+        "cu_d_proj": {"en": "projection {n}", "zh": "投影 {n}"},
+        "cu_d_nobias": {"en": "no bias", "zh": "无偏置"},
+        "cu_d_embedding": {"en": "embedding {shape}", "zh": "嵌入 {shape}"},
+        "cu_d_vocab": {"en": "vocabulary of {n}", "zh": "{n} 个字词的词表"},
+        "cu_d_head": {"en": "linear head to {n} outputs", "zh": "线性输出层,{n} 个输出"},
     }
 )

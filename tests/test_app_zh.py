@@ -155,3 +155,14 @@ def assert_same_numbers_and_tables(en: str, zh: str) -> None:
             assert line in zh, line
     for code in re.findall(r"`([^`]+)`", en):
         assert code in zh, code
+
+
+def test_custom_random_model_described_in_chinese() -> None:
+    at = run("custom", "count-lstm", "(()(()))()")
+    at.text_input(key="w_cu_vocab").set_value("()")
+    at.number_input(key="w_cu_hidden").set_value(6)
+    at.button[0].click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    shown = "\n".join(m.value for m in at.markdown)
+    assert "LSTM、1 层、单向、输入 8、隐藏 6" in shown, shown
+    assert "layer" not in shown and "hidden" not in shown

@@ -190,3 +190,30 @@ def uploader_text(mb: int) -> None:
     if i18n.current() == "en":
         return
     st.html(_UPLOADER_CSS.format(types=t("cu_types", mb=mb), browse=t("cu_browse")))
+
+
+def describe(model: Any) -> str:
+    """A custom model's one-line description in the session's language
+    (``CustomModel.describe`` in English)."""
+    if i18n.current() == "en":
+        return model.describe()
+    a = model.arch
+    parts = [
+        a.cell.upper(),
+        t("cu_d_layers", n=a.num_layers),
+        t("cu_bidirectional") if a.bidirectional else t("cu_d_uni"),
+        t("cu_d_input", n=a.input_size),
+        t("cu_d_hidden", n=a.hidden_size),
+    ]
+    if a.proj_size:
+        parts.append(t("cu_d_proj", n=a.proj_size))
+    if not a.bias:
+        parts.append(t("cu_d_nobias"))
+    parts = ["、".join(parts)]
+    if model.embedding is not None:
+        parts.append(t("cu_d_embedding", shape=tuple(model.embedding.shape)))
+    if model.vocab:
+        parts.append(t("cu_d_vocab", n=len(model.vocab)))
+    if model.head_weight is not None:
+        parts.append(t("cu_d_head", n=model.head_weight.shape[0]))
+    return ";".join(parts)
