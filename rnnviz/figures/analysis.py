@@ -300,7 +300,16 @@ def loss_curve(steps: Sequence[int], losses: Sequence[float], accs: Sequence[flo
         fig.add_trace(go.Scatter(x=list(steps), y=list(accs), mode="lines",
                                  name=tr("fa_accuracy", lang), yaxis="y2"))  # fmt: skip
         fig.update_layout(
-            yaxis2=dict(overlaying="y", side="right", range=[0, 1], tickformat=".0%"),
+            yaxis2=dict(
+                overlaying="y",
+                side="right",
+                range=[0, 1],
+                tickformat=".0%",
+                tickmode="linear",
+                tick0=0,
+                dtick=0.25,
+                showgrid=False,
+            ),  # not synced to y
             legend=dict(x=1.08),
         )
     return _layout(fig, title, tr("fa_step", lang), loss, 300)
