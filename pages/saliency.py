@@ -42,8 +42,7 @@ for col, shown in zip(cols, names, strict=True):
         cell = m.rnn.__class__.__name__
         ui.chart(
             af.saliency_heatmap(
-                sal.matrix, sal.tokens, title=f"{ui.model_label(shown)} ({cell})",
-                xlabel=t("an_input"), ylabel=t("step"), lang=lang,
+                sal.matrix, sal.tokens, title=f"{ui.model_label(shown)} ({cell})", lang=lang
             ),
             key=f"sa_{shown}",
             name=f"saliency-{shown}",
