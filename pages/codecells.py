@@ -5,7 +5,7 @@ import functools
 import pandas as pd
 import streamlit as st
 
-from rnnviz import markup, ui
+from rnnviz import cards, markup, ui
 from rnnviz.analysis import codecells
 from rnnviz.i18n import t
 
@@ -34,7 +34,7 @@ rows = [
     for b in units[:3]
 ]
 st.markdown(f"**{t('cc_best')}**")
-st.dataframe(pd.DataFrame(rows), hide_index=True, height=300)
+ui.table(pd.DataFrame(rows), hide_index=True, height=300)
 
 c1, c2, c3 = st.columns([3, 1, 1])
 feature = (
@@ -56,3 +56,5 @@ r = codecells.correlations(values[:, None], codecells.features(text))[feature][0
 st.markdown(t("cc_showing", quantity=quantity, unit=int(unit), r=float(r),
               feature=t("cc_" + feature)))  # fmt: skip
 st.html(markup.coloured_text(text, values, quantity))
+with st.expander(t("cc_card")):
+    ui.card(cards.load(codecells.ASSET, "en"), cards.load(codecells.ASSET, "zh"))

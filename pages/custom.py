@@ -13,6 +13,7 @@ ss = st.session_state
 upload_col, random_col = st.columns(2)
 with upload_col:
     st.subheader(t("cu_upload"))
+    ui.uploader_text(custom.MAX_UPLOAD_BYTES // 2**20)
     file = st.file_uploader(
         t("cu_upload"),
         type=["safetensors", "pt", "pth"],
@@ -30,7 +31,7 @@ with upload_col:
         else:
             ss[ui.CUSTOM_KEY] = key
             ss.an_prefer_custom = True
-            ss.cu_message = ("success", t("cu_loaded", name=file.name, what=model.describe()))
+            ss.cu_message = ("success", t("cu_loaded", name=file.name, what=ui.describe(model)))
     kind, message = ss.get("cu_message", ("", ""))
     if kind == "error":
         st.error(message)
@@ -68,7 +69,7 @@ except custom.CustomModelError as exc:
     st.error(t("cu_refused", error=exc))
     st.stop()
 
-st.markdown(f"**{t('cu_current', name=ui.model_label(key))}** — {model.describe()}")
+st.markdown(f"**{t('cu_current', name=ui.model_label(key))}** — {ui.describe(model)}")
 with st.expander(t("cu_notes")):
     for note in model.notes:
         st.markdown(f"- {note}")

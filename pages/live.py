@@ -4,13 +4,14 @@ import streamlit as st
 
 from rnnviz import custom, ui
 from rnnviz.figures import analysis as af
-from rnnviz.i18n import t
+from rnnviz.i18n import current, t
 from rnnviz.live import LiveConfig, train_counting
 
 ui.setup()
 st.title(t("page_live"))
 st.caption(t("lv_intro"))
 ss = st.session_state
+lang = current()
 
 c1, c2, c3, c4 = st.columns([2, 2, 3, 2], vertical_alignment="bottom")
 cell = c1.segmented_control(t("cu_cell"), ["lstm", "gru"], default="lstm", key="w_lv_cell")
@@ -28,9 +29,9 @@ if start:
         steps.append(status.step)
         losses.append(status.loss)
         accs.append(status.accuracy)
-        bar.progress(status.fraction, text=f"{status.step} · loss {status.loss:.4f}")
+        bar.progress(status.fraction, text=t("lv_progress", step=status.step, loss=status.loss))
         if len(steps) % 4 == 1:
-            ui.live_chart(chart_slot, af.loss_curve(steps, losses, accs))
+            ui.live_chart(chart_slot, af.loss_curve(steps, losses, accs, lang=lang))
 
     try:
         result = train_counting(config, report, report_every=10)
@@ -52,14 +53,14 @@ if start:
 
 last = ss.get("lv_last")
 if last:
-    ui.live_chart(chart_slot, af.loss_curve(*last["curve"]))
+    ui.live_chart(chart_slot, af.loss_curve(*last["curve"], lang=lang))
     st.success(t("lv_done", steps=last["steps"], seconds=last["seconds"], acc=last["acc"],
                  unit=last["unit"], r=last["r"]))  # fmt: skip
     model = ui.load_custom(last["key"])
     example = "((((()))))(()(()))"
     values = model.trace(example).quantity(0, "forward", last["quantity"])[:, [last["unit"]]]
     ui.chart(
-        af.activation_strip(values, list(example), last["quantity"], [str(last["unit"])]),
+        af.activation_strip(values, list(example), last["quantity"], [str(last["unit"])], lang=lang),
         key="lv_counter", name="counter-unit",
     )  # fmt: skip
     cols = st.columns(4)

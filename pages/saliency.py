@@ -7,11 +7,12 @@ import streamlit as st
 from rnnviz import ui
 from rnnviz.analysis.saliency import option_name
 from rnnviz.figures import analysis as af
-from rnnviz.i18n import t
+from rnnviz.i18n import current, t
 
 ui.setup()
 st.title(t("page_saliency"))
 st.caption(t("sa_intro"))
+lang = current()
 name, model = ui.analysis_model()
 text = ui.analysis_text(name, model)
 
@@ -41,8 +42,7 @@ for col, shown in zip(cols, names, strict=True):
         cell = m.rnn.__class__.__name__
         ui.chart(
             af.saliency_heatmap(
-                sal.matrix, sal.tokens, title=f"{ui.model_label(shown)} ({cell})",
-                xlabel=t("an_input"), ylabel=t("step"),
+                sal.matrix, sal.tokens, title=f"{ui.model_label(shown)} ({cell})", lang=lang
             ),
             key=f"sa_{shown}",
             name=f"saliency-{shown}",
@@ -55,4 +55,6 @@ for col, shown in zip(cols, names, strict=True):
             reach[f"{ui.model_label(shown)} · {t('sa_ahead')}"] = r_ahead
 if reach:
     tokens = model.tokenize(text)
-    ui.chart(af.reach_lines(reach, tokens, title=t("sa_reach")), key="sa_reach", name="reach")
+    ui.chart(
+        af.reach_lines(reach, tokens, title=t("sa_reach"), lang=lang), key="sa_reach", name="reach"
+    )

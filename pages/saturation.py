@@ -4,14 +4,15 @@ import pandas as pd
 import streamlit as st
 
 from rnnviz import ui
-from rnnviz.analysis.saturation import group_name, picked_unit
+from rnnviz.analysis.saturation import group_label, group_name, picked_unit
 from rnnviz.figures import analysis as af
-from rnnviz.i18n import t
+from rnnviz.i18n import current, t
 
 ui.setup()
 st.title(t("page_saturation"))
 st.caption(t("sat_intro"))
 ss = st.session_state
+lang = current()
 name, model = ui.analysis_model()
 
 c1, c2, c3 = st.columns([2, 2, 3])
@@ -37,7 +38,8 @@ for col, shown in zip(st.columns(len(names)), names, strict=True):
         fig = af.saturation_scatter(
             table["left"].to_numpy(), table["right"].to_numpy(), table["unit"].to_numpy(), groups,
             title=ui.model_label(shown), xlabel=t("sat_left"), ylabel=t("sat_right"),
-            highlight=picked_unit(ss.get("sat_pick"), shown),
+            highlight=picked_unit(ss.get("sat_pick"), shown), lang=lang,
+            group_names={g: group_label(g, lang) for g in dict.fromkeys(groups)},
         )  # fmt: skip
         key = f"sat_{shown}"
         on_pick = ui.saturation_click(key, groups, table["unit"].tolist(), shown)
@@ -55,4 +57,4 @@ if pick:
         ui.link("pages/search.py", t("sat_open_search"))
 if summaries:
     st.subheader(t("sat_summary"))
-    st.dataframe(pd.concat(summaries, ignore_index=True), hide_index=True)
+    ui.table(pd.concat(summaries, ignore_index=True), hide_index=True)

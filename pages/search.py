@@ -9,12 +9,13 @@ from rnnviz import ui
 from rnnviz.analysis import search
 from rnnviz.analysis.whatif import position_label
 from rnnviz.figures import analysis as af
-from rnnviz.i18n import t
+from rnnviz.i18n import current, t
 
 ui.setup()
 st.title(t("page_search"))
 st.caption(t("se_intro"))
 ss = st.session_state
+lang = current()
 name, model = ui.analysis_model()
 text = ui.analysis_text(name, model)
 try:
@@ -61,7 +62,7 @@ elif not units:
     st.warning(t("se_no_units"))
 if units:
     strip = af.activation_strip(
-        h[:, units], tokens, "h", [str(u) for u in units], highlight=(start, end)
+        h[:, units], tokens, "h", [str(u) for u in units], highlight=(start, end), lang=lang
     )
     ui.chart(strip, key="se_query", name="search-query")
 
@@ -71,25 +72,27 @@ if units:
     found = search.match(index, layer, direction, units, threshold, end - start, 50, fraction)
     elapsed = (time.perf_counter() - began) * 1000
     st.markdown(t("se_matches", n=len(found), ms=elapsed))
-    st.dataframe(search.matches_frame(index, found), hide_index=True, height=320)
+    ui.table(search.matches_frame(index, found), hide_index=True, height=320)
     for k, m in enumerate(found[:3]):
         toks, (a, b), tracks = search.snippet(index, m)
         values = search.snippet_states(index, m, layer, direction, units)
         fig = af.activation_strip(values, search.with_tracks(toks, tracks), "h",
                                   [str(u) for u in units], highlight=(a, b),
-                                  title=f"#{k + 1} · {t('se_strip')} ({', '.join(tracks)})")  # fmt: skip
+                                  title=f"#{k + 1} · {t('se_strip')} "
+                                  f"({', '.join(map(ui.column_name, tracks))})", lang=lang)  # fmt: skip
         ui.chart(fig, key=f"se_match_{k}", name=f"search-match-{k}")
 
 st.subheader(t("se_by_label"))
 tracks = sorted(index.track_labels)
 if tracks:
     l1, l2 = st.columns(2)
-    track = l1.selectbox(t("se_track"), tracks, key="w_se_track")
+    track = l1.selectbox(t("se_track"), tracks, format_func=ui.column_name, key="w_se_track")
     label = l2.selectbox(t("se_label"), index.track_labels[track], key=f"w_se_label_{track}")
     best = search.label_units(index, layer, direction, track, label, top=12)
     st.caption(t("se_label_help"))
     ui.chart(
         af.label_scores_bar([f"{u} ({s})" for u, s in zip(best.unit, best.sign, strict=True)],
-                            best.auc.to_numpy(), title=f"{track} = {label}"),
+                            best.auc.to_numpy(), title=f"{ui.column_name(track)} = {label}",
+                            lang=lang),
         key="se_label_bar", name="label-units",
     )  # fmt: skip

@@ -8,12 +8,13 @@ import streamlit as st
 from rnnviz import ui
 from rnnviz.analysis.whatif import EDITS, apply_edit, join_tokens, position_label, suggest_token
 from rnnviz.figures import analysis as af
-from rnnviz.i18n import t
+from rnnviz.i18n import current, t
 
 ui.setup()
 st.title(t("page_whatif"))
 st.caption(t("wi_intro"))
 ss = st.session_state
+lang = current()
 name, model = ui.analysis_model()
 before = ui.analysis_text(name, model)
 tokens = model.tokenize(before)
@@ -76,12 +77,12 @@ ui.chart(
         pred["p_before"].to_numpy(dtype=np.float32),
         pred["p_after"].to_numpy(dtype=np.float32),
         comp.labels,
-        names=(t("wi_before"), t("wi_after_short")),
+        lang=lang,
     ),
     key="wi_bars",
     name="whatif-prediction",
 )
-st.dataframe(pred, hide_index=True, height=220)
+ui.table(pred, hide_index=True, height=220)
 
 st.subheader(t("wi_diffs"))
 q_col, l_col = st.columns([4, 1])
@@ -97,7 +98,7 @@ for direction in comp.before.directions:
         quantity,
         title=f"Δ {t('an_' + direction)} · {quantity} ({t('q_' + quantity)}) · {t('layer')} {layer}",
         xlabel="",
-        ylabel=t("unit"),
+        lang=lang,
     )
     ui.chart(fig, key=f"wi_{direction}", name=f"whatif-{direction}-{quantity}")
-st.dataframe(comp.summary(), hide_index=True, height=200)
+ui.table(comp.summary(), hide_index=True, height=200)

@@ -68,7 +68,7 @@ def test_whatif_delete_and_prediction_table() -> None:
     at.segmented_control(key="w_wi_edit").set_value("delete").run()
     ok(at)
     table = at.dataframe[0].value
-    assert "−" in "".join(table["token"]) and table["label_after"].isna().sum() == 1
+    assert "−" in "".join(table["token"]) and table["label after"].isna().sum() == 1
 
 
 def test_saliency_compares_lstm_and_gru() -> None:
@@ -85,7 +85,8 @@ def test_saturation_summary_and_click_mapping() -> None:
     at = page("saturation")
     ok(at)
     table = at.dataframe[0].value
-    assert {"mean_left", "mean_right", "mostly_right"} <= set(table.columns)
+    headers = {"mean left-saturated", "mean right-saturated", "mostly right-saturated"}
+    assert headers <= set(table.columns)
     at.slider(key="w_sat_low").set_value(0.3).run()
     ok(at)
     groups = (group_name(0, "forward", "i"),) * 2 + (group_name(0, "forward", "f"),) * 2

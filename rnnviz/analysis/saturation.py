@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..i18n import STRINGS
 from .search import GATE_BINS, CorpusIndex
 
 
@@ -73,6 +74,22 @@ def summary(table: pd.DataFrame, frac: float = 0.5) -> pd.DataFrame:
 def group_name(layer: int, direction: str, gate: str) -> str:
     """Legend name of one scatter group, e.g. ``L0 forward f``."""
     return f"L{layer} {direction} {gate}"
+
+
+def group_label(group: str, lang: str = "en") -> str:
+    """Display name of a group key ``L0 forward i`` in ``lang`` (``第0层·正向·i 输入门``)."""
+    if lang == "en":
+        return group
+    layer, direction, gate = group.split(" ")
+
+    def word(key: str) -> str:
+        entry = STRINGS.get(key, {})
+        return entry.get(lang) or entry.get("en") or key
+
+    gate_name = f"{gate} {word('q_' + gate)}" if "q_" + gate in STRINGS else gate
+    return STRINGS["fa_group"][lang].format(
+        layer=layer[1:], direction=word("an_" + direction), gate=gate_name
+    )
 
 
 def pick_from_event(

@@ -3,7 +3,9 @@
 Pure builders: arrays in, ``go.Figure`` out, no streamlit. Colour ranges are fixed per quantity
 (``rnnviz.schema.STYLES``); x axes are integer positions with token tick labels, so repeated
 tokens never merge; hover shows token, position, unit and value. Text arguments (titles, axis
-names) come from the caller, already translated.
+names) come from the caller, already translated; every builder also takes ``lang`` (``"en"`` or
+``"zh"``) for the words it adds itself (hover labels, colour bar titles, default axis titles), read
+from :data:`rnnviz.i18n.STRINGS` in that language, never from the session's hidden language.
 """
 
 from __future__ import annotations
@@ -13,9 +15,21 @@ from collections.abc import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
+from ..i18n import STRINGS
 from ..schema import STYLES
 
 _FONT = "Noto Sans CJK SC, Noto Sans, sans-serif"
+
+
+def tr(key: str, lang: str, **fmt: object) -> str:
+    """``STRINGS[key][lang]`` (English if missing), formatted with ``fmt``."""
+    entry = STRINGS[key]
+    text = entry.get(lang) or entry["en"]
+    return text.format(**fmt) if fmt else text
+
+
+def _or(value: str | None, key: str, lang: str) -> str:
+    return tr(key, lang) if value is None else value
 
 
 def diff_range(name: str) -> float:
@@ -47,9 +61,10 @@ def diff_heatmap(
     columns: Sequence[str],
     name: str,
     title: str = "",
-    xlabel: str = "token (aligned)",
-    ylabel: str = "unit",
+    xlabel: str | None = None,
+    ylabel: str | None = None,
     height: int = 320,
+    lang: str = "en",
 ) -> go.Figure:
     """``diff (K, units)`` as units × aligned tokens, diverging PuOr, zero white, NaN blank."""
     k, units = diff.shape
@@ -66,13 +81,14 @@ def diff_heatmap(
             zmid=0.0,
             colorscale=STYLES["diff"].colorscale,
             customdata=hover_tokens,
-            hovertemplate="token %{customdata} (pos %{x})<br>unit %{y}<br>Δ = %{z:.4f}"
-            "<extra></extra>",
+            hovertemplate=f"{tr('fa_token', lang)} %{{customdata}} ({tr('fa_pos', lang)} %{{x}})"
+            f"<br>{tr('fa_unit', lang)} %{{y}}<br>Δ = %{{z:.4f}}<extra></extra>",
             colorbar=dict(title=f"Δ{name}"),
         )
     )
     fig.update_xaxes(**_ticks(columns))
     fig.update_yaxes(autorange="reversed")
+    xlabel, ylabel = _or(xlabel, "fa_token_aligned", lang), _or(ylabel, "fa_unit", lang)
     return _layout(fig, title, xlabel, ylabel, height)
 
 
@@ -81,11 +97,13 @@ def change_bars(
     after: np.ndarray,
     columns: Sequence[str],
     title: str = "",
-    names: tuple[str, str] = ("before", "after"),
-    ylabel: str = "probability of predicted label",
+    names: tuple[str, str] | None = None,
+    ylabel: str | None = None,
+    lang: str = "en",
 ) -> go.Figure:
     """Per aligned column the top probability before and after (NaN = no such token)."""
     x = np.arange(len(columns))
+    names = names or (tr("wi_before", lang), tr("wi_after_short", lang))
     fig = go.Figure(
         [
             go.Bar(x=x, y=before, name=names[0], marker_color="#7f7f7f", customdata=columns,
@@ -97,16 +115,17 @@ def change_bars(
     fig.update_xaxes(**_ticks(columns))
     fig.update_yaxes(range=[0, 1])
     fig.update_layout(barmode="group")
-    return _layout(fig, title, "", ylabel, 280)
+    return _layout(fig, title, "", _or(ylabel, "fa_prob_top", lang), 280)
 
 
 def saliency_heatmap(
     matrix: np.ndarray,
     tokens: Sequence[str],
     title: str = "",
-    xlabel: str = "input token s",
-    ylabel: str = "output position t",
+    xlabel: str | None = None,
+    ylabel: str | None = None,
     height: int = 460,
+    lang: str = "en",
 ) -> go.Figure:
     """``matrix (T, T)`` row-normalised to 0..1 shares (fixed scale); hover shows the raw norm."""
     total = matrix.sum(axis=1, keepdims=True)
@@ -125,30 +144,37 @@ def saliency_heatmap(
             zmax=1.0,
             colorscale="Viridis",
             customdata=custom,
-            hovertemplate="output %{y} (%{customdata[1]}) ← input %{x} (%{customdata[0]})"
-            "<br>share %{z:.3f}<br>‖∂score/∂x‖ = %{customdata[2]}<extra></extra>",
-            colorbar=dict(title="share"),
+            hovertemplate=f"{tr('fa_output', lang)} %{{y}} (%{{customdata[1]}}) ← "
+            f"{tr('fa_input', lang)} %{{x}} (%{{customdata[0]}})<br>{tr('fa_share', lang)} "
+            "%{z:.3f}<br>‖∂score/∂x‖ = %{customdata[2]}<extra></extra>",
+            colorbar=dict(title=tr("fa_share", lang)),
         )
     )
     fig.update_xaxes(**_ticks(tokens))
     fig.update_yaxes(**_ticks(tokens), autorange="reversed")
+    xlabel, ylabel = _or(xlabel, "fa_input_s", lang), _or(ylabel, "fa_output_t", lang)
     return _layout(fig, title, xlabel, ylabel, height)
 
 
 def reach_lines(
-    series: dict[str, np.ndarray], tokens: Sequence[str], title: str = "", ylabel: str = "tokens"
+    series: dict[str, np.ndarray],
+    tokens: Sequence[str],
+    title: str = "",
+    ylabel: str | None = None,
+    lang: str = "en",
 ) -> go.Figure:
     """One line per model/direction: how many tokens back (or ahead) each position looks."""
     fig = go.Figure(
         [
             go.Scatter(x=np.arange(len(v)), y=v, mode="lines+markers", name=k,
                        customdata=np.asarray(tokens, dtype=object),
-                       hovertemplate="%{customdata} (pos %{x}): %{y}<extra>" + k + "</extra>")
+                       hovertemplate=f"%{{customdata}} ({tr('fa_pos', lang)} %{{x}}): %{{y}}"
+                       f"<extra>{k}</extra>")
             for k, v in series.items()
         ]
     )  # fmt: skip
     fig.update_xaxes(**_ticks(tokens))
-    return _layout(fig, title, "", ylabel, 280)
+    return _layout(fig, title, "", _or(ylabel, "fa_tokens", lang), 280)
 
 
 def saturation_scatter(
@@ -157,30 +183,38 @@ def saturation_scatter(
     units: np.ndarray,
     groups: Sequence[str],
     title: str = "",
-    xlabel: str = "fraction left-saturated",
-    ylabel: str = "fraction right-saturated",
+    xlabel: str | None = None,
+    ylabel: str | None = None,
     highlight: tuple[str, int] | None = None,
+    lang: str = "en",
+    group_names: dict[str, str] | None = None,
 ) -> go.Figure:
     """Units as dots at (fraction < low, fraction > high); one colour per group (gate/direction).
 
-    ``highlight = (group, unit)`` rings the selected unit.
+    ``highlight = (group, unit)`` rings the selected unit. ``group_names`` maps a group key to its
+    legend and hover name (the keys stay the groups, in first-seen order, so clicks map back).
 
     ``customdata`` carries ``[group, unit]`` so a click can open the unit elsewhere.
     """
     groups_arr = np.asarray(groups, dtype=object)
+    shown = group_names or {}
+    hover = (
+        f"%{{customdata[0]}} {tr('fa_unit', lang)} %{{customdata[1]}}<br>{tr('fa_left', lang)} "
+        f"%{{x:.2f}}, {tr('fa_right', lang)} %{{y:.2f}}<extra></extra>"
+    )
     traces = []
     for g in dict.fromkeys(groups):
         m = groups_arr == g
+        name = shown.get(g, str(g))
         traces.append(
             go.Scattergl(
                 x=left[m],
                 y=right[m],
                 mode="markers",
-                name=str(g),
+                name=name,
                 marker=dict(size=7, opacity=0.75),
-                customdata=np.stack([groups_arr[m], units[m]], axis=-1),
-                hovertemplate="%{customdata[0]} unit %{customdata[1]}<br>left %{x:.2f}, right "
-                "%{y:.2f}<extra></extra>",
+                customdata=np.stack([np.full(int(m.sum()), name, dtype=object), units[m]], axis=-1),
+                hovertemplate=hover,
             )
         )
     fig = go.Figure(traces)
@@ -194,6 +228,7 @@ def saturation_scatter(
                        marker=dict(size=18, color="rgba(0,0,0,0)", line=dict(color="#000", width=2)))
         )  # fmt: skip
     fig.update_layout(clickmode="event+select")
+    xlabel, ylabel = _or(xlabel, "sat_left", lang), _or(ylabel, "sat_right", lang)
     return _layout(fig, title, xlabel, ylabel, 420)
 
 
@@ -205,6 +240,7 @@ def activation_strip(
     highlight: tuple[int, int] | None = None,
     title: str = "",
     height: int | None = None,
+    lang: str = "en",
 ) -> go.Figure:
     """``values (T, k)`` of a few units over tokens; fixed range of ``name``; span outlined."""
     style = STYLES.get(name, STYLES["h"])
@@ -220,7 +256,8 @@ def activation_strip(
             zmax=style.zmax,
             colorscale=style.colorscale,
             customdata=np.tile(toks, (k, 1)),
-            hovertemplate="%{customdata} (pos %{x})<br>unit %{y}<br>%{z:.3f}<extra></extra>",
+            hovertemplate=f"%{{customdata}} ({tr('fa_pos', lang)} %{{x}})<br>"
+            f"{tr('fa_unit', lang)} %{{y}}<br>%{{z:.3f}}<extra></extra>",
             colorbar=dict(title=name),
         )
     )
@@ -231,14 +268,18 @@ def activation_strip(
     fig.update_xaxes(**_ticks(tokens))
     fig.update_yaxes(tickmode="array", tickvals=list(range(k)), ticktext=ylabels,
                      autorange="reversed")  # fmt: skip
-    fig = _layout(fig, title, "", "unit", height or max(200, 120 + 22 * k))
+    fig = _layout(fig, title, "", tr("fa_unit", lang), height or max(200, 120 + 22 * k))
     lines = max((str(x).count("<br>") for x in tokens), default=0)
     fig.update_layout(margin=dict(b=40 + 18 * lines), height=fig.layout.height + 18 * lines)
     return fig
 
 
 def label_scores_bar(
-    units: Sequence[str], scores: np.ndarray, title: str = "", xlabel: str = "separation (AUC)"
+    units: Sequence[str],
+    scores: np.ndarray,
+    title: str = "",
+    xlabel: str | None = None,
+    lang: str = "en",
 ) -> go.Figure:
     """Horizontal bars of how well each unit separates a label."""
     fig = go.Figure(
@@ -247,18 +288,28 @@ def label_scores_bar(
     )  # fmt: skip
     fig.update_yaxes(autorange="reversed")
     fig.update_xaxes(range=[0.5, 1.0])
-    return _layout(fig, title, xlabel, "", 120 + 24 * len(units))
+    return _layout(fig, title, _or(xlabel, "fa_separation", lang), "", 120 + 24 * len(units))
 
 
 def loss_curve(steps: Sequence[int], losses: Sequence[float], accs: Sequence[float] | None = None,
-               title: str = "") -> go.Figure:  # fmt: skip
+               title: str = "", lang: str = "en") -> go.Figure:  # fmt: skip
     """Live training curve: loss (left axis) and accuracy (right axis, 0..1)."""
-    fig = go.Figure(go.Scatter(x=list(steps), y=list(losses), mode="lines", name="loss"))
+    loss = tr("fa_loss", lang)
+    fig = go.Figure(go.Scatter(x=list(steps), y=list(losses), mode="lines", name=loss))
     if accs is not None:
-        fig.add_trace(go.Scatter(x=list(steps), y=list(accs), mode="lines", name="accuracy",
-                                 yaxis="y2"))  # fmt: skip
+        fig.add_trace(go.Scatter(x=list(steps), y=list(accs), mode="lines",
+                                 name=tr("fa_accuracy", lang), yaxis="y2"))  # fmt: skip
         fig.update_layout(
-            yaxis2=dict(overlaying="y", side="right", range=[0, 1], tickformat=".0%"),
+            yaxis2=dict(
+                overlaying="y",
+                side="right",
+                range=[0, 1],
+                tickformat=".0%",
+                tickmode="linear",
+                tick0=0,
+                dtick=0.25,
+                showgrid=False,
+            ),  # not synced to y
             legend=dict(x=1.08),
         )
-    return _layout(fig, title, "step", "loss", 300)
+    return _layout(fig, title, tr("fa_step", lang), loss, 300)

@@ -24,6 +24,7 @@ from safetensors.torch import load_file, save_file
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
+from .. import cards
 from ..cells import CELLS
 from ..tracer import Trace, trace_rnn
 from ..vocab import Vocab, bigrams
@@ -248,6 +249,10 @@ class RNNModel:
         self._segmenter: RNNModel | None = None
         if config.decode == "bmes":
             self._constraints = bmes_constraints(config.labels)
+
+    def card_for(self, lang: str) -> str:
+        """The model card in ``lang`` (``card.<lang>.md`` beside ``card.md``), else English."""
+        return cards.read(self.path, lang) or self.card
 
     def __repr__(self) -> str:
         c = self.config

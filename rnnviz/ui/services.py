@@ -7,11 +7,12 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import streamlit as st
 
-from .. import custom
+from .. import custom, i18n
 from ..analysis import saturation, search
-from ..i18n import t
+from ..i18n import STRINGS, t
 from .cache import (
     _open_index,
     any_model,
@@ -147,3 +148,72 @@ def saturation_click(
     return functools.partial(
         _on_saturation_click, chart_key, tuple(groups), tuple(int(u) for u in units), model_name
     )
+
+
+def _word(key: str, lang: str, fallback: str) -> str:
+    entry = STRINGS.get(key)
+    return (entry.get(lang) or entry["en"]) if entry else fallback
+
+
+def table_frame(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """A copy of ``frame`` for display in ``lang``: headers from ``col_<column>``, directions
+    translated (``forward`` → ``正向``); columns without a string keep their name."""
+    shown = frame.copy()
+    if "direction" in shown.columns:
+        shown["direction"] = [_word(f"an_{d}", lang, str(d)) for d in shown["direction"]]
+    return shown.rename(columns=lambda c: _word(f"col_{c}", lang, str(c)))
+
+
+def table(frame: pd.DataFrame, **kwargs: Any) -> None:
+    """``st.dataframe`` of a library table with translated headers (see :func:`table_frame`)."""
+    st.dataframe(table_frame(frame, i18n.current()), **kwargs)
+
+
+def column_name(column: str) -> str:
+    """A table column's display name in the session's language (``col_<column>``)."""
+    return _word(f"col_{column}", i18n.current(), column)
+
+
+_UPLOADER_CSS = """<style>
+[data-testid=stFileUploaderDropzoneInstructions] > div > * {{display: none}}
+[data-testid=stFileUploaderDropzoneInstructions] > div::after {{content: "{types}";
+  font-size: 0.875rem; opacity: 0.7}}
+[data-testid=stFileUploaderDropzone] button [data-testid=stMarkdownContainer] {{display: none}}
+[data-testid=stFileUploaderDropzone] button > div::after {{content: "{browse}";
+  margin-left: 0.3rem}}
+</style>"""
+
+
+def uploader_text(mb: int) -> None:
+    """Streamlit draws the uploader's own words ("Upload", "200MB per file") in English only:
+    in another language, hide them and show the translation instead (CSS, no layout change)."""
+    if i18n.current() == "en":
+        return
+    st.html(_UPLOADER_CSS.format(types=t("cu_types", mb=mb), browse=t("cu_browse")))
+
+
+def describe(model: Any) -> str:
+    """A custom model's one-line description in the session's language
+    (``CustomModel.describe`` in English)."""
+    if i18n.current() == "en":
+        return model.describe()
+    a = model.arch
+    parts = [
+        a.cell.upper(),
+        t("cu_d_layers", n=a.num_layers),
+        t("cu_bidirectional") if a.bidirectional else t("cu_d_uni"),
+        t("cu_d_input", n=a.input_size),
+        t("cu_d_hidden", n=a.hidden_size),
+    ]
+    if a.proj_size:
+        parts.append(t("cu_d_proj", n=a.proj_size))
+    if not a.bias:
+        parts.append(t("cu_d_nobias"))
+    parts = ["、".join(parts)]
+    if model.embedding is not None:
+        parts.append(t("cu_d_embedding", shape=tuple(model.embedding.shape)))
+    if model.vocab:
+        parts.append(t("cu_d_vocab", n=len(model.vocab)))
+    if model.head_weight is not None:
+        parts.append(t("cu_d_head", n=model.head_weight.shape[0]))
+    return ";".join(parts)

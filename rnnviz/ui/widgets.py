@@ -10,7 +10,7 @@ from typing import Any
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
-from .. import custom, markup
+from .. import cards, custom, i18n, markup
 from ..i18n import t
 from ..tracer import Trace
 from .cache import (
@@ -145,8 +145,15 @@ def link(path: str, label: str) -> None:
         st.markdown(f"- {label}")
 
 
-def card(markdown: str) -> None:
-    """A model card, its headings demoted so they sit under the page's own."""
+def card(markdown: str, markdown_zh: str | None = None) -> None:
+    """A model card in the session's language, its headings demoted under the page's own.
+
+    ``markdown`` is the English card; ``markdown_zh`` its translation. Without one, a shipped
+    card's ``card.zh.md`` is found by its English text (:func:`rnnviz.cards.translation`).
+    """
+    lang = i18n.current()
+    if lang == "zh":
+        markdown = markdown_zh or cards.translation(markdown, lang) or markdown
     st.markdown(
         re.sub(
             r"^(#{1,3}) ", lambda m: "#" * (len(m.group(1)) + 3) + " ", markdown, flags=re.MULTILINE
