@@ -14,11 +14,11 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from . import i18n
-from .analysis.clamps import ClampResult
-from .analysis.provenance import Provenance
-from .analysis.scratch import NoCarry, TextbookCheck
-from .schema import STYLES
+from .. import i18n
+from ..analysis.clamps import ClampResult
+from ..analysis.provenance import Provenance
+from ..analysis.scratch import NoCarry, TextbookCheck
+from ..schema import STYLES
 
 FONT = "Inter, 'Source Sans Pro', 'Noto Sans CJK SC', 'Noto Sans SC', sans-serif"
 CELL_COLOURS = {"rnn": "#D55E00", "lstm": "#0072B2", "gru": "#009E73"}  # Okabe-Ito
