@@ -76,7 +76,7 @@ LESSONS: dict[str, Lesson] = {
             "bothways",
             (
                 Stage("provenance", "cws-bilstm", _CWS, step=2, direction="backward", answer=1),
-                Stage("split", "cws-bilstm", _CWS, step=3, answer=1),
+                Stage("split", "cws-bilstm", _CWS, step=3, answer=0),
                 Stage("unit", "cws-bilstm", _CWS, step=7, quantities=("h",), options=2, answer=1),
             ),
         ),

@@ -9,12 +9,14 @@ from typing import Any
 
 import numpy as np
 import streamlit as st
+from streamlit.errors import StreamlitAPIException
 
 from .. import figures, i18n, lessons
 from ..analysis import clamps, gradients, provenance, scratch
 from ..figures import explain as ef
 from ..models.base import prepare
 from .cache import analyse, any_model
+from .state import url_state
 
 PROJECTOR_SCALE = 1.4
 
@@ -167,3 +169,55 @@ def lesson_unit(lesson: str, stage: int) -> int:
     """The unit a lesson stage looks at (resolved when the stage says "most varying")."""
     s = lessons.LESSONS[lesson].stages[stage]
     return _unit(s.model, s.text, s) if s.model else 0
+
+
+def apply_stage(lesson: str, stage: int) -> None:
+    """Put a lesson stage's model, sentence, unit, step and layer into the shared selection
+    (once per stage, so the learner may change them afterwards); reruns to redraw the sidebar."""
+    ss = st.session_state
+    s = lessons.LESSONS[lesson].stages[stage]
+    here = f"{lesson}:{stage}"
+    if ss.get("lesson_applied") == here:
+        return
+    ss.lesson_applied = here
+    if s.model:
+        ss.model, ss.text = s.model, s.text
+        ss.unit, ss.step, ss.layer = lesson_unit(lesson, stage), s.step, s.layer
+        st.rerun()
+
+
+def goto(lesson: str | None, stage: int = 0) -> None:
+    """Open a lesson's stage (``None``: the list of lessons), kept in the URL for a link."""
+    qp = st.query_params
+    if lesson is None:
+        for k in ("lesson", "stage"):
+            if k in qp:
+                del qp[k]
+        return
+    qp["lesson"], qp["stage"] = lesson, str(stage)
+
+
+def reveal(lesson: str, stage: int) -> None:
+    """Reveal a stage's answer (a button's callback)."""
+    st.session_state[f"ls_shown_{lesson}_{stage}"] = True
+
+
+def revealed(lesson: str, stage: int) -> bool:
+    """Whether this stage's answer is shown."""
+    return bool(st.session_state.get(f"ls_shown_{lesson}_{stage}"))
+
+
+def option_label(lesson: str, stage: int, option: int) -> str:
+    """A question's option text (a picklable ``format_func`` through ``functools.partial``)."""
+    return i18n.t(lessons.key(lesson, stage, f"o{option}"))
+
+
+def lesson_link(lesson: str) -> None:
+    """A link that opens a lesson (a button when the page runs without the app's navigation)."""
+    label = "▶ " + i18n.t(f"ls_{lesson}_title")
+    try:
+        st.page_link(
+            "pages/lessons.py", label=label, query_params={**url_state(), "lesson": lesson}
+        )
+    except StreamlitAPIException:
+        st.button(label, key=f"b_ls_open_{lesson}", on_click=goto, args=(lesson, 0))
