@@ -176,6 +176,8 @@ def apply_stage(lesson: str, stage: int) -> None:
     (once per stage, so the learner may change them afterwards); reruns to redraw the sidebar."""
     ss = st.session_state
     s = lessons.LESSONS[lesson].stages[stage]
+    if st.query_params.get("stage") != str(stage):  # a link to the lesson names its stage
+        st.query_params["stage"] = str(stage)
     here = f"{lesson}:{stage}"
     if ss.get("lesson_applied") == here:
         return
