@@ -35,14 +35,14 @@ st.markdown(f"#### {t(key(lesson_id, stage, 'title'))}")
 st.markdown(t(key(lesson_id, stage, "text"), unit=ex.lesson_unit(lesson_id, stage)))
 if s.model:
     st.caption(f"{t('model')}: **{s.model}**" + (f" · **{s.other}**" if s.other else ""))
-    ui.sentence(ui.analyse(s.model, s.text), s.step)
+    ex.plain_sentence(s.model, s.text, s.step)
 pick = st.radio(
     t(key(lesson_id, stage, "q")), list(range(s.options)), index=None,
     format_func=functools.partial(ex.option_label, lesson_id, stage),
     key=f"w_ls_{lesson_id}_{stage}",
 )  # fmt: skip
 st.button(t("ls_reveal"), on_click=ex.reveal, args=(lesson_id, stage), disabled=pick is None,
-          key=f"b_ls_reveal_{lesson_id}_{stage}", type="primary")  # fmt: skip
+          key=f"b_ls_reveal_{lesson_id}_{stage}")  # fmt: skip
 if ex.revealed(lesson_id, stage) and pick is not None:
     right = ex.option_label(lesson_id, stage, s.answer)
     if pick == s.answer:
@@ -58,7 +58,7 @@ back.button(t("ls_back"), on_click=ex.goto, args=(lesson_id, stage - 1), disable
             key="b_ls_back", width="stretch")  # fmt: skip
 if stage < n - 1:
     forward.button(t("ls_next"), on_click=ex.goto, args=(lesson_id, stage + 1), key="b_ls_next",
-                   width="stretch", type="primary")  # fmt: skip
+                   width="stretch")  # fmt: skip
 else:
     done.success(t("ls_done"))
     forward.button(t("ls_all"), on_click=ex.goto, args=(None,), key="b_ls_all", width="stretch")

@@ -112,8 +112,12 @@ def test_screenshots_of_every_lesson_stage(app_server, chromium, size: str) -> N
                     " > document.querySelector('[data-testid=stMain]').clientWidth + 1"
                 )
                 assert not clipped, f"{lesson_id} stage {k} overflows sideways at {size}"
-                page.screenshot(
-                    path=str(ARTIFACTS / f"lesson-{lesson_id}-{k}-{size}.png"), full_page=True
-                )
+                stem = ARTIFACTS / f"lesson-{lesson_id}-{k}-{size}"
+                page.screenshot(path=f"{stem}.png")  # the question and the answer
+                page.locator(
+                    "[data-testid=stMain] .js-plotly-plot"
+                ).last.scroll_into_view_if_needed()
+                page.wait_for_timeout(300)
+                page.screenshot(path=f"{stem}-figure.png")  # the revealed figure
     finally:
         context.close()

@@ -11,7 +11,7 @@ import numpy as np
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
-from .. import figures, i18n, lessons
+from .. import figures, i18n, lessons, markup
 from ..analysis import clamps, gradients, provenance, scratch
 from ..figures import explain as ef
 from ..models.base import prepare
@@ -186,6 +186,14 @@ def apply_stage(lesson: str, stage: int) -> None:
         ss.model, ss.text = s.model, s.text
         ss.unit, ss.step, ss.layer = lesson_unit(lesson, stage), s.step, s.layer
         st.rerun()
+
+
+def plain_sentence(name: str, text: str, step: int) -> None:
+    """A lesson's sentence with the step marked and no predicted tags (they would give answers
+    away before the learner guesses)."""
+    run = analyse(name, text)
+    tags = [""] * run.length
+    st.html(markup.SENTENCE_CSS + markup.tokens_html(run.tokens, tags, run.task, run.unknown, step))
 
 
 def goto(lesson: str | None, stage: int = 0) -> None:
