@@ -50,7 +50,9 @@ if ex.revealed(lesson_id, stage) and pick is not None:
     else:
         st.warning(t("ls_wrong", answer=right))
     st.markdown(t(key(lesson_id, stage, "why")))
-    for k, spec in enumerate(ex.lesson_figures(lesson_id, stage, ss.lang, ex.scale())):
+    for k, (caption, spec) in enumerate(ex.lesson_figures(lesson_id, stage, ss.lang, ex.scale())):
+        if caption:
+            st.markdown(f"**{caption}**")
         ui.chart(spec, key=f"ls_fig_{k}", name=f"lesson-{lesson_id}-{stage}-{k}")
 
 back, done, forward = st.columns([1, 2, 1])

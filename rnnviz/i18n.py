@@ -977,8 +977,8 @@ STRINGS.update(
             "zh": "像 LSTM 一样数到约 −29",
         },
         "ls_gruvslstm_1_o1": {
-            "en": "flattens out near −0.93: it saturates",
-            "zh": "在 −0.93 附近变平:饱和了",
+            "en": "flattens out near −1: it saturates",
+            "zh": "在 −1 附近变平:饱和了",
         },
         "ls_gruvslstm_1_o2": {"en": "resets to 0", "zh": "归零"},
         "ls_gruvslstm_1_why": {

@@ -141,28 +141,39 @@ def scratch_view(cell: str, lang: str, size: float) -> dict[str, Any]:
     }
 
 
+def _upright(spec: dict, tokens: tuple[str, ...]) -> dict:
+    """Single characters (brackets) as tick labels stay upright: turned, "(" reads as "⌣"."""
+    if all(len(tok) == 1 for tok in tokens) and "xaxis" in spec.get("layout", {}):
+        spec["layout"]["xaxis"]["tickangle"] = 0
+    return spec
+
+
 @st.cache_data(max_entries=64, show_spinner=False)
-def lesson_figures(lesson: str, stage: int, lang: str, size: float) -> list[dict]:
-    """The figure specs a lesson stage reveals (several for a two-model stage)."""
+def lesson_figures(lesson: str, stage: int, lang: str, size: float) -> list[tuple[str, dict]]:
+    """``(caption, spec)`` of each figure a lesson stage reveals (a caption names the model when
+    a stage shows two)."""
     i18n.use(lang)
     s = lessons.LESSONS[lesson].stages[stage]
     if s.figure == "gradients":
-        return [gradient_comparison(s.keep_bias, lang, size)[0]]
+        return [("", gradient_comparison(s.keep_bias, lang, size)[0])]
     if s.figure == "model_gradient":
-        return [model_gradient_spec(s.model, s.text, s.layer, s.direction, lang, size)]
+        spec = model_gradient_spec(s.model, s.text, s.layer, s.direction, lang, size)
+        return [("", _upright(spec, analyse(s.model, s.text).tokens))]
     run = analyse(s.model, s.text)
     if s.figure == "provenance":
         unit = _unit(s.model, s.text, s)
-        return [provenance_view(s.model, s.text, s.layer, s.direction, unit, lang, size)[0]]
+        return [("", provenance_view(s.model, s.text, s.layer, s.direction, unit, lang, size)[0])]
     if s.figure == "split":
-        return [figures.score_split_figure(run.split, run.tokens, s.step).to_dict()]
+        return [("", figures.score_split_figure(run.split, run.tokens, s.step).to_dict())]
     if s.figure == "proba":
         return [
-            figures.label_probabilities(r.tokens, r.labels, r.proba).to_dict()
+            (r.model, _upright(figures.label_probabilities(r.tokens, r.labels, r.proba).to_dict(),
+                               r.tokens))
             for r in (run, analyse(s.other, s.text))
-        ]
+        ]  # fmt: skip
     unit = _unit(s.model, s.text, s)
-    return [figures.unit_lines(run.trace, unit, s.layer, s.quantities, s.step).to_dict()]
+    spec = figures.unit_lines(run.trace, unit, s.layer, s.quantities, s.step).to_dict()
+    return [("", _upright(spec, run.tokens))]
 
 
 def lesson_unit(lesson: str, stage: int) -> int:
