@@ -55,10 +55,12 @@ def _token_axis(
 
 
 def _wrap(title: str, width: int = 48) -> tuple[str, int]:
-    """A long title broken after its first colon (Plotly never wraps): ``(text, lines)``."""
-    for colon in (":", ":"):
+    """A long title broken after its first colon (Plotly never wraps): ``(text, lines)``.
+    ``width`` counts a Chinese character as two."""
+    wide = sum(2 if ord(ch) >= 0x2E80 else 1 for ch in title)
+    for colon in (":", "\uff1a"):
         head, sep, tail = title.partition(colon)
-        if sep and len(title) > width and tail.strip():
+        if sep and wide > width and tail.strip():
             return f"{head}{sep}<br>{tail.strip()}", 2
     return title, 1
 
