@@ -19,10 +19,9 @@ if tr.cell not in ("lstm", "gru"):
     st.info(t("cl_unsupported", cell=tr.cell.upper()))
     st.stop()
 
-g_col, v_col, d_col, l_col = st.columns([3, 2, 2, 1])
-with g_col:
-    gate = ui.choice("cl_gate", allowed_gates(tr.cell), "w_cl_gate", prefix="q_")
+gate = ui.choice("cl_gate", allowed_gates(tr.cell), "w_cl_gate", prefix="q_")
 lo, hi = value_range(gate)
+v_col, d_col, l_col = st.columns([2, 2, 1])
 with v_col:
     value = st.select_slider(
         t("cl_value"), [lo, 0.0, hi] if lo < 0 else [lo, hi], key=f"w_cl_v_{gate}"

@@ -9,11 +9,12 @@ ui.setup()
 st.title(t("page_scratch"))
 st.caption(t("sc_intro"))
 ss = st.session_state
+wide = not ss.projector  # side by side on a screen; stacked, and larger, on a projector
 cell = ui.choice("sc_cell", ("gru", "lstm"), "w_sc_cell", prefix="sc_cell_")
 view = ui.explain.scratch_view(cell, ss.lang, ui.explain.scale())
 
 st.subheader(t("sc_textbook"))
-code_col, numbers_col = st.columns([1, 1])
+code_col, numbers_col = st.columns(2) if wide else (st.container(), st.container())
 with code_col:
     st.code(view["source"], language="python")
 with numbers_col:
@@ -22,7 +23,7 @@ with numbers_col:
     ui.chart(view["table"], key="sc_table", name=f"scratch-{cell}")
 
 st.subheader(t("sc_bug"))
-bug_col, fig_col = st.columns([1, 1])
+bug_col, fig_col = st.columns(2) if wide else (st.container(), st.container())
 with bug_col:
     st.code(view["bug_source"], language="python")
 with fig_col:

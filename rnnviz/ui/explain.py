@@ -131,7 +131,7 @@ def scratch_view(cell: str, lang: str, size: float) -> dict[str, Any]:
         "source": check.source,
         "ok": check.ok,
         "diff": check.max_abs_diff,
-        "table": ef.scratch_table(check, lang, scale=size).to_dict(),
+        "table": ef.scratch_table(check, lang, units=3, scale=size).to_dict(),
         "bug_source": bug.source,
         "bug": ef.no_carry_figure(bug, lang, scale=size).to_dict(),
         "diverges": bug.first_divergence,
