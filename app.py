@@ -22,6 +22,12 @@ PAGES = [
     ui.page("pages/custom.py", "page_custom", "custom", ":material/upload_file:"),
     ui.page("pages/live.py", "page_live", "live", ":material/model_training:"),
     ui.page("pages/codecells.py", "page_codecells", "codecells", ":material/code:"),
+    # explainer pages (issue 10)
+    ui.page("pages/lessons.py", "page_lessons", "lessons", ":material/school:"),
+    ui.page("pages/memory.py", "page_memory", "memory", ":material/memory:"),
+    ui.page("pages/clamps.py", "page_clamps", "clamps", ":material/lock:"),
+    ui.page("pages/gradients.py", "page_gradients", "gradients", ":material/trending_down:"),
+    ui.page("pages/scratch.py", "page_scratch", "scratch", ":material/construction:"),
 ]
 
 current = st.navigation(PAGES, position="hidden")

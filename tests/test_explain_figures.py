@@ -11,12 +11,12 @@ import pytest
 import torch
 from torch import nn
 
-from rnnviz import explain_figures as ef
 from rnnviz import i18n, trace_rnn
 from rnnviz.analysis import scratch
 from rnnviz.analysis.clamps import Clamp, clamp, probabilities
 from rnnviz.analysis.gradients import compare_cells
 from rnnviz.analysis.provenance import provenance
+from rnnviz.figures import explain as ef
 
 torch.set_num_threads(1)  # tiny per-step ops: threads only contend on a shared machine
 

@@ -7,6 +7,7 @@ diagram, gate strips, kept vs written, equations), ``diagrams`` (the model, the 
 """
 
 from . import analysis
+from . import explain as explain
 from .diagrams import legend_figure, model_diagram
 from .heatmaps import heatmap_panel, heatmaps, mark, merged_heatmap, unit_at, unit_lines
 from .predictions import evolution_figure, label_probabilities, score_split_figure

@@ -176,3 +176,6 @@ __all__ = [
     "vocab_size",
     "what_if_result",
 ]
+
+# helper explain2: the explainer pages' cached services, as ``ui.explain.<name>``
+from . import explain as explain

@@ -14,11 +14,11 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from . import i18n
-from .analysis.clamps import ClampResult
-from .analysis.provenance import Provenance
-from .analysis.scratch import NoCarry, TextbookCheck
-from .schema import STYLES
+from .. import i18n
+from ..analysis.clamps import ClampResult
+from ..analysis.provenance import Provenance
+from ..analysis.scratch import NoCarry, TextbookCheck
+from ..schema import STYLES
 
 FONT = "Inter, 'Source Sans Pro', 'Noto Sans CJK SC', 'Noto Sans SC', sans-serif"
 CELL_COLOURS = {"rnn": "#D55E00", "lstm": "#0072B2", "gru": "#009E73"}  # Okabe-Ito
@@ -54,15 +54,32 @@ def _token_axis(
     }
 
 
+def _wrap(title: str, width: int = 48) -> tuple[str, int]:
+    """A long title broken after its first colon (Plotly never wraps): ``(text, lines)``.
+    ``width`` counts a Chinese character as two."""
+    wide = sum(2 if ord(ch) >= 0x2E80 else 1 for ch in title)
+    for colon in (":", "\uff1a"):
+        head, sep, tail = title.partition(colon)
+        if sep and wide > width and tail.strip():
+            return f"{head}{sep}<br>{tail.strip()}", 2
+    return title, 1
+
+
 def _layout(fig: go.Figure, title: str, scale: float, height: int) -> go.Figure:
+    title, lines = _wrap(title)
     fig.update_layout(
         title={"text": title, "x": 0, "font": {"size": 15 * scale}},
         font={"family": FONT, "size": 13 * scale, "color": "#1b1b1b"},
         hoverlabel={"font": {"family": FONT, "size": 13 * scale}},
         paper_bgcolor="white",
         plot_bgcolor="white",
-        height=int(height * scale),
-        margin={"l": int(70 * scale), "r": 20, "t": int(60 * scale), "b": int(60 * scale)},
+        height=int((height + 22 * (lines - 1)) * scale),
+        margin={
+            "l": int(70 * scale),
+            "r": 20,
+            "t": int((60 + 22 * (lines - 1)) * scale),
+            "b": int(60 * scale),
+        },
     )
     return fig
 

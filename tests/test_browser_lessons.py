@@ -1,0 +1,123 @@
+"""A real browser walks a guided lesson in 中文 with projector mode on, by clicking, and saves a
+screenshot of every lesson stage (answer revealed) at 1920×1080 and 1280×720 in tests/artifacts/.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from rnnviz import i18n, lessons
+
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+SIZES = {"1920x1080": (1920, 1080), "1280x720": (1280, 720)}
+
+
+def zh(key: str, **fmt: object) -> str:
+    text = i18n.STRINGS[key]["zh"]
+    return text.format(**fmt) if fmt else text
+
+
+def settle(page, charts: int = 0, timeout: float = 60.0) -> None:
+    """Wait until the script run is over and at least ``charts`` Plotly charts are drawn."""
+    deadline = time.monotonic() + timeout
+    page.wait_for_timeout(300)
+    while time.monotonic() < deadline:
+        running = page.locator("[data-testid=stStatusWidget]").count()
+        drawn = page.locator("[data-testid=stMain] .js-plotly-plot .main-svg").count()
+        if not running and drawn >= charts:
+            page.wait_for_timeout(600)
+            return
+        page.wait_for_timeout(200)
+    raise AssertionError(f"page did not settle: running={running}, charts={drawn}/{charts}")
+
+
+def no_traceback(page) -> None:
+    assert page.locator("[data-testid=stException]").count() == 0, "a traceback is shown"
+
+
+def answer_and_reveal(page, lesson: str, k: int, option: int) -> None:
+    label = zh(lessons.key(lesson, k, f"o{option}"))
+    page.locator("[data-testid=stMain] [data-testid=stRadio] label", has_text=label).click()
+    reveal = page.get_by_role("button", name=zh("ls_reveal"))
+    page.wait_for_function("b => !b.disabled", arg=reveal.element_handle())
+    reveal.click()
+    page.wait_for_selector(f"text={zh(lessons.key(lesson, k, 'o' + str(option)))}")
+    settle(page, charts=1)
+
+
+@pytest.fixture()
+def projector_page(chromium):
+    context = chromium.new_context(viewport={"width": 1920, "height": 1080}, locale="zh-CN")
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    try:
+        yield page
+    finally:
+        context.close()
+
+
+def test_walk_a_lesson_by_clicking_in_chinese_projector_mode(app_server, projector_page) -> None:
+    page, lesson = projector_page, "memory"
+    page.goto(f"{app_server}/lessons?lang=zh&projector=1")
+    page.wait_for_selector(f"h1:has-text('{zh('page_lessons')}')")
+    settle(page)
+    page.locator("[data-testid=stMain] a", has_text=zh(f"ls_{lesson}_title")).click()
+    stages = lessons.LESSONS[lesson].stages
+    for k, stage in enumerate(stages):
+        page.wait_for_selector(f"text={zh('ls_stage', k=k + 1, n=len(stages))}")
+        settle(page)
+        assert (
+            f"stage={k}" in page.url and "projector=1" in page.url and "lesson=memory" in page.url
+        )
+        assert page.locator("[data-testid=stMain] .js-plotly-plot").count() == 0  # predict first
+        answer_and_reveal(page, lesson, k, stage.answer)
+        right = zh("ls_right", answer="").rstrip("。")
+        assert page.locator("[data-testid=stAlertContentSuccess]", has_text=right).count() == 1
+        no_traceback(page)
+        if k < len(stages) - 1:
+            page.get_by_role("button", name=zh("ls_next")).click()
+    page.wait_for_selector(f"text={zh('ls_done')}")
+    # the projector's figures are enlarged: axis labels at least 18 px
+    size = page.locator("[data-testid=stMain] .js-plotly-plot .xtick text").first.evaluate(
+        "e => parseFloat(getComputedStyle(e).fontSize)"
+    )
+    assert size >= 18, size
+    # a shared link reopens the stage
+    page.goto(page.url)
+    page.wait_for_selector(f"text={zh('ls_stage', k=len(stages), n=len(stages))}")
+    no_traceback(page)
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+def test_screenshots_of_every_lesson_stage(app_server, chromium, size: str) -> None:
+    width, height = SIZES[size]
+    context = chromium.new_context(viewport={"width": width, "height": height}, locale="zh-CN")
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    ARTIFACTS.mkdir(exist_ok=True)
+    try:
+        for lesson_id, lesson in lessons.LESSONS.items():
+            for k, stage in enumerate(lesson.stages):
+                page.goto(f"{app_server}/lessons?lang=zh&projector=1&lesson={lesson_id}&stage={k}")
+                page.wait_for_selector(f"text={zh(lessons.key(lesson_id, k, 'title'))}")
+                settle(page)
+                answer_and_reveal(page, lesson_id, k, stage.answer)
+                no_traceback(page)
+                clipped = page.evaluate(
+                    "() => document.querySelector('[data-testid=stMain]').scrollWidth"
+                    " > document.querySelector('[data-testid=stMain]').clientWidth + 1"
+                )
+                assert not clipped, f"{lesson_id} stage {k} overflows sideways at {size}"
+                stem = ARTIFACTS / f"lesson-{lesson_id}-{k}-{size}"
+                page.screenshot(path=f"{stem}.png")  # the question and the answer
+                page.locator(
+                    "[data-testid=stMain] .js-plotly-plot"
+                ).last.scroll_into_view_if_needed()
+                page.wait_for_timeout(300)
+                page.screenshot(path=f"{stem}-figure.png")  # the revealed figure
+    finally:
+        context.close()
