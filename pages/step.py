@@ -42,7 +42,7 @@ def step_view() -> None:
             ui.equations(spec["equations"])
             ui.chart(spec["strips"], key=f"strips_{d}", name=f"gates_{d}")
             ui.chart(spec["split"], key=f"split_{d}", name=f"split_{d}")
-            st.caption(t("split_explain_" + tr.cell))
+            st.caption(t("split_explain_" + tr.spec.name))
 
 
 step_view()
