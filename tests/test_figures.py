@@ -165,3 +165,21 @@ def test_equations_have_no_double_parentheses(trace) -> None:
         for unit in range(trace.hidden_size):
             for line in F.equations(trace, 0, "forward", step, unit):
                 assert "((" not in line, line
+
+
+def test_projector_scales_fonts_markers_and_lines(trace) -> None:
+    from rnnviz.ui.charts import _projector
+
+    cell = F.cell_diagram(trace, 0, "forward", 2, 3).to_dict()
+    big = _projector(cell)
+    sizes = [a["font"]["size"] for a in big["layout"]["annotations"]]
+    assert min(sizes) >= 19  # the value labels (14 px) grow with the text
+    assert cell["layout"]["annotations"][0]["font"].get("size", 13) < 19  # cached spec untouched
+    timeline = _projector(F.unit_timeline(trace, 0, "forward", 3, 2).to_dict())
+    assert all(d["line"]["width"] >= 2.7 for d in timeline["data"])
+    assert all(d["marker"]["size"] >= 7.5 for d in timeline["data"])
+    heat = _projector(F.heatmaps(trace, "h", 0, "index")["forward"])
+    assert (
+        heat["layout"]["yaxis"]["tickfont"]["size"] >= 19 and heat["layout"]["yaxis"]["automargin"]
+    )
+    assert heat["layout"]["margin"]["t"] > 50
