@@ -14,7 +14,7 @@ ss = st.session_state
 
 best = ui.story_unit(res.model, res.text)
 ui.open_on_story_unit(res.model, best)
-with st.expander(t("notice_title"), expanded=True):
+with st.expander(t("notice_title")):
     ui.story(best, res.task)
 reads = ui.play_direction(tr.directions)
 playing = ui.playing()

@@ -69,7 +69,7 @@ def step_controls(length: int, play: bool = True, was_playing: bool = False) -> 
     ss = st.session_state
     ss.step = min(ss.step, length - 1)
     prev_col, slider_col, next_col, play_col = st.columns(
-        [1, 6, 1, 1.2], vertical_alignment="bottom"
+        [1.3, 5, 1.3, 1.3], vertical_alignment="bottom"
     )
     prev_col.button(
         t("prev"),
