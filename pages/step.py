@@ -32,7 +32,7 @@ def step_view() -> None:
         unit = ui.unit_picker(tr.hidden_size)
     with pick_layer:
         layer = ui.layer_picker(tr)
-    columns = st.columns(len(tr.directions))
+    columns = ui.side_by_side(len(tr.directions))
     for col, d in zip(columns, tr.directions, strict=True):
         spec = ui.step_specs(res.model, res.text, layer, d, step, unit, ss.lang)
         timeline = ui.timeline_spec(res.model, res.text, layer, d, unit, step, ss.lang)

@@ -605,7 +605,7 @@ STRINGS.update(
 STRINGS.update(
     {
         # helper "pages": step story, timeline, compare by mechanism
-        "timeline": {"en": "gates and state over the sentence", "zh": "门与状态随句子的变化"},
+        "timeline": {"en": "over the sentence", "zh": "整句变化"},
         "split_explain_rnn": {
             "en": "A vanilla RNN keeps nothing of the old state as it is (blue is 0): the new h_t "
             "(◆) is all written anew from x_t and h_{t-1}, which is why it forgets.",

@@ -261,10 +261,10 @@ def unit_timeline(
     if step is not None:
         fig.add_vline(x=step, line={"color": "#ff7f0e", "width": 2, "dash": "dot"})
     fig.update_layout(
-        legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 1, "xanchor": "right"},
+        legend={"orientation": "h", "y": -0.16, "yanchor": "top", "x": 0},
         hovermode="x unified",
-        margin={"t": 60, "b": 40},
+        margin={"t": 44, "b": 40},
     )
     arrow = "→" if direction == "forward" else "←"
     title = f"{arrow} {t('unit')} {unit} · {t('timeline')}"
-    return _layout(fig, title, 300)
+    return _layout(fig, title, 330)

@@ -40,7 +40,7 @@ def _projector(spec: dict) -> dict:
         if key.startswith(("xaxis", "yaxis")) and isinstance(axis, dict):
             tickfont = axis.get("tickfont", {})
             layout[key] = {
-                **axis,
+                **{k: v for k, v in axis.items() if k != "tickangle" or v != 0},  # auto: no overlap
                 "automargin": True,
                 "tickfont": {**tickfont, "size": _scaled(tickfont.get("size"), 13)},
             }

@@ -69,7 +69,7 @@ def step_controls(length: int, play: bool = True, was_playing: bool = False) -> 
     ss = st.session_state
     ss.step = min(ss.step, length - 1)
     prev_col, slider_col, next_col, play_col = st.columns(
-        [1.3, 5, 1.3, 1.3], vertical_alignment="bottom"
+        [1.8, 4, 1.8, 1.6], vertical_alignment="bottom"
     )
     prev_col.button(
         t("prev"),
@@ -103,6 +103,14 @@ def advance(length: int, direction: str = "forward") -> None:
     backward direction reads right to left, so its next step is the previous position)."""
     ss = st.session_state
     ss.step = (ss.step + (1 if direction == "forward" else -1)) % length
+
+
+def side_by_side(count: int) -> list[Any]:
+    """``count`` columns; stacked full width in projector mode, where two columns of enlarged
+    drawings and equations do not fit a 1280-pixel screen."""
+    if st.session_state.get("projector"):
+        return [st.container() for _ in range(count)]
+    return list(st.columns(count))
 
 
 def play_direction(directions: Sequence[str]) -> str:
@@ -282,8 +290,10 @@ def task_runs(result: Result) -> list[Result]:
 
 
 def quantity_names(runs: Sequence[Result]) -> list[str]:
-    """Every gate and state any of ``runs`` records, each once, in first-seen order."""
-    return list(dict.fromkeys(q for r in runs for q in r.trace.names))
+    """Every state, then every gate, any of ``runs`` records, each once (``c h i f g o r z n``):
+    the updated states first, since they are what a task's best unit was found on."""
+    states = [s for r in runs for s in r.trace.spec.states[::-1]]
+    return list(dict.fromkeys([*states, *(q for r in runs for q in r.trace.names)]))
 
 
 def agreement(runs: Sequence[Result]) -> None:
