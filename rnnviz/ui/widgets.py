@@ -105,12 +105,13 @@ def advance(length: int, direction: str = "forward") -> None:
     ss.step = (ss.step + (1 if direction == "forward" else -1)) % length
 
 
-def side_by_side(count: int) -> list[Any]:
-    """``count`` columns; stacked full width in projector mode, where two columns of enlarged
-    drawings and equations do not fit a 1280-pixel screen."""
+def side_by_side(spec: int | Sequence[float]) -> list[Any]:
+    """Columns (``st.columns(spec)``); stacked full width in projector mode, where two columns of
+    enlarged drawings, ticks and equations do not fit a 1280-pixel screen."""
     if st.session_state.get("projector"):
+        count = spec if isinstance(spec, int) else len(spec)
         return [st.container() for _ in range(count)]
-    return list(st.columns(count))
+    return list(st.columns(spec))
 
 
 def play_direction(directions: Sequence[str]) -> str:
