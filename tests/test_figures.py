@@ -143,6 +143,10 @@ def test_every_figure_of_every_cell_draws(trace) -> None:
         assert f"<sub>{prev}</sub>" in texts and "$prev" not in texts
         timeline = F.unit_timeline(trace, 0, d, 5, 3)
         assert [s.name for s in timeline.data] == list(trace.names)
+        plain = F.unit_timeline(trace, 0, d, 5).to_dict()
+        marked = F.at_step(plain, 3)
+        assert marked["layout"]["shapes"][-1]["x0"] == 3 and not plain["layout"].get("shapes")
+        go.Figure(marked)
         for q in trace.names:
             for fig in F.heatmaps(trace, q, 0, "variance").values():
                 go.Figure(fig)

@@ -259,7 +259,7 @@ def unit_timeline(
     fig.update_xaxes(token_axis(trace.tokens))
     fig.update_yaxes(range=[lo - 0.08, hi + 0.08], zeroline=True, zerolinecolor="#bbb")
     if step is not None:
-        fig.add_vline(x=step, line={"color": "#ff7f0e", "width": 2, "dash": "dot"})
+        fig.add_shape(step_line(step))
     fig.update_layout(
         legend={"orientation": "h", "y": -0.16, "yanchor": "top", "x": 0},
         hovermode="x unified",
@@ -268,3 +268,17 @@ def unit_timeline(
     arrow = "→" if direction == "forward" else "←"
     title = f"{arrow} {t('unit')} {unit} · {t('timeline')}"
     return _layout(fig, title, 330)
+
+
+def step_line(step: int) -> dict:
+    """The current step as a dotted vertical line over a token axis (a layout shape)."""
+    return {
+        "type": "line", "xref": "x", "yref": "paper", "x0": step, "x1": step, "y0": 0, "y1": 1,
+        "line": {"color": "#ff7f0e", "width": 2, "dash": "dot"},
+    }  # fmt: skip
+
+
+def at_step(spec: dict, step: int) -> dict:
+    """A cached timeline spec (``to_dict()``) with the step marked; the cached dict is kept."""
+    layout = spec["layout"]
+    return {**spec, "layout": {**layout, "shapes": [*layout.get("shapes", ()), step_line(step)]}}

@@ -118,14 +118,19 @@ def unit_lines_spec(
     return figures.unit_lines(trace, unit, layer, lines, step).to_dict()
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
 def timeline_spec(
     name: str, text: str, layer: int, direction: str, unit: int, step: int, lang: str
 ) -> dict:
-    """One unit's gates and states over the sentence with the step marked (Step through)."""
+    """One unit's gates and states over the sentence with the step marked (Step through,
+    Compare): the lines are cached per unit, a step only adds its marker (Play stays cheap)."""
+    return figures.at_step(_timeline(name, text, layer, direction, unit, lang), step)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _timeline(name: str, text: str, layer: int, direction: str, unit: int, lang: str) -> dict:
     i18n.use(lang)
     trace = analyse(name, text).trace
-    return figures.unit_timeline(trace, layer, direction, unit, step).to_dict()
+    return figures.unit_timeline(trace, layer, direction, unit).to_dict()
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
