@@ -28,7 +28,7 @@ st.caption(t("click_hint"))
 @st.fragment
 def heatmap_view() -> None:
     specs = ui.heatmap_specs(res.model, res.text, quantity, layer, order, ss.lang)
-    left, right = st.columns([3, 2])
+    left, right = ui.side_by_side([3, 2])
     with left:
         for direction, spec in specs.items():
             ui.heatmap(spec, f"hm_{direction}", ss.unit, ss.step)

@@ -1162,3 +1162,121 @@ STRINGS.update(
         },
     }
 )
+
+STRINGS.update(
+    {
+        # helper "pages": step story, timeline, compare by mechanism
+        "timeline": {"en": "over the sentence", "zh": "整句变化"},
+        "split_explain_rnn": {
+            "en": "A vanilla RNN keeps nothing of the old state as it is (blue is 0): the new h_t "
+            "(◆) is all written anew from x_t and h_{t-1}, which is why it forgets.",
+            "zh": "普通 RNN 不原样保留任何旧状态(蓝色为 0):新的 h_t(◆)全部由 x_t 和 h_{t-1} "
+            "重新写出,所以它容易遗忘。",
+        },
+        "split_explain_rnn_relu": {
+            "en": "A vanilla RNN (relu) keeps nothing of the old state as it is (blue is 0): the "
+            "new h_t (◆) is all written anew, and relu lets it grow without bound.",
+            "zh": "普通 RNN(relu)不原样保留任何旧状态(蓝色为 0):新的 h_t(◆)全部重新写出,"
+            "而 relu 让它可以无限增大。",
+        },
+        "play_reads": {"en": "Play reads", "zh": "播放方向"},
+        "play_forward": {"en": "forward → (left to right)", "zh": "正向 →(从左到右)"},
+        "play_backward": {"en": "backward ← (right to left)", "zh": "反向 ←(从右到左)"},
+        "story_unit_signal": {
+            "en": "Unit {unit} ({direction}) is the unit whose {quantity} best follows the {signal} "
+            "(correlation r = {r:.2f}).",
+            "zh": "单元 {unit}({direction})的 {quantity} 最贴近{signal}(相关系数 r = {r:.2f})。",
+        },
+        "story_unit_variance": {
+            "en": "Unit {unit} ({direction}) is the unit whose {quantity} changes most over the "
+            "model's example sentences.",
+            "zh": "单元 {unit}({direction})的 {quantity} 在模型示例句子上变化最大。",
+        },
+        "story_go": {"en": "Show unit {unit}", "zh": "查看单元 {unit}"},
+        "signal_depth": {"en": "bracket depth", "zh": "括号深度"},
+        "signal_boundary": {"en": "start of a word (B or S)", "zh": "词的开头(B 或 S)"},
+        "signal_entity": {"en": "inside an entity", "zh": "位于实体内部"},
+        "notice_title": {"en": "What to notice", "zh": "值得注意的地方"},
+        "notice_count": {
+            "en": "- Watch **c** of the counter unit: it climbs by about the same amount at every "
+            "“(” and falls at every “)”, so it *is* the bracket depth.\n"
+            "- The forget gate **f** stays near 1: the LSTM keeps its count instead of "
+            "rewriting it.\n"
+            "- On Compare, the GRU has no c: its h must count and saturates near ±1.",
+            "zh": "- 看计数单元的 **c**:每个“(”让它升高大约相同的量,每个“)”让它下降,它就是括号深度。\n"
+            "- 遗忘门 **f** 一直接近 1:LSTM 保留计数而不是重写它。\n"
+            "- 在“对比”页上,GRU 没有 c:只能用 h 计数,而 h 会在 ±1 附近饱和。",
+        },
+        "notice_cws": {
+            "en": "- The word-boundary unit jumps at the first character of each word (tags B and "
+            "S).\n- Play the backward direction: it reads right to left, so it already knows "
+            "what comes after each character.\n"
+            "- The update gate z (GRU) or forget gate f (LSTM) drops where a word ends: the old "
+            "state is thrown away.",
+            "zh": "- 词边界单元在每个词的第一个字(标签 B 和 S)处跳变。\n"
+            "- 把播放方向切到反向:它从右往左读,因此在每个字处已经知道后面是什么。\n"
+            "- 在词结束的地方,更新门 z(GRU)或遗忘门 f(LSTM)会下降:旧状态被丢弃。",
+        },
+        "notice_ner": {
+            "en": "- The chosen unit turns on inside names of people, places and organisations.\n"
+            "- Both directions matter: a name's end is easier to see from the right.",
+            "zh": "- 选中的单元在人名、地名、机构名内部被激活。\n"
+            "- 两个方向都重要:名字的结尾从右边更容易看出来。",
+        },
+        "notice_pos": {
+            "en": "- Gates change most at word boundaries: each word gets a fresh tag.\n"
+            "- Compare the forward and backward cells at the same character: they have read "
+            "different halves of the sentence.",
+            "zh": "- 门在词边界处变化最大:每个词都有新的词性。\n"
+            "- 比较同一个字上的正向和反向单元:它们读过的是句子的不同两半。",
+        },
+        "notice_sentiment": {
+            "en": "- Only the last step's h decides the label: watch how it moves at words like "
+            "“不” or “好”.\n- The update gate z near 1 means the GRU keeps what it had.",
+            "zh": "- 只有最后一步的 h 决定标签:看它在“不”“好”这样的字上怎么变化。\n"
+            "- 更新门 z 接近 1 表示 GRU 保留原有的内容。",
+        },
+        "cmp_quantity": {"en": "gate or state", "zh": "门或状态"},
+        "cmp_intro": {
+            "en": "The same sentence through the {task} models, each shown with its own best unit "
+            "for the task (found by analysis, not by unit number), on one step cursor.",
+            "zh": "同一句话经过 {task} 任务的各个模型;每个模型显示它自己对该任务最重要的单元"
+            "(由分析找出,而不是按单元编号),共用一个步骤游标。",
+        },
+        "cmp_missing": {
+            "en": "{cell} has no {quantity}; showing {shown}.",
+            "zh": "{cell} 没有 {quantity},改为显示 {shown}。",
+        },
+        "cmp_none": {
+            "en": "Only one model of this task is available; pick a task with an LSTM and a GRU "
+            "(e.g. count-lstm, cws-bilstm).",
+            "zh": "这个任务只有一个模型;请选择同时有 LSTM 和 GRU 的任务(例如 count-lstm、cws-bilstm)。",
+        },
+        "cmp_at_step": {
+            "en": "At step {t} (“{tok}”): {values}",
+            "zh": "第 {t} 步(“{tok}”):{values}",
+        },
+        "agreement_one": {
+            "en": "The models agree on {k} of {n} token.",
+            "zh": "各模型在 {n} 个字中的 {k} 个上结果一致。",
+        },
+        "agreement_all": {
+            "en": "The models agree on {k} of {n} tokens.",
+            "zh": "各模型在 {n} 个字中的 {k} 个上结果一致。",
+        },
+        "reading_first": {
+            "en": "Step {t}: the forward cell reads “{tok}” first; the backward cell reads it "
+            "after tokens {after}.",
+            "zh": "第 {t} 步:正向单元首先读“{tok}”;反向单元在读完 {after} 之后读它。",
+        },
+        "reading_last": {
+            "en": "Step {t}: the forward cell reads “{tok}” after tokens {before}; the backward "
+            "cell reads it first.",
+            "zh": "第 {t} 步:正向单元在读完 {before} 之后读“{tok}”;反向单元首先读它。",
+        },
+        "reading_one": {
+            "en": "Step {t}: both cells read “{tok}”, the only token.",
+            "zh": "第 {t} 步:两个方向的单元都读“{tok}”,这是唯一的字。",
+        },
+    }
+)

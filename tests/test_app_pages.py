@@ -178,3 +178,55 @@ def test_trace_downloads_are_tables() -> None:
     assert csv.startswith("layer,direction,position,token,quantity,unit,value")
     parquet = ui._trace_table(name, text, "parquet")
     assert parquet[:4] == b"PAR1"
+
+
+def test_step_opens_on_the_story_unit_and_plays_backward() -> None:
+    """count-lstm's counter is c[4] (its card); a bidirectional model's Play can read backward."""
+    if "count-lstm" not in names():
+        pytest.skip("count-lstm not shipped")
+    at = fresh(model="count-lstm", text="(()(()))")
+    at.switch_page("pages/step.py").run()
+    ok(at)
+    assert at.session_state["unit"] == 4
+    assert "bracket depth" in texts(at)
+    assert any(c.key == "timeline_forward" for c in at.get("plotly_chart"))
+    at.number_input(key="w_unit").set_value(2).run()  # the learner's choice is kept
+    ok(at)
+    assert at.session_state["unit"] == 2
+    at.button(key="b_story_unit").click().run()
+    assert at.session_state["unit"] == 4
+
+
+def test_backward_play_steps_right_to_left() -> None:
+    at = fresh(model="cws-bilstm", step="3")
+    at.switch_page("pages/step.py").run()
+    ok(at)
+    at.button_group(key="w_play_direction").set_value("backward").run()
+    ok(at)
+    at.toggle(key="playing").set_value(True).run()
+    ok(at)
+    steps = [at.session_state["step"]]
+    for _ in range(2):
+        at.run()
+        steps.append(at.session_state["step"])
+    assert steps[-1] < 3, steps  # every tick reads one token further to the left
+
+
+@pytest.mark.parametrize("model", ["count-lstm", "cws-bigru"])
+def test_compare_shows_every_cell_of_the_task_with_its_best_unit(model: str) -> None:
+    if model not in names():
+        pytest.skip(f"{model} not shipped")
+    at = fresh(model=model, lang="en")
+    at.switch_page("pages/compare.py").run()
+    ok(at)
+    titles = [s.value for s in at.subheader]
+    assert any(v.startswith("LSTM") for v in titles) and any(v.startswith("GRU") for v in titles)
+    assert titles[0].startswith("LSTM")  # registry order: LSTM, GRU, RNN
+    body = texts(at)
+    assert "best follows" in body or "changes most" in body
+    at.button_group(key="w_cmp_quantity").set_value("c").run()
+    ok(at)
+    assert "GRU has no c" in texts(at)
+    at.button(key="b_next").click().run()
+    ok(at)
+    assert at.session_state["step"] == 1

@@ -111,9 +111,9 @@ def test_step_through_with_next_and_slider(app_server, browser_page) -> None:
     no_traceback(page)
     shot(page, "2-step")
     # Play advances by itself; switching it off stops it.
-    page.locator("[data-testid=stMain] label", has_text="Play").click()
+    page.locator("[data-testid=stMain] label", has_text="▶ Play").click()
     page.wait_for_function("() => document.body.innerText.includes('Step 4:')", timeout=15_000)
-    page.locator("[data-testid=stMain] label", has_text="Play").click()
+    page.locator("[data-testid=stMain] label", has_text="▶ Play").click()
     settle(page, charts=4)
     # A tick already in flight when Play went off may still land: let it, then watch.
     page.wait_for_timeout(2000)
@@ -202,5 +202,79 @@ def test_chinese_browser_opens_in_chinese(app_server, chromium) -> None:
         page.wait_for_selector("h1:has-text('看懂')", timeout=30_000)
         settle(page, charts=1)
         no_traceback(page)
+    finally:
+        context.close()
+
+
+def english_fragments() -> list[str]:
+    """Pieces of the English side of the string table that a Chinese page must not show: the
+    literal text between format fields, kept when it has an English word and is not also part
+    of the Chinese string (model and cell names like LSTM are the same in both)."""
+    from rnnviz.i18n import STRINGS
+
+    out = set()
+    for entry in STRINGS.values():
+        en, zh = entry.get("en", ""), entry.get("zh", "")
+        for piece in re.split(r"\{[^}]*\}", en):
+            piece = piece.strip(" .,:;·()→←▶◀*-\n")
+            if re.search(r"[A-Za-z]{3,}", piece) and piece not in zh and len(piece) >= 4:
+                out.add(piece)
+    return sorted(out)
+
+
+def english_left(page) -> list[str]:
+    text = page.locator("[data-testid=stMain]").inner_text()
+    return [
+        f
+        for f in english_fragments()
+        if re.search(rf"(?<![A-Za-z]){re.escape(f)}(?![A-Za-z])", text)
+    ]
+
+
+def test_chinese_stays_chinese_through_next_play_and_clicks(app_server, chromium) -> None:
+    """Fragment reruns (下一步, Play ticks, a heatmap click) keep the session's 中文."""
+    context = chromium.new_context(viewport={"width": 1400, "height": 1000}, locale="en-US")
+    try:
+        page = context.new_page()
+        page.goto(f"{app_server}/step?model={chinese_model()}&lang=zh&step=0")
+        page.wait_for_selector("h1:has-text('逐步演示')", timeout=30_000)
+        settle(page, charts=4)
+        page.get_by_role("button", name=re.compile("下一步")).click()
+        page.wait_for_function("() => document.body.innerText.includes('第 1 步')")
+        settle(page, charts=4)
+        assert english_left(page) == []
+        page.locator("[data-testid=stMain] label", has_text="▶ 播放").click()
+        page.wait_for_function("() => document.body.innerText.includes('第 3 步')", timeout=15_000)
+        main = page.locator("[data-testid=stMain]").inner_text()
+        assert "单元" in main and english_left(page) == []
+        page.locator("[data-testid=stMain] label", has_text="▶ 播放").click()
+        settle(page, charts=4)
+        assert english_left(page) == []
+        no_traceback(page)
+        shot(page, "9-step-zh-after-play")
+
+        page.goto(f"{app_server}/heatmaps?model={chinese_model()}&lang=zh")
+        page.wait_for_selector("h1:has-text('热力图')", timeout=30_000)
+        settle(page, charts=2)
+        grid = (
+            page.locator("[data-testid=stMain] [data-testid=stPlotlyChart]")
+            .first.locator(".nsewdrag")
+            .first
+        )
+        area = grid.bounding_box()
+        assert area is not None
+        x, y = area["x"] + area["width"] * 0.45, area["y"] + area["height"] * 0.6
+        page.mouse.move(x, y)
+        page.wait_for_timeout(300)
+        page.mouse.click(x, y)
+        page.wait_for_function(
+            "() => new URL(location.href).searchParams.get('unit') !== '0'", timeout=20_000
+        )
+        settle(page, charts=2)
+        main = page.locator("[data-testid=stMain]").inner_text()
+        assert "选中的单元" in main and "Selected unit" not in main
+        assert english_left(page) == []
+        no_traceback(page)
+        shot(page, "10-heatmaps-zh-clicked")
     finally:
         context.close()

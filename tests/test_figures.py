@@ -12,14 +12,20 @@ import torch
 from rnnviz import STYLES, markup, trace_rnn
 from rnnviz import figures as F
 from rnnviz.analysis.decompose import split_scores
+from rnnviz.cells import CELLS
 
 
-@pytest.fixture(scope="module", params=["lstm", "gru"])
+def small_module(name: str, layers: int = 1) -> torch.nn.Module:
+    """A small random bidirectional module of a registered cell."""
+    spec = CELLS[name]
+    extra = {"nonlinearity": spec.nonlinearity} if spec.nonlinearity else {}
+    return spec.module(6, 16, num_layers=layers, bidirectional=True, **extra)
+
+
+@pytest.fixture(scope="module", params=list(CELLS))
 def trace(request):
     torch.manual_seed(0)
-    cell = torch.nn.LSTM if request.param == "lstm" else torch.nn.GRU
-    rnn = cell(6, 16, bidirectional=True)
-    return trace_rnn(rnn, torch.randn(7, 6), tokens=list("我爱我的家。。"))
+    return trace_rnn(small_module(request.param), torch.randn(7, 6), tokens=list("我爱我的家。。"))
 
 
 def test_heatmap_panels_share_the_token_axis_and_keep_repeats(trace) -> None:
@@ -33,11 +39,12 @@ def test_heatmap_panels_share_the_token_axis_and_keep_repeats(trace) -> None:
 
 
 def test_heatmap_colour_range_is_fixed_and_values_exact(trace) -> None:
-    gate = trace.names[1]  # f (LSTM) or z (GRU): a sigmoid gate
+    gate = (trace.spec.sigmoid_gates or trace.names)[0]  # a sigmoid gate (i, r), or the RNN's h
     fig = go.Figure(F.heatmaps(trace, gate, 0, "index")["forward"])  # validates the plain spec
     heat = fig.data[0]
     assert heat.zmin == 0 and heat.zmax == F.SHADES and heat.hoverinfo == "skip"
-    assert heat.colorscale == go.Heatmap(colorscale=STYLES[gate].colorscale).colorscale
+    scale = trace.spec.style(gate).colorscale
+    assert heat.colorscale == go.Heatmap(colorscale=scale).colorscale
     rows = fig.data[1:]
     assert len(rows) == 16
     values = trace.quantity(0, "forward", gate)
@@ -93,7 +100,7 @@ def test_step_figures_and_equations(trace) -> None:
         assert len(F.gate_strips(trace, 0, d, 2, 3).data) == len(trace.names)
         assert len(F.state_split(trace, 0, d, 2).data) == 3
         lines = F.equations(trace, 0, d, 2, 3)
-        assert len(lines) == (6 if trace.cell == "lstm" else 4)
+        assert len(lines) == len(trace.spec.equations)
         h = trace.quantity(0, d, "h")[2, 3]
         assert f"\\mathbf{{{h:.2f}}}" in lines[-1]
     assert "h_{t+1}" in F.equations(trace, 0, "backward", 2, 3)[0]
@@ -120,3 +127,63 @@ def test_html_download_is_self_contained(trace) -> None:
     html = F.to_html(F.legend_figure())
     assert "<html>" in html[:200] and "Plotly.newPlot" in html
     assert '<script src="http' not in html  # plotly.js is inlined: works offline
+
+
+def test_every_figure_of_every_cell_draws(trace) -> None:
+    """A trace of any registered cell (LSTM, GRU, vanilla RNN) builds every figure the cell
+    pages show: the registry, never a branch on the cell's name, decides what is drawn."""
+    spec = trace.spec
+    for d in trace.directions:
+        cell = F.cell_diagram(trace, 0, d, 3, 5)
+        texts = " ".join(a.text or "" for a in cell.layout.annotations)
+        for gate in spec.gates:
+            value = trace.quantity(0, d, gate)[3, 5]
+            assert f"<b>{gate}</b><br>{value:.2f}" in texts
+        prev = "t-1" if d == "forward" else "t+1"
+        assert f"<sub>{prev}</sub>" in texts and "$prev" not in texts
+        timeline = F.unit_timeline(trace, 0, d, 5, 3)
+        assert [s.name for s in timeline.data] == list(trace.names)
+        plain = F.unit_timeline(trace, 0, d, 5).to_dict()
+        marked = F.at_step(plain, 3)
+        assert marked["layout"]["shapes"][-1]["x0"] == 3 and not plain["layout"].get("shapes")
+        go.Figure(marked)
+        for q in trace.names:
+            for fig in F.heatmaps(trace, q, 0, "variance").values():
+                go.Figure(fig)
+        F.unit_lines(trace, 5, 0, ("h",), 3)
+    for mode in ("concat", "sum"):
+        go.Figure(F.merged_heatmap(trace, mode))
+    assert F.model_diagram(spec.name, True, 1, 6, 16, 4, "tagger").layout.annotations
+
+
+def test_kept_written_legend_is_html_and_follows_the_direction(trace) -> None:
+    for d, prev in (("forward", "t-1"), ("backward", "t+1")):
+        names = [s.name for s in F.state_split(trace, 0, d, 2).data]
+        assert not any("_{" in n for n in names), names  # no raw LaTeX-ish markup
+        if trace.spec.kept_label != "0":
+            assert f"<sub>{prev}</sub>" in names[0]
+
+
+def test_equations_have_no_double_parentheses(trace) -> None:
+    for step in range(trace.length):
+        for unit in range(trace.hidden_size):
+            for line in F.equations(trace, 0, "forward", step, unit):
+                assert "((" not in line, line
+
+
+def test_projector_scales_fonts_markers_and_lines(trace) -> None:
+    from rnnviz.ui.charts import _projector
+
+    cell = F.cell_diagram(trace, 0, "forward", 2, 3).to_dict()
+    big = _projector(cell)
+    sizes = [a["font"]["size"] for a in big["layout"]["annotations"]]
+    assert min(sizes) >= 19  # the value labels (14 px) grow with the text
+    assert cell["layout"]["annotations"][0]["font"].get("size", 13) < 19  # cached spec untouched
+    timeline = _projector(F.unit_timeline(trace, 0, "forward", 3, 2).to_dict())
+    assert all(d["line"]["width"] >= 2.7 for d in timeline["data"])
+    assert all(d["marker"]["size"] >= 7.5 for d in timeline["data"])
+    heat = _projector(F.heatmaps(trace, "h", 0, "index")["forward"])
+    assert (
+        heat["layout"]["yaxis"]["tickfont"]["size"] >= 19 and heat["layout"]["yaxis"]["automargin"]
+    )
+    assert heat["layout"]["margin"]["t"] > 50

@@ -11,7 +11,7 @@ from . import explain as explain
 from .diagrams import legend_figure, model_diagram
 from .heatmaps import heatmap_panel, heatmaps, mark, merged_heatmap, unit_at, unit_lines
 from .predictions import evolution_figure, label_probabilities, score_split_figure
-from .step import cell_diagram, equations, gate_strips, state_split
+from .step import at_step, cell_diagram, equations, gate_strips, state_split, unit_timeline
 from .style import (
     BASE,
     BASE_LAYOUT,
@@ -37,6 +37,7 @@ __all__ = [
     "SHADES",
     "_quantise",
     "analysis",
+    "at_step",
     "cell_diagram",
     "colorscale",
     "equations",
@@ -58,4 +59,5 @@ __all__ = [
     "typed",
     "unit_at",
     "unit_lines",
+    "unit_timeline",
 ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
+from .. import cells
 from ..i18n import t
 from ..schema import STYLES
 from .style import (
@@ -26,7 +27,7 @@ def model_diagram(
 ) -> go.Figure:
     """Embedding → forward (and backward) recurrent layers → merge → linear head, with sizes."""
     fig = _Canvas()
-    rnn = cell.upper()
+    rnn = cells.get(cell).title if cell in cells.CELLS else cell.upper()
 
     def box(x: float, y: float, text: str, fill: str, w: float = 1.6) -> None:
         fig.add_shape(
@@ -69,8 +70,8 @@ def model_diagram(
     box(10.4, 1.5, f"<b>{head}</b><br>{merged} → {labels}", "#fdf0d5", 2.0)
     arrow(8.9, 1.5, 9.4, 1.5)
     arrow(1.7, 1.5, 2.2, 1.5)
-    out = fig.figure([0, 11.6], [0.1, 2.9], {"l": 5, "r": 5, "t": 30, "b": 5})
-    return _layout(out, t("model_diagram"), 260)
+    out = fig.figure([0, 11.6], [0.1, 2.9], {"l": 5, "r": 5, "t": 56, "b": 5})
+    return _layout(out, t("model_diagram"), 280)
 
 
 def legend_figure() -> go.Figure:

@@ -16,6 +16,7 @@ import plotly.graph_objects as go
 
 from ..analysis.ordering import unit_order
 from ..i18n import t
+from ..schema import QuantityStyle
 from ..tracer import Trace
 from .style import (
     BASE_LAYOUT,
@@ -38,6 +39,7 @@ def heatmap_panel(
     title: str,
     order: np.ndarray | None = None,
     unit_names: Sequence[str] | None = None,
+    style: QuantityStyle | None = None,
 ) -> dict:
     """Units × tokens heatmap spec of ``values (T, units)`` with a clickable, hoverable layer.
 
@@ -46,7 +48,7 @@ def heatmap_panel(
     and ``y`` = row. A plain dict of typed arrays, never validated by Plotly: building and
     validating a ``go.Figure`` of 129 traces cost ~100 ms a heatmap, this costs a few.
     """
-    style = style_of(quantity)
+    style = style or style_of(quantity)  # a cell may override a quantity's range (relu h)
     values = np.asarray(values, dtype=np.float32)  # (T, units)
     steps, units = values.shape
     order = np.arange(units) if order is None else np.asarray(order)
@@ -108,7 +110,8 @@ def heatmap_panel(
         "height": int(min(560, max(260, 90 + 9 * units))),
         "xaxis": token_axis(tokens),
         "yaxis": {
-            "title": {"text": unit_label},
+            "title": {"text": unit_label, "standoff": 6},
+            "automargin": True,
             "autorange": "reversed",
             "tickmode": "array",
             "tickvals": list(range(0, units, every)),
@@ -187,6 +190,7 @@ def heatmaps(
             quantity,
             f"{t(d)} · {quantity} ({name}) · {t('layer')} {layer}",
             rows,
+            style=trace.spec.style(quantity),
         )
         for d in trace.directions
     }
@@ -238,8 +242,8 @@ def unit_lines(
                     + " %{x}<br>%{y:.3f}<extra>%{fullData.name}</extra>",
                 )
             )
-    lo = min(style_of(q).zmin for q in quantities)
-    hi = max(style_of(q).zmax for q in quantities)
+    lo = min(trace.spec.style(q).zmin for q in quantities)
+    hi = max(trace.spec.style(q).zmax for q in quantities)
     fig.update_xaxes(token_axis(trace.tokens))
     fig.update_yaxes(range=[lo - 0.05, hi + 0.05], zeroline=True, zerolinecolor="#bbb")
     if step is not None:

@@ -11,6 +11,7 @@ import streamlit as st
 
 from .. import custom, figures, i18n, models
 from ..analysis import codecells, saliency, saturation, search, whatif
+from ..analysis.bestunits import BestUnit, best_unit
 from ..models import Run
 from ..tracer import Trace
 
@@ -115,6 +116,41 @@ def unit_lines_spec(
     i18n.use(lang)
     trace = analyse(name, text).trace
     return figures.unit_lines(trace, unit, layer, lines, step).to_dict()
+
+
+def timeline_spec(
+    name: str, text: str, layer: int, direction: str, unit: int, step: int, lang: str
+) -> dict:
+    """One unit's gates and states over the sentence with the step marked (Step through,
+    Compare): the lines are cached per unit, a step only adds its marker (Play stays cheap)."""
+    return figures.at_step(_timeline(name, text, layer, direction, unit, lang), step)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _timeline(name: str, text: str, layer: int, direction: str, unit: int, lang: str) -> dict:
+    i18n.use(lang)
+    trace = analyse(name, text).trace
+    return figures.unit_timeline(trace, layer, direction, unit).to_dict()
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def story_unit(name: str, text: str, layer: int = 0) -> BestUnit | None:
+    """The model's best unit for its task (``analysis.bestunits``), scored on its example
+    sentences (or on ``text`` when it has none); cached per model. None if it cannot be found."""
+    examples = list(_examples(name))[:8] or [text]
+    try:
+        return best_unit([analyse(name, x) for x in examples if x], layer)
+    except Exception:
+        return None
+
+
+def task_models(name: str) -> list[str]:
+    """Shipped models of ``name``'s task (same name before the first "-"), ``name`` included;
+    a user's own model has none but itself."""
+    if custom.is_custom(name):
+        return [name]
+    task = name.split("-", 1)[0]
+    return [n for n in model_names() if n.split("-", 1)[0] == task]
 
 
 def partner(name: str) -> str | None:

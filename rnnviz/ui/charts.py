@@ -20,16 +20,67 @@ PLOTLY_CONFIG = {
 }
 
 
+PROJECTOR_SCALE = 1.5  # fonts, markers and lines on a projector (13 px text becomes ~20 px)
+
+
+def _scaled(value: object, default: float, scale: float = PROJECTOR_SCALE) -> float:
+    return round((value if isinstance(value, int | float) else default) * scale, 1)
+
+
 def _projector(spec: dict) -> dict:
+    """A figure spec made for the back row: every font, marker and line scaled, margins grown
+    so the bigger titles and ticks are not clipped. The cached spec is not changed."""
     layout = dict(spec.get("layout", {}))
-    font = dict(layout.get("font", {}))
-    font.update(size=20, color="#000000")
-    layout["font"] = font
-    if isinstance(layout.get("title"), dict):
-        layout["title"] = {**layout["title"], "font": {"size": 26}}
+    layout["font"] = {**layout.get("font", {}), "size": 20, "color": "#000000"}
+    title = layout.get("title")
+    if isinstance(title, dict):
+        layout["title"] = {**title, "font": {**title.get("font", {}), "size": 26}}
+    layout["hoverlabel"] = {**layout.get("hoverlabel", {}), "font": {"size": 20}}
+    for key, axis in list(layout.items()):
+        if key.startswith(("xaxis", "yaxis")) and isinstance(axis, dict):
+            tickfont = axis.get("tickfont", {})
+            layout[key] = {
+                **{k: v for k, v in axis.items() if k != "tickangle" or v != 0},  # auto: no overlap
+                "automargin": True,
+                "tickfont": {**tickfont, "size": _scaled(tickfont.get("size"), 13)},
+            }
+    annotations = []
+    for note in layout.get("annotations", ()):
+        note = {**note, "font": {**note.get("font", {})}}
+        note["font"]["size"] = _scaled(note["font"].get("size"), 13)
+        if "arrowwidth" in note:
+            note["arrowwidth"] = _scaled(note["arrowwidth"], 1)
+        annotations.append(note)
+    if annotations:
+        layout["annotations"] = annotations
+    if layout.get("shapes"):
+        layout["shapes"] = [
+            {**sh, "line": {**sh["line"], "width": _scaled(sh["line"].get("width"), 1)}}
+            if isinstance(sh.get("line"), dict)
+            else sh
+            for sh in layout["shapes"]
+        ]
+    margin = dict(layout.get("margin", {}))
+    margin["t"] = int(max(margin.get("t", 50), 40) * 1.45)
+    margin["b"] = int(margin.get("b", 50) * 1.2)
+    layout["margin"] = margin
     if "height" in layout:
-        layout["height"] = int(layout["height"] * 1.25)
-    return {**spec, "layout": layout}
+        layout["height"] = int(layout["height"] * 1.3)
+    data = []
+    for trace in spec.get("data", ()):
+        trace = dict(trace)
+        drawn = {
+            "marker": "markers" in str(trace.get("mode", "")),
+            "line": "lines" in str(trace.get("mode", "")),
+        }
+        for part, key, default in (("marker", "size", 6), ("line", "width", 2)):
+            attrs = trace.get(part)
+            if isinstance(attrs, dict) and (isinstance(attrs.get(key), int | float) or drawn[part]):
+                trace[part] = {**attrs, key: _scaled(attrs.get(key), default)}
+        if trace.get("type") == "heatmap" and isinstance(trace.get("colorbar"), dict):
+            trace["colorbar"] = {**trace["colorbar"], "thickness": 18}
+        data.append(trace)
+    return {**spec, "data": data, "layout": layout}
 
 
 class _Validated(go.Figure):

@@ -10,13 +10,16 @@ from typing import Any
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
-from .. import cards, custom, i18n, markup
+from .. import cards, cells, custom, i18n, markup
+from ..analysis.bestunits import BestUnit
 from ..i18n import t
 from ..tracer import Trace
 from .cache import (
     Result,
+    analyse,
     model_names,
     partner,
+    task_models,
 )
 from .state import (
     _bind,
@@ -66,7 +69,7 @@ def step_controls(length: int, play: bool = True, was_playing: bool = False) -> 
     ss = st.session_state
     ss.step = min(ss.step, length - 1)
     prev_col, slider_col, next_col, play_col = st.columns(
-        [1, 6, 1, 1.2], vertical_alignment="bottom"
+        [1.8, 4, 1.8, 1.6], vertical_alignment="bottom"
     )
     prev_col.button(
         t("prev"),
@@ -95,10 +98,85 @@ def step_controls(length: int, play: bool = True, was_playing: bool = False) -> 
     return ss.step
 
 
-def advance(length: int) -> None:
-    """One Play tick: the next step, wrapping around at the end."""
+def advance(length: int, direction: str = "forward") -> None:
+    """One Play tick: the next step in reading order, wrapping around at the end (the
+    backward direction reads right to left, so its next step is the previous position)."""
     ss = st.session_state
-    ss.step = (ss.step + 1) % length
+    ss.step = (ss.step + (1 if direction == "forward" else -1)) % length
+
+
+def side_by_side(spec: int | Sequence[float]) -> list[Any]:
+    """Columns (``st.columns(spec)``); stacked full width in projector mode, where two columns of
+    enlarged drawings, ticks and equations do not fit a 1280-pixel screen."""
+    if st.session_state.get("projector"):
+        count = spec if isinstance(spec, int) else len(spec)
+        return [st.container() for _ in range(count)]
+    return list(st.columns(spec))
+
+
+def play_direction(directions: Sequence[str]) -> str:
+    """Which way Play reads: forward (left to right) or backward (right to left)."""
+    if len(directions) == 1:
+        return directions[0]
+    return choice("play_reads", list(directions), "w_play_direction", prefix="play_")
+
+
+STORY_KEY = "story_model"  # session: the model whose story unit Step through last opened on
+
+
+def open_on_story_unit(model: str, best: BestUnit | None) -> None:
+    """Open a model's first visit on its best unit (unless a unit other than 0 was chosen)."""
+    ss = st.session_state
+    if ss.get(STORY_KEY) == model:
+        return
+    ss[STORY_KEY] = model
+    if best is not None and not ss.get("unit"):
+        ss.unit = best.unit
+
+
+def story(best: BestUnit | None, task: str | None = None, button: bool = True) -> None:
+    """Why the story unit is interesting, a button to go to it, and the task's notes."""
+    if best is not None:
+        fields = {
+            "unit": best.unit,
+            "direction": t(best.direction),
+            "quantity": best.quantity,
+            "signal": t(f"signal_{best.signal}"),
+        }
+        if best.signal == "variance":
+            st.markdown(t("story_unit_variance", **fields))
+        else:
+            st.markdown(t("story_unit_signal", r=best.score, **fields))
+    if best is not None and button:
+        st.button(
+            t("story_go", unit=best.unit),
+            on_click=_set,
+            args=("unit", best.unit),
+            key="b_story_unit",
+            disabled=st.session_state.get("unit") == best.unit,
+        )
+    if task and f"notice_{task}" in i18n.STRINGS:
+        st.markdown(t(f"notice_{task}"))
+
+
+def _range(a: int, b: int) -> str:
+    return str(a) if a == b else f"{a}…{b}"
+
+
+def reading(result: Result, step: int) -> None:
+    """What each direction has read when it reaches ``step`` (one sentence)."""
+    tok, n = result.tokens[step], result.length
+    if not result.trace.bidirectional:
+        st.markdown(t("reading_uni", t=step, tok=tok))
+    elif n == 1:
+        st.markdown(t("reading_one", t=step, tok=tok))
+    elif step == 0:
+        st.markdown(t("reading_first", t=step, tok=tok, after=_range(n - 1, 1)))
+    elif step == n - 1:
+        st.markdown(t("reading_last", t=step, tok=tok, before=_range(0, n - 2)))
+    else:
+        before, after = _range(0, step - 1), _range(n - 1, step + 1)
+        st.markdown(t("reading", t=step, tok=tok, before=before, after=after))
 
 
 def unit_picker(units: int) -> int:
@@ -204,3 +282,32 @@ def compare_picker(container: Any, name: str, key: str) -> str | None:
         format_func=model_label,
         key=key,
     )
+
+
+def task_runs(result: Result) -> list[Result]:
+    """The sentence through every model of ``result``'s task, cells in registry order (LSTM,
+    GRU, RNN); a model that cannot read the sentence is left out with a warning."""
+    runs = []
+    for name in task_models(result.model):
+        try:
+            runs.append(result if name == result.model else analyse(name, result.text))
+        except Exception as exc:
+            st.warning(t("trace_failed", error=exc))
+    order = list(cells.CELLS)
+    return sorted(runs, key=lambda r: (order.index(r.trace.cell), r.model))
+
+
+def quantity_names(runs: Sequence[Result]) -> list[str]:
+    """Every state, then every gate, any of ``runs`` records, each once (``c h i f g o r z n``):
+    the updated states first, since they are what a task's best unit was found on."""
+    states = [s for r in runs for s in r.trace.spec.states[::-1]]
+    return list(dict.fromkeys([*states, *(q for r in runs for q in r.trace.names)]))
+
+
+def agreement(runs: Sequence[Result]) -> None:
+    """How many tokens the taggers tag alike (nothing for classifiers)."""
+    if not runs or runs[0].kind != "tagger":
+        return
+    n = runs[0].length
+    same = sum(len({r.predicted[k] for r in runs}) == 1 for k in range(n))
+    st.markdown(t("agreement_one" if n == 1 else "agreement_all", k=same, n=n))
