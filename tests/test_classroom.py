@@ -78,7 +78,8 @@ async def student(browser, url: str, page_name: str, locale: str, sentence: str)
     page = await context.new_page()
     page.set_default_timeout(90_000)
     try:
-        await page.goto(f"{url}/{page_name}?model=cws-bilstm")
+        path = "" if page_name == "overview" else page_name  # the default page lives at /
+        await page.goto(f"{url}/{path}?model=cws-bilstm")
         await page.wait_for_selector("h1")
         await settle(page)
         box = page.locator("[data-testid=stSidebar] textarea").first
@@ -139,14 +140,18 @@ WEBGL_COUNT = """() => {
 }"""
 
 
-@pytest.mark.parametrize("page_name", ["overview", "step", "heatmaps", "predictions", "compare"])
+@pytest.mark.parametrize(
+    "page_name", ["overview", "step", "heatmaps", "predictions", "compare", "lessons", "memory"]
+)
 def test_webgl_contexts_per_page_within_budget(app_server: str, chromium, page_name: str) -> None:
     context = chromium.new_context(viewport={"width": 1920, "height": 1080}, locale="en-US")
     page = context.new_page()
     page.set_default_timeout(60_000)
     try:
-        page.goto(f"{app_server}/{page_name}?model=cws-bilstm")
+        path = "" if page_name == "overview" else page_name  # the default page lives at /
+        page.goto(f"{app_server}/{path}?model=cws-bilstm")
         page.wait_for_selector("h1")
+        page.wait_for_selector(".js-plotly-plot .main-svg", timeout=90_000)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and page.locator("[data-testid=stStatusWidget]").count():
             page.wait_for_timeout(200)
