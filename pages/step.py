@@ -21,6 +21,7 @@ playing = ui.playing()
 
 
 @st.fragment(run_every=ui.PLAY_SECONDS if playing else None)
+@ui.timed("step:fragment")  # Next / Prev / Play ticks rerun only this (server-side timing log)
 def step_view() -> None:
     if playing:
         ui.advance(res.length, reads)
