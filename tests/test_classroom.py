@@ -57,7 +57,7 @@ def cold_server(tmp_path: Path):
                 proc.kill()
 
 
-async def settle(page, timeout: float = 90.0) -> None:
+async def settle(page, timeout: float = 240.0) -> None:
     """Until the script run is over (no running indicator) for half a second."""
     deadline = time.monotonic() + timeout
     await page.wait_for_timeout(400)
@@ -76,12 +76,13 @@ async def student(browser, url: str, page_name: str, locale: str, sentence: str)
     problems = []
     context = await browser.new_context(viewport={"width": 1280, "height": 720}, locale=locale)
     page = await context.new_page()
-    page.set_default_timeout(90_000)
+    page.set_default_timeout(240_000)  # generous: a cold server and 6 browsers on 2 cores
     try:
         path = "" if page_name == "overview" else page_name  # the default page lives at /
         await page.goto(f"{url}/{path}?model=cws-bilstm")
         await page.wait_for_selector("h1")
         await settle(page)
+        await page.wait_for_selector("[data-testid=stSidebar] textarea", timeout=240_000)
         box = page.locator("[data-testid=stSidebar] textarea").first
         await box.fill(sentence)
         await box.press("Control+Enter")
@@ -151,7 +152,9 @@ def test_webgl_contexts_per_page_within_budget(app_server: str, chromium, page_n
         path = "" if page_name == "overview" else page_name  # the default page lives at /
         page.goto(f"{app_server}/{path}?model=cws-bilstm")
         page.wait_for_selector("h1")
-        page.wait_for_selector(".js-plotly-plot .main-svg", timeout=90_000)
+        page.wait_for_selector(
+            "[data-testid=stMain] .js-plotly-plot .main-svg", state="attached", timeout=90_000
+        )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and page.locator("[data-testid=stStatusWidget]").count():
             page.wait_for_timeout(200)
