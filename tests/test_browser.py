@@ -224,6 +224,7 @@ def english_fragments() -> list[str]:
 
 def english_left(page) -> list[str]:
     text = page.locator("[data-testid=stMain]").inner_text()
+    text = re.sub(r"\b[a-z]+(?:_[a-z]+)+\b", " ", text)  # icon ligatures: keyboard_arrow_right
     return [
         f
         for f in english_fragments()

@@ -70,6 +70,7 @@ def english_needles() -> dict[str, str]:
 def english_left(text: str) -> list[str]:
     """``"key: English"`` for every needle found in ``text`` as whole words."""
     flat = " ".join(text.split())
+    flat = re.sub(r"\b[a-z]+(?:_[a-z]+)+\b", " ", flat)  # icon ligatures: keyboard_arrow_right
     out = []
     for needle, key in english_needles().items():
         if re.search(r"(?<![A-Za-z])" + re.escape(needle) + r"(?![A-Za-z])", flat):
@@ -103,9 +104,9 @@ def interact(page, stem: str) -> None:
     if stem == "step":
         main.get_by_role("button", name=zh("next")).click()
         settle(page)
-        main.locator("label", has_text=zh("play").strip("▶ ")).click()
+        main.locator("label", has_text=zh("play")).last.click()
         page.wait_for_timeout(3000)
-        main.locator("label", has_text=zh("play").strip("▶ ")).click()
+        main.locator("label", has_text=zh("play")).last.click()
         page.wait_for_timeout(1500)
     elif stem == "heatmaps":
         grid = main.locator("[data-testid=stPlotlyChart]").first.locator(".nsewdrag").first
@@ -160,7 +161,11 @@ SCRAPE = """() => {
   const svg = [...main.querySelectorAll('svg text')].map(e => e.textContent);
   const heads = [...main.querySelectorAll('[data-testid=stDataFrame] [role=columnheader]')]
     .map(e => e.textContent);
-  return [main.innerText, ...svg, ...heads].join('\\n');
+  // Source code shown as code (From scratch's NumPy step) is Python, not UI text.
+  const code = [...main.querySelectorAll('[data-testid=stCode], pre, code')].map(e => e.innerText);
+  let text = main.innerText;
+  for (const c of code) text = text.split(c).join(' ');
+  return [text, ...svg, ...heads].join('\\n');
 }"""
 
 
