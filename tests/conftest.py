@@ -74,9 +74,12 @@ def app_server() -> Iterator[str]:
                 proc.kill()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium(app_server: str):
-    """Headless Debian Chromium through Playwright, for the whole browser session."""
+    """Headless Debian Chromium through Playwright, one per test module.
+
+    Not per session: Playwright's sync API keeps an event loop running on the main thread while
+    it is open, which breaks later tests that use asyncio or spawn processes."""
     from playwright import sync_api  # a dev requirement: missing means a broken install
 
     if not Path(CHROMIUM).exists():
@@ -89,7 +92,7 @@ def chromium(app_server: str):
             browser.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser_page(chromium):
     """One page (1400×1000, English locale) shared by the browser tests, run in file order."""
     context = chromium.new_context(viewport={"width": 1400, "height": 1000}, locale="en-US")
