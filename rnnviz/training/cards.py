@@ -250,7 +250,7 @@ REFERENCE_HEAD = {
 }
 TABLE_HEAD = {"en": "| system | metric | value |", "zh": "| 系统 | 指标 | 取值 |"}
 THULAC_NOTE = {
-    "en": "thulac's models were trained on its authors' 58-million-character annotated corpus (not "
+    "en": "thulac's models were trained on its authors' large annotated corpus (not "
     "public, People's Daily text among it), so these lines may not be new to it.",
     "zh": "thulac 的模型由其作者在约 5800 万字的人工标注语料(未公开,其中包括《人民日报》文本)上训练,"
     "所以这些行对它未必是没见过的。",
