@@ -250,10 +250,11 @@ REFERENCE_HEAD = {
 }
 TABLE_HEAD = {"en": "| system | metric | value |", "zh": "| 系统 | 指标 | 取值 |"}
 THULAC_NOTE = {
-    "en": "thulac's models were trained on its authors' large annotated corpus (not "
-    "public, People's Daily text among it), so these lines may not be new to it.",
-    "zh": "thulac 的模型由其作者在约 5800 万字的人工标注语料(未公开,其中包括《人民日报》文本)上训练,"
-    "所以这些行对它未必是没见过的。",
+    "en": "thulac's models were trained on what its authors call the largest hand-segmented "
+    "and tagged Chinese corpus (about 58 million characters, not public); its README does not "
+    "list the sources, so these lines may not be new to it.",
+    "zh": "据 thulac 的 README,其模型在作者整合的约 5800 万字人工分词和词性标注语料(未公开)上训练;"
+    "README 没有列出语料来源,所以这些行对它未必是没见过的。",
 }
 REFERENCE_NOTES = {
     "en": {
