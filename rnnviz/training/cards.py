@@ -253,7 +253,7 @@ THULAC_NOTE = {
     "en": "thulac's models were trained on what its authors call the largest hand-segmented "
     "and tagged Chinese corpus (about 58 million characters, not public); its README does not "
     "list the sources, so these lines may not be new to it.",
-    "zh": "据 thulac 的 README,其模型在作者整合的约 5800 万字人工分词和词性标注语料(未公开)上训练;"
+    "zh": "据 thulac 的 README,其模型在作者整合的约 58 百万(5800 万)字人工分词和词性标注语料(未公开)上训练;"
     "README 没有列出语料来源,所以这些行对它未必是没见过的。",
 }
 REFERENCE_NOTES = {
