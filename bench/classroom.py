@@ -18,6 +18,14 @@ each replica's RSS (now and peak, ``VmHWM``) and CPU seconds, from /proc/<pid>.
 Times are seen from the browser on the same machine: server work + localhost transfer, not the
 browser's drawing. Chromium shares the cores with the server, so numbers at large N on a small
 machine overstate the server's share; compare runs made on the same machine.
+
+``--clients ws`` replaces the browsers by Streamlit's own wire protocol: each student is one
+websocket speaking ``BackMsg``/``ForwardMsg`` (the protobufs the browser sends and receives), in
+one asyncio loop that costs a few percent of a core. It does what the browser would (open a page
+with the student's sentence in the query string, switch pages on the same connection, press Next
+by sending its widget trigger inside Step through's fragment) and times each action until the
+server's ``script_finished``. Nothing is drawn, so the numbers are the server's, under N
+concurrent students, on cores it does not share with thirty browsers.
 """
 
 from __future__ import annotations
@@ -225,6 +233,116 @@ async def run_student(
         await context.close()
 
 
+class WireStudent:
+    """One student on the wire: a websocket speaking Streamlit's protobufs (no browser)."""
+
+    def __init__(self, ws, student: Student, timeout: float) -> None:
+        self.ws, self.student, self.timeout = ws, student, timeout
+        self.next_button: tuple[str, str] | None = None  # (widget id, fragment id)
+        self.sentence_box = ""  # the sidebar text area's widget id
+        self.markdown: list[str] = []  # the last run's markdown, to check what it showed
+
+    async def rerun(
+        self,
+        action: str,
+        page: str,
+        query: str,
+        trigger: tuple[str, str] | None = None,
+        text: str | None = None,
+    ) -> bool:
+        """Ask for a run of ``page`` (a fragment run with ``trigger``; ``text`` typed into the
+        sentence box), wait for it to finish, record the action."""
+        from streamlit.proto.BackMsg_pb2 import BackMsg
+        from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+        msg = BackMsg()
+        state = msg.rerun_script
+        state.query_string, state.page_name = query, page
+        if trigger is not None:
+            widget = state.widget_states.widgets.add()
+            widget.id, widget.trigger_value = trigger[0], True
+            state.fragment_id = trigger[1]
+        if text is not None:  # as the browser sends it on Ctrl+Enter
+            widget = state.widget_states.widgets.add()
+            widget.id, widget.string_value = self.sentence_box, text
+        self.markdown = []
+        start, received, deflated, error = time.perf_counter(), 0, 0, ""
+        try:
+            await self.ws.send(msg.SerializeToString())
+            async with asyncio.timeout(self.timeout):
+                while True:
+                    raw = await self.ws.recv()
+                    received += len(raw)
+                    deflated += len(zlib.compress(raw, 6)) - 6
+                    fwd = ForwardMsg()
+                    fwd.ParseFromString(raw)
+                    kind = fwd.WhichOneof("type")
+                    if kind == "script_finished":
+                        break
+                    if kind == "page_not_found":
+                        error = f"page not found: {page}"
+                    if kind != "delta" or fwd.delta.WhichOneof("type") != "new_element":
+                        continue
+                    element = fwd.delta.new_element
+                    what = element.WhichOneof("type")
+                    if what == "exception":
+                        error = "traceback: " + element.exception.message[:160]
+                    elif what == "button" and element.button.id.endswith("b_next"):
+                        self.next_button = (element.button.id, fwd.delta.fragment_id)
+                    elif what == "text_area" and not self.sentence_box:
+                        self.sentence_box = element.text_area.id
+                    elif what == "markdown":
+                        self.markdown.append(element.markdown.body)
+        except Exception as exc:  # a timeout or a closed socket is the student's error
+            error = error or f"{type(exc).__name__}: {str(exc)[:120]}"
+        ms = (time.perf_counter() - start) * 1000
+        self.student.records.append(Record(action, ms, received, error, deflated))
+        self.student.received += received
+        self.student.deflated += deflated
+        return not error
+
+
+async def run_student_ws(url: str, student: Student, klass: Class, args: argparse.Namespace) -> None:  # fmt: skip
+    import websockets
+
+    stream = url.replace("http", "ws", 1) + "/_stcore/stream"
+    await asyncio.sleep(args.ramp * student.index / max(1, klass.n))
+    opened = False
+    try:
+        async with websockets.connect(
+            stream, subprotocols=["streamlit"], max_size=None, origin=url, open_timeout=args.timeout
+        ) as ws:
+            wire = WireStudent(ws, student, args.timeout)
+            query = f"model={args.model}&lang={args.lang}"
+            opened = await wire.rerun("open", "", query)
+            if not opened:
+                klass.leave()
+                return
+            await klass.gather()
+            if await wire.rerun("new sentence", "", query, text=sentence_for(student.index)):
+                student.sentence_done = time.perf_counter()
+            await wire.rerun("page", "step", query)
+            for _ in range(args.nexts):
+                if wire.next_button is None:
+                    student.records.append(Record("next", 0.0, 0, "no Next button on Step"))
+                    break
+                await wire.rerun("next", "step", query, wire.next_button)
+            for name in ("heatmaps", "predictions", ""):
+                await wire.rerun("page", name, query)
+    except Exception as exc:  # could not connect at all
+        student.records.append(Record("open", 0.0, 0, f"{type(exc).__name__}: {str(exc)[:120]}"))
+        if not opened:
+            klass.leave()
+
+
+async def run_class_ws(url: str, args: argparse.Namespace) -> tuple[list[Student], Class, float]:
+    students = [Student(k) for k in range(args.n)]
+    klass = Class(args.n)
+    start = time.perf_counter()
+    await asyncio.gather(*(run_student_ws(url, s, klass, args) for s in students))
+    return students, klass, time.perf_counter() - start
+
+
 def proc_stats(pid: int) -> dict[str, float]:
     """RSS now and at its peak (MB) and CPU seconds of one process, from /proc."""
     out = {"rss": float("nan"), "peak": float("nan"), "cpu": float("nan")}
@@ -371,6 +489,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--ramp", type=float, default=0.0, help="spread arrivals over s seconds")
     parser.add_argument("--timeout", type=float, default=120.0, help="per action, seconds")
     parser.add_argument("--json", type=Path, help="also write the results here")
+    parser.add_argument(
+        "--clients",
+        choices=("browser", "ws"),
+        default="browser",
+        help="headless Chromium per student, or Streamlit's websocket protocol (no browser)",
+    )
+    parser.add_argument("--lang", default="zh", help="ws clients: the UI language they ask for")
     args = parser.parse_args(argv)
     # Replicas started here log their script-run times (rnnviz/ui/timing.py) for the report.
     args.timing_log = None
@@ -393,7 +518,9 @@ def main(argv: list[str] | None = None) -> int:
                 "1 replica, direct" if args.direct else f"{args.replicas} replica(s) + nginx"
             )
         before = [proc_stats(pid) for pid in pids]
-        students, klass, wall = asyncio.run(run_class(url, args))
+        args.label += ", websocket clients" if args.clients == "ws" else ", Chromium clients"
+        runner = run_class_ws if args.clients == "ws" else run_class
+        students, klass, wall = asyncio.run(runner(url, args))
         result = report(students, klass, wall, pids, args, before)
     finally:
         if deployment is not None:
