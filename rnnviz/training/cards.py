@@ -123,11 +123,12 @@ def card(model: RNNModel) -> str:
         f"- head: one `nn.Linear({d * c.hidden_size}, {len(c.labels)})` on the RNN output "
         + ("at every step" if c.kind == "tagger" else "(the last step gives the prediction)"),
         "- decoding: "
-        + (
-            "Viterbi over the per-token log-softmax, forbidding invalid BMES transitions"
-            if c.decode == "bmes"
-            else "argmax"
-        ),
+        + {
+            "bmes": "Viterbi over the per-token log-softmax, forbidding invalid BMES transitions",
+            "crf": "a linear-chain CRF (`pytorch-crf`) over the head's scores: Viterbi with its "
+            "learned transition scores, invalid BMES transitions forbidden; probabilities shown "
+            "are the CRF's marginals P(label at t | whole sentence)",
+        }.get(c.decode, "argmax"),
         f"- labels: {', '.join(f'`{x}`' for x in c.labels)}",
         f"- parameters: {model.num_parameters:,}"
         + (f"; files {size_mb(folder):.2f} MB ({_storage(folder)})" if folder else ""),

@@ -58,7 +58,7 @@ class Recipe:
     bigram_dim: int = 32
     bigrams: str = "both"
     word_dim: int = 0
-    decode: str = "argmax"
+    decode: str = "argmax"  # "argmax", "bmes" or "crf" (see rnnviz.models.ModelConfig)
     segmenter: str = ""
     epochs: int = 6
     batch_size: int = 64
@@ -97,7 +97,17 @@ def recipe_of(name: str, training: dict[str, Any]) -> Recipe:
 RECIPES: dict[str, Recipe] = {
     r.name: r
     for r in (
-        Recipe("cws-bilstm", "cws", "lstm", decode="bmes", epochs=6, examples=CWS_EXAMPLES),
+        Recipe(
+            "cws-bilstm",
+            "cws",
+            "lstm",
+            decode="crf",
+            bigram_dim=64,
+            min_bigram_count=3,  # counted on both sides: a bigram seen about twice
+            dropout=0.3,
+            epochs=10,
+            examples=CWS_EXAMPLES,
+        ),
         Recipe("cws-bigru", "cws", "gru", decode="bmes", epochs=6, examples=CWS_EXAMPLES),
         Recipe(
             "pos-bilstm",

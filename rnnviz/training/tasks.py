@@ -138,8 +138,12 @@ def collate(
 
 
 def batch_loss(net: TaskNet, ids, labels, lengths, classifier: bool) -> torch.Tensor:
-    """Mean cross-entropy over real tokens (tagger) or over the sequences' last steps."""
+    """Mean cross-entropy over real tokens (tagger) or over the sequences' last steps; with a
+    CRF layer, the sequences' negative log-likelihood per real token."""
     scores = net(ids, lengths)  # (B, T, L)
+    if net.crf is not None:
+        mask = labels >= 0  # (B, T): real tokens
+        return -net.crf(scores, labels.clamp_min(0), mask=mask, reduction="token_mean")
     if classifier:  # many-to-one: the head on the last real step
         last = scores[torch.arange(len(lengths)), lengths - 1]  # (B, L)
         return nn.functional.cross_entropy(last, labels[:, 0])
