@@ -145,3 +145,15 @@ def test_loss_is_the_crf_negative_log_likelihood_per_token() -> None:
         log_z = np.logaddexp.reduce(list(table.values()))
         nll += log_z - table[tuple(gold)]
     assert loss.item() == pytest.approx(nll / 5, rel=1e-5)
+
+
+def test_a_crf_trains_only_on_chunks_it_can_score() -> None:
+    from rnnviz.training.tasks import bmes_valid, training_examples
+
+    assert bmes_valid("BMES") and bmes_valid(["B-PER", "E-PER", "O"]) and bmes_valid("")
+    assert not bmes_valid("MES") and not bmes_valid("BB") and not bmes_valid(["B-PER", "E-LOC"])
+    lines = corpus.segmentation("train")[:2000]
+    crf_chunks = training_examples(RECIPES["cws-bilstm"], lines, "tagger")
+    plain = training_examples(replace(RECIPES["cws-bilstm"], decode="bmes"), lines, "tagger")
+    assert all(bmes_valid(c.labels) for c in crf_chunks)
+    assert 0 < len(plain) - len(crf_chunks) < len(plain) // 50  # lines cut inside a word

@@ -8,6 +8,7 @@ taggers, on the last real step for the many-to-one classifier).
 
 from __future__ import annotations
 
+import itertools
 import random
 from collections.abc import Sequence
 
@@ -16,7 +17,7 @@ from torch import nn
 
 from ..data import corpus, counting
 from ..data.corpus import Example
-from ..models import ModelConfig, RNNModel, TaskNet
+from ..models import ModelConfig, RNNModel, TaskNet, bmes_constraints
 from ..vocab import Vocab, bigrams
 from .recipes import Recipe
 
@@ -155,4 +156,19 @@ def training_examples(recipe: Recipe, train: Sequence[Example], kind: str) -> li
     a classifier keeps the last ``max_len`` tokens of each review (its prediction reads h_T)."""
     if kind == "classifier":
         return [Example(e.index, e.tokens[-recipe.max_len :], e.labels) for e in train if e.tokens]
-    return [c for e in train for c in corpus.chunk(e, recipe.max_len)]
+    chunks = [c for e in train for c in corpus.chunk(e, recipe.max_len)]
+    if recipe.decode == "crf":  # a CRF gives a chunk cut inside a word (M first…) zero probability
+        chunks = [c for c in chunks if bmes_valid(c.labels)]
+    return chunks
+
+
+def bmes_valid(labels: Sequence[str]) -> bool:
+    """Whether a label sequence obeys the BMES rules (starts and ends outside a word or entity,
+    only allowed moves between); cws cuts long lines without punctuation inside words."""
+    names = tuple(dict.fromkeys(labels))
+    start, trans, end = bmes_constraints(names)
+    ix = [names.index(lab) for lab in labels]
+    return bool(
+        not ix
+        or (start[ix[0]] and end[ix[-1]] and all(trans[a, b] for a, b in itertools.pairwise(ix)))
+    )
