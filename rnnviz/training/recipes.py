@@ -125,8 +125,9 @@ RECIPES: dict[str, Recipe] = {
             "ner-bilstm",
             "ner",
             "lstm",
-            decode="bmes",
-            epochs=4,
+            decode="crf",
+            epochs=8,
+            dropout=0.3,
             min_bigram_count=10,  # a smaller table keeps all assets under 25 MB
             examples=NER_EXAMPLES,
         ),
