@@ -28,7 +28,7 @@ from torchcrf import CRF
 from .. import cards
 from ..cells import CELLS
 from ..tracer import Trace, trace_rnn
-from ..vocab import Vocab, bigrams
+from ..vocab import Vocab, bigrams, lexicon_marks
 from .base import Prepared
 
 Task = Literal["cws", "pos", "ner", "sentiment", "count"]
@@ -49,7 +49,9 @@ class ModelConfig:
 
     Input per token (``input_size`` features, concatenated in this order):
     - character tasks: char embedding ``char_dim`` [+ bigram ``c[t-1]c[t]`` ``bigram_dim``]
-      [+ bigram ``c[t]c[t+1]`` ``bigram_dim`` when ``bigrams == "both"``];
+      [+ bigram ``c[t]c[t+1]`` ``bigram_dim`` when ``bigrams == "both"``] [+ an embedding
+      ``lexicon_dim`` of which ``lexicon`` words (2 … ``lexicon_max_len`` characters, from the
+      training split) start or end at the character, see :func:`rnnviz.vocab.lexicon_marks`];
     - pos (word tokens): word embedding ``word_dim`` + first-char and last-char embeddings
       (``char_dim`` each), so an unseen word still shows its affixes.
     """
@@ -68,6 +70,9 @@ class ModelConfig:
     bigram_vocab: tuple[str, ...] = ()
     word_dim: int = 0
     words: tuple[str, ...] = ()
+    lexicon_dim: int = 0
+    lexicon_max_len: int = 4
+    lexicon: tuple[str, ...] = ()
     # "argmax"; "bmes": Viterbi on log-softmax scores forbidding invalid BMES transitions;
     # "crf": a linear-chain CRF layer (learned transitions, same BMES constraints)
     decode: str = "argmax"
@@ -90,6 +95,8 @@ class ModelConfig:
             raise ValueError("a one-direction model must not read the right bigram c[t]c[t+1]")
         if self.decode not in DECODES:
             raise ValueError(f"decode must be one of {DECODES}, got {self.decode!r}")
+        if self.lexicon_dim and (self.task == "pos" or not self.lexicon):
+            raise ValueError("lexicon features need a character task and a lexicon")
         if self.decode == "crf" and self.task == "sentiment":
             raise ValueError("a CRF decodes a tag sequence; a classifier cannot use it")
 
@@ -105,7 +112,12 @@ class ModelConfig:
     def input_size(self) -> int:
         if self.task == "pos":
             return self.word_dim + 2 * self.char_dim
-        return self.char_dim + self.num_bigram_inputs * self.bigram_dim
+        return self.char_dim + self.num_bigram_inputs * self.bigram_dim + self.lexicon_dim
+
+    @property
+    def lexicon_patterns(self) -> int:
+        """Distinct :func:`~rnnviz.vocab.lexicon_marks` patterns (rows of the lexicon table)."""
+        return 4 ** (self.lexicon_max_len - 1)
 
     @property
     def output_size(self) -> int:
@@ -125,7 +137,7 @@ class ModelConfig:
             raise ValueError(
                 f"{source}: format_version {version}, this code reads {FORMAT_VERSION}"
             )
-        tuples = {"labels", "chars", "bigram_vocab", "words", "examples"}
+        tuples = {"labels", "chars", "bigram_vocab", "words", "lexicon", "examples"}
         args = {k: tuple(v) if k in tuples else v for k, v in data.items()}
         try:
             return cls(**args)
@@ -149,6 +161,9 @@ class TaskNet(nn.Module):
         )
         self.word_emb = (
             nn.Embedding(len(c.words), c.word_dim, padding_idx=0) if c.word_dim else None
+        )
+        self.lexicon_emb = (
+            nn.Embedding(c.lexicon_patterns, c.lexicon_dim) if c.lexicon_dim else None
         )
         self.rnn = CELLS[c.cell].build(
             c.input_size,
@@ -181,7 +196,10 @@ class TaskNet(nn.Module):
         else:
             parts = [self.char_emb(ids[..., 0])]
             if self.bigram_emb is not None:
-                parts += [self.bigram_emb(ids[..., k]) for k in range(1, ids.shape[-1])]
+                n = self.config.num_bigram_inputs
+                parts += [self.bigram_emb(ids[..., k]) for k in range(1, 1 + n)]
+            if self.lexicon_emb is not None:  # the last column: lexicon_marks patterns
+                parts.append(self.lexicon_emb(ids[..., -1]))
         return torch.cat(parts, dim=-1)  # (B, T, input_size)
 
     def forward(self, ids: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
@@ -293,6 +311,7 @@ class RNNModel:
         self.char_vocab = Vocab(config.chars)
         self.bigram_vocab = Vocab(config.bigram_vocab) if config.bigram_vocab else None
         self.word_vocab = Vocab(config.words) if config.words else None
+        self.lexicon = frozenset(config.lexicon) if config.lexicon_dim else None
         self._segmenter: RNNModel | None = None
         if config.decode in ("bmes", "crf"):
             self._constraints = bmes_constraints(config.labels)
@@ -389,6 +408,8 @@ class RNNModel:
                 cols.append(self.bigram_vocab.encode(left))
                 if c.bigrams == "both":
                     cols.append(self.bigram_vocab.encode(right))
+            if self.lexicon is not None:
+                cols.append(lexicon_marks(tokens, self.lexicon, c.lexicon_max_len))
         return torch.tensor(cols, dtype=torch.long).T.reshape(len(tokens), len(cols))  # (T, k)
 
     def unknown(self, text: str) -> list[bool]:

@@ -58,6 +58,9 @@ class Recipe:
     bigram_dim: int = 32
     bigrams: str = "both"
     word_dim: int = 0
+    lexicon_dim: int = 0  # cws: embed which training-split words start/end at each character
+    lexicon_max_len: int = 4
+    min_lexicon_count: int = 2
     decode: str = "argmax"  # "argmax", "bmes" or "crf" (see rnnviz.models.ModelConfig)
     segmenter: str = ""
     epochs: int = 6
@@ -76,6 +79,8 @@ class Recipe:
     examples: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
+        if self.lexicon_dim and self.task != "cws":
+            raise ValueError("lexicon features are built from segmented words: cws only")
         if self.schedule not in ("linear", "plateau"):
             raise ValueError(f"schedule must be 'linear' or 'plateau', got {self.schedule!r}")
 
@@ -104,6 +109,7 @@ RECIPES: dict[str, Recipe] = {
             decode="crf",
             bigram_dim=64,
             min_bigram_count=3,  # counted on both sides: a bigram seen about twice
+            lexicon_dim=32,
             dropout=0.3,
             epochs=10,
             examples=CWS_EXAMPLES,

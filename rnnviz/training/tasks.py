@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import random
+from collections import Counter
 from collections.abc import Sequence
 
 import torch
@@ -17,7 +18,7 @@ from torch import nn
 
 from ..data import corpus, counting
 from ..data.corpus import Example
-from ..models import ModelConfig, RNNModel, TaskNet, bmes_constraints
+from ..models import ModelConfig, RNNModel, TaskNet, bmes_constraints, spans_to_words
 from ..vocab import Vocab, bigrams
 from .recipes import Recipe
 
@@ -69,6 +70,15 @@ def build_config(recipe: Recipe, train: Sequence[Example]) -> ModelConfig:
                 for g in side
             )
             bigram_vocab = Vocab.build(grams, r.min_bigram_count).itos
+    lexicon: tuple[str, ...] = ()
+    if r.lexicon_dim:  # words of the training split, as the gold segmentation cuts them
+        counts = Counter(
+            w
+            for e in train
+            for w in spans_to_words(e.tokens, e.labels)
+            if 2 <= len(w) <= r.lexicon_max_len
+        )
+        lexicon = tuple(sorted(w for w, n in counts.items() if n >= r.min_lexicon_count))
     if r.task == "count":
         chars = Vocab(("<pad>", "<unk>", *counting.SYMBOLS))
         labels: tuple[str, ...] = counting.LABELS
@@ -94,6 +104,9 @@ def build_config(recipe: Recipe, train: Sequence[Example]) -> ModelConfig:
         bigram_vocab=bigram_vocab,
         word_dim=r.word_dim,
         words=word_list,
+        lexicon_dim=r.lexicon_dim,
+        lexicon_max_len=r.lexicon_max_len,
+        lexicon=lexicon,
         decode=r.decode,
         segmenter=r.segmenter,
         dropout=r.dropout,
