@@ -116,6 +116,12 @@ def card(model: RNNModel) -> str:
             inp += (
                 f" + bigram embeddings {c.bigram_dim} for {which} ({len(c.bigram_vocab):,} bigrams)"
             )
+        if c.lexicon_dim:
+            inp += (
+                f" + a lexicon embedding {c.lexicon_dim}: which of {len(c.lexicon):,} training "
+                f"words (2–{c.lexicon_max_len} characters, seen ≥ "
+                f"{tr.get('min_lexicon_count')}×) start or end at the character"
+            )
     lines += [
         f"- input per token: {inp} → `input_size` {c.input_size}",
         f"- recurrent layer: `nn.{c.cell.upper()}({c.input_size}, {c.hidden_size}, "
