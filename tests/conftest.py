@@ -17,6 +17,19 @@ from pathlib import Path
 
 import pytest
 
+
+@pytest.fixture(autouse=True)
+def _keep_main_module() -> Iterator[None]:
+    """Put ``sys.modules["__main__"]`` back after each test.
+
+    Streamlit's script runner (AppTest included) installs the page it ran as ``__main__`` and
+    leaves it there. A process started with ``spawn`` re-imports the parent's ``__main__`` by
+    path, so it would run the last page script (``pages/custom.py``) and die before its target."""
+    main = sys.modules["__main__"]
+    yield
+    sys.modules["__main__"] = main
+
+
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 CHROMIUM = os.environ.get("RNNVIZ_CHROMIUM", "/usr/bin/chromium")

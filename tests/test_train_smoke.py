@@ -124,3 +124,49 @@ def test_budget_stops_an_endless_stream() -> None:
     assert fitted.steps == 13 and last[-1].last and not any(s.last for s in last[:-1])
     with pytest.raises(ValueError, match="total_steps"):
         loop.fit(net, endless, _mse, lr=0.01, schedule="linear")
+
+
+REFERENCE_TASKS = {"cws": "jieba", "pos": "jieba", "ner": "jieba", "sentiment": "snownlp"}
+
+
+def test_references_cover_every_task_and_every_card_quotes_them() -> None:
+    """Each task's reference rows name their setting, and every model of the task quotes each
+    row verbatim in its English and Chinese card (same test lines, same scoring)."""
+    import json
+
+    from rnnviz.training.evaluate import REFERENCES_FILE
+
+    refs = json.loads(REFERENCES_FILE.read_text(encoding="utf-8"))
+    for task, tool in REFERENCE_TASKS.items():
+        assert any(name.startswith(tool) for name in refs[task]), (task, refs[task])
+    names = [n for n in refs["cws"] if n.startswith("jieba")]
+    assert {"HMM=True" in n for n in names} == {True, False}  # both settings of jieba
+    assert all("fitted on these lines" in n for t in refs for n in refs[t] if "snownlp" in n)
+    for name in models.available():
+        m = models.load(name)
+        rows = refs.get(m.task, {})
+        assert m.config.metrics.get("references", {}) == rows, name
+        for lang in ("en", "zh"):
+            text = m.card_for(lang)
+            for sys_name, row in rows.items():
+                for k, v in row.items():
+                    assert f"| {sys_name} | {k} | {v:.4f} |" in text, (name, lang, sys_name, k)
+
+
+def test_jieba_and_thulac_rows_score_a_few_test_lines() -> None:
+    """The row code on three test lines per task (skipped where the tools are not installed)."""
+    pytest.importorskip("jieba")
+    pytest.importorskip("thulac")
+    from rnnviz.training.evaluate import reference_rows
+    from rnnviz.training.tasks import task_data
+
+    for task, key in (("cws", "word_f1"), ("pos", "end_to_end_f1"), ("ner", "entity_f1")):
+        test = task_data(task, "test", RECIPES[f"{task}-bilstm"])[:3]
+        rows = {n: r for n, r in reference_rows(task, test).items() if "snownlp" not in n}
+        tools = {n.split()[0] for n in rows}
+        assert tools == {"jieba", "thulac"}, rows
+        assert all(0.3 < r[key] <= 1.0 for r in rows.values()), rows
+    from rnnviz.training.evaluate import joint_f1
+
+    pos = task_data("pos", "test", RECIPES["pos-bilstm"])[:3]
+    assert joint_f1(pos, [e.tokens for e in pos], [e.labels for e in pos]) == 1.0  # gold vs gold

