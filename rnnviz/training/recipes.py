@@ -124,7 +124,8 @@ RECIPES: dict[str, Recipe] = {
             bigram_dim=0,
             bigrams="none",
             segmenter="cws-bilstm",
-            epochs=4,
+            dropout=0.3,
+            epochs=8,
             examples=POS_EXAMPLES,
         ),
         Recipe(
@@ -143,7 +144,7 @@ RECIPES: dict[str, Recipe] = {
             "gru",
             bidirectional=False,
             bigrams="left",
-            epochs=3,
+            epochs=6,
             schedule="plateau",
             max_len=400,
             dropout=0.3,
