@@ -7,6 +7,7 @@ import streamlit as st
 from rnnviz import ui
 from rnnviz.analysis.clamps import allowed_gates, value_range
 from rnnviz.analysis.whatif import position_label
+from rnnviz.cells import CELLS
 from rnnviz.i18n import t
 
 ui.setup()
@@ -15,12 +16,12 @@ st.caption(t("cl_intro"))
 ss = st.session_state
 res = ui.selection()
 tr = res.trace
-if tr.cell not in ("lstm", "gru"):
+if tr.cell not in CELLS:
     st.info(t("cl_unsupported", cell=tr.cell.upper()))
     st.stop()
 
 gate = ui.choice("cl_gate", allowed_gates(tr.cell), "w_cl_gate", prefix="q_")
-lo, hi = value_range(gate)
+lo, hi = value_range(gate, tr.cell)
 v_col, d_col, l_col = st.columns([2, 2, 1])
 with v_col:
     value = st.select_slider(

@@ -735,8 +735,8 @@ STRINGS.update(
             "正向影响之后的字词,反向影响之前的字词。",
         },
         "cl_unsupported": {
-            "en": "Clamps need an LSTM or a GRU; this model is a {cell}.",
-            "zh": "钳制需要 LSTM 或 GRU;当前模型是 {cell}。",
+            "en": "Clamps need an RNN, LSTM or GRU cell; this model is a {cell}.",
+            "zh": "钳制需要 RNN、LSTM 或 GRU 单元;当前模型是 {cell}。",
         },
         "cl_gate": {"en": "Gate", "zh": "门"},
         "cl_value": {"en": "Value", "zh": "取值"},

@@ -110,6 +110,17 @@ def test_clamps_on_a_gru_candidate_takes_minus_one_to_one() -> None:
     ok(at)
 
 
+def test_clamps_on_the_vanilla_rnn_hold_its_state() -> None:
+    """count-rnn has one block, h: the page offers it, and holding it changes the prediction."""
+    at = page("clamps", "zh", model="count-rnn", text=BRACKETS)
+    ok(at)
+    assert not at.info  # no "needs an LSTM or a GRU"
+    assert [o.split(" ")[0] for o in at.segmented_control(key="w_cl_gate").options] == ["h"]
+    at.select_slider(key="w_cl_v_h").set_value(1.0).run()
+    ok(at)
+    assert len(at.get("plotly_chart")) == 3  # Δprediction, lines, Δh
+
+
 @pytest.mark.parametrize("lang", LANGS)
 def test_gradients_keep_bias_slider(lang: str) -> None:
     at = page("gradients", lang, model="count-lstm", text=BRACKETS)

@@ -8,7 +8,8 @@ import torch
 from torch import nn
 
 from rnnviz import trace_rnn
-from rnnviz.analysis.clamps import Clamp, clamp, probabilities
+from rnnviz.analysis.clamps import Clamp, allowed_gates, clamp, probabilities, value_range
+from rnnviz.cells import CELLS
 
 torch.set_num_threads(1)  # tiny per-step ops: threads only contend on a shared machine
 
@@ -22,9 +23,10 @@ def _setup(cls, seed: int = 0, **kw):
     return rnn, x, trace_rnn(rnn, x)
 
 
-@pytest.mark.parametrize("cls", [nn.LSTM, nn.GRU])
-def test_no_clamp_reproduces_the_trace(cls):
-    rnn, x, tr = _setup(cls)
+@pytest.mark.parametrize("cell", sorted(CELLS))
+def test_no_clamp_reproduces_the_trace(cell):
+    """Every registered cell re-runs through its own registry equations."""
+    rnn, x, tr = _setup(CELLS[cell].build)
     res = clamp(rnn, x, tr, [], recompute_all=True)
     for layer in range(2):
         for d in tr.directions:
@@ -121,3 +123,26 @@ def test_bad_clamps():
     lstm, x2, _ = _setup(nn.LSTM)
     with pytest.raises(ValueError, match="does not come from"):
         clamp(lstm, x2, tr, [])
+
+
+def test_gru_reset_clamp_reaches_the_candidate():
+    """r = 0 at a step: n there reads no memory, n = tanh(W_n x + b_in), exactly."""
+    rnn, x, tr = _setup(nn.GRU)
+    res = clamp(rnn, x, tr, [Clamp(0, "forward", "r", (0, 1, 2, 3, 4), 5, 5, 0.0)])
+    w, b = rnn.weight_ih_l0.detach().double(), rnn.bias_ih_l0.detach().double()
+    n = torch.tanh(x[5].double() @ w[10:].T + b[10:]).numpy()  # rows 2H..3H: the candidate
+    np.testing.assert_allclose(res.quantity(0, "forward", "n")[5], n, atol=1e-12)
+    assert np.abs(res.delta(0, "forward", "n")[5]).max() > 1e-3
+
+
+@pytest.mark.parametrize("cell", ["rnn", "rnn_relu"])
+def test_vanilla_rnn_h_clamp_holds_and_propagates(cell):
+    rnn, x, tr = _setup(CELLS[cell].build)
+    assert allowed_gates(cell) == ("h",)
+    lo, hi = value_range("h", cell)
+    assert (lo, hi) == ((-1.0, 1.0) if cell == "rnn" else (0.0, 1.0))
+    res = clamp(rnn, x, tr, [Clamp(0, "forward", "h", (2,), 3, 6, hi)])
+    h = res.quantity(0, "forward", "h")
+    np.testing.assert_allclose(h[3:7, 2], hi)
+    assert not np.abs(res.delta(0, "forward", "h")[:3]).any()
+    assert np.abs(res.delta(0, "forward", "h")[7:]).max() > 1e-4  # later steps read it

@@ -19,8 +19,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from ..cells import GATES
-from ..reference import sigmoid
+from ..cells import CELLS, GATES
 from ..schema import SIGMOID_QUANTITIES, Direction
 from ..tracer import Trace
 
@@ -79,13 +78,19 @@ class ClampResult:
 
 
 def allowed_gates(cell: str) -> tuple[str, ...]:
-    """Gates that can be clamped: every gate of the cell (``i f g o`` or ``r z n``)."""
+    """Gates that can be clamped: every gate of the cell (``i f g o``, ``r z n``; a vanilla RNN's
+    ``h``, its only block)."""
     return GATES[cell]
 
 
-def value_range(gate: str) -> tuple[float, float]:
-    """The range a clamp value must lie in: 0..1 for sigmoid gates, −1..1 for candidates."""
-    return (0.0, 1.0) if gate in SIGMOID_QUANTITIES else (-1.0, 1.0)
+def value_range(gate: str, cell: str = "lstm") -> tuple[float, float]:
+    """The range a clamp value must lie in: 0..1 for sigmoid gates, −1..1 for tanh candidates
+    (and a tanh RNN's h), 0..1 for a relu RNN's h."""
+    spec = CELLS.get(cell)
+    act = spec.activations.get(gate) if spec is not None else None
+    if act is None:
+        act = "sigmoid" if gate in SIGMOID_QUANTITIES else "tanh"
+    return (-1.0, 1.0) if act == "tanh" else (0.0, 1.0)
 
 
 def _check(trace: Trace, clamps: Sequence[Clamp]) -> list[Clamp]:
@@ -106,7 +111,7 @@ def _check(trace: Trace, clamps: Sequence[Clamp]) -> list[Clamp]:
         bad = [u for u in c.units if not 0 <= u < trace.hidden_size]
         if bad:
             raise ValueError(f"clamp units must be in 0..{trace.hidden_size - 1}, got {bad}")
-        lo, hi = value_range(c.gate)
+        lo, hi = value_range(c.gate, trace.cell)
         if not lo <= c.value <= hi:
             raise ValueError(f"gate {c.gate} can be clamped to {lo:g}..{hi:g}, got {c.value}")
         out.append(
@@ -142,7 +147,7 @@ def _run_direction(
     clamps: list[Clamp],
 ) -> None:
     """Re-run reading steps ``first..T-1`` (token ``order[r]``), writing into ``arrays``."""
-    hidden = w["weight_hh"].shape[0] // len(GATES[cell])
+    spec = CELLS[cell]
     wx = x[order[first:]] @ w["weight_ih"].T + w["bias_ih"]  # (T - first, G*H)
     for r in range(first, len(order)):
         t = int(order[r])
@@ -154,33 +159,18 @@ def _run_direction(
                     value[list(cl.units)] = cl.value
             return value
 
-        uh = w["weight_hh"] @ h + w["bias_hh"]  # (G*H,)
-        a = wx[r - first]  # (G*H,)
-        blocks = [slice(k * hidden, (k + 1) * hidden) for k in range(len(GATES[cell]))]
-        if cell == "lstm":
-            bi, bf, bg, bo = blocks
-            i = force("i", sigmoid(a[bi] + uh[bi]))  # (H,) input gate
-            f = force("f", sigmoid(a[bf] + uh[bf]))  # (H,) forget gate
-            g = force("g", np.tanh(a[bg] + uh[bg]))  # (H,) candidate
-            o = force("o", sigmoid(a[bo] + uh[bo]))  # (H,) output gate
-            c = f * c + i * g  # c_t = f ⊙ c_{t-1} + i ⊙ g
-            h = o * np.tanh(c)  # h_t = o ⊙ tanh(c_t)
-            if w["weight_hr"] is not None:
-                h = w["weight_hr"] @ h  # (H_out,) projection
-            values = {"i": i, "f": f, "g": g, "o": o, "c": c, "h": h}
-        else:
-            br, bz, bn = blocks
-            rg = force("r", sigmoid(a[br] + uh[br]))  # (H,) reset gate
-            z = force("z", sigmoid(a[bz] + uh[bz]))  # (H,) update gate
-            n = force("n", np.tanh(a[bn] + rg * uh[bn]))  # (H,) candidate, reset after U_n h
-            h = (1 - z) * n + z * h  # h_t = (1 − z) ⊙ n + z ⊙ h_{t-1}
-            values = {"r": rg, "z": z, "n": n, "h": h}
-        for name, v in values.items():
-            arrays[name][t] = v
+        uh = w["weight_hh"] @ h + w["bias_hh"]  # (G*H,) biases already in wx and uh
+        prev = {"h": h, "c": c} if c is not None else {"h": h}
+        values = spec.step(wx[r - first], uh, 0.0, 0.0, prev, force=force)
+        h, c = values["h"], values.get("c")
+        if w["weight_hr"] is not None:
+            h = values["h"] = w["weight_hr"] @ h  # (H_out,) projection
+        for name, out in arrays.items():
+            out[t] = values[name]
 
 
 def clamp(
-    rnn: nn.LSTM | nn.GRU,
+    rnn: nn.RNNBase,
     x: torch.Tensor | np.ndarray,
     trace: Trace,
     clamps: Sequence[Clamp],
@@ -191,10 +181,10 @@ def clamp(
     ``recompute_all`` re-runs every step of every layer, not only from the first changed one
     (a check: with no clamps it reproduces the trace).
     """
-    if not isinstance(rnn, (nn.LSTM, nn.GRU)):
-        raise TypeError(f"clamp expects the nn.LSTM / nn.GRU the trace came from, got {rnn!r}")
-    cell = "lstm" if isinstance(rnn, nn.LSTM) else "gru"
-    if cell != trace.cell or rnn.num_layers != trace.num_layers:
+    if not isinstance(rnn, nn.RNNBase) or trace.cell not in CELLS:
+        raise TypeError(f"clamp expects the nn.RNN / LSTM / GRU the trace came from, got {rnn!r}")
+    cell = trace.cell
+    if not CELLS[cell].matches(rnn) or rnn.num_layers != trace.num_layers:
         raise ValueError("the trace does not come from this module (cell or layers differ)")
     x_np = x.detach().cpu().double().numpy() if isinstance(x, torch.Tensor) else np.asarray(x)
     x_np = x_np.astype(np.float64)  # (T, F)
@@ -228,7 +218,7 @@ def clamp(
             h = trace.previous(layer, direction, "h")[t0].astype(np.float64)
             c = (
                 trace.previous(layer, direction, "c")[t0].astype(np.float64)
-                if cell == "lstm"
+                if "c" in CELLS[cell].states
                 else None
             )
             parts = {n: arrays[(layer, direction, n)] for n in names}

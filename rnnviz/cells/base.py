@@ -33,6 +33,9 @@ from ..schema import STYLES, QuantityStyle
 
 Array = Any  # np.ndarray or torch.Tensor with the same operations
 Gates = dict[str, Array]
+# ``force(gate, value) -> value``: overrides a gate as soon as it is computed, before anything that
+# reads it (a GRU's clamped r changes its candidate n); used by gate clamps, None elsewhere.
+Force = Callable[[str, Array], Array] | None
 
 
 def sigmoid_(x: Array) -> Array:
@@ -117,7 +120,7 @@ class CellSpec:
     quantities: tuple[str, ...]  # recorded per step, display order
     activations: Mapping[str, str]  # gate -> "sigmoid" | "tanh" | "relu"
     # (wx, uh, b_x, b_h) -> {gate: (..., H)}: every gate from its known inputs (h_{t-1} known).
-    gate_fn: Callable[[Array, Array, Array, Array], Gates]
+    gate_fn: Callable[[Array, Array, Array, Array, Force], Gates]
     # {gate: (T, H)} -> {state: (a, b)} for the states that follow s_t = a_t ⊙ s_{t-1} + b_t
     # and are not h (LSTM: c = f ⊙ c_{t-1} + i ⊙ g); the tracer solves these with one scan.
     linear_states: Callable[[Gates], dict[str, tuple[Array, Array]]]
@@ -172,13 +175,22 @@ class CellSpec:
         """Colour range and scale of a quantity for this cell (a relu ``h`` is not -1..1)."""
         return self.styles.get(name) or STYLES[name]
 
-    def step(self, wx: Array, uh: Array, b_x: Array, b_h: Array, prev: Mapping[str, Array]):
+    def step(
+        self,
+        wx: Array,
+        uh: Array,
+        b_x: Array,
+        b_h: Array,
+        prev: Mapping[str, Array],
+        force: Force = None,
+    ):
         """One step (or all steps at once) of the equations: gates, then the new states.
 
         ``wx = W_ih x_t (..., G*H)``, ``uh = W_hh h_{t-1} (..., G*H)``; ``prev`` holds the states
-        before the step. Returns every quantity (LSTM ``h`` before any projection).
+        before the step; ``force`` may override gates as they are computed (see ``Force``).
+        Returns every quantity (LSTM ``h`` before any projection).
         """
-        gates = self.gate_fn(wx, uh, b_x, b_h)
+        gates = self.gate_fn(wx, uh, b_x, b_h, force)
         return {**gates, **self.update_fn(gates, prev)}
 
     def split(self, values: Mapping[str, Array]) -> tuple[Array, Array]:

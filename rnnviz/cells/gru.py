@@ -13,10 +13,23 @@ from collections.abc import Mapping
 
 from torch import nn
 
-from .base import Array, Box, CellSpec, Diagram, Equation, Gates, gate_line, sigmoid_, tanh_
+from .base import (
+    Array,
+    Box,
+    CellSpec,
+    Diagram,
+    Equation,
+    Force,
+    Gates,
+    gate_line,
+    sigmoid_,
+    tanh_,
+)
 
 
-def gru_gates(wx: Array, uh: Array, b_x: Array = 0.0, b_h: Array = 0.0) -> Gates:
+def gru_gates(
+    wx: Array, uh: Array, b_x: Array = 0.0, b_h: Array = 0.0, force: Force = None
+) -> Gates:
     """GRU gates from ``wx = W_ih x``, ``uh = W_hh h_{t-1}`` (both ``(..., 3H)``) and biases.
 
     ``r, z = σ(W x + b_i + U h + b_h)``; ``n = tanh(W_n x + b_in + r ⊙ (U_n h + b_hn))``: the
@@ -28,12 +41,15 @@ def gru_gates(wx: Array, uh: Array, b_x: Array = 0.0, b_h: Array = 0.0) -> Gates
         rz += b_x[..., : 2 * hidden] + b_h[..., : 2 * hidden]
     rz = sigmoid_(rz)
     r, z = rz[..., :hidden], rz[..., hidden:]  # (..., H) reset and update gates
+    if force is not None:  # before n reads r
+        r, z = force("r", r), force("z", z)
     n = uh[..., 2 * hidden :] + (b_h if isinstance(b_h, float) else b_h[..., 2 * hidden :])
     n *= r  # r after the product U_n h + b_hn
     n += wx[..., 2 * hidden :]
     if not isinstance(b_x, float):
         n += b_x[..., 2 * hidden :]
-    return {"r": r, "z": z, "n": tanh_(n)}  # n: (..., H) candidate
+    n = tanh_(n)  # (..., H) candidate
+    return {"r": r, "z": z, "n": n if force is None else force("n", n)}
 
 
 def _update(g: Gates, prev: Mapping[str, Array]) -> dict[str, Array]:

@@ -13,10 +13,23 @@ from collections.abc import Mapping
 import numpy as np
 from torch import nn
 
-from .base import Array, Box, CellSpec, Diagram, Equation, Gates, gate_line, sigmoid_, tanh
+from .base import (
+    Array,
+    Box,
+    CellSpec,
+    Diagram,
+    Equation,
+    Force,
+    Gates,
+    gate_line,
+    sigmoid_,
+    tanh,
+)
 
 
-def lstm_gates(wx: Array, uh: Array, b_x: Array = 0.0, b_h: Array = 0.0) -> Gates:
+def lstm_gates(
+    wx: Array, uh: Array, b_x: Array = 0.0, b_h: Array = 0.0, force: Force = None
+) -> Gates:
     """LSTM gates from ``wx = W_ih x``, ``uh = W_hh h_{t-1}`` (both ``(..., 4H)``) and biases.
 
     ``i, f, o = σ(wx + b_x + uh + b_h)`` and ``g = tanh(…)`` on their blocks (order i, f, g, o).
@@ -29,12 +42,15 @@ def lstm_gates(wx: Array, uh: Array, b_x: Array = 0.0, b_h: Array = 0.0) -> Gate
     s = sigmoid_(z)
     g *= 2.0
     g -= 1.0
-    return {
+    gates = {
         "i": s[..., :hidden],  # (..., H) how much of the candidate to write
         "f": s[..., hidden : 2 * hidden],  # (..., H) how much of the old cell to keep
         "g": g,
         "o": s[..., 3 * hidden :],  # (..., H) how much of the cell to show
     }
+    if force is not None:  # the four gates do not read each other: override them after
+        gates = {name: force(name, value) for name, value in gates.items()}
+    return gates
 
 
 def _linear_states(g: Gates) -> dict[str, tuple[Array, Array]]:

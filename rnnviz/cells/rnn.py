@@ -14,15 +14,18 @@ from collections.abc import Callable, Mapping
 from torch import nn
 
 from ..schema import QuantityStyle
-from .base import Array, Box, CellSpec, Diagram, Gates, gate_line, relu_, tanh_
+from .base import Array, Box, CellSpec, Diagram, Force, Gates, gate_line, relu_, tanh_
 
 
 def _gate_fn(act: Callable[[Array], Array]) -> Callable[..., Gates]:
-    def rnn_gates(wx: Array, uh: Array, b_x: Array = 0.0, b_h: Array = 0.0) -> Gates:
+    def rnn_gates(
+        wx: Array, uh: Array, b_x: Array = 0.0, b_h: Array = 0.0, force: Force = None
+    ) -> Gates:
         """``h = act(wx + b_x + uh + b_h)`` from ``wx = W_ih x``, ``uh = W_hh h_{t-1}`` (..., H)."""
         z = wx + uh  # (..., H) a fresh temporary, activated in place
         z += b_x + b_h
-        return {"h": act(z)}
+        h = act(z)
+        return {"h": h if force is None else force("h", h)}
 
     return rnn_gates
 
