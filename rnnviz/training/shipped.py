@@ -141,7 +141,9 @@ def train(
 
     def checkpoint(model: RNNModel, epoch: int, dev: dict[str, float]) -> None:
         saved(model, epoch, dev, done=False)
-        print(f"\n{name}: epoch {epoch} is the best so far, saved to {root / name}", file=sys.stderr)
+        print(
+            f"\n{name}: epoch {epoch} is the best so far, saved to {root / name}", file=sys.stderr
+        )
 
     model, dev = fit(recipe, train_set, dev_set, epochs=epochs, on_best=checkpoint)
     model = saved(model, epochs or recipe.epochs, dev, done=True)
