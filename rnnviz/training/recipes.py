@@ -61,6 +61,9 @@ class Recipe:
     lexicon_dim: int = 0  # cws: embed which training-split words start/end at each character
     lexicon_max_len: int = 4
     min_lexicon_count: int = 2
+    # > 0: a training chunk's lexicon marks come from a lexicon built without its fold (of this
+    # many), so training sees unseen words as test text does; dev and test use the full lexicon
+    lexicon_folds: int = 0
     decode: str = "argmax"  # "argmax", "bmes" or "crf" (see rnnviz.models.ModelConfig)
     segmenter: str = ""
     epochs: int = 6
@@ -110,6 +113,7 @@ RECIPES: dict[str, Recipe] = {
             bigram_dim=64,
             min_bigram_count=3,  # counted on both sides: a bigram seen about twice
             lexicon_dim=32,
+            lexicon_folds=5,
             dropout=0.3,
             epochs=10,
             examples=CWS_EXAMPLES,

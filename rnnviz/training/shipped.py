@@ -30,6 +30,7 @@ from .tasks import (
     build_config,
     collate,
     encode_examples,
+    jackknifed_lexicon_marks,
     task_data,
     training_examples,
 )
@@ -54,7 +55,11 @@ def fit(
     config = build_config(recipe, train)
     net = TaskNet(config)
     model = RNNModel(config, net)
-    data = encode_examples(model, training_examples(recipe, train, config.kind))
+    examples = [e for e in training_examples(recipe, train, config.kind) if e.tokens]
+    data = encode_examples(model, examples)
+    if recipe.lexicon_folds and config.lexicon_dim:  # the last id column: lexicon marks
+        for (ids, _), marks in zip(data, jackknifed_lexicon_marks(recipe, examples), strict=True):
+            ids[:, -1] = torch.tensor(marks, dtype=ids.dtype)
     n_epochs = recipe.epochs if epochs is None else epochs
     per_epoch = (len(data) + recipe.batch_size - 1) // recipe.batch_size
     classifier = config.kind == "classifier"

@@ -19,7 +19,7 @@ from torch import nn
 from ..data import corpus, counting
 from ..data.corpus import Example
 from ..models import ModelConfig, RNNModel, TaskNet, bmes_constraints, spans_to_words
-from ..vocab import Vocab, bigrams
+from ..vocab import Vocab, bigrams, lexicon_marks
 from .recipes import Recipe
 
 Batch = tuple[
@@ -112,6 +112,32 @@ def build_config(recipe: Recipe, train: Sequence[Example]) -> ModelConfig:
         dropout=r.dropout,
         examples=r.examples,
     )
+
+
+def jackknifed_lexicon_marks(recipe: Recipe, examples: Sequence[Example]) -> list[list[int]]:
+    """Lexicon marks per training example from a lexicon built without the example's fold.
+
+    The examples are cut into ``recipe.lexicon_folds`` contiguous blocks; block ``f`` is marked
+    with the words (2 … ``lexicon_max_len`` characters) seen ``min_lexicon_count`` times in the
+    other blocks. With the full lexicon every training word is in it, and the model learns to
+    trust the marks more than test text, whose new words have none, deserves.
+    """
+    k = recipe.lexicon_folds
+    fold_of = [i * k // max(len(examples), 1) for i in range(len(examples))]
+    per_fold: list[Counter[str]] = [Counter() for _ in range(k)]
+    for e, f in zip(examples, fold_of, strict=True):
+        per_fold[f].update(
+            w for w in spans_to_words(e.tokens, e.labels) if 2 <= len(w) <= recipe.lexicon_max_len
+        )
+    total: Counter[str] = sum(per_fold, Counter())
+    lexicons = [
+        frozenset(w for w, n in (total - per_fold[f]).items() if n >= recipe.min_lexicon_count)
+        for f in range(k)
+    ]
+    return [
+        lexicon_marks(e.tokens, lexicons[f], recipe.lexicon_max_len)
+        for e, f in zip(examples, fold_of, strict=True)
+    ]
 
 
 def encode_examples(
