@@ -66,3 +66,28 @@ def test_a_segmenter_with_lexicon_features_trains_and_round_trips(tmp_path: Path
     assert again.predict(text) == model.predict(text)
     run = models.run(again, text)
     np.testing.assert_allclose(run.scores, again._scores(list(text)), atol=1e-5)
+
+
+def test_jackknifed_marks_leave_out_each_folds_own_words() -> None:
+    """A word seen only in one fold is never marked there; one seen in every fold always is."""
+    from rnnviz.data.corpus import Example
+    from rnnviz.training.tasks import jackknifed_lexicon_marks
+
+    def ex(*words: str) -> Example:
+        labels = [
+            lab
+            for w in words
+            for lab in (["S"] if len(w) == 1 else ["B", *"M" * (len(w) - 2), "E"])
+        ]
+        return Example(0, tuple("".join(words)), tuple(labels))
+
+    common = ("北京", "的")  # in all four examples
+    examples = [ex(*common, "长江"), ex(*common, "长江"), ex(*common, "黄河"), ex(*common, "黄河")]
+    recipe = replace(RECIPES["cws-bilstm"], lexicon_folds=2, min_lexicon_count=2)
+    marks = jackknifed_lexicon_marks(recipe, examples)
+    # fold 0 = examples 0, 1 (长江 only there); fold 1 = examples 2, 3 (黄河 only there)
+    for k, m in enumerate(marks):
+        assert m[:2] == [1, 2]  # 北京: seen twice in the other fold
+        assert m[3:] == [0, 0], k  # 长江 / 黄河: seen only in the example's own fold
+    full = lexicon_marks(examples[0].tokens, frozenset({"北京", "长江", "黄河"}), 4)
+    assert full[3:] == [1, 2]  # the full lexicon (dev, test, the app) marks it
