@@ -48,7 +48,7 @@ feature = (
     or codecells.FEATURES[0]
 )
 top = best[feature][0]
-quantity = c2.segmented_control(t("an_quantity"), ["c", "h"], default=top.quantity,
+quantity = c2.segmented_control(t("an_quantity"), list(trace.names), default=top.quantity,
                                 key=f"w_cc_q_{feature}") or top.quantity  # fmt: skip
 unit = c3.number_input(t("unit"), 0, trace.hidden_size - 1, top.unit, key=f"w_cc_unit_{feature}")
 values = trace.quantity(0, "forward", quantity)[:, int(unit)]

@@ -18,6 +18,10 @@ if res.kind == "classifier":
 else:
     ui.sentence(res, st.session_state.step)
     ui.chart(figures.label_probabilities(res.tokens, res.labels, res.proba), name="probabilities")
+    crf = getattr(ui.load_model(res.model), "transitions", lambda: None)()
+    if crf is not None:  # a CRF decodes: show what it adds between neighbouring tags
+        ui.chart(figures.transition_figure(res.labels, *crf), name="transitions")
+        st.caption(t("crf_explain"))
 
 st.subheader(t("score_split"))
 st.caption(t("split_explain"))

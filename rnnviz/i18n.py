@@ -1280,3 +1280,26 @@ STRINGS.update(
         },
     }
 )
+
+# lead: CRF decoding (issue 11)
+STRINGS.update(
+    {
+        "crf_transitions": {
+            "en": "CRF transition scores (learned)",
+            "zh": "CRF 转移分数(训练所得)",
+        },
+        "crf_explain": {
+            "en": "This model decodes with a CRF layer: the best tag sequence maximises the sum "
+            "of the head's score per token plus one of these scores per move from one tag to the "
+            "next. ✕ marks moves the BMES scheme forbids (e.g. B → B). The probabilities above "
+            "are the CRF's marginals: P(tag at t | the whole sentence).",
+            "zh": "这个模型用 CRF 层解码:最佳标签序列使“每个字的输出层得分”加上“每次从一个标签到下一个标签的转移分数”之和最大。"
+            "✕ 表示 BMES 规则禁止的转移(例如 B → B)。上面的概率是 CRF 的边缘概率:P(第 t 个字的标签 | 整个句子)。",
+        },
+        "crf_start": {"en": "(start)", "zh": "(句首)"},
+        "crf_end": {"en": "(end)", "zh": "(句尾)"},
+        "crf_from": {"en": "from tag", "zh": "前一个标签"},
+        "crf_to": {"en": "to tag", "zh": "后一个标签"},
+        "crf_score": {"en": "score", "zh": "分数"},
+    }
+)

@@ -93,3 +93,21 @@ def bigrams(chars: Sequence[str]) -> tuple[list[str], list[str]]:
     left = [padded[t] + padded[t + 1] for t in range(len(chars))]
     right = [padded[t + 1] + padded[t + 2] for t in range(len(chars))]
     return left, right
+
+
+def lexicon_marks(chars: Sequence[str], lexicon: frozenset[str], max_len: int) -> list[int]:
+    """Per character, which lexicon words touch it, as a bit pattern (length T).
+
+    For a word of ``k`` characters (``2 ≤ k ≤ max_len``) found in ``lexicon``: bit ``2(k-2)`` is
+    set on its first character and bit ``2(k-2)+1`` on its last. ASCII is folded to full width
+    first, as the corpus writes it. Patterns run over ``0 … 4**(max_len-1) - 1``.
+    """
+    text = [to_full_width(c) for c in chars]
+    marks = [0] * len(text)
+    for k in range(2, max_len + 1):
+        starts, ends = 1 << (2 * (k - 2)), 1 << (2 * (k - 2) + 1)
+        for a in range(len(text) - k + 1):
+            if "".join(text[a : a + k]) in lexicon:
+                marks[a] |= starts
+                marks[a + k - 1] |= ends
+    return marks

@@ -26,14 +26,14 @@ EXPECTED = [
 NAMES = models.available()
 BAD_TEXTS = ["😀👍", "hello world", "１２３ＡＢＣ 123", "ꙮ𓀀ᚠ", "中\u200b国\t人\n民"]
 # Floors on a fixed slice of the test split (its first lines), a little under what the shipped
-# models score there (measured: cws 0.954/0.956, pos 0.937, ner 0.918, sentiment 0.910,
-# count-lstm 1.000 sequences, count-gru 0.906 tokens).
+# models score there (measured: cws-bilstm 0.967, cws-bigru 0.956, pos 0.951, ner 0.945,
+# sentiment 0.950, count-lstm 1.000 sequences, count-gru 0.906 tokens).
 FLOORS = {
-    "cws-bilstm": ("word_f1", 0.94),
+    "cws-bilstm": ("word_f1", 0.955),
     "cws-bigru": ("word_f1", 0.94),
-    "pos-bilstm": ("accuracy", 0.92),
-    "ner-bilstm": ("entity_f1", 0.89),
-    "sentiment-gru": ("accuracy", 0.88),
+    "pos-bilstm": ("accuracy", 0.935),
+    "ner-bilstm": ("entity_f1", 0.925),
+    "sentiment-gru": ("accuracy", 0.93),
     "count-lstm": ("sequence_accuracy", 0.97),
     "count-gru": ("token_accuracy", 0.88),
     "count-rnn": ("token_accuracy", 0.80),  # measured 0.855 on the full test split
@@ -47,9 +47,10 @@ def model(request: pytest.FixtureRequest) -> models.RNNModel:
 
 
 def test_all_models_are_shipped_within_budget() -> None:
+    """Every asset (task models and the code model) stays under 40 MB (issue 11)."""
     assert NAMES == EXPECTED
-    total = sum(p.stat().st_size for p in models.ASSETS.rglob("*") if p.is_file())
-    assert total < 25 * 2**20
+    total = sum(p.stat().st_size for p in models.ASSETS.parent.rglob("*") if p.is_file())
+    assert total < 40 * 10**6
 
 
 def test_api_surface(model: models.RNNModel) -> None:
@@ -89,8 +90,13 @@ def test_examples_predict_and_trace(model: models.RNNModel) -> None:
         else:  # the head on the traced output gives the same scores the model uses
             w, b = model.head()
             scores = tr.output @ w.T + b
-            e = np.exp(scores - scores.max(1, keepdims=True))
-            np.testing.assert_allclose(e / e.sum(1, keepdims=True), proba, atol=1e-4)
+            crf = model.transitions()
+            if crf is not None:  # a CRF shows its marginals P(label at t | sentence)
+                expected = models.crf_marginals(scores, *crf)
+            else:
+                e = np.exp(scores - scores.max(1, keepdims=True))
+                expected = e / e.sum(1, keepdims=True)
+            np.testing.assert_allclose(expected, proba, atol=1e-4)
 
 
 def test_words_join_back_to_text(model: models.RNNModel) -> None:

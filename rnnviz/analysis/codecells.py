@@ -177,15 +177,16 @@ def correlations(values: np.ndarray, feats: dict[str, np.ndarray]) -> dict[str, 
 @dataclass(frozen=True)
 class BestUnit:
     feature: str
-    quantity: str  # "c" or "h"
+    quantity: str  # "c", "h" or a gate "i" / "f" / "g" / "o"
     unit: int
     r: float  # signed Pearson r
 
 
 def best_units(trace: Trace, feats: dict[str, np.ndarray], top: int = 5) -> dict[str, list[BestUnit]]:  # fmt: skip
-    """For each feature, the ``top`` units (of ``c`` and ``h``) with the largest ``|r|``."""
+    """For each feature, the ``top`` units with the largest ``|r|`` among every quantity the
+    trace holds: the states ``c`` and ``h`` and the gates ``i f g o``."""
     ranked: dict[str, list[BestUnit]] = {name: [] for name in feats}
-    for quantity in ("c", "h"):
+    for quantity in trace.names:
         rs = correlations(trace.quantity(0, "forward", quantity), feats)
         for name, r in rs.items():
             ranked[name] += [BestUnit(name, quantity, int(u), float(r[u])) for u in range(len(r))]

@@ -10,7 +10,12 @@ from . import analysis
 from . import explain as explain
 from .diagrams import legend_figure, model_diagram
 from .heatmaps import heatmap_panel, heatmaps, mark, merged_heatmap, unit_at, unit_lines
-from .predictions import evolution_figure, label_probabilities, score_split_figure
+from .predictions import (
+    evolution_figure,
+    label_probabilities,
+    score_split_figure,
+    transition_figure,
+)
 from .step import at_step, cell_diagram, equations, gate_strips, state_split, unit_timeline
 from .style import (
     BASE,
@@ -56,6 +61,7 @@ __all__ = [
     "style_of",
     "to_html",
     "token_axis",
+    "transition_figure",
     "typed",
     "unit_at",
     "unit_lines",

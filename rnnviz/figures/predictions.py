@@ -52,6 +52,46 @@ def label_probabilities(
     return _layout(fig, title, int(120 + 24 * len(rows)))
 
 
+def transition_figure(
+    labels: Sequence[str], start: np.ndarray, trans: np.ndarray, end: np.ndarray
+) -> go.Figure:
+    """A CRF's learned scores as one heatmap: rows are the previous label (or the sentence
+    start), columns the next label (or the sentence end); forbidden BMES moves are blank."""
+    n = len(labels)
+    z = np.full(
+        (n + 1, n + 1), np.nan, dtype=np.float32
+    )  # (from: start + labels, to: labels + end)
+    z[0, :n] = start
+    z[1:, :n] = trans
+    z[1:, n] = end
+    z[z <= -1e3] = np.nan  # forbidden: held at FORBIDDEN, drawn blank with a cross
+    rows = [t("crf_start"), *labels]
+    cols = [*labels, t("crf_end")]
+    text = np.where(np.isnan(z), "✕", np.char.mod("%.2f", np.nan_to_num(z)))
+    text[0, n] = ""  # start → end is no move at all
+    peak = float(np.nanmax(np.abs(z))) if np.isfinite(z).any() else 1.0
+    fig = go.Figure(
+        go.Heatmap(
+            z=z,
+            x=cols,
+            y=rows,
+            zmin=-peak,
+            zmax=peak,
+            zmid=0,
+            colorscale="RdBu",
+            reversescale=True,
+            text=text,
+            texttemplate="%{text}",
+            colorbar={"thickness": 12, "title": {"text": t("crf_score")}},
+            hovertemplate="%{y} → %{x}: %{z:.3f}<extra></extra>",
+            hoverongaps=False,
+        )
+    )
+    fig.update_xaxes(type="category", title=t("crf_to"), side="top")
+    fig.update_yaxes(type="category", title=t("crf_from"), autorange="reversed")
+    return _layout(fig, t("crf_transitions"), 120 + 44 * (n + 1))
+
+
 def evolution_figure(tokens: Sequence[str], labels: Sequence[str], proba: np.ndarray):
     """A many-to-one prediction as it grows: probability of each label after reading token t."""
     fig = go.Figure()

@@ -66,7 +66,7 @@ class Run:
     trace: Trace
     labels: tuple[str, ...]
     scores: np.ndarray  # (T, labels) head logits at every step
-    proba: np.ndarray  # (T, labels) softmax of scores
+    proba: np.ndarray  # (T, labels) softmax of scores (a CRF model: its marginals)
     predicted: tuple[str, ...]  # a label per token (tagger) or one label (classifier)
     split: ScoreSplit  # scores split exactly into forward + backward + bias
     task: str
@@ -129,6 +129,7 @@ def run(model: ShowableModel, text: str, name: str | None = None) -> Run:
     split = split_scores(hidden, weight, bias, labels, len(trace.directions))
     scores = np.asarray(split.total, dtype=np.float32)  # (T, labels) == hidden @ W.T + b
     decode = getattr(model, "decode", None)
+    probabilities = getattr(model, "probabilities", None)  # e.g. a CRF's marginals
     predicted = decode(scores) if decode else argmax_decode(labels, model.kind, scores)
     return Run(
         model=name or str(getattr(model, "name", "model")),
@@ -138,7 +139,7 @@ def run(model: ShowableModel, text: str, name: str | None = None) -> Run:
         trace=trace,
         labels=labels,
         scores=scores,
-        proba=softmax(scores),
+        proba=probabilities(scores) if probabilities else softmax(scores),
         predicted=tuple(predicted),
         split=split,
         task=str(model.task),

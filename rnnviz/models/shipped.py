@@ -23,11 +23,12 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+from torchcrf import CRF
 
 from .. import cards
 from ..cells import CELLS
 from ..tracer import Trace, trace_rnn
-from ..vocab import Vocab, bigrams
+from ..vocab import Vocab, bigrams, lexicon_marks
 from .base import Prepared
 
 Task = Literal["cws", "pos", "ner", "sentiment", "count"]
@@ -38,6 +39,8 @@ CONFIG_FILE = "config.json"
 WEIGHTS_FILE = "model.safetensors"
 CARD_FILE = "card.md"
 FORMAT_VERSION = 1
+DECODES: tuple[str, ...] = ("argmax", "bmes", "crf")
+FORBIDDEN = -1e4  # a CRF's score for a transition the BMES scheme forbids (exp(-1e4) == 0)
 
 
 @dataclass(frozen=True)
@@ -46,7 +49,9 @@ class ModelConfig:
 
     Input per token (``input_size`` features, concatenated in this order):
     - character tasks: char embedding ``char_dim`` [+ bigram ``c[t-1]c[t]`` ``bigram_dim``]
-      [+ bigram ``c[t]c[t+1]`` ``bigram_dim`` when ``bigrams == "both"``];
+      [+ bigram ``c[t]c[t+1]`` ``bigram_dim`` when ``bigrams == "both"``] [+ an embedding
+      ``lexicon_dim`` of which ``lexicon`` words (2 … ``lexicon_max_len`` characters, from the
+      training split) start or end at the character, see :func:`rnnviz.vocab.lexicon_marks`];
     - pos (word tokens): word embedding ``word_dim`` + first-char and last-char embeddings
       (``char_dim`` each), so an unseen word still shows its affixes.
     """
@@ -65,7 +70,12 @@ class ModelConfig:
     bigram_vocab: tuple[str, ...] = ()
     word_dim: int = 0
     words: tuple[str, ...] = ()
-    decode: str = "argmax"  # "argmax" or "bmes" (Viterbi forbidding invalid BMES transitions)
+    lexicon_dim: int = 0
+    lexicon_max_len: int = 4
+    lexicon: tuple[str, ...] = ()
+    # "argmax"; "bmes": Viterbi on log-softmax scores forbidding invalid BMES transitions;
+    # "crf": a linear-chain CRF layer (learned transitions, same BMES constraints)
+    decode: str = "argmax"
     segmenter: str = ""  # pos: the cws model that splits raw text into words
     max_chars: int = 10_000
     dropout: float = 0.2
@@ -83,8 +93,12 @@ class ModelConfig:
             raise ValueError(f"bigrams must be none, left or both, got {self.bigrams!r}")
         if self.bigrams == "both" and not self.bidirectional:
             raise ValueError("a one-direction model must not read the right bigram c[t]c[t+1]")
-        if self.decode not in ("argmax", "bmes"):
-            raise ValueError(f"decode must be 'argmax' or 'bmes', got {self.decode!r}")
+        if self.decode not in DECODES:
+            raise ValueError(f"decode must be one of {DECODES}, got {self.decode!r}")
+        if self.lexicon_dim and (self.task == "pos" or not self.lexicon):
+            raise ValueError("lexicon features need a character task and a lexicon")
+        if self.decode == "crf" and self.task == "sentiment":
+            raise ValueError("a CRF decodes a tag sequence; a classifier cannot use it")
 
     @property
     def kind(self) -> Kind:
@@ -98,7 +112,12 @@ class ModelConfig:
     def input_size(self) -> int:
         if self.task == "pos":
             return self.word_dim + 2 * self.char_dim
-        return self.char_dim + self.num_bigram_inputs * self.bigram_dim
+        return self.char_dim + self.num_bigram_inputs * self.bigram_dim + self.lexicon_dim
+
+    @property
+    def lexicon_patterns(self) -> int:
+        """Distinct :func:`~rnnviz.vocab.lexicon_marks` patterns (rows of the lexicon table)."""
+        return 4 ** (self.lexicon_max_len - 1)
 
     @property
     def output_size(self) -> int:
@@ -118,7 +137,7 @@ class ModelConfig:
             raise ValueError(
                 f"{source}: format_version {version}, this code reads {FORMAT_VERSION}"
             )
-        tuples = {"labels", "chars", "bigram_vocab", "words", "examples"}
+        tuples = {"labels", "chars", "bigram_vocab", "words", "lexicon", "examples"}
         args = {k: tuple(v) if k in tuples else v for k, v in data.items()}
         try:
             return cls(**args)
@@ -127,7 +146,8 @@ class ModelConfig:
 
 
 class TaskNet(nn.Module):
-    """Embeddings → ``rnn`` (nn.LSTM / nn.GRU / nn.RNN, batch_first) → dropout → ``head`` (one Linear)."""
+    """Embeddings → ``rnn`` (nn.LSTM / nn.GRU / nn.RNN, batch_first) → dropout → ``head`` (one
+    Linear) [→ ``crf``: a linear-chain CRF (``pytorch-crf``) over the head's scores]."""
 
     def __init__(self, config: ModelConfig) -> None:
         super().__init__()
@@ -142,6 +162,9 @@ class TaskNet(nn.Module):
         self.word_emb = (
             nn.Embedding(len(c.words), c.word_dim, padding_idx=0) if c.word_dim else None
         )
+        self.lexicon_emb = (
+            nn.Embedding(c.lexicon_patterns, c.lexicon_dim) if c.lexicon_dim else None
+        )
         self.rnn = CELLS[c.cell].build(
             c.input_size,
             c.hidden_size,
@@ -151,6 +174,16 @@ class TaskNet(nn.Module):
         )
         self.dropout = nn.Dropout(c.dropout)
         self.head = nn.Linear(c.output_size, len(c.labels))
+        self.crf = CRF(len(c.labels), batch_first=True) if c.decode == "crf" else None
+        if self.crf is not None:  # forbidden BMES moves start (and stay: zero gradient) at -1e4
+            start, trans, end = bmes_constraints(c.labels)
+            with torch.no_grad():
+                for param, allowed in (
+                    (self.crf.start_transitions, start),
+                    (self.crf.transitions, trans),
+                    (self.crf.end_transitions, end),
+                ):
+                    param.masked_fill_(~torch.from_numpy(allowed), FORBIDDEN)
 
     def embed(self, ids: torch.Tensor) -> torch.Tensor:
         """Input vectors ``(B, T, input_size)`` from feature ids ``(B, T, k)``."""
@@ -163,7 +196,10 @@ class TaskNet(nn.Module):
         else:
             parts = [self.char_emb(ids[..., 0])]
             if self.bigram_emb is not None:
-                parts += [self.bigram_emb(ids[..., k]) for k in range(1, ids.shape[-1])]
+                n = self.config.num_bigram_inputs
+                parts += [self.bigram_emb(ids[..., k]) for k in range(1, 1 + n)]
+            if self.lexicon_emb is not None:  # the last column: lexicon_marks patterns
+                parts.append(self.lexicon_emb(ids[..., -1]))
         return torch.cat(parts, dim=-1)  # (B, T, input_size)
 
     def forward(self, ids: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
@@ -206,22 +242,51 @@ def bmes_constraints(labels: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.
 
 
 def viterbi(
-    log_probs: np.ndarray, start: np.ndarray, trans: np.ndarray, end: np.ndarray
+    log_probs: np.ndarray,
+    start: np.ndarray,
+    trans: np.ndarray,
+    end: np.ndarray,
+    scores: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
 ) -> list[int]:
-    """Best label path through ``log_probs (T, L)`` using only allowed transitions."""
+    """Best label path through ``log_probs (T, L)`` using only allowed transitions.
+
+    ``scores``: a CRF's learned (start ``(L,)``, transition ``(L, L)``, end ``(L,)``) scores,
+    added to the path's score (``log_probs`` are then the CRF's emission scores)."""
+    s_start, s_trans, s_end = scores if scores is not None else (0.0, 0.0, 0.0)
     neg = -1e9
-    trans_score = np.where(trans, 0.0, neg)  # (L, L)
-    score = log_probs[0] + np.where(start, 0.0, neg)  # (L,)
+    trans_score = np.where(trans, s_trans, neg)  # (L, L)
+    score = log_probs[0] + np.where(start, s_start, neg)  # (L,)
     back = np.zeros(log_probs.shape, dtype=np.int64)
     for t in range(1, len(log_probs)):
         total = score[:, None] + trans_score  # (L_prev, L)
         back[t] = total.argmax(0)
         score = total.max(0) + log_probs[t]
-    score = score + np.where(end, 0.0, neg)
+    score = score + np.where(end, s_end, neg)
     path = [int(score.argmax())]
     for t in range(len(log_probs) - 1, 0, -1):
         path.append(int(back[t, path[-1]]))
     return path[::-1]
+
+
+def crf_marginals(
+    emissions: np.ndarray, start: np.ndarray, trans: np.ndarray, end: np.ndarray
+) -> np.ndarray:
+    """``P(y_t = l | x)`` ``(T, L)`` of a linear-chain CRF, by forward-backward in log space.
+
+    ``emissions (T, L)``; ``start``/``end`` ``(L,)`` and ``trans (L_prev, L)`` are the CRF's
+    scores (forbidden moves already at ``FORBIDDEN``). Rows sum to 1."""
+    e = emissions.astype(np.float64)
+    t_len = len(e)
+    alpha = np.empty_like(e)
+    beta = np.zeros_like(e)
+    alpha[0] = start + e[0]
+    for t in range(1, t_len):
+        alpha[t] = np.logaddexp.reduce(alpha[t - 1][:, None] + trans, axis=0) + e[t]
+    beta[-1] = end
+    for t in range(t_len - 2, -1, -1):
+        beta[t] = np.logaddexp.reduce(trans + (e[t + 1] + beta[t + 1])[None, :], axis=1)
+    log_z = np.logaddexp.reduce(alpha[-1] + end)
+    return np.exp(alpha + beta - log_z).astype(np.float32)
 
 
 def spans_to_words(tokens: Sequence[str], labels: Sequence[str]) -> list[str]:
@@ -246,8 +311,9 @@ class RNNModel:
         self.char_vocab = Vocab(config.chars)
         self.bigram_vocab = Vocab(config.bigram_vocab) if config.bigram_vocab else None
         self.word_vocab = Vocab(config.words) if config.words else None
+        self.lexicon = frozenset(config.lexicon) if config.lexicon_dim else None
         self._segmenter: RNNModel | None = None
-        if config.decode == "bmes":
+        if config.decode in ("bmes", "crf"):
             self._constraints = bmes_constraints(config.labels)
 
     def card_for(self, lang: str) -> str:
@@ -342,6 +408,8 @@ class RNNModel:
                 cols.append(self.bigram_vocab.encode(left))
                 if c.bigrams == "both":
                     cols.append(self.bigram_vocab.encode(right))
+            if self.lexicon is not None:
+                cols.append(lexicon_marks(tokens, self.lexicon, c.lexicon_max_len))
         return torch.tensor(cols, dtype=torch.long).T.reshape(len(tokens), len(cols))  # (T, k)
 
     def unknown(self, text: str) -> list[bool]:
@@ -383,16 +451,37 @@ class RNNModel:
             return self.net.head(out).numpy()
 
     def predict_proba(self, text: str) -> np.ndarray:
-        """Softmax ``(T, n_labels)`` per token; classifier: the head on h_t at every step."""
+        """Probabilities ``(T, n_labels)`` per token (softmax, or a CRF's marginals); classifier:
+        the head on h_t at every step."""
         tokens = self.tokenize(text)
         if not tokens:
             return np.zeros((0, len(self.labels)), dtype=np.float32)
-        s = self._scores(tokens)
-        e = np.exp(s - s.max(axis=1, keepdims=True))
+        return self.probabilities(self._scores(tokens))
+
+    def transitions(self) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        """The CRF's learned (start ``(L,)``, transition ``(L_prev, L)``, end ``(L,)``) scores;
+        ``None`` without a CRF layer. Forbidden BMES moves hold ``FORBIDDEN``."""
+        crf = self.net.crf
+        if crf is None:
+            return None
+        return tuple(  # type: ignore[return-value]
+            p.detach().numpy().astype(np.float32).copy()
+            for p in (crf.start_transitions, crf.transitions, crf.end_transitions)
+        )
+
+    def probabilities(self, scores: np.ndarray) -> np.ndarray:
+        """``(T, labels)`` probabilities from head scores: the CRF's marginals ``P(y_t | x)``
+        with a CRF layer, else the softmax of each step's scores."""
+        crf = self.transitions()
+        if crf is not None and len(scores):
+            return crf_marginals(scores, *crf)
+        e = np.exp(scores - scores.max(axis=1, keepdims=True))
         return (e / e.sum(axis=1, keepdims=True)).astype(np.float32)
 
     def _decode(self, scores: np.ndarray) -> list[str]:
-        if self.config.decode == "bmes":
+        if self.config.decode == "crf":
+            path = viterbi(scores, *self._constraints, scores=self.transitions())
+        elif self.config.decode == "bmes":
             path = viterbi(log_softmax(scores), *self._constraints)
         else:
             path = scores.argmax(1).tolist()
@@ -602,6 +691,7 @@ __all__ = [
     "TaskNet",
     "available",
     "bmes_constraints",
+    "crf_marginals",
     "load",
     "load_dir",
     "spans_to_words",

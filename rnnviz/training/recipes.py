@@ -58,7 +58,13 @@ class Recipe:
     bigram_dim: int = 32
     bigrams: str = "both"
     word_dim: int = 0
-    decode: str = "argmax"
+    lexicon_dim: int = 0  # cws: embed which training-split words start/end at each character
+    lexicon_max_len: int = 4
+    min_lexicon_count: int = 2
+    # > 0: a training chunk's lexicon marks come from a lexicon built without its fold (of this
+    # many), so training sees unseen words as test text does; dev and test use the full lexicon
+    lexicon_folds: int = 0
+    decode: str = "argmax"  # "argmax", "bmes" or "crf" (see rnnviz.models.ModelConfig)
     segmenter: str = ""
     epochs: int = 6
     batch_size: int = 64
@@ -76,6 +82,8 @@ class Recipe:
     examples: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
+        if self.lexicon_dim and self.task != "cws":
+            raise ValueError("lexicon features are built from segmented words: cws only")
         if self.schedule not in ("linear", "plateau"):
             raise ValueError(f"schedule must be 'linear' or 'plateau', got {self.schedule!r}")
 
@@ -97,7 +105,19 @@ def recipe_of(name: str, training: dict[str, Any]) -> Recipe:
 RECIPES: dict[str, Recipe] = {
     r.name: r
     for r in (
-        Recipe("cws-bilstm", "cws", "lstm", decode="bmes", epochs=6, examples=CWS_EXAMPLES),
+        Recipe(
+            "cws-bilstm",
+            "cws",
+            "lstm",
+            decode="crf",
+            bigram_dim=64,
+            min_bigram_count=3,  # counted on both sides: a bigram seen about twice
+            lexicon_dim=32,
+            lexicon_folds=5,
+            dropout=0.3,
+            epochs=10,
+            examples=CWS_EXAMPLES,
+        ),
         Recipe("cws-bigru", "cws", "gru", decode="bmes", epochs=6, examples=CWS_EXAMPLES),
         Recipe(
             "pos-bilstm",
@@ -108,15 +128,17 @@ RECIPES: dict[str, Recipe] = {
             bigram_dim=0,
             bigrams="none",
             segmenter="cws-bilstm",
-            epochs=4,
+            dropout=0.3,
+            epochs=8,
             examples=POS_EXAMPLES,
         ),
         Recipe(
             "ner-bilstm",
             "ner",
             "lstm",
-            decode="bmes",
-            epochs=4,
+            decode="crf",
+            epochs=8,
+            dropout=0.3,
             min_bigram_count=10,  # a smaller table keeps all assets under 25 MB
             examples=NER_EXAMPLES,
         ),
@@ -126,7 +148,7 @@ RECIPES: dict[str, Recipe] = {
             "gru",
             bidirectional=False,
             bigrams="left",
-            epochs=3,
+            epochs=6,
             schedule="plateau",
             max_len=400,
             dropout=0.3,

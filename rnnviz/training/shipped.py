@@ -30,6 +30,7 @@ from .tasks import (
     build_config,
     collate,
     encode_examples,
+    jackknifed_lexicon_marks,
     task_data,
     training_examples,
 )
@@ -42,14 +43,23 @@ def fit(
     epochs: int | None = None,
     log: Callable[[str], None] | None = None,
     show_progress: bool = True,
+    on_best: Callable[[RNNModel, int, dict[str, float]], None] | None = None,
 ) -> tuple[RNNModel, dict[str, float]]:
-    """Train from scratch; return the model of the best dev epoch and its dev metrics."""
+    """Train from scratch; return the model of the best dev epoch and its dev metrics.
+
+    ``on_best(model, epoch, dev)`` runs after every epoch that improves the dev score, with the
+    model holding that epoch's weights (``train`` saves it there, so a killed run keeps its best).
+    """
     torch.manual_seed(recipe.seed)
     rng = random.Random(recipe.seed)
     config = build_config(recipe, train)
     net = TaskNet(config)
     model = RNNModel(config, net)
-    data = encode_examples(model, training_examples(recipe, train, config.kind))
+    examples = [e for e in training_examples(recipe, train, config.kind) if e.tokens]
+    data = encode_examples(model, examples)
+    if recipe.lexicon_folds and config.lexicon_dim:  # the last id column: lexicon marks
+        for (ids, _), marks in zip(data, jackknifed_lexicon_marks(recipe, examples), strict=True):
+            ids[:, -1] = torch.tensor(marks, dtype=ids.dtype)
     n_epochs = recipe.epochs if epochs is None else epochs
     per_epoch = (len(data) + recipe.batch_size - 1) // recipe.batch_size
     classifier = config.kind == "classifier"
@@ -69,6 +79,8 @@ def fit(
         bars[-1].close(info)
         if log is not None:
             log(f"epoch {e.epoch}: {info}")
+        if e.best and on_best is not None:
+            on_best(model, e.epoch, e.metrics)
 
     fitted = loop.fit(
         net,
@@ -114,20 +126,32 @@ def train(
         train_set = pick.sample(train_set, min(3000, len(train_set)))
         dev_set = pick.sample(dev_set, min(300, len(dev_set)))
         epochs = min(recipe.epochs, 4 if recipe.task == "count" else 1)
-    model, dev = fit(recipe, train_set, dev_set, epochs=epochs)
-    seconds = time.monotonic() - start
-    settings = asdict(recipe)
-    settings.update(
-        quick=quick,
-        epochs_run=epochs or recipe.epochs,
-        train_examples=len(train_set),
-        train_seconds=round(seconds, 1),
-        torch=torch.__version__,
-        threads=torch.get_num_threads(),
-    )
-    config = replace(model.config, training=settings, metrics={"dev": dev})
-    model = RNNModel(config, model.net)
-    model.save(root / name)
+
+    def saved(model: RNNModel, epochs_run: int, dev: dict[str, float], done: bool) -> RNNModel:
+        settings = asdict(recipe)
+        settings.update(
+            quick=quick,
+            epochs_run=epochs_run,
+            train_examples=len(train_set),
+            train_seconds=round(time.monotonic() - start, 1),
+            torch=torch.__version__,
+            threads=torch.get_num_threads(),
+        )
+        if not done:  # a checkpoint of a run still going: its card must not pass for the final
+            settings["stopped_after_epoch"] = epochs_run
+        config = replace(model.config, training=settings, metrics={"dev": dev})
+        out = RNNModel(config, model.net)
+        out.save(root / name)
+        return out
+
+    def checkpoint(model: RNNModel, epoch: int, dev: dict[str, float]) -> None:
+        saved(model, epoch, dev, done=False)
+        print(
+            f"\n{name}: epoch {epoch} is the best so far, saved to {root / name}", file=sys.stderr
+        )
+
+    model, dev = fit(recipe, train_set, dev_set, epochs=epochs, on_best=checkpoint)
+    model = saved(model, epochs or recipe.epochs, dev, done=True)
     if evaluate_after:
         evaluate.evaluate(name, root=root, write=True, references=False)
     return model

@@ -8,7 +8,9 @@ taggers, on the last real step for the many-to-one classifier).
 
 from __future__ import annotations
 
+import itertools
 import random
+from collections import Counter
 from collections.abc import Sequence
 
 import torch
@@ -16,8 +18,8 @@ from torch import nn
 
 from ..data import corpus, counting
 from ..data.corpus import Example
-from ..models import ModelConfig, RNNModel, TaskNet
-from ..vocab import Vocab, bigrams
+from ..models import ModelConfig, RNNModel, TaskNet, bmes_constraints, spans_to_words
+from ..vocab import Vocab, bigrams, lexicon_marks
 from .recipes import Recipe
 
 Batch = tuple[
@@ -68,6 +70,15 @@ def build_config(recipe: Recipe, train: Sequence[Example]) -> ModelConfig:
                 for g in side
             )
             bigram_vocab = Vocab.build(grams, r.min_bigram_count).itos
+    lexicon: tuple[str, ...] = ()
+    if r.lexicon_dim:  # words of the training split, as the gold segmentation cuts them
+        counts = Counter(
+            w
+            for e in train
+            for w in spans_to_words(e.tokens, e.labels)
+            if 2 <= len(w) <= r.lexicon_max_len
+        )
+        lexicon = tuple(sorted(w for w, n in counts.items() if n >= r.min_lexicon_count))
     if r.task == "count":
         chars = Vocab(("<pad>", "<unk>", *counting.SYMBOLS))
         labels: tuple[str, ...] = counting.LABELS
@@ -93,11 +104,40 @@ def build_config(recipe: Recipe, train: Sequence[Example]) -> ModelConfig:
         bigram_vocab=bigram_vocab,
         word_dim=r.word_dim,
         words=word_list,
+        lexicon_dim=r.lexicon_dim,
+        lexicon_max_len=r.lexicon_max_len,
+        lexicon=lexicon,
         decode=r.decode,
         segmenter=r.segmenter,
         dropout=r.dropout,
         examples=r.examples,
     )
+
+
+def jackknifed_lexicon_marks(recipe: Recipe, examples: Sequence[Example]) -> list[list[int]]:
+    """Lexicon marks per training example from a lexicon built without the example's fold.
+
+    The examples are cut into ``recipe.lexicon_folds`` contiguous blocks; block ``f`` is marked
+    with the words (2 … ``lexicon_max_len`` characters) seen ``min_lexicon_count`` times in the
+    other blocks. With the full lexicon every training word is in it, and the model learns to
+    trust the marks more than test text, whose new words have none, deserves.
+    """
+    k = recipe.lexicon_folds
+    fold_of = [i * k // max(len(examples), 1) for i in range(len(examples))]
+    per_fold: list[Counter[str]] = [Counter() for _ in range(k)]
+    for e, f in zip(examples, fold_of, strict=True):
+        per_fold[f].update(
+            w for w in spans_to_words(e.tokens, e.labels) if 2 <= len(w) <= recipe.lexicon_max_len
+        )
+    total: Counter[str] = sum(per_fold, Counter())
+    lexicons = [
+        frozenset(w for w, n in (total - per_fold[f]).items() if n >= recipe.min_lexicon_count)
+        for f in range(k)
+    ]
+    return [
+        lexicon_marks(e.tokens, lexicons[f], recipe.lexicon_max_len)
+        for e, f in zip(examples, fold_of, strict=True)
+    ]
 
 
 def encode_examples(
@@ -138,8 +178,12 @@ def collate(
 
 
 def batch_loss(net: TaskNet, ids, labels, lengths, classifier: bool) -> torch.Tensor:
-    """Mean cross-entropy over real tokens (tagger) or over the sequences' last steps."""
+    """Mean cross-entropy over real tokens (tagger) or over the sequences' last steps; with a
+    CRF layer, the sequences' negative log-likelihood per real token."""
     scores = net(ids, lengths)  # (B, T, L)
+    if net.crf is not None:
+        mask = labels >= 0  # (B, T): real tokens
+        return -net.crf(scores, labels.clamp_min(0), mask=mask, reduction="token_mean")
     if classifier:  # many-to-one: the head on the last real step
         last = scores[torch.arange(len(lengths)), lengths - 1]  # (B, L)
         return nn.functional.cross_entropy(last, labels[:, 0])
@@ -151,4 +195,19 @@ def training_examples(recipe: Recipe, train: Sequence[Example], kind: str) -> li
     a classifier keeps the last ``max_len`` tokens of each review (its prediction reads h_T)."""
     if kind == "classifier":
         return [Example(e.index, e.tokens[-recipe.max_len :], e.labels) for e in train if e.tokens]
-    return [c for e in train for c in corpus.chunk(e, recipe.max_len)]
+    chunks = [c for e in train for c in corpus.chunk(e, recipe.max_len)]
+    if recipe.decode == "crf":  # a CRF gives a chunk cut inside a word (M first…) zero probability
+        chunks = [c for c in chunks if bmes_valid(c.labels)]
+    return chunks
+
+
+def bmes_valid(labels: Sequence[str]) -> bool:
+    """Whether a label sequence obeys the BMES rules (starts and ends outside a word or entity,
+    only allowed moves between); cws cuts long lines without punctuation inside words."""
+    names = tuple(dict.fromkeys(labels))
+    start, trans, end = bmes_constraints(names)
+    ix = [names.index(lab) for lab in labels]
+    return bool(
+        not ix
+        or (start[ix[0]] and end[ix[-1]] and all(trans[a, b] for a, b in itertools.pairwise(ix)))
+    )
