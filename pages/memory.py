@@ -4,6 +4,7 @@ import streamlit as st
 
 from rnnviz import ui
 from rnnviz.analysis.provenance import supports
+from rnnviz.cells import CELLS
 from rnnviz.i18n import t
 
 ui.setup()
@@ -20,7 +21,7 @@ with d_col:
     direction = ui.direction_picker(tr.directions, "w_mem_direction")
 with l_col:
     layer = ui.layer_picker(tr)
-state = "c" if tr.cell == "lstm" else "h"
+state = CELLS[tr.cell].updated  # the state the decomposition splits: LSTM c, GRU h
 best = ui.explain.memory_unit(res.model, res.text, layer, direction)
 with u_col:
     unit = st.number_input(

@@ -17,18 +17,17 @@ import numpy as np
 import torch
 from torch import nn
 
+from ..cells import CELLS
 from ..schema import Direction
 
 Module = nn.RNN | nn.LSTM | nn.GRU
 
 
 def _kind(rnn: nn.Module) -> str:
-    if isinstance(rnn, nn.LSTM):
-        return "lstm"
-    if isinstance(rnn, nn.GRU):
-        return "gru"
-    if isinstance(rnn, nn.RNN):
-        return "rnn_" + rnn.nonlinearity  # rnn_tanh or rnn_relu
+    """The registry name of ``rnn``'s cell (``lstm``, ``gru``, ``rnn``, ``rnn_relu``)."""
+    for name, spec in CELLS.items():
+        if spec.matches(rnn):
+            return name
     raise TypeError(f"expected nn.RNN, nn.LSTM or nn.GRU, got {type(rnn).__name__}")
 
 
@@ -48,24 +47,17 @@ def _params(rnn: nn.RNNBase, layer: int, reverse: bool) -> dict[str, torch.Tenso
 def _step(
     kind: str, p: dict, x_t: torch.Tensor, h: torch.Tensor, c: torch.Tensor | None
 ) -> tuple[torch.Tensor, torch.Tensor | None]:
-    """One step on a batch: ``x_t (B, F)``, ``h (B, H_out)``, ``c (B, H)`` → new ``h``, ``c``."""
+    """One step on a batch: ``x_t (B, F)``, ``h (B, H_out)``, ``c (B, H)`` → new ``h``, ``c``.
+
+    The registry's own equations (``CELLS[kind].step``); with autograd recording they run out
+    of place, so the backward pass can go through them."""
     wx = x_t @ p["weight_ih"].T + p["bias_ih"]  # (B, G*H)
     uh = h @ p["weight_hh"].T + p["bias_hh"]  # (B, G*H)
-    if kind == "lstm":
-        i, f, g, o = (wx + uh).chunk(4, dim=-1)  # (B, H) each, PyTorch order
-        c = f.sigmoid() * c + i.sigmoid() * g.tanh()  # c_t = f ⊙ c_{t-1} + i ⊙ g
-        h = o.sigmoid() * c.tanh()  # h_t = o ⊙ tanh(c_t)
-        if p["weight_hr"] is not None:
-            h = h @ p["weight_hr"].T  # (B, H_out) projection
-        return h, c
-    if kind == "gru":
-        x_r, x_z, x_n = wx.chunk(3, dim=-1)  # (B, H) each
-        h_r, h_z, h_n = uh.chunk(3, dim=-1)
-        r, z = (x_r + h_r).sigmoid(), (x_z + h_z).sigmoid()  # reset, update
-        n = (x_n + r * h_n).tanh()  # candidate: reset after the recurrent product
-        return (1 - z) * n + z * h, None  # h_t = (1 − z) ⊙ n + z ⊙ h_{t-1}
-    a = wx + uh  # (B, H)
-    return (a.tanh() if kind == "rnn_tanh" else a.relu()), None  # h_t = tanh(Wx + Uh + b)
+    values = CELLS[kind].step(wx, uh, 0.0, 0.0, {"h": h, "c": c})
+    h = values["h"]
+    if p["weight_hr"] is not None:
+        h = h @ p["weight_hr"].T  # (B, H_out) LSTM projection
+    return h, values.get("c")
 
 
 def _layer(

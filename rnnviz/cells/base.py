@@ -38,10 +38,16 @@ Gates = dict[str, Array]
 Force = Callable[[str, Array], Array] | None
 
 
+def tracks_grad(x: Array) -> bool:
+    """Whether ``x`` is a tensor autograd records: the gate functions then work out of place
+    (an in-place change of a value a backward pass needs would make it fail)."""
+    return isinstance(x, torch.Tensor) and x.requires_grad and torch.is_grad_enabled()
+
+
 def sigmoid_(x: Array) -> Array:
     """Logistic function in place on a temporary (saves allocations on long sequences)."""
     if isinstance(x, torch.Tensor):
-        return x.sigmoid_()
+        return x.sigmoid() if tracks_grad(x) else x.sigmoid_()
     np.multiply(x, 0.5, out=x)  # σ(x) = (1 + tanh(x/2)) / 2 never overflows
     np.tanh(x, out=x)
     x += 1.0
@@ -56,13 +62,15 @@ def tanh_(x: Array) -> Array:
     (absolute difference ~1 ulp of 1, far inside the tracer's tolerances).
     """
     if isinstance(x, torch.Tensor):
-        return x.mul_(2.0).sigmoid_().mul_(2.0).sub_(1.0)
+        return x.tanh() if tracks_grad(x) else x.mul_(2.0).sigmoid_().mul_(2.0).sub_(1.0)
     return np.tanh(x, out=x)
 
 
 def relu_(x: Array) -> Array:
     """max(x, 0) in place on a temporary."""
-    return x.relu_() if isinstance(x, torch.Tensor) else np.maximum(x, 0, out=x)
+    if isinstance(x, torch.Tensor):
+        return x.relu() if tracks_grad(x) else x.relu_()
+    return np.maximum(x, 0, out=x)
 
 
 def tanh(x: Array) -> Array:

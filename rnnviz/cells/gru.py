@@ -24,6 +24,7 @@ from .base import (
     gate_line,
     sigmoid_,
     tanh_,
+    tracks_grad,
 )
 
 
@@ -37,17 +38,21 @@ def gru_gates(
     """
     hidden = wx.shape[-1] // 3
     rz = wx[..., : 2 * hidden] + uh[..., : 2 * hidden]  # (..., 2H) temporary
-    if not isinstance(b_x, float):
+    if not isinstance(b_x, float) and tracks_grad(rz):
+        rz = rz + (b_x[..., : 2 * hidden] + b_h[..., : 2 * hidden])
+    elif not isinstance(b_x, float):
         rz += b_x[..., : 2 * hidden] + b_h[..., : 2 * hidden]
     rz = sigmoid_(rz)
     r, z = rz[..., :hidden], rz[..., hidden:]  # (..., H) reset and update gates
     if force is not None:  # before n reads r
         r, z = force("r", r), force("z", z)
     n = uh[..., 2 * hidden :] + (b_h if isinstance(b_h, float) else b_h[..., 2 * hidden :])
-    n *= r  # r after the product U_n h + b_hn
-    n += wx[..., 2 * hidden :]
-    if not isinstance(b_x, float):
-        n += b_x[..., 2 * hidden :]
+    x_n = wx[..., 2 * hidden :] + (0.0 if isinstance(b_x, float) else b_x[..., 2 * hidden :])
+    if tracks_grad(n) or tracks_grad(x_n) or tracks_grad(r):  # autograd: out of place
+        n = n * r + x_n
+    else:
+        n *= r  # r after the product U_n h + b_hn
+        n += x_n
     n = tanh_(n)  # (..., H) candidate
     return {"r": r, "z": z, "n": n if force is None else force("n", n)}
 

@@ -24,6 +24,7 @@ from .base import (
     gate_line,
     sigmoid_,
     tanh,
+    tracks_grad,
 )
 
 
@@ -35,13 +36,19 @@ def lstm_gates(
     ``i, f, o = σ(wx + b_x + uh + b_h)`` and ``g = tanh(…)`` on their blocks (order i, f, g, o).
     """
     z = wx + uh  # (..., 4H) a fresh temporary, changed in place below
-    z += b_x + b_h
+    if tracks_grad(z):
+        z = z + (b_x + b_h)
+    else:
+        z += b_x + b_h
     hidden = z.shape[-1] // 4
-    g = z[..., 2 * hidden : 3 * hidden]  # (..., H) the candidate's block
-    g *= 2.0  # tanh(x) = 2σ(2x) - 1: one sigmoid pass serves all four blocks
-    s = sigmoid_(z)
-    g *= 2.0
-    g -= 1.0
+    if tracks_grad(z):  # autograd (gradients.py): out of place
+        s, g = z.sigmoid(), z[..., 2 * hidden : 3 * hidden].tanh()
+    else:
+        g = z[..., 2 * hidden : 3 * hidden]  # (..., H) the candidate's block
+        g *= 2.0  # tanh(x) = 2σ(2x) - 1: one sigmoid pass serves all four blocks
+        s = sigmoid_(z)
+        g *= 2.0
+        g -= 1.0
     gates = {
         "i": s[..., :hidden],  # (..., H) how much of the candidate to write
         "f": s[..., hidden : 2 * hidden],  # (..., H) how much of the old cell to keep

@@ -14,7 +14,18 @@ from collections.abc import Callable, Mapping
 from torch import nn
 
 from ..schema import QuantityStyle
-from .base import Array, Box, CellSpec, Diagram, Force, Gates, gate_line, relu_, tanh_
+from .base import (
+    Array,
+    Box,
+    CellSpec,
+    Diagram,
+    Force,
+    Gates,
+    gate_line,
+    relu_,
+    tanh_,
+    tracks_grad,
+)
 
 
 def _gate_fn(act: Callable[[Array], Array]) -> Callable[..., Gates]:
@@ -23,7 +34,10 @@ def _gate_fn(act: Callable[[Array], Array]) -> Callable[..., Gates]:
     ) -> Gates:
         """``h = act(wx + b_x + uh + b_h)`` from ``wx = W_ih x``, ``uh = W_hh h_{t-1}`` (..., H)."""
         z = wx + uh  # (..., H) a fresh temporary, activated in place
-        z += b_x + b_h
+        if tracks_grad(z):
+            z = z + (b_x + b_h)
+        else:
+            z += b_x + b_h
         h = act(z)
         return {"h": h if force is None else force("h", h)}
 
