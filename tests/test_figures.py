@@ -187,3 +187,30 @@ def test_projector_scales_fonts_markers_and_lines(trace) -> None:
         heat["layout"]["yaxis"]["tickfont"]["size"] >= 19 and heat["layout"]["yaxis"]["automargin"]
     )
     assert heat["layout"]["margin"]["t"] > 50
+
+
+def test_step_specs_are_the_figures_as_plain_dicts(trace) -> None:
+    """The step page sends plain specs (no Plotly validation); they are valid Plotly and carry
+    exactly the numbers of the validated figures."""
+
+    def decoded(v):
+        if isinstance(v, dict) and "bdata" in v:
+            a = np.frombuffer(base64.b64decode(v["bdata"]), dtype=np.dtype(v["dtype"]))
+            return a.reshape([int(n) for n in v["shape"].split(",")]) if "shape" in v else a
+        return np.asarray(v)
+
+    for d in trace.directions:
+        pairs = (
+            (F.gate_strips_spec(trace, 0, d, 2, 3), F.gate_strips(trace, 0, d, 2, 3)),
+            (F.state_split_spec(trace, 0, d, 2), F.state_split(trace, 0, d, 2)),
+            (F.cell_diagram_spec(trace, 0, d, 2, 3), F.cell_diagram(trace, 0, d, 2, 3)),
+        )
+        for fast, slow in pairs:
+            go.Figure(fast)  # validates every property
+            assert len(fast["data"]) == len(slow.data)
+            for a, b in zip(fast["data"], slow.data, strict=True):
+                for key in ("x", "y", "z"):
+                    if a.get(key) is not None:
+                        np.testing.assert_array_equal(decoded(a[key]), np.asarray(b[key]))
+            assert fast["layout"]["title"]["text"] == slow.layout.title.text
+            assert len(fast["layout"].get("annotations", [])) == len(slow.layout.annotations)

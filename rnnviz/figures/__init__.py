@@ -16,7 +16,17 @@ from .predictions import (
     score_split_figure,
     transition_figure,
 )
-from .step import at_step, cell_diagram, equations, gate_strips, state_split, unit_timeline
+from .step import (
+    at_step,
+    cell_diagram,
+    cell_diagram_spec,
+    equations,
+    gate_strips,
+    gate_strips_spec,
+    state_split,
+    state_split_spec,
+    unit_timeline,
+)
 from .style import (
     BASE,
     BASE_LAYOUT,
@@ -44,10 +54,12 @@ __all__ = [
     "analysis",
     "at_step",
     "cell_diagram",
+    "cell_diagram_spec",
     "colorscale",
     "equations",
     "evolution_figure",
     "gate_strips",
+    "gate_strips_spec",
     "heatmap_panel",
     "heatmaps",
     "label_probabilities",
@@ -58,6 +70,7 @@ __all__ = [
     "payload_bytes",
     "score_split_figure",
     "state_split",
+    "state_split_spec",
     "style_of",
     "to_html",
     "token_axis",

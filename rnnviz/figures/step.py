@@ -6,14 +6,16 @@ and one unit's timeline over the sentence. Every cell-specific detail comes from
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from string import Template
+from typing import Any
 
 import numpy as np
 import plotly.graph_objects as go
 
 from ..i18n import t
 from ..tracer import Trace
-from .style import PALETTE, _arrow, _Canvas, _hex_for, _layout, token_axis
+from .style import PALETTE, _arrow, _Canvas, _hex_for, _layout, spec_layout, token_axis, typed
 
 
 def previous_label(direction: str) -> str:
@@ -27,8 +29,27 @@ def html_label(label: str, direction: str) -> str:
     return re.sub(r"_\{([^}]*)\}", r"<sub>\1</sub>", label)
 
 
-def gate_strips(trace: Trace, layer: int, direction: str, step: int, unit: int | None = None):
+def gate_strips(
+    trace: Trace, layer: int, direction: str, step: int, unit: int | None = None
+) -> go.Figure:
     """Every gate and state at one step as a strip over all units, each on its own fixed scale."""
+    return go.Figure(gate_strips_spec(trace, layer, direction, step, unit, arrays=_plain))
+
+
+def _plain(values: np.ndarray) -> np.ndarray:
+    return values
+
+
+def gate_strips_spec(
+    trace: Trace,
+    layer: int,
+    direction: str,
+    step: int,
+    unit: int | None = None,
+    arrays: Callable[[np.ndarray], Any] = typed,
+) -> dict:
+    """:func:`gate_strips` as a plain spec (what the step page sends): arrays as Plotly's
+    base64 typed arrays, or as given with ``arrays=_plain`` (for a ``go.Figure``)."""
     spec = trace.spec
     names = trace.names
     height = 1.0 / len(names)
@@ -40,7 +61,7 @@ def gate_strips(trace: Trace, layer: int, direction: str, step: int, unit: int |
         data.append(
             {
                 "type": "heatmap",
-                "z": row[None, :],
+                "z": arrays(row[None, :]),
                 "zmin": style.zmin,
                 "zmax": style.zmax,
                 "colorscale": style.colorscale,
@@ -79,8 +100,8 @@ def gate_strips(trace: Trace, layer: int, direction: str, step: int, unit: int |
             )
     last = str(len(names)) if len(names) > 1 else ""
     layout[f"xaxis{last}"]["title"] = {"text": t("unit")}
-    fig = go.Figure({"data": data, "layout": {**layout, "shapes": shapes}})
-    return _layout(fig, f"{t('all_units')} · {t(direction)}", 110 + 42 * len(names))
+    spec = {"data": data, "layout": {**layout, "shapes": shapes}}
+    return spec_layout(spec, f"{t('all_units')} · {t(direction)}", 110 + 42 * len(names))
 
 
 def step_values(trace: Trace, layer: int, direction: str, step: int) -> dict[str, np.ndarray]:
@@ -97,46 +118,69 @@ def state_split(trace: Trace, layer: int, direction: str, step: int) -> go.Figur
     The cell's own split (``spec.split``): LSTM ``c_t = f⊙c_{t-1} + i⊙g``, GRU ``h_t =
     z⊙h_{t-1} + (1-z)⊙n``, vanilla RNN ``h_t = 0 + tanh(…)``. Bars stack to the new state (◆).
     """
+    return go.Figure(state_split_spec(trace, layer, direction, step, arrays=_plain))
+
+
+def state_split_spec(
+    trace: Trace,
+    layer: int,
+    direction: str,
+    step: int,
+    arrays: Callable[[np.ndarray], Any] = typed,
+) -> dict:
+    """:func:`state_split` as a plain spec (what the step page sends; ``arrays`` as in
+    :func:`gate_strips_spec`)."""
     spec = trace.spec
     values = step_values(trace, layer, direction, step)
     kept, written = spec.split(values)  # (H,) each
     new = values[spec.updated]  # (H,)
-    units = np.arange(new.shape[0])
-    fig = go.Figure()
+    units = arrays(np.arange(new.shape[0], dtype=np.int32))
     kept_name = html_label(spec.kept_label, direction)
     written_name = html_label(spec.written_label, direction)
-    fig.add_bar(
-        x=units,
-        y=np.asarray(kept, dtype=np.float32),
-        name=f"{t('kept')} {kept_name}",
-        marker_color="#0072B2",
+    data = [
+        {
+            "type": "bar",
+            "x": units,
+            "y": arrays(np.asarray(kept, dtype=np.float32)),
+            "name": f"{t('kept')} {kept_name}",
+            "marker": {"color": "#0072B2"},
+        },
+        {
+            "type": "bar",
+            "x": units,
+            "y": arrays(np.asarray(written, dtype=np.float32)),
+            "name": f"{t('written')} {written_name}",
+            "marker": {"color": "#E69F00"},
+        },
+        {
+            "type": "scatter",
+            "x": units,
+            "y": arrays(np.asarray(new, dtype=np.float32)),
+            "mode": "markers",
+            "name": f"{spec.updated}<sub>t</sub>",
+            "marker": {"color": "#111", "size": 6, "symbol": "diamond"},
+        },
+    ]
+    layout = {
+        "barmode": "relative",
+        "legend": {"orientation": "h", "y": -0.32, "yanchor": "top"},
+        "hovermode": "x unified",
+        "margin": {"b": 90},
+        "xaxis": {"title": {"text": t("unit")}},
+    }
+    return spec_layout(
+        {"data": data, "layout": layout}, f"{t('kept_written')} · {t(direction)}", 340
     )
-    fig.add_bar(
-        x=units,
-        y=np.asarray(written, dtype=np.float32),
-        name=f"{t('written')} {written_name}",
-        marker_color="#E69F00",
-    )
-    fig.add_scatter(
-        x=units,
-        y=new.astype(np.float32),
-        mode="markers",
-        name=f"{spec.updated}<sub>t</sub>",
-        marker={"color": "#111", "size": 6, "symbol": "diamond"},
-    )
-    fig.update_layout(
-        barmode="relative",
-        legend={"orientation": "h", "y": -0.32, "yanchor": "top"},
-        hovermode="x unified",
-        margin={"b": 90},
-    )
-    fig.update_xaxes(title_text=t("unit"))
-    return _layout(fig, f"{t('kept_written')} · {t(direction)}", 340)
 
 
 def cell_diagram(trace: Trace, layer: int, direction: str, step: int, unit: int) -> go.Figure:
     """The cell of one unit at one step, drawn from the registry's layout (``spec.diagram``);
     every box is coloured by its value on its quantity's fixed scale."""
+    return go.Figure(cell_diagram_spec(trace, layer, direction, step, unit))
+
+
+def cell_diagram_spec(trace: Trace, layer: int, direction: str, step: int, unit: int) -> dict:
+    """:func:`cell_diagram` as a plain spec (what the step page sends)."""
     spec, fig = trace.spec, _Canvas()
     prev = previous_label(direction)
     values = trace.values_at(layer, direction, step, unit)
@@ -196,8 +240,8 @@ def cell_diagram(trace: Trace, layer: int, direction: str, step: int, unit: int)
     for x, y, label in diagram.labels:
         fig.add_annotation(x=x, y=y, text=text(label), showarrow=False, font={"size": 13})
     title = f"{spec.title} · {t('unit')} {unit} · {step}: {trace.tokens[step]}"
-    out = fig.figure([-0.6, 10], [0.0, 5.0], {"l": 10, "r": 10, "t": 40, "b": 6})
-    return _layout(out, title, 340)
+    out = fig.spec([-0.6, 10], [0.0, 5.0], {"l": 10, "r": 10, "t": 40, "b": 6})
+    return spec_layout(out, title, 340)
 
 
 def _num(v: float) -> str:

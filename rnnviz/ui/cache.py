@@ -97,14 +97,14 @@ def step_specs(
     name: str, text: str, layer: int, direction: str, step: int, unit: int, lang: str
 ) -> dict[str, Any]:
     """The step page's drawings and equations for one direction, as cached specs: Prev, Next,
-    Play and the unit box only look them up (building six Plotly figures took ~80 ms)."""
+    Play and the unit box only look them up (six figures, built as plain specs)."""
     i18n.use(lang)
     trace = analyse(name, text).trace
     return {
-        "cell": figures.cell_diagram(trace, layer, direction, step, unit).to_dict(),
+        "cell": figures.cell_diagram_spec(trace, layer, direction, step, unit),
         "equations": figures.equations(trace, layer, direction, step, unit),
-        "strips": figures.gate_strips(trace, layer, direction, step, unit).to_dict(),
-        "split": figures.state_split(trace, layer, direction, step).to_dict(),
+        "strips": figures.gate_strips_spec(trace, layer, direction, step, unit),
+        "split": figures.state_split_spec(trace, layer, direction, step),
     }
 
 
