@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from shipped import tiny_recipe
 from torchcrf import CRF
 
 from rnnviz import figures, models
@@ -80,16 +81,7 @@ def test_viterbi_equals_pytorch_crf_decode_on_typed_ner_labels() -> None:
 
 
 def test_training_keeps_forbidden_moves_forbidden(tmp_path: Path) -> None:
-    recipe = replace(
-        RECIPES["cws-bilstm"],
-        decode="crf",
-        hidden_size=16,
-        char_dim=16,
-        bigram_dim=8,
-        min_bigram_count=2,
-        lr=1e-2,
-        batch_size=16,
-    )
+    recipe = tiny_recipe("cws-bilstm", decode="crf")
     train = corpus.segmentation("train")[:300]
     dev = corpus.segmentation("dev")[:30]
     model, dev_metrics = fit(recipe, train, dev, epochs=1, show_progress=False)

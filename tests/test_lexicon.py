@@ -6,6 +6,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from shipped import tiny_recipe
 
 from rnnviz import models
 from rnnviz.data import corpus
@@ -37,16 +38,7 @@ def test_lexicon_needs_a_character_task() -> None:
 
 
 def test_a_segmenter_with_lexicon_features_trains_and_round_trips(tmp_path: Path) -> None:
-    recipe: Recipe = replace(
-        RECIPES["cws-bilstm"],
-        hidden_size=16,
-        char_dim=16,
-        bigram_dim=8,
-        min_bigram_count=2,
-        lexicon_dim=4,
-        lr=1e-2,
-        batch_size=16,
-    )
+    recipe: Recipe = tiny_recipe("cws-bilstm", lexicon_dim=4)
     model, _ = fit(
         recipe,
         corpus.segmentation("train")[:300],

@@ -6,6 +6,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from shipped import tiny_recipe
 from torch import nn
 
 from rnnviz import models
@@ -18,15 +19,7 @@ torch.set_num_threads(1)
 
 
 def test_one_short_epoch_learns_and_round_trips(tmp_path: Path) -> None:
-    recipe = replace(
-        RECIPES["cws-bigru"],
-        hidden_size=16,
-        char_dim=16,
-        bigram_dim=8,
-        min_bigram_count=2,
-        lr=1e-2,
-        batch_size=16,
-    )
+    recipe = tiny_recipe("cws-bigru")
     train = corpus.segmentation("train")[:300]
     dev = corpus.segmentation("dev")[:40]
     logs: list[str] = []
