@@ -87,9 +87,18 @@ def transition_figure(
             hoverongaps=False,
         )
     )
-    fig.update_xaxes(type="category", title=t("crf_to"), side="top")
-    fig.update_yaxes(type="category", title=t("crf_from"), autorange="reversed")
-    return _layout(fig, t("crf_transitions"), 120 + 44 * (n + 1))
+    # automargin + standoff: the axis titles sit clear of long tick labels ("(start)", "E-PER")
+    fig.update_xaxes(
+        type="category", title={"text": t("crf_to"), "standoff": 8}, side="top", automargin=True
+    )
+    fig.update_yaxes(
+        type="category",
+        title={"text": t("crf_from"), "standoff": 8},
+        autorange="reversed",
+        automargin=True,
+    )
+    fig = _layout(fig, t("crf_transitions"), 150 + 44 * (n + 1))
+    return fig.update_layout(margin={"t": 100})  # the title above the top axis and its title
 
 
 def evolution_figure(tokens: Sequence[str], labels: Sequence[str], proba: np.ndarray):
