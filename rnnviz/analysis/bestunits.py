@@ -53,7 +53,7 @@ def task_signal(run: Run) -> tuple[str, np.ndarray] | None:
     return None
 
 
-def _correlations(values: np.ndarray, signal: np.ndarray) -> np.ndarray:
+def unit_correlations(values: np.ndarray, signal: np.ndarray) -> np.ndarray:
     """Pearson r of each column of ``values (N, H)`` with ``signal (N,)``; 0 for flat columns."""
     v = values - values.mean(axis=0)  # (N, H)
     s = signal - signal.mean()  # (N,)
@@ -83,7 +83,7 @@ def best_unit(runs: Sequence[Run], layer: int = 0) -> BestUnit:
                 [r.trace.quantity(layer, direction, quantity)[~np.isnan(s)] for r, s in usable]
             ).astype(np.float64)  # (N, H)
             signal = np.concatenate([s[~np.isnan(s)] for _, s in usable])  # (N,)
-            scores = _correlations(values, signal) if signal.std() > 0 else None
+            scores = unit_correlations(values, signal) if signal.std() > 0 else None
         else:
             scores = None
         if scores is None:  # no signal, or a flat one: the unit that changes most

@@ -44,6 +44,14 @@ def tracks_grad(x: Array) -> bool:
     return isinstance(x, torch.Tensor) and x.requires_grad and torch.is_grad_enabled()
 
 
+def add_(x: Array, other: Array) -> Array:
+    """``x + other``, in place on the temporary ``x`` unless autograd records it."""
+    if tracks_grad(x):
+        return x + other
+    x += other
+    return x
+
+
 def sigmoid_(x: Array) -> Array:
     """Logistic function in place on a temporary (saves allocations on long sequences)."""
     if isinstance(x, torch.Tensor):

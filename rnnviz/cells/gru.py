@@ -21,6 +21,7 @@ from .base import (
     Equation,
     Force,
     Gates,
+    add_,
     gate_line,
     sigmoid_,
     tanh_,
@@ -38,10 +39,8 @@ def gru_gates(
     """
     hidden = wx.shape[-1] // 3
     rz = wx[..., : 2 * hidden] + uh[..., : 2 * hidden]  # (..., 2H) temporary
-    if not isinstance(b_x, float) and tracks_grad(rz):
-        rz = rz + (b_x[..., : 2 * hidden] + b_h[..., : 2 * hidden])
-    elif not isinstance(b_x, float):
-        rz += b_x[..., : 2 * hidden] + b_h[..., : 2 * hidden]
+    if not isinstance(b_x, float):
+        rz = add_(rz, b_x[..., : 2 * hidden] + b_h[..., : 2 * hidden])
     rz = sigmoid_(rz)
     r, z = rz[..., :hidden], rz[..., hidden:]  # (..., H) reset and update gates
     if force is not None:  # before n reads r

@@ -21,6 +21,7 @@ from .base import (
     Equation,
     Force,
     Gates,
+    add_,
     gate_line,
     sigmoid_,
     tanh,
@@ -35,11 +36,7 @@ def lstm_gates(
 
     ``i, f, o = σ(wx + b_x + uh + b_h)`` and ``g = tanh(…)`` on their blocks (order i, f, g, o).
     """
-    z = wx + uh  # (..., 4H) a fresh temporary, changed in place below
-    if tracks_grad(z):
-        z = z + (b_x + b_h)
-    else:
-        z += b_x + b_h
+    z = add_(wx + uh, b_x + b_h)  # (..., 4H) a fresh temporary, changed in place below
     hidden = z.shape[-1] // 4
     if tracks_grad(z):  # autograd (gradients.py): out of place
         s, g = z.sigmoid(), z[..., 2 * hidden : 3 * hidden].tanh()

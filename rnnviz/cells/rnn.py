@@ -21,10 +21,10 @@ from .base import (
     Diagram,
     Force,
     Gates,
+    add_,
     gate_line,
     relu_,
     tanh_,
-    tracks_grad,
 )
 
 
@@ -33,12 +33,7 @@ def _gate_fn(act: Callable[[Array], Array]) -> Callable[..., Gates]:
         wx: Array, uh: Array, b_x: Array = 0.0, b_h: Array = 0.0, force: Force = None
     ) -> Gates:
         """``h = act(wx + b_x + uh + b_h)`` from ``wx = W_ih x``, ``uh = W_hh h_{t-1}`` (..., H)."""
-        z = wx + uh  # (..., H) a fresh temporary, activated in place
-        if tracks_grad(z):
-            z = z + (b_x + b_h)
-        else:
-            z += b_x + b_h
-        h = act(z)
+        h = act(add_(wx + uh, b_x + b_h))  # (..., H) a fresh temporary, activated in place
         return {"h": h if force is None else force("h", h)}
 
     return rnn_gates

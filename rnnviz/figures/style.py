@@ -56,10 +56,7 @@ def spec_layout(spec: dict, title: str | None = None, height: int | None = None)
 
 
 def _layout(fig: go.Figure, title: str | None = None, height: int | None = None) -> go.Figure:
-    fig.update_layout(template=BASE, title={"text": title or "", "x": 0, "font_size": 15})
-    if height:
-        fig.update_layout(height=height)
-    return fig
+    return fig.update_layout(spec_layout({}, title, height)["layout"])
 
 
 class _Canvas:
@@ -153,15 +150,12 @@ def _hex_for(value: float, style: QuantityStyle) -> tuple[str, str]:
     """Fill colour for a value on its fixed scale, and a readable text colour on it (the scale
     sampled at 1/1000 steps: plotly resolves a scale on every call, ~0.3 ms each)."""
     frac = float(np.clip((value - style.zmin) / (style.zmax - style.zmin), 0, 1))
-    scale = style.colorscale
-    key = scale if isinstance(scale, str) else tuple(tuple(stop) for stop in scale)
-    return _sampled(key, round(frac * 1000))
+    return _sampled(style.colorscale, round(frac * 1000))
 
 
 @functools.lru_cache(maxsize=16384)
-def _sampled(scale: str | tuple, per_mille: int) -> tuple[str, str]:
-    colours = scale if isinstance(scale, str) else [list(stop) for stop in scale]
-    fill = pc.sample_colorscale(colours, [per_mille / 1000])[0]
+def _sampled(scale: str, per_mille: int) -> tuple[str, str]:
+    fill = pc.sample_colorscale(scale, [per_mille / 1000])[0]
     r, g, b = (int(float(v)) for v in fill[fill.index("(") + 1 : -1].split(","))
     text = "#111" if 0.299 * r + 0.587 * g + 0.114 * b > 140 else "#fff"
     return fill, text

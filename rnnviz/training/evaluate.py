@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from .. import metrics
-from ..analysis.bestunits import best_unit, task_signal
+from ..analysis.bestunits import best_unit, task_signal, unit_correlations
 from ..cells import CELLS
 from ..data import corpus, counting
 from ..data.corpus import Example
@@ -235,10 +235,7 @@ def counter_units(model: RNNModel, texts: Sequence[str]) -> dict[str, Any]:
     spec = CELLS[model.config.cell]
     for n in sorted(spec.states, key=lambda q: q != spec.updated):  # c then h (LSTM), h
         v = np.concatenate([r.trace.quantity(0, "forward", n) for r in runs])[keep]  # (N, H)
-        r_ = [
-            np.corrcoef(v[:, u], depth[keep])[0, 1] if v[:, u].std() > 1e-9 else 0.0
-            for u in range(v.shape[1])
-        ]
+        r_ = unit_correlations(v.astype(np.float64), depth[keep])  # (H,)
         unit = int(np.nanargmax(np.abs(r_)))
         out[n] = {"unit": unit, "r": float(r_[unit]), "all_r": [round(float(x), 3) for x in r_]}
     best = best_unit(runs)

@@ -72,13 +72,7 @@ def build_config(recipe: Recipe, train: Sequence[Example]) -> ModelConfig:
             bigram_vocab = Vocab.build(grams, r.min_bigram_count).itos
     lexicon: tuple[str, ...] = ()
     if r.lexicon_dim:  # words of the training split, as the gold segmentation cuts them
-        counts = Counter(
-            w
-            for e in train
-            for w in spans_to_words(e.tokens, e.labels)
-            if 2 <= len(w) <= r.lexicon_max_len
-        )
-        lexicon = tuple(sorted(w for w, n in counts.items() if n >= r.min_lexicon_count))
+        lexicon = tuple(sorted(frequent_words(word_counts(train, r), r)))
     if r.task == "count":
         chars = Vocab(("<pad>", "<unk>", *counting.SYMBOLS))
         labels: tuple[str, ...] = counting.LABELS
@@ -114,6 +108,21 @@ def build_config(recipe: Recipe, train: Sequence[Example]) -> ModelConfig:
     )
 
 
+def word_counts(examples: Sequence[Example], recipe: Recipe) -> Counter[str]:
+    """How often each gold word of 2 … ``lexicon_max_len`` characters occurs in ``examples``."""
+    return Counter(
+        w
+        for e in examples
+        for w in spans_to_words(e.tokens, e.labels)
+        if 2 <= len(w) <= recipe.lexicon_max_len
+    )
+
+
+def frequent_words(counts: Counter[str], recipe: Recipe) -> frozenset[str]:
+    """The lexicon: words seen at least ``min_lexicon_count`` times."""
+    return frozenset(w for w, n in counts.items() if n >= recipe.min_lexicon_count)
+
+
 def jackknifed_lexicon_marks(recipe: Recipe, examples: Sequence[Example]) -> list[list[int]]:
     """Lexicon marks per training example from a lexicon built without the example's fold.
 
@@ -124,16 +133,12 @@ def jackknifed_lexicon_marks(recipe: Recipe, examples: Sequence[Example]) -> lis
     """
     k = recipe.lexicon_folds
     fold_of = [i * k // max(len(examples), 1) for i in range(len(examples))]
-    per_fold: list[Counter[str]] = [Counter() for _ in range(k)]
-    for e, f in zip(examples, fold_of, strict=True):
-        per_fold[f].update(
-            w for w in spans_to_words(e.tokens, e.labels) if 2 <= len(w) <= recipe.lexicon_max_len
-        )
-    total: Counter[str] = sum(per_fold, Counter())
-    lexicons = [
-        frozenset(w for w, n in (total - per_fold[f]).items() if n >= recipe.min_lexicon_count)
+    per_fold = [
+        word_counts([e for e, g in zip(examples, fold_of, strict=True) if g == f], recipe)
         for f in range(k)
     ]
+    total: Counter[str] = sum(per_fold, Counter())
+    lexicons = [frequent_words(total - per_fold[f], recipe) for f in range(k)]
     return [
         lexicon_marks(e.tokens, lexicons[f], recipe.lexicon_max_len)
         for e, f in zip(examples, fold_of, strict=True)
