@@ -171,6 +171,7 @@ class TaskNet(nn.Module):
             num_layers=c.num_layers,
             bidirectional=c.bidirectional,
             batch_first=True,
+            dropout=c.dropout if c.num_layers > 1 else 0.0,  # between stacked layers (training)
         )
         self.dropout = nn.Dropout(c.dropout)
         self.head = nn.Linear(c.output_size, len(c.labels))

@@ -54,6 +54,7 @@ class Recipe:
     cell: str
     bidirectional: bool = True
     hidden_size: int = 128
+    num_layers: int = 1  # stacked layers; dropout applies between them too
     char_dim: int = 64
     bigram_dim: int = 32
     bigrams: str = "both"

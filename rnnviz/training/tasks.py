@@ -92,6 +92,7 @@ def build_config(recipe: Recipe, train: Sequence[Example]) -> ModelConfig:
         chars=chars.itos,
         bidirectional=r.bidirectional,
         hidden_size=r.hidden_size,
+        num_layers=r.num_layers,
         char_dim=r.char_dim,
         bigram_dim=r.bigram_dim,
         bigrams=r.bigrams,
