@@ -17,7 +17,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from . import cells, native
+from . import cells, native, onepass
 from .cells import CellSpec
 from .native import native_layer
 from .scan import linear_scan
@@ -194,6 +194,73 @@ def _arguments(
     return wx, uh, b_x, b_h, h_prev_t
 
 
+def _shifted(values: np.ndarray, first: np.ndarray, backward: bool) -> np.ndarray:
+    """``(T, units)`` state each step started from, token order, given the states after each
+    step: the step before in reading order (``first`` where reading starts)."""
+    before = np.empty_like(values)
+    if backward:
+        before[:-1], before[-1] = values[1:], first
+    else:
+        before[1:], before[0] = values[:-1], first
+    return before
+
+
+def _onepass_layer(
+    ext: object,
+    spec: CellSpec,
+    inp: torch.Tensor,
+    rnn: nn.RNNBase,
+    layer: int,
+    params: list[list[torch.Tensor]],
+    init: list[torch.Tensor],
+) -> tuple:
+    """One layer through the one-pass extension (:mod:`rnnviz.onepass`).
+
+    ``inp (T, F)``, ``init``: ``(D, units)`` per state. Returns what the two-stage path does:
+    ``out (T, D*H)``, the final states, ``(wx, uh, b_x, b_h, h_prev)`` as in :func:`_arguments`,
+    ``{gate: (D, T, H)}`` and ``{state: (D, T, H)}`` for the carried states (LSTM ``c``).
+    """
+    steps, n_dir = inp.shape[0], len(params)
+    hidden = rnn.hidden_size
+    gh = params[0][0].shape[0]
+    w_ih = torch.cat([p[0] for p in params]) if n_dir > 1 else params[0][0]  # (D*G*H, F)
+    wx_all = torch.mm(inp, w_ih.t())  # (T, D*G*H): W x of every step, both directions at once
+    wx = wx_all.view(steps, n_dir, gh).permute(1, 0, 2)  # (D, T, G*H) view
+    uh = inp.new_empty((n_dir, steps, gh))  # (D, T, G*H)
+    gates = inp.new_empty((n_dir, steps, gh))  # (D, T, G*H)
+    out = inp.new_empty((steps, n_dir * hidden))  # (T, D*H)
+    running = {
+        s: [v[d : d + 1].clone() for d in range(n_dir)]
+        for s, v in zip(spec.states, init, strict=True)
+    }
+    written = {
+        "uh": list(uh),
+        "gates": list(gates),
+        "h": [out[:, d * hidden : (d + 1) * hidden] for d in range(n_dir)],
+    }
+    carried = {s: inp.new_empty((n_dir, steps, hidden)) for s in spec.states if s != "h"}
+    for s, value in carried.items():
+        written[s] = list(value)
+    order, sizes = onepass.single_order(steps, n_dir)
+    module_params = [native.layer_weights(rnn, layer, d) for d in range(n_dir)]
+    onepass.run_layer(
+        ext, spec.name, list(wx), module_params, rnn.bias, order, sizes, running, written
+    )
+    last = [torch.cat(running[s]) for s in spec.states]  # (D, units) each
+    hs = out.numpy().reshape(steps, n_dir, hidden)  # (T, D, H)
+    h0 = init[0].numpy()
+    h_prev = np.stack([_shifted(hs[:, d], h0[d], backward=d == 1) for d in range(n_dir)])
+    if rnn.bias:
+        b_x = torch.stack([p[2] for p in params])[:, None, :]  # (D, 1, G*H)
+        b_h = torch.stack([p[3] for p in params])[:, None, :]  # (D, 1, G*H)
+    else:
+        b_x = b_h = inp.new_zeros((n_dir, 1, gh))
+    names = spec.gates
+    gate_views = {g: gates[:, :, k * hidden : (k + 1) * hidden] for k, g in enumerate(names)}
+    parts = (wx, uh, b_x, b_h, torch.from_numpy(h_prev))
+    return out, last, parts, gate_views, {s: v.numpy() for s, v in carried.items()}
+
+
 def trace_rnn(
     rnn: nn.RNNBase,
     x: torch.Tensor | np.ndarray,
@@ -217,6 +284,7 @@ def trace_rnn(
     hidden, proj = rnn.hidden_size, rnn.proj_size
     h_out = proj or hidden
     carried = [s for s in spec.states if s != "h"]  # solved by a scan (LSTM: c)
+    ext = onepass.module() if onepass.supports(spec.name, rnn) else None
 
     arrays: dict[tuple[int, str, str], np.ndarray] = {}
     previous: dict[tuple[int, str, str], np.ndarray] = {}
@@ -231,20 +299,28 @@ def trace_rnn(
             params = [
                 [w.detach() for w in native.layer_weights(rnn, layer, d)] for d in range(n_dir)
             ]
-            # 1. PyTorch's own kernel: the real h of every step, the next layer's input.
-            out, last = native_layer(
-                spec, inp, [init[s][rows] for s in spec.states], [w for ps in params for w in ps],
-                rnn.bias, rnn.bidirectional,
-            )  # fmt: skip
+            if ext is not None:  # one pass that writes every gate and state as it goes
+                out, last, parts, gates, carried_out = _onepass_layer(
+                    ext, spec, inp, rnn, layer, params, [init[s][rows] for s in spec.states]
+                )
+                hs = out.numpy().reshape(steps, n_dir, h_out)  # (T, D, H_out)
+                linear = {}  # the carried states came out of the pass itself
+            else:
+                # 1. PyTorch's own kernel: the real h of every step, the next layer's input.
+                out, last = native_layer(
+                    spec, inp, [init[s][rows] for s in spec.states],
+                    [w for ps in params for w in ps], rnn.bias, rnn.bidirectional,
+                )  # fmt: skip
+                hs = out.numpy().reshape(steps, n_dir, h_out)  # (T, D, H_out)
+                # 2. Every gate of every step and direction at once, from the known h_{t-1}.
+                parts = _arguments(inp, hs, params, init_np["h"][rows], rnn.bias)
+                wx, uh, b_x, b_h, h_prev = parts  # (D, T, G*H) ×2, (D, 1, G*H) ×2, (D, T, H_out)
+                gates = spec.gate_fn(wx, uh, b_x, b_h)  # {gate: (D, T, H)}, activated in place
+                linear = spec.linear_states(gates)  # {state: (a, b)}, each (D, T, H)
+                carried_out = None
             for s, value in zip(spec.states, last, strict=True):
                 finals[s].append(value)
             layer_inputs.append(inp.numpy(force=True).copy() if layer == 0 else inp.numpy())
-            hs = out.numpy().reshape(steps, n_dir, h_out)  # (T, D, H_out)
-            # 2. Every gate of every step and direction at once, from the known h_{t-1}.
-            parts = _arguments(inp, hs, params, init_np["h"][rows], rnn.bias)
-            wx, uh, b_x, b_h, h_prev = parts  # (D, T, G*H) ×2, (D, 1, G*H) ×2, (D, T, H_out)
-            gates = spec.gate_fn(wx, uh, b_x, b_h)  # {gate: (D, T, H)}, activated in place
-            linear = spec.linear_states(gates)  # {state: (a, b)}, each (D, T, H)
             # Slice and sum in NumPy (its small calls cost a fraction of torch's); shared memory.
             wx, uh, b_x, b_h, h_prev = (t.numpy() for t in parts)
             with np.errstate(invalid="ignore", over="ignore"):  # NaN/inf weights show here
@@ -258,6 +334,11 @@ def trace_rnn(
                     arrays[(layer, direction, name)] = value[d]
                 arrays[(layer, direction, "h")] = hs[:, d]
                 previous[(layer, direction, "h")] = h_prev[d]
+                for s, value in (carried_out or {}).items():  # (D, T, H) token order
+                    arrays[(layer, direction, s)] = value[d]
+                    previous[(layer, direction, s)] = _shifted(
+                        value[d], init_np[s][layer * n_dir + d], backward=d == 1
+                    )
                 for s, (a, b) in linear.items():
                     a_d, b_d = a[d], b[d]
                     if d == 1:  # the backward direction reads right to left
@@ -271,6 +352,8 @@ def trace_rnn(
 
     # 3. The only loop: s_t = a_t ⊙ s_{t-1} + b_t, all layers and directions side by side.
     for s, parts in scans.items():
+        if not parts:  # the one-pass path wrote the state itself
+            continue
         s0_flat = np.concatenate([p[2] for p in parts])  # (K*H,)
         s_all = linear_scan([p[0] for p in parts], [p[1] for p in parts], s0_flat)  # (T, K*H)
         for k, (*_, (layer, direction)) in enumerate(parts):

@@ -115,3 +115,16 @@ def browser_page(chromium):
         yield page
     finally:
         context.close()
+
+
+@pytest.fixture(params=["onepass", "recompute"])
+def tracer_path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Run a test once per tracer design: the one-pass C++ loop and the torch-only fallback.
+
+    The one-pass run is skipped (with the reason) where the extension cannot be built here."""
+    from rnnviz import onepass
+
+    if request.param == "onepass" and onepass.module(wait=True) is None:
+        pytest.skip(f"the one-pass extension is not built here: {onepass.error()}")
+    monkeypatch.setenv("RNNVIZ_TRACER", request.param)
+    return request.param

@@ -13,6 +13,9 @@ from rnnviz import reference, trace_rnn
 from rnnviz.cells import CELLS
 from rnnviz.tracer import native_layer
 
+# every test runs on both tracer designs (one pass in C++, and the torch-only fallback)
+pytestmark = pytest.mark.usefixtures("tracer_path")
+
 TOL = {torch.float32: 1e-5, torch.float64: 1e-10}
 
 

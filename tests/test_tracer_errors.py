@@ -9,6 +9,9 @@ from torch import nn
 
 from rnnviz import trace_rnn
 
+# every test runs on both tracer designs (one pass in C++, and the torch-only fallback)
+pytestmark = pytest.mark.usefixtures("tracer_path")
+
 
 @pytest.fixture
 def lstm():

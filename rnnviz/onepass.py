@@ -1,0 +1,180 @@
+"""The one-pass tracer: a small C++ loop (``onepass.cpp``) that runs a recurrence and writes every
+gate and state as it goes, built on first use where a C++ compiler is present.
+
+One pass per direction: ``W x`` for all steps in one matrix product (torch), then per step one
+matrix-vector product ``U h_{t-1}`` and one fused loop over the units (activations, state update,
+every value written to its token-order row). The GRU's own CPU kernel is itself such a loop,
+so this costs about what ``nn.GRU`` does; an LSTM pays ~1.6× over oneDNN's fused kernel.
+
+Where the extension cannot be built (no compiler, a torch without the BLAS symbols it calls) or
+while it is still compiling (:func:`start` builds it in the background; the app starts it at
+boot), :func:`module` returns None and the tracer keeps its torch-only path. ``RNNVIZ_TRACER``
+chooses: ``auto`` (default: one pass when built), ``onepass`` (build now, wait for it) or
+``recompute`` (never).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import platform
+import threading
+import weakref
+from pathlib import Path
+from types import ModuleType
+
+import torch
+
+SOURCE = Path(__file__).with_name("onepass.cpp")
+KINDS = {"lstm": 0, "gru": 1, "rnn": 2, "rnn_relu": 3}  # the cell kinds the C++ loop knows
+# The cells traced in one pass. A vanilla RNN's tanh/relu recurrence can be chaotic (the count-rnn
+# model is): a rounding difference of 1e-7 grows to 2e-4 over 40 steps, so it keeps PyTorch's own
+# kernel for h (which costs it little: one gate, recomputed with two matrix products).
+ONE_PASS = ("lstm", "gru")
+CHOICES = ("auto", "onepass", "recompute")
+
+_lock = threading.Lock()
+_built: dict[str, object] = {}  # "module": ModuleType, "error": str, "thread": Thread
+# id(parameter) -> (weakref, version, W^T): the recurrent weights transposed once per model, for
+# the extension's own matrix-vector product (keyed by id: tensors compare elementwise).
+_transposed: dict[int, tuple[weakref.ref, int, torch.Tensor]] = {}
+
+
+def choice() -> str:
+    """``RNNVIZ_TRACER`` (``auto`` when unset); an unknown value is an error, not a guess."""
+    value = os.environ.get("RNNVIZ_TRACER", "auto").strip().lower() or "auto"
+    if value not in CHOICES:
+        raise ValueError(f"RNNVIZ_TRACER must be one of {CHOICES}, got {value!r}")
+    return value
+
+
+def _build() -> None:
+    from torch.utils import cpp_extension  # imports setuptools: only when building
+
+    # -march=native: the build is for this CPU, so its flags are part of the cached build's name
+    cpu = platform.machine() + _cpu_flags()
+    digest = hashlib.sha256(SOURCE.read_bytes() + cpu.encode()).hexdigest()[:10]
+    try:
+        mod = cpp_extension.load(
+            name=f"rnnviz_onepass_{digest}",
+            sources=[str(SOURCE)],
+            extra_cflags=["-O3", "-march=native"],
+            verbose=False,
+        )
+        _built["module"] = mod
+    except Exception as exc:  # no compiler, no ninja, missing BLAS symbols: keep the fallback
+        _built["error"] = f"{type(exc).__name__}: {str(exc).strip().splitlines()[-1][:300]}"
+
+
+def _cpu_flags() -> str:
+    try:
+        text = Path("/proc/cpuinfo").read_text(errors="replace")
+    except OSError:
+        return ""
+    return next((line for line in text.splitlines() if line.startswith(("flags", "Features"))), "")
+
+
+def start() -> None:
+    """Build the extension in a background thread (once per process; cached on disk)."""
+    if choice() == "recompute":
+        return
+    with _lock:
+        if "thread" not in _built:
+            _built["thread"] = threading.Thread(target=_build, name="rnnviz-onepass", daemon=True)
+            _built["thread"].start()
+
+
+def module(wait: bool | None = None) -> ModuleType | None:
+    """The built extension, or None (not built here, still building, or switched off).
+
+    ``wait``: block until a build finishes (default: only when ``RNNVIZ_TRACER=onepass``).
+    """
+    mode = choice()
+    if mode == "recompute":
+        return None
+    start()
+    if wait or (wait is None and mode == "onepass"):
+        _built["thread"].join()
+        if mode == "onepass" and "module" not in _built:
+            raise RuntimeError(f"RNNVIZ_TRACER=onepass but the extension failed: {error()}")
+    return _built.get("module")  # type: ignore[return-value]
+
+
+def error() -> str | None:
+    """Why the extension is not available, once a build has failed."""
+    return _built.get("error")  # type: ignore[return-value]
+
+
+def supports(kind: str, rnn: torch.nn.RNNBase) -> bool:
+    """Whether the one-pass loop computes this module (no LSTM projection; CPU float32/64)."""
+    first = rnn.weight_ih_l0
+    return (
+        kind in ONE_PASS
+        and not getattr(rnn, "proj_size", 0)
+        and first.device.type == "cpu"
+        and first.dtype in (torch.float32, torch.float64)
+    )
+
+
+def transposed(weight: torch.Tensor) -> torch.Tensor:
+    """``weight.T`` contiguous, made once per parameter (and again after it changes)."""
+    key = id(weight)
+    hit = _transposed.get(key)
+    if hit is not None and hit[0]() is weight and hit[1] == weight._version:
+        return hit[2]
+    value = weight.detach().t().contiguous()
+    if len(_transposed) > 256:  # drop the entries of parameters that are gone
+        for k in [k for k, v in _transposed.items() if v[0]() is None]:
+            del _transposed[k]
+    _transposed[key] = (weakref.ref(weight), weight._version, value)
+    return value
+
+
+def run_layer(
+    ext: ModuleType,
+    kind: str,
+    wx: list[torch.Tensor],
+    params: list[list[torch.Tensor]],
+    bias: bool,
+    order: list[torch.Tensor],
+    batch_sizes: torch.Tensor,
+    init: dict[str, list[torch.Tensor]],
+    out: dict[str, list[torch.Tensor]],
+) -> None:
+    """One layer, every direction: ``wx[d] (N, G*H)`` (rows may be strided), ``params[d]`` as
+    :func:`rnnviz.native.layer_weights`, ``order[d] (N,)`` the token row of each packed
+    position, ``batch_sizes (T,)``. ``init``: running states ``{"h": [(S, H)], "c": ...}``,
+    updated in place to the final states. ``out``: ``uh, gates (N, G*H)``, ``h``, ``c (N, H)``
+    per direction, written in place. ``params`` are the module's own parameters (their
+    transposes are cached); one sequence (all batch sizes 1) uses the extension's own
+    matrix-vector product, a batch the BLAS matrix product."""
+    gh = params[0][1].shape[0]
+    if bias:
+        b_ih = [p[2].detach().contiguous() for p in params]
+        b_hh = [p[3].detach().contiguous() for p in params]
+    else:
+        b_ih = b_hh = [wx[0].new_zeros(gh) for _ in params]
+    empty = [wx[0].new_empty(0) for _ in params]
+    single = int(batch_sizes.max()) == 1
+    ext.run_layer(
+        KINDS[kind],
+        wx,
+        [p[1].detach().contiguous() for p in params],
+        [transposed(p[1]) for p in params] if single else empty,
+        b_ih,
+        b_hh,
+        order,
+        batch_sizes,
+        init["h"],
+        init.get("c", empty),
+        out["uh"],
+        out["gates"],
+        out["h"],
+        out.get("c", empty),
+    )
+
+
+def single_order(steps: int, n_dir: int) -> tuple[list[torch.Tensor], torch.Tensor]:
+    """Packed order of one sequence: row t forward, row T-1-t backward; batch sizes all 1."""
+    order = [torch.arange(steps), torch.arange(steps - 1, -1, -1)][:n_dir]
+    return order, torch.ones(steps, dtype=torch.long)
