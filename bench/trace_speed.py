@@ -2,9 +2,10 @@
 
 For bidirectional LSTM and GRU (and the vanilla RNN with ``--all-cells``), 1 and 2 layers,
 H in {64, 128, 256, 512} x T in {10, 100, 1000}: the median time of the native forward (no grad)
-and of ``trace_rnn``, measured alternately in one run so both see the same machine load, on the
-process CPU clock and on the wall clock at once. The last line is
-``median ratio R, worst ratio W`` on the CPU clock (steady on a busy machine).
+and of ``trace_rnn`` on each design (one pass in C++ where it is built, and the torch-only
+recompute fallback), measured alternately in one run so all see the same machine load, on the
+process CPU clock and on the wall clock at once. The last line is ``median ratio R, worst
+ratio W`` on the CPU clock for the design the app runs (one pass where it is built).
 
     python bench/trace_speed.py [--repeats N] [--threads N] [--layers 1 2] [--all-cells]
 """
@@ -12,6 +13,7 @@ process CPU clock and on the wall clock at once. The last line is
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import time
@@ -21,25 +23,33 @@ import torch
 from torch import nn
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from anywhere, no install
-from rnnviz import CELLS, trace_rnn, tracer
+from rnnviz import CELLS, onepass, trace_rnn, tracer
 
 INPUT = 64
+DESIGNS = ("onepass", "recompute")
 
 
-def measure(rnn: nn.Module, x: torch.Tensor, repeats: int) -> list[float]:
-    """Median ``[native cpu, trace cpu, native wall, trace wall]`` in seconds."""
-    rows = []
+def _trace(rnn: nn.Module, x: torch.Tensor, design: str) -> None:
+    os.environ["RNNVIZ_TRACER"] = design
+    trace_rnn(rnn, x)
+
+
+def measure(rnn: nn.Module, x: torch.Tensor, repeats: int, designs: list[str]) -> dict:
+    """Median CPU and wall seconds of ``native`` and of each design, measured alternately."""
+    rows: dict[str, list[tuple[float, float]]] = {k: [] for k in ("native", *designs)}
     with torch.no_grad():
-        rnn(x)  # warm-up: first calls allocate
-        trace_rnn(rnn, x)
+        rnn(x)  # warm-up: first calls allocate (and the one-pass transposes U once per model)
+        for design in designs:
+            _trace(rnn, x, design)
         for _ in range(repeats):
             c0, w0 = time.process_time(), time.perf_counter()
             rnn(x)
-            c1, w1 = time.process_time(), time.perf_counter()
-            trace_rnn(rnn, x)
-            c2, w2 = time.process_time(), time.perf_counter()
-            rows.append((c1 - c0, c2 - c1, w1 - w0, w2 - w1))
-    return [statistics.median(col) for col in zip(*rows, strict=True)]
+            rows["native"].append((time.process_time() - c0, time.perf_counter() - w0))
+            for design in designs:
+                c0, w0 = time.process_time(), time.perf_counter()
+                _trace(rnn, x, design)
+                rows[design].append((time.process_time() - c0, time.perf_counter() - w0))
+    return {k: [statistics.median(col) for col in zip(*v, strict=True)] for k, v in rows.items()}
 
 
 def main() -> None:
@@ -53,35 +63,53 @@ def main() -> None:
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
+    built = onepass.module(wait=True) is not None
+    designs = list(DESIGNS) if built else ["recompute"]
     names = list(CELLS) if args.all_cells else ["lstm", "gru"]
     print(
         f"torch {torch.__version__}, threads {torch.get_num_threads()}, input size {INPUT}, "
-        f"bidirectional; path: {tracer.PATH}"
+        f"bidirectional; one-pass extension: {'built' if built else onepass.error()}"
     )
-    head = "cell      L    H     T  native cpu ms  trace cpu ms  ratio cpu  ratio wall"
-    print(head)
+    print("ratio = trace / native forward; cpu: process CPU clock, wall: wall clock")
+    head = "cell      L    H     T  native cpu ms  " + "  ".join(
+        f"{d:>9} cpu  {d:>9} wall" for d in designs
+    )
+    print(head + "  app path")
     ratios: dict[str, list[float]] = {}
+    by_design: dict[tuple[str, str], list[float]] = {}
     for name in names:
         spec = CELLS[name]
         extra = {"nonlinearity": spec.nonlinearity} if spec.nonlinearity else {}
         for layers in args.layers:
             for hidden in args.hidden:
                 rnn = spec.module(INPUT, hidden, layers, bidirectional=True, **extra).eval()
+                os.environ["RNNVIZ_TRACER"] = "auto"
+                app = "onepass" if tracer.path(rnn) == tracer.ONE_PASS else "recompute"
                 for steps in args.steps:
                     x = torch.randn(steps, INPUT)
                     work = hidden * steps * layers
                     repeats = args.repeats or max(5, min(200, int(2e6 / work)))
-                    n_cpu, t_cpu, n_wall, t_wall = measure(rnn, x, repeats)
-                    ratio = t_cpu / n_cpu
-                    ratios.setdefault(name, []).append(ratio)
+                    t = measure(rnn, x, repeats, designs if app == "onepass" else ["recompute"])
+                    cells = []
+                    for d in designs:
+                        if d not in t:
+                            cells.append(f"{'-':>13}  {'-':>14}")
+                            continue
+                        r_cpu, r_wall = t[d][0] / t["native"][0], t[d][1] / t["native"][1]
+                        by_design.setdefault((name, d), []).append(r_cpu)
+                        cells.append(f"{r_cpu:13.2f}  {r_wall:14.2f}")
+                    ratios.setdefault(name, []).append(t[app][0] / t["native"][0])
                     print(
-                        f"{name:8} {layers:2d} {hidden:4d} {steps:5d} {n_cpu * 1e3:14.3f} "
-                        f"{t_cpu * 1e3:13.3f} {ratio:10.2f} {t_wall / n_wall:11.2f}",
+                        f"{name:8} {layers:2d} {hidden:4d} {steps:5d} {t['native'][0] * 1e3:14.3f}  "
+                        + "  ".join(cells)
+                        + f"  {app}",
                         flush=True,
                     )
-    for name, values in ratios.items():
-        print(f"{name}: median {statistics.median(values):.2f}, worst {max(values):.2f}")
+    for (name, design), values in by_design.items():
+        print(f"{name} {design}: median {statistics.median(values):.2f}, worst {max(values):.2f}")
+    os.environ["RNNVIZ_TRACER"] = "auto"
     every = [r for values in ratios.values() for r in values]
+    print(f"app path (one pass where built, else recompute), cpu clock, over {len(every)} cases:")
     print(f"median ratio {statistics.median(every):.2f}, worst ratio {max(every):.2f}")
 
 

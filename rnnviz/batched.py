@@ -24,7 +24,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from . import cells
+from . import cells, onepass
 from .schema import DIRECTIONS
 
 
@@ -160,6 +160,56 @@ def _carry_loop(f: torch.Tensor, u: torch.Tensor) -> torch.Tensor:
     return u
 
 
+def _packed(lengths: np.ndarray, offsets: np.ndarray, n_dir: int) -> tuple[list, torch.Tensor]:
+    """Packed order (as ``PackedSequence``: longest first, so the sequences still running at step
+    t are the first ``batch_sizes[t]``): per direction ``(N,)`` the token row of each packed
+    position, and ``batch_sizes (T_max,)``."""
+    rank = np.argsort(-lengths, kind="stable")  # (S,) longest first
+    lens, starts = lengths[rank], offsets[:-1][rank]  # (S,) each, sorted
+    k = np.arange(int(lens[0]))[:, None]  # (T_max, 1) reading step
+    valid = k < lens[None, :]  # (T_max, S): a prefix of each row
+    forward = (starts[None, :] + k)[valid]  # row-major: step by step, sequences in rank order
+    order = [torch.from_numpy(forward)]
+    if n_dir == 2:  # the backward direction starts at each sequence's own last token
+        order.append(torch.from_numpy((starts[None, :] + lens[None, :] - 1 - k)[valid]))
+    return order, torch.from_numpy(valid.sum(axis=1).astype(np.int64))
+
+
+def _trace_onepass(
+    ext: object, spec: BatchCell, rnn: nn.RNNBase, x_tok: torch.Tensor, lengths, offsets
+) -> dict[tuple[int, str, str], torch.Tensor]:
+    """Every layer and direction through the one-pass extension on the packed batch."""
+    n_dir = 2 if rnn.bidirectional else 1
+    hidden, n_tok, width = rnn.hidden_size, x_tok.shape[0], lengths.size
+    order, sizes = _packed(lengths, offsets, n_dir)
+    arrays: dict[tuple[int, str, str], torch.Tensor] = {}
+    for layer, lp in enumerate(onepass.plan(rnn)):
+        gh = lp.w_hh[0].shape[0]
+        wx = torch.mm(x_tok, lp.w_ih.t()).view(n_tok, n_dir, gh)  # (N, D, G*H)
+        h_tok = x_tok.new_empty(n_tok, n_dir * hidden)  # (N, D*H) this layer's output
+        written = {
+            "uh": [x_tok.new_empty(n_tok, gh) for _ in range(n_dir)],  # not kept
+            "gates": [x_tok.new_empty(n_tok, gh) for _ in range(n_dir)],
+            "h": [h_tok[:, d * hidden : (d + 1) * hidden] for d in range(n_dir)],
+        }
+        running = {"h": [x_tok.new_zeros(width, hidden) for _ in range(n_dir)]}
+        if spec.carry:
+            written[spec.carry] = [x_tok.new_empty(n_tok, hidden) for _ in range(n_dir)]
+            running[spec.carry] = [x_tok.new_zeros(width, hidden) for _ in range(n_dir)]
+        wx_d = [wx[:, d] for d in range(n_dir)]
+        single = width == 1
+        onepass.run_layer(ext, spec.name, lp, wx_d, order, sizes, running, written, single)
+        for d, direction in enumerate(DIRECTIONS[:n_dir]):
+            gates = written["gates"][d]  # (N, G*H)
+            for k, name in enumerate(spec.spec.gates):
+                arrays[(layer, direction, name)] = gates[:, k * hidden : (k + 1) * hidden]
+            arrays[(layer, direction, "h")] = written["h"][d]
+            if spec.carry:
+                arrays[(layer, direction, spec.carry)] = written[spec.carry][d]
+        x_tok = h_tok
+    return arrays
+
+
 def trace_batch(rnn: nn.RNNBase, xs: Sequence[torch.Tensor | np.ndarray]) -> BatchTrace:
     """Trace ``rnn`` (zero initial state, eval semantics) on every ``xs[s] (T_s, input_size)``.
 
@@ -193,8 +243,11 @@ def trace_batch(rnn: nn.RNNBase, xs: Sequence[torch.Tensor | np.ndarray]) -> Bat
 
     arrays: dict[tuple[int, str, str], torch.Tensor] = {}
     carry_f, carry_u = [], []
+    fast = onepass.module() if onepass.supports(spec.name, rnn) else None
     with torch.no_grad():
-        for layer in range(rnn.num_layers):
+        if fast is not None:  # one pass per layer and direction, the sequences side by side
+            arrays = _trace_onepass(fast, spec, rnn, x_tok, lengths, offsets)
+        for layer in range(rnn.num_layers if fast is None else 0):
             x_ext = torch.cat([x_tok, x_tok.new_zeros(1, x_tok.shape[1])])  # (N+1, F) padding row
             h_tok = x_tok.new_empty(n_tok, n_dir * h_out)  # (N, D*H_out) this layer's output
             for d, direction in enumerate(directions):
@@ -227,7 +280,7 @@ def trace_batch(rnn: nn.RNNBase, xs: Sequence[torch.Tensor | np.ndarray]) -> Bat
                     carry_f.append(torch.cat([f, ext])[pad.src[d]].view(pad.steps, pad.width, -1))
                     carry_u.append(torch.cat([u, ext])[pad.src[d]].view(pad.steps, pad.width, -1))
             x_tok = h_tok
-        if spec.carry is not None:
+        if spec.carry is not None and fast is None:
             # 3. The only loop: all layers and directions side by side, one step per position.
             c_all = _carry_loop(torch.cat(carry_f, dim=2), torch.cat(carry_u, dim=2))
             c_all = c_all.reshape(pad.steps * pad.width, -1)  # (T_max*S, K*H)

@@ -20,6 +20,7 @@ import os
 import platform
 import threading
 import weakref
+from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 
@@ -35,9 +36,10 @@ CHOICES = ("auto", "onepass", "recompute")
 
 _lock = threading.Lock()
 _built: dict[str, object] = {}  # "module": ModuleType, "error": str, "thread": Thread
-# id(parameter) -> (weakref, version, W^T): the recurrent weights transposed once per model, for
-# the extension's own matrix-vector product (keyed by id: tensors compare elementwise).
-_transposed: dict[int, tuple[weakref.ref, int, torch.Tensor]] = {}
+# id(module) -> (weakref, parameter key, [LayerPlan]): weights prepared once per model (keyed by
+# id: modules and tensors do not hash by value)
+_plans: dict[int, tuple[weakref.ref, tuple, list]] = {}
+_orders: dict[tuple[int, int], tuple[list[torch.Tensor], torch.Tensor]] = {}  # by (T, D)
 
 
 def choice() -> str:
@@ -116,53 +118,88 @@ def supports(kind: str, rnn: torch.nn.RNNBase) -> bool:
     )
 
 
-def transposed(weight: torch.Tensor) -> torch.Tensor:
-    """``weight.T`` contiguous, made once per parameter (and again after it changes)."""
-    key = id(weight)
-    hit = _transposed.get(key)
-    if hit is not None and hit[0]() is weight and hit[1] == weight._version:
+@dataclass(frozen=True)
+class LayerPlan:
+    """One layer's weights as the extension reads them, detached and contiguous, made once per
+    module (:func:`plan`): the per-call cost of a short sentence is mostly such bookkeeping."""
+
+    w_ih: torch.Tensor  # (D*G*H, F): every direction's W, for one product over all steps
+    w_hh: list[torch.Tensor]  # per direction (G*H, H)
+    w_hh_t: list[torch.Tensor]  # per direction (H, G*H): U transposed, for the own U h product
+    b_ih: list[torch.Tensor]  # per direction (G*H,), zeros without bias
+    b_hh: list[torch.Tensor]
+    b_x: torch.Tensor  # (D, 1, G*H) the same biases stacked, as the Trace stores them
+    b_h: torch.Tensor
+    empty: list[torch.Tensor]  # per direction: "no tensor here"
+
+
+def _layer_plan(rnn: torch.nn.RNNBase, layer: int) -> LayerPlan:
+    from .native import layer_weights
+
+    params = [
+        [w.detach() for w in layer_weights(rnn, layer, d)]
+        for d in range(2 if rnn.bidirectional else 1)
+    ]
+    w_ih = torch.cat([p[0] for p in params]).contiguous()
+    gh = params[0][1].shape[0]
+    if rnn.bias:
+        b_ih = [p[2].contiguous() for p in params]
+        b_hh = [p[3].contiguous() for p in params]
+    else:
+        b_ih = b_hh = [w_ih.new_zeros(gh) for _ in params]
+    return LayerPlan(
+        w_ih=w_ih,
+        w_hh=[p[1].contiguous() for p in params],
+        w_hh_t=[p[1].t().contiguous() for p in params],
+        b_ih=b_ih,
+        b_hh=b_hh,
+        b_x=torch.stack(b_ih)[:, None, :],
+        b_h=torch.stack(b_hh)[:, None, :],
+        empty=[w_ih.new_empty(0) for _ in params],
+    )
+
+
+def plan(rnn: torch.nn.RNNBase) -> list[LayerPlan]:
+    """Every layer's :class:`LayerPlan`, cached per module until a parameter is replaced or
+    changed in place (keyed by the parameters' identities and version counters)."""
+    weights = rnn._flat_weights
+    key = tuple((id(w), w._version) for w in weights)
+    hit = _plans.get(id(rnn))
+    if hit is not None and hit[0]() is rnn and hit[1] == key:
         return hit[2]
-    value = weight.detach().t().contiguous()
-    if len(_transposed) > 256:  # drop the entries of parameters that are gone
-        for k in [k for k, v in _transposed.items() if v[0]() is None]:
-            del _transposed[k]
-    _transposed[key] = (weakref.ref(weight), weight._version, value)
+    with torch.no_grad():
+        value = [_layer_plan(rnn, layer) for layer in range(rnn.num_layers)]
+    if len(_plans) > 64:  # drop the entries of modules that are gone
+        for k in [k for k, v in _plans.items() if v[0]() is None]:
+            del _plans[k]
+    _plans[id(rnn)] = (weakref.ref(rnn), key, value)
     return value
 
 
 def run_layer(
     ext: ModuleType,
     kind: str,
+    layer: LayerPlan,
     wx: list[torch.Tensor],
-    params: list[list[torch.Tensor]],
-    bias: bool,
     order: list[torch.Tensor],
     batch_sizes: torch.Tensor,
     init: dict[str, list[torch.Tensor]],
     out: dict[str, list[torch.Tensor]],
+    single: bool,
 ) -> None:
-    """One layer, every direction: ``wx[d] (N, G*H)`` (rows may be strided), ``params[d]`` as
-    :func:`rnnviz.native.layer_weights`, ``order[d] (N,)`` the token row of each packed
-    position, ``batch_sizes (T,)``. ``init``: running states ``{"h": [(S, H)], "c": ...}``,
-    updated in place to the final states. ``out``: ``uh, gates (N, G*H)``, ``h``, ``c (N, H)``
-    per direction, written in place. ``params`` are the module's own parameters (their
-    transposes are cached); one sequence (all batch sizes 1) uses the extension's own
-    matrix-vector product, a batch the BLAS matrix product."""
-    gh = params[0][1].shape[0]
-    if bias:
-        b_ih = [p[2].detach().contiguous() for p in params]
-        b_hh = [p[3].detach().contiguous() for p in params]
-    else:
-        b_ih = b_hh = [wx[0].new_zeros(gh) for _ in params]
-    empty = [wx[0].new_empty(0) for _ in params]
-    single = int(batch_sizes.max()) == 1
+    """One layer, every direction: ``wx[d] (N, G*H)`` (rows may be strided), ``order[d] (N,)``
+    the token row of each packed position, ``batch_sizes (T,)``. ``init``: running states
+    ``{"h": [(S, H)], "c": ...}``, updated in place to the final states. ``out``: ``uh, gates
+    (N, G*H)``, ``h``, ``c (N, H)`` per direction, written in place. ``single``: one sequence
+    (all batch sizes 1): the extension's own matrix-vector product; else the BLAS product."""
+    empty = layer.empty
     ext.run_layer(
         KINDS[kind],
         wx,
-        [p[1].detach().contiguous() for p in params],
-        [transposed(p[1]) for p in params] if single else empty,
-        b_ih,
-        b_hh,
+        layer.w_hh,
+        layer.w_hh_t if single else empty,
+        layer.b_ih,
+        layer.b_hh,
         order,
         batch_sizes,
         init["h"],
@@ -176,5 +213,26 @@ def run_layer(
 
 def single_order(steps: int, n_dir: int) -> tuple[list[torch.Tensor], torch.Tensor]:
     """Packed order of one sequence: row t forward, row T-1-t backward; batch sizes all 1."""
-    order = [torch.arange(steps), torch.arange(steps - 1, -1, -1)][:n_dir]
-    return order, torch.ones(steps, dtype=torch.long)
+    hit = _orders.get((steps, n_dir))
+    if hit is None:
+        order = [torch.arange(steps), torch.arange(steps - 1, -1, -1)][:n_dir]
+        hit = _orders[(steps, n_dir)] = (order, torch.ones(steps, dtype=torch.long))
+        if len(_orders) > 4096:
+            _orders.clear()
+    return hit
+
+
+def main() -> None:
+    """``python -m rnnviz.onepass``: build the extension now and say which tracer path runs."""
+    import sys
+
+    ext = module(wait=True)
+    if ext is None:
+        print(f"one-pass tracer not available ({error() or 'RNNVIZ_TRACER=recompute'}); "
+              "the torch-only path runs", file=sys.stderr)  # fmt: skip
+        raise SystemExit(1)
+    print(f"one-pass tracer built: {ext.__file__}")
+
+
+if __name__ == "__main__":
+    main()

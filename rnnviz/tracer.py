@@ -1,11 +1,18 @@
 """Record every gate and state of a PyTorch LSTM/GRU/RNN, every step, direction and layer.
 
-How: run PyTorch's own kernel one layer at a time (so each layer's real output, the next layer's
-input, is known), then recompute all gates of all steps at once from the known ``h_{t-1}``: two
-matrix products per direction, activations in place in torch. States other than ``h`` that follow
-``s_t = a_t ⊙ s_{t-1} + b_t`` (the LSTM cell ``c``) take one scan. The hidden states and final
-states are PyTorch's own numbers, not a re-implementation. The cell's equations come from the
-registry (:mod:`rnnviz.cells`); this module never asks which cell it traces.
+Two designs, one result (tested equal to ``nn.LSTM``/``nn.GRU``/``nn.RNN`` and to each other):
+
+- **One pass** (LSTM and GRU, where :mod:`rnnviz.onepass` is built): ``W x`` of every step in one
+  matrix product, then per step one matrix-vector product ``U h_{t-1}`` and a fused C++ loop that
+  writes every gate, ``c`` and ``h`` as it goes. About the cost of PyTorch's own forward.
+- **Recompute** (the fallback, and the vanilla RNN): run PyTorch's own kernel one layer at a time
+  (so each layer's real output, the next layer's input, is known), then recompute all gates of
+  all steps at once from the known ``h_{t-1}``: two matrix products per direction, activations
+  in place in torch. States other than ``h`` that follow ``s_t = a_t ⊙ s_{t-1} + b_t`` (the LSTM
+  cell ``c``) take one scan. Here ``h`` and the final states are PyTorch's own numbers.
+
+The cell's equations come from the registry (:mod:`rnnviz.cells`); the recompute path never asks
+which cell it traces.
 """
 
 from __future__ import annotations
@@ -23,8 +30,15 @@ from .native import native_layer
 from .scan import linear_scan
 from .schema import DIRECTIONS, MERGE_MODES, Cell, Direction, MergeMode
 
-# Which design runs (printed by bench/trace_speed.py).
-PATH = "native kernel per layer, then all gates recomputed at once in torch, directions batched"
+# The two designs (bench/trace_speed.py prints which one ran).
+ONE_PASS = "one pass (C++): W x in one product, then per step U h and a fused gate/state loop"
+RECOMPUTE = "native kernel per layer, then all gates recomputed at once in torch"
+
+
+def path(rnn: nn.RNNBase) -> str:
+    """Which design traces ``rnn`` now: :data:`ONE_PASS` or :data:`RECOMPUTE`."""
+    spec = cells.cell_of(rnn)
+    return ONE_PASS if onepass.supports(spec.name, rnn) and onepass.module() else RECOMPUTE
 
 
 @dataclass(frozen=True)
@@ -205,60 +219,80 @@ def _shifted(values: np.ndarray, first: np.ndarray, backward: bool) -> np.ndarra
     return before
 
 
-def _onepass_layer(
+def _trace_onepass(
     ext: object,
+    rnn: nn.RNNBase,
     spec: CellSpec,
     inp: torch.Tensor,
-    rnn: nn.RNNBase,
-    layer: int,
-    params: list[list[torch.Tensor]],
-    init: list[torch.Tensor],
-) -> tuple:
-    """One layer through the one-pass extension (:mod:`rnnviz.onepass`).
-
-    ``inp (T, F)``, ``init``: ``(D, units)`` per state. Returns what the two-stage path does:
-    ``out (T, D*H)``, the final states, ``(wx, uh, b_x, b_h, h_prev)`` as in :func:`_arguments`,
-    ``{gate: (D, T, H)}`` and ``{state: (D, T, H)}`` for the carried states (LSTM ``c``).
-    """
-    steps, n_dir = inp.shape[0], len(params)
-    hidden = rnn.hidden_size
-    gh = params[0][0].shape[0]
-    w_ih = torch.cat([p[0] for p in params]) if n_dir > 1 else params[0][0]  # (D*G*H, F)
-    wx_all = torch.mm(inp, w_ih.t())  # (T, D*G*H): W x of every step, both directions at once
-    wx = wx_all.view(steps, n_dir, gh).permute(1, 0, 2)  # (D, T, G*H) view
-    uh = inp.new_empty((n_dir, steps, gh))  # (D, T, G*H)
-    gates = inp.new_empty((n_dir, steps, gh))  # (D, T, G*H)
-    out = inp.new_empty((steps, n_dir * hidden))  # (T, D*H)
-    running = {
-        s: [v[d : d + 1].clone() for d in range(n_dir)]
-        for s, v in zip(spec.states, init, strict=True)
-    }
-    written = {
-        "uh": list(uh),
-        "gates": list(gates),
-        "h": [out[:, d * hidden : (d + 1) * hidden] for d in range(n_dir)],
-    }
-    carried = {s: inp.new_empty((n_dir, steps, hidden)) for s in spec.states if s != "h"}
-    for s, value in carried.items():
-        written[s] = list(value)
+    init: dict[str, torch.Tensor],
+    tokens: tuple[str, ...],
+) -> Trace:
+    """The one-pass design (:mod:`rnnviz.onepass`): per layer, ``W x`` of all steps and both
+    directions in one product, then the extension's loop writes ``U h``, every gate, ``c`` and
+    ``h`` of every step into token-order arrays. Same :class:`Trace` as the recompute path."""
+    steps, n_dir, hidden = inp.shape[0], 2 if rnn.bidirectional else 1, rnn.hidden_size
+    gh = spec.gate_count * hidden
+    directions = DIRECTIONS[:n_dir]
     order, sizes = onepass.single_order(steps, n_dir)
-    module_params = [native.layer_weights(rnn, layer, d) for d in range(n_dir)]
-    onepass.run_layer(
-        ext, spec.name, list(wx), module_params, rnn.bias, order, sizes, running, written
+    arrays: dict[tuple[int, str, str], np.ndarray] = {}
+    previous: dict[tuple[int, str, str], np.ndarray] = {}
+    preacts: dict[tuple[int, str], tuple[np.ndarray, ...]] = {}
+    checks, layer_inputs = [], []
+    finals = {s: init[s].clone() for s in spec.states}  # (L*D, units), updated in place
+    carried = [s for s in spec.states if s != "h"]
+    with torch.no_grad():
+        for layer, lp in enumerate(onepass.plan(rnn)):
+            rows = slice(layer * n_dir, (layer + 1) * n_dir)
+            wx = torch.mm(inp, lp.w_ih.t()).view(steps, n_dir, gh)  # (T, D, G*H)
+            # one buffer per layer: U h and the gates (D, T, G*H) each, c (D, T, H) if any
+            buf = inp.new_empty(n_dir * steps * (2 * gh + hidden * len(carried)))
+            uh = buf[: n_dir * steps * gh].view(n_dir, steps, gh)
+            gates = buf[n_dir * steps * gh : 2 * n_dir * steps * gh].view(n_dir, steps, gh)
+            states = buf[2 * n_dir * steps * gh :].view(len(carried), n_dir, steps, hidden)
+            out = inp.new_empty((steps, n_dir, hidden))  # (T, D, H): the layer's output
+            running = {s: list(finals[s][rows, None, :].unbind(0)) for s in spec.states}
+            written = {"uh": list(uh), "gates": list(gates), "h": list(out.unbind(1))}
+            for k, s in enumerate(carried):
+                written[s] = list(states[k])
+            wx_d = list(wx.unbind(1))
+            onepass.run_layer(ext, spec.name, lp, wx_d, order, sizes, running, written, True)
+            for s in spec.states:  # the running states end as the final states
+                finals[s][rows] = torch.cat(running[s])
+            layer_inputs.append(inp.numpy(force=True).copy() if layer == 0 else inp.numpy())
+            wx_np, uh_np, g_np, st_np, hs = (t.numpy() for t in (wx, uh, gates, states, out))
+            with np.errstate(invalid="ignore", over="ignore"):  # NaN/inf weights show here
+                checks += [wx_np.sum(), uh_np.sum()]
+            b_x, b_h = lp.b_x.numpy(), lp.b_h.numpy()
+            first = {s: init[s][rows].numpy() for s in spec.states}  # (D, units)
+            for d, direction in enumerate(directions):
+                back = d == 1
+                preacts[(layer, direction)] = (wx_np[:, d], uh_np[d], b_x[d, 0], b_h[d, 0])
+                for k, g in enumerate(spec.gates):
+                    arrays[(layer, direction, g)] = g_np[d, :, k * hidden : (k + 1) * hidden]
+                arrays[(layer, direction, "h")] = hs[:, d]
+                previous[(layer, direction, "h")] = _shifted(hs[:, d], first["h"][d], back)
+                for k, s in enumerate(carried):
+                    arrays[(layer, direction, s)] = st_np[k, d]
+                    previous[(layer, direction, s)] = _shifted(st_np[k, d], first[s][d], back)
+            inp = out.view(steps, n_dir * hidden)  # (T, D*H)
+        output = inp.numpy()
+        if not (np.isfinite(output).all() and np.isfinite(checks).all()):
+            native.diagnose_non_finite(rnn, layer_inputs[0])
+    return Trace(
+        cell=spec.name,
+        num_layers=rnn.num_layers,
+        bidirectional=rnn.bidirectional,
+        hidden_size=hidden,
+        proj_size=0,
+        tokens=tokens,
+        output=output,
+        h_n=finals["h"].numpy(),
+        c_n=finals["c"].numpy() if "c" in finals else None,
+        inputs=tuple(layer_inputs),
+        arrays=arrays,
+        previous_states=previous,
+        preacts=preacts,
     )
-    last = [torch.cat(running[s]) for s in spec.states]  # (D, units) each
-    hs = out.numpy().reshape(steps, n_dir, hidden)  # (T, D, H)
-    h0 = init[0].numpy()
-    h_prev = np.stack([_shifted(hs[:, d], h0[d], backward=d == 1) for d in range(n_dir)])
-    if rnn.bias:
-        b_x = torch.stack([p[2] for p in params])[:, None, :]  # (D, 1, G*H)
-        b_h = torch.stack([p[3] for p in params])[:, None, :]  # (D, 1, G*H)
-    else:
-        b_x = b_h = inp.new_zeros((n_dir, 1, gh))
-    names = spec.gates
-    gate_views = {g: gates[:, :, k * hidden : (k + 1) * hidden] for k, g in enumerate(names)}
-    parts = (wx, uh, b_x, b_h, torch.from_numpy(h_prev))
-    return out, last, parts, gate_views, {s: v.numpy() for s, v in carried.items()}
 
 
 def trace_rnn(
@@ -271,7 +305,8 @@ def trace_rnn(
 
     ``hx`` is the optional initial state in PyTorch's unbatched layout: ``h0 (L*D, H_out)``, or
     ``(h0, c0)`` for an LSTM. The module is run with eval semantics (no dropout) and is left
-    untouched: no hooks, no change of mode, no gradients. See :class:`Trace`.
+    untouched: no hooks, no change of mode, no gradients. See :class:`Trace`; the design that
+    runs is :func:`path`.
     """
     spec = cells.cell_of(rnn)
     inp = native.as_sequence(rnn, x)  # (T, input_size)
@@ -280,11 +315,26 @@ def trace_rnn(
     tokens = tuple(map(str, range(steps) if tokens is None else tokens))
     if len(tokens) != steps:
         raise ValueError(f"got {len(tokens)} tokens for a sequence of {steps} steps")
+    ext = onepass.module() if onepass.supports(spec.name, rnn) else None
+    if ext is not None:
+        return _trace_onepass(ext, rnn, spec, inp, init, tokens)
+    return _trace_recompute(rnn, spec, inp, init, tokens)
+
+
+def _trace_recompute(
+    rnn: nn.RNNBase,
+    spec: CellSpec,
+    inp: torch.Tensor,
+    init: dict[str, torch.Tensor],
+    tokens: tuple[str, ...],
+) -> Trace:
+    """The recompute design: PyTorch's own kernel per layer, then every gate recomputed at once
+    from the known ``h_{t-1}`` (see the module doc)."""
+    steps = inp.shape[0]
     n_dir = 2 if rnn.bidirectional else 1
     hidden, proj = rnn.hidden_size, rnn.proj_size
     h_out = proj or hidden
     carried = [s for s in spec.states if s != "h"]  # solved by a scan (LSTM: c)
-    ext = onepass.module() if onepass.supports(spec.name, rnn) else None
 
     arrays: dict[tuple[int, str, str], np.ndarray] = {}
     previous: dict[tuple[int, str, str], np.ndarray] = {}
@@ -299,28 +349,20 @@ def trace_rnn(
             params = [
                 [w.detach() for w in native.layer_weights(rnn, layer, d)] for d in range(n_dir)
             ]
-            if ext is not None:  # one pass that writes every gate and state as it goes
-                out, last, parts, gates, carried_out = _onepass_layer(
-                    ext, spec, inp, rnn, layer, params, [init[s][rows] for s in spec.states]
-                )
-                hs = out.numpy().reshape(steps, n_dir, h_out)  # (T, D, H_out)
-                linear = {}  # the carried states came out of the pass itself
-            else:
-                # 1. PyTorch's own kernel: the real h of every step, the next layer's input.
-                out, last = native_layer(
-                    spec, inp, [init[s][rows] for s in spec.states],
-                    [w for ps in params for w in ps], rnn.bias, rnn.bidirectional,
-                )  # fmt: skip
-                hs = out.numpy().reshape(steps, n_dir, h_out)  # (T, D, H_out)
-                # 2. Every gate of every step and direction at once, from the known h_{t-1}.
-                parts = _arguments(inp, hs, params, init_np["h"][rows], rnn.bias)
-                wx, uh, b_x, b_h, h_prev = parts  # (D, T, G*H) ×2, (D, 1, G*H) ×2, (D, T, H_out)
-                gates = spec.gate_fn(wx, uh, b_x, b_h)  # {gate: (D, T, H)}, activated in place
-                linear = spec.linear_states(gates)  # {state: (a, b)}, each (D, T, H)
-                carried_out = None
+            # 1. PyTorch's own kernel: the real h of every step, the next layer's input.
+            out, last = native_layer(
+                spec, inp, [init[s][rows] for s in spec.states], [w for ps in params for w in ps],
+                rnn.bias, rnn.bidirectional,
+            )  # fmt: skip
             for s, value in zip(spec.states, last, strict=True):
                 finals[s].append(value)
             layer_inputs.append(inp.numpy(force=True).copy() if layer == 0 else inp.numpy())
+            hs = out.numpy().reshape(steps, n_dir, h_out)  # (T, D, H_out)
+            # 2. Every gate of every step and direction at once, from the known h_{t-1}.
+            parts = _arguments(inp, hs, params, init_np["h"][rows], rnn.bias)
+            wx, uh, b_x, b_h, h_prev = parts  # (D, T, G*H) ×2, (D, 1, G*H) ×2, (D, T, H_out)
+            gates = spec.gate_fn(wx, uh, b_x, b_h)  # {gate: (D, T, H)}, activated in place
+            linear = spec.linear_states(gates)  # {state: (a, b)}, each (D, T, H)
             # Slice and sum in NumPy (its small calls cost a fraction of torch's); shared memory.
             wx, uh, b_x, b_h, h_prev = (t.numpy() for t in parts)
             with np.errstate(invalid="ignore", over="ignore"):  # NaN/inf weights show here
@@ -334,11 +376,6 @@ def trace_rnn(
                     arrays[(layer, direction, name)] = value[d]
                 arrays[(layer, direction, "h")] = hs[:, d]
                 previous[(layer, direction, "h")] = h_prev[d]
-                for s, value in (carried_out or {}).items():  # (D, T, H) token order
-                    arrays[(layer, direction, s)] = value[d]
-                    previous[(layer, direction, s)] = _shifted(
-                        value[d], init_np[s][layer * n_dir + d], backward=d == 1
-                    )
                 for s, (a, b) in linear.items():
                     a_d, b_d = a[d], b[d]
                     if d == 1:  # the backward direction reads right to left
@@ -352,8 +389,6 @@ def trace_rnn(
 
     # 3. The only loop: s_t = a_t ⊙ s_{t-1} + b_t, all layers and directions side by side.
     for s, parts in scans.items():
-        if not parts:  # the one-pass path wrote the state itself
-            continue
         s0_flat = np.concatenate([p[2] for p in parts])  # (K*H,)
         s_all = linear_scan([p[0] for p in parts], [p[1] for p in parts], s0_flat)  # (T, K*H)
         for k, (*_, (layer, direction)) in enumerate(parts):

@@ -13,6 +13,9 @@ from rnnviz.tracer import trace_rnn
 
 torch.set_num_threads(1)
 
+# every test runs on both tracer designs (one pass in C++, and the torch-only fallback)
+pytestmark = pytest.mark.usefixtures("tracer_path")
+
 LENGTHS = (5, 1, 9, 3, 9, 2, 1, 7)  # varied, with ties and length-1 sequences
 
 CONFIGS = [

@@ -19,7 +19,7 @@ import safetensors.torch  # noqa: F401  (uploads)
 import streamlit as st
 import torch
 
-from .. import custom, figures, frames, i18n, markup, models, uploads  # noqa: F401
+from .. import custom, figures, frames, i18n, markup, models, onepass, uploads  # noqa: F401
 from ..analysis import codecells, saliency, saturation, search, whatif  # noqa: F401
 from ..data import corpus as corpus_readers  # noqa: F401
 from ..data import counting  # noqa: F401
@@ -35,6 +35,11 @@ torch.set_num_threads(TORCH_THREADS)
 
 with contextlib.suppress(RuntimeError):  # already set, or parallel work has started: keep it
     torch.set_num_interop_threads(1)
+
+
+# The one-pass tracer compiles in the background on a machine's first start (~50 s of one core,
+# then cached on disk); traces take the torch-only path until it is ready.
+onepass.start()
 
 
 def _session_language() -> str | None:
