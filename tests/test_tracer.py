@@ -298,3 +298,17 @@ def test_trace_keeps_its_numbers_when_the_module_and_input_change_later():
         np.testing.assert_array_equal(tr.arrays[key], value)
     np.testing.assert_array_equal(tr.preactivation(0, "forward", "f")["b_x"], bias)
     np.testing.assert_array_equal(tr.inputs[0], first_input)
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+def test_trace_follows_weights_changed_in_place_or_replaced(cell):
+    """The one-pass design prepares a module's weights once: a change must not be missed."""
+    rnn = make(cell, 2, True)
+    x = torch.randn(9, 5, generator=torch.Generator().manual_seed(1))
+    trace_rnn(rnn, x)  # prepares (and caches) the weights
+    with torch.no_grad():
+        rnn.weight_hh_l1_reverse.mul_(0.5)  # in place, e.g. an optimizer step
+        rnn.bias_ih_l0.add_(0.25)
+    np.testing.assert_allclose(trace_rnn(rnn, x).output, native(rnn, x)[0], atol=TOL[torch.float32])
+    rnn.weight_ih_l0 = nn.Parameter(torch.randn_like(rnn.weight_ih_l0))  # replaced
+    np.testing.assert_allclose(trace_rnn(rnn, x).output, native(rnn, x)[0], atol=TOL[torch.float32])
