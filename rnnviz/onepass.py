@@ -25,6 +25,7 @@ from pathlib import Path
 from types import ModuleType
 
 import torch
+from filelock import FileLock
 
 SOURCE = Path(__file__).with_name("onepass.cpp")
 KINDS = {"lstm": 0, "gru": 1, "rnn": 2, "rnn_relu": 3}  # the cell kinds the C++ loop knows
@@ -33,6 +34,7 @@ KINDS = {"lstm": 0, "gru": 1, "rnn": 2, "rnn_relu": 3}  # the cell kinds the C++
 # kernel for h (which costs it little: one gate, recomputed with two matrix products).
 ONE_PASS = ("lstm", "gru")
 CHOICES = ("auto", "onepass", "recompute")
+BUILD_SECONDS = 600  # longest wait for a build (ours or another process's) before falling back
 
 _lock = threading.Lock()
 _built: dict[str, object] = {}  # "module": ModuleType, "error": str, "thread": Thread
@@ -55,16 +57,22 @@ def _build() -> None:
 
     # -march=native: the build is for this CPU, so its flags are part of the cached build's name
     cpu = platform.machine() + _cpu_flags()
-    digest = hashlib.sha256(SOURCE.read_bytes() + cpu.encode()).hexdigest()[:10]
     try:
-        mod = cpp_extension.load(
-            name=f"rnnviz_onepass_{digest}",
-            sources=[str(SOURCE)],
-            extra_cflags=["-O3", "-march=native"],
-            verbose=False,
-        )
-        _built["module"] = mod
-    except Exception as exc:  # no compiler, no ninja, missing BLAS symbols: keep the fallback
+        digest = hashlib.sha256(SOURCE.read_bytes() + cpu.encode()).hexdigest()[:10]
+        name = f"rnnviz_onepass_{digest}"
+        build_dir = Path(cpp_extension._get_build_directory(name, verbose=False))
+        # torch's own build lock is a plain file that a killed builder leaves behind, and every
+        # later build waits on it forever. Ours is released by the OS when its holder dies, so
+        # whoever holds it may remove torch's: no live builder can own it then.
+        with FileLock(str(build_dir / "rnnviz-build.lock"), timeout=BUILD_SECONDS):
+            (build_dir / "lock").unlink(missing_ok=True)
+            _built["module"] = cpp_extension.load(
+                name=name,
+                sources=[str(SOURCE)],
+                extra_cflags=["-O3", "-march=native"],
+                verbose=False,
+            )
+    except Exception as exc:  # no compiler, no ninja, missing BLAS symbols... keep the fallback
         _built["error"] = f"{type(exc).__name__}: {str(exc).strip().splitlines()[-1][:300]}"
 
 
@@ -96,7 +104,7 @@ def module(wait: bool | None = None) -> ModuleType | None:
         return None
     start()
     if wait or (wait is None and mode == "onepass"):
-        _built["thread"].join()
+        _built["thread"].join(BUILD_SECONDS)
         if mode == "onepass" and "module" not in _built:
             raise RuntimeError(f"RNNVIZ_TRACER=onepass but the extension failed: {error()}")
     return _built.get("module")  # type: ignore[return-value]
@@ -228,7 +236,10 @@ def main() -> None:
 
     ext = module(wait=True)
     if ext is None:
-        print(f"one-pass tracer not available ({error() or 'RNNVIZ_TRACER=recompute'}); "
+        why = error() or (
+            "RNNVIZ_TRACER=recompute" if choice() == "recompute" else "still building"
+        )
+        print(f"one-pass tracer not available ({why}); "
               "the torch-only path runs", file=sys.stderr)  # fmt: skip
         raise SystemExit(1)
     print(f"one-pass tracer built: {ext.__file__}")
