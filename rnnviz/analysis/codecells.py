@@ -27,6 +27,7 @@ from safetensors.torch import load_file
 from torch import nn
 
 from ..tracer import Trace, trace_rnn
+from .bestunits import unit_correlations
 
 ASSET = Path(__file__).resolve().parents[2] / "assets" / "code" / "code-lstm"
 FEATURES = ("in_string", "bracket_depth", "indentation", "line_position", "in_comment")
@@ -163,15 +164,10 @@ def features(text: str) -> dict[str, np.ndarray]:
 
 
 def correlations(values: np.ndarray, feats: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """Pearson r of every unit ``values (N, U)`` with each feature ``(N,)`` → ``{name: (U,)}``."""
+    """Pearson r of every unit ``values (N, U)`` with each feature ``(N,)`` → ``{name: (U,)}``
+    (0 for a flat unit or feature; :func:`rnnviz.analysis.bestunits.unit_correlations`)."""
     v = values.astype(np.float64)
-    vc = v - v.mean(0)
-    vn = np.sqrt((vc**2).sum(0)) + 1e-12
-    out = {}
-    for name, f in feats.items():
-        fc = f.astype(np.float64) - f.mean()
-        out[name] = (vc * fc[:, None]).sum(0) / (vn * (np.sqrt((fc**2).sum()) + 1e-12))
-    return out
+    return {name: unit_correlations(v, f.astype(np.float64)) for name, f in feats.items()}
 
 
 @dataclass(frozen=True)
