@@ -190,6 +190,14 @@ def test_projector_mode(app_server, browser_page) -> None:
     settle(page, charts=2)
     size = page.evaluate("parseFloat(getComputedStyle(document.querySelector('h1')).fontSize)")
     assert size >= 40, size
+    # every page link reads in full at the projector's font size (none cut at the sidebar edge)
+    cut = page.evaluate(
+        """[...document.querySelectorAll('[data-testid=stPageLink-NavLink] span')]
+             .filter(s => s.scrollWidth > s.clientWidth + 1 || s.getBoundingClientRect().right >
+                          document.querySelector('[data-testid=stSidebar]').getBoundingClientRect().right)
+             .map(s => s.textContent)"""
+    )
+    assert cut == [], cut
     no_traceback(page)
     shot(page, "8-projector-zh")
 

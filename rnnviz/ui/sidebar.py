@@ -51,6 +51,13 @@ html, body, .stApp { font-size: 21px; }
 .stApp h1 { font-size: 2.6rem !important; } .stApp h2, .stApp h3 { font-size: 1.9rem !important; }
 .katex { font-size: 1.35em !important; }
 .rnnviz-sentence { font-size: 1.9em !important; }
+/* page links wrap instead of being cut at the sidebar's edge ("对比 LSTM 与 GRU" at 21 px) */
+[data-testid="stPageLink-NavLink"] { height: auto !important; }
+[data-testid="stPageLink-NavLink"] span:not([data-testid="stIconMaterial"]),
+[data-testid="stPageLink-NavLink"] p,
+[data-testid="stPageLink-NavLink"] [data-testid="stMarkdownContainer"] {
+  white-space: normal !important; overflow: visible !important; text-overflow: clip !important;
+  line-height: 1.3 !important; }
 </style>
 """
 
