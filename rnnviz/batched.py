@@ -24,7 +24,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from . import cells, onepass
+from . import cells, native, onepass
 from .schema import DIRECTIONS
 
 
@@ -112,16 +112,6 @@ class BatchTrace:
     def sequence(self, s: int, layer: int, direction: str, name: str) -> np.ndarray:
         """``(T_s, units)`` values of one sequence (a view)."""
         return self.quantity(layer, direction, name)[self.offsets[s] : self.offsets[s + 1]]
-
-
-def _layer_weights(rnn: nn.RNNBase, layer: int, direction: int) -> list[torch.Tensor]:
-    suffix = f"_l{layer}" + ("_reverse" if direction else "")
-    names = ["weight_ih", "weight_hh"]
-    if rnn.bias:
-        names += ["bias_ih", "bias_hh"]
-    if getattr(rnn, "proj_size", 0):
-        names += ["weight_hr"]
-    return [getattr(rnn, n + suffix) for n in names]
 
 
 @dataclass(frozen=True)
@@ -251,7 +241,7 @@ def trace_batch(rnn: nn.RNNBase, xs: Sequence[torch.Tensor | np.ndarray]) -> Bat
             x_ext = torch.cat([x_tok, x_tok.new_zeros(1, x_tok.shape[1])])  # (N+1, F) padding row
             h_tok = x_tok.new_empty(n_tok, n_dir * h_out)  # (N, D*H_out) this layer's output
             for d, direction in enumerate(directions):
-                params = _layer_weights(rnn, layer, d)
+                params = native.layer_weights(rnn, layer, d)
                 # 1. PyTorch's own kernel, one direction at a time on a padded batch.
                 x_pad = x_ext[pad.src[d]].view(pad.steps, pad.width, -1)  # (T_max, S, F)
                 h0 = x_tok.new_zeros(1, pad.width, h_out)
