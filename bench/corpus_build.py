@@ -46,7 +46,7 @@ def main() -> None:
     print(f"{args.model} on {corpus.name}: {len(kept)} sentences, {tokens} tokens "
           f"(read {read:.1f} s, encode {encoded:.1f} s CPU)")  # fmt: skip
 
-    fast = onepass.module(wait=True) if onepass.supports(m.config.cell, m.rnn) else None
+    fast = onepass.for_module(m.config.cell, m.rnn, wait=True)
     path = "one pass (C++)" if fast is not None else "torch recompute (one-pass not available)"
     print(f"path: {path}; torch threads {torch.get_num_threads()}")
     # Timed passes keep nothing, as an index build does (keeping 1 GB of traces would time

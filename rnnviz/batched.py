@@ -233,7 +233,7 @@ def trace_batch(rnn: nn.RNNBase, xs: Sequence[torch.Tensor | np.ndarray]) -> Bat
 
     arrays: dict[tuple[int, str, str], torch.Tensor] = {}
     carry_f, carry_u = [], []
-    fast = onepass.module() if onepass.supports(spec.name, rnn) else None
+    fast = onepass.for_module(spec.name, rnn)
     with torch.no_grad():
         if fast is not None:  # one pass per layer and direction, the sequences side by side
             arrays = _trace_onepass(fast, spec, rnn, x_tok, lengths, offsets)

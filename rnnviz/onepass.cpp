@@ -12,7 +12,6 @@
 
 #include <torch/extension.h>
 
-#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <vector>
@@ -33,7 +32,7 @@ void vdTanh(const int, const double*, double*);
 
 namespace {
 
-enum Kind { LSTM = 0, GRU = 1, RNN_TANH = 2, RNN_RELU = 3 };
+enum Kind { LSTM = 0, GRU = 1 };  // onepass.KINDS
 
 // u (n, gh) = hs (n, h) @ w^T, w row-major (gh, h): column-major that is w^T (h, gh).
 void recurrent(const float* w, int gh, int h, const float* hs, int n, float* u) {
@@ -147,7 +146,7 @@ void run_direction(int kind, const at::Tensor& wx, const at::Tensor& w_hh,
         tanh_n(h, hr);
         for (int k = 0; k < h; ++k) hr[k] *= g[3 * h + k];
         std::memcpy(cout + row * ld_c, cr, sizeof(T) * h);
-      } else if (kind == GRU) {  // r z n; the reset gate applies after the recurrent product
+      } else {  // GRU: r z n; the reset gate applies after the recurrent product
         for (int k = 0; k < 2 * h; ++k) g[k] = (xr[k] + ur[k] + bias[k]) * T(0.5);
         tanh_n(2 * h, g);
         from_half_tanh(2 * h, g);
@@ -158,14 +157,6 @@ void run_direction(int kind, const at::Tensor& wx, const at::Tensor& w_hh,
         tanh_n(h, n_gate);
         const T* z = g + h;
         for (int k = 0; k < h; ++k) hr[k] = (T(1) - z[k]) * n_gate[k] + z[k] * hr[k];
-      } else {  // the vanilla RNN: its one "gate" is the new h itself
-        for (int k = 0; k < h; ++k) g[k] = xr[k] + ur[k] + bias[k];
-        if (kind == RNN_TANH) {
-          tanh_n(h, g);
-        } else {
-          for (int k = 0; k < h; ++k) g[k] = std::max(g[k], T(0));
-        }
-        std::memcpy(hr, g, sizeof(T) * h);
       }
       std::memcpy(hout + row * ld_h, hr, sizeof(T) * h);
     }
@@ -182,7 +173,7 @@ void run_layer(int64_t kind, std::vector<at::Tensor> wx, std::vector<at::Tensor>
                std::vector<at::Tensor> cs, std::vector<at::Tensor> uh, std::vector<at::Tensor> gates,
                std::vector<at::Tensor> h_out, std::vector<at::Tensor> c_out) {
   const size_t dirs = wx.size();
-  check(kind >= 0 && kind <= 3, "unknown cell kind");
+  check(kind == LSTM || kind == GRU, "unknown cell kind");
   check(batch_sizes.scalar_type() == at::kLong && batch_sizes.is_contiguous(), "batch_sizes");
   for (size_t d = 0; d < dirs; ++d) {
     const auto dtype = wx[d].scalar_type();

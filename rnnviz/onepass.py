@@ -4,7 +4,8 @@ gate and state as it goes, built on first use where a C++ compiler is present.
 One pass per direction: ``W x`` for all steps in one matrix product (torch), then per step one
 matrix-vector product ``U h_{t-1}`` and one fused loop over the units (activations, state update,
 every value written to its token-order row). The GRU's own CPU kernel is itself such a loop,
-so this costs about what ``nn.GRU`` does; an LSTM pays ~1.6× over oneDNN's fused kernel.
+so this costs about half of what ``nn.GRU`` does; an LSTM about 1.1× oneDNN's fused kernel
+(``bench/trace_speed.py``).
 
 Where the extension cannot be built (no compiler, a torch without the BLAS symbols it calls) or
 while it is still compiling (:func:`start` builds it in the background; the app starts it at
@@ -27,12 +28,14 @@ from types import ModuleType
 import torch
 from filelock import FileLock
 
+from .native import layer_weights
+
 SOURCE = Path(__file__).with_name("onepass.cpp")
-KINDS = {"lstm": 0, "gru": 1, "rnn": 2, "rnn_relu": 3}  # the cell kinds the C++ loop knows
-# The cells traced in one pass. A vanilla RNN's tanh/relu recurrence can be chaotic (the count-rnn
-# model is): a rounding difference of 1e-7 grows to 2e-4 over 40 steps, so it keeps PyTorch's own
-# kernel for h (which costs it little: one gate, recomputed with two matrix products).
-ONE_PASS = ("lstm", "gru")
+# The cells traced in one pass (their number in onepass.cpp). Not the vanilla RNN: its tanh/relu
+# recurrence can be chaotic (the count-rnn model's is): a rounding difference of 1e-7 grows to 2e-4
+# over 40 steps, so it keeps PyTorch's own kernel for h (which costs it little: one gate,
+# recomputed with two matrix products).
+KINDS = {"lstm": 0, "gru": 1}
 CHOICES = ("auto", "onepass", "recompute")
 BUILD_SECONDS = 600  # longest wait for a build (ours or another process's) before falling back
 
@@ -119,11 +122,17 @@ def supports(kind: str, rnn: torch.nn.RNNBase) -> bool:
     """Whether the one-pass loop computes this module (no LSTM projection; CPU float32/64)."""
     first = rnn.weight_ih_l0
     return (
-        kind in ONE_PASS
+        kind in KINDS
         and not getattr(rnn, "proj_size", 0)
         and first.device.type == "cpu"
         and first.dtype in (torch.float32, torch.float64)
     )
+
+
+def for_module(kind: str, rnn: torch.nn.RNNBase, wait: bool | None = None) -> ModuleType | None:
+    """The extension that traces ``rnn`` (a module of cell ``kind``), or None: the cell or the
+    module is not one it computes, or it is not built (see :func:`module` for ``wait``)."""
+    return module(wait) if supports(kind, rnn) else None
 
 
 @dataclass(frozen=True)
@@ -142,8 +151,6 @@ class LayerPlan:
 
 
 def _layer_plan(rnn: torch.nn.RNNBase, layer: int) -> LayerPlan:
-    from .native import layer_weights
-
     params = [
         [w.detach() for w in layer_weights(rnn, layer, d)]
         for d in range(2 if rnn.bidirectional else 1)

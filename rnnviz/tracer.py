@@ -37,8 +37,7 @@ RECOMPUTE = "native kernel per layer, then all gates recomputed at once in torch
 
 def path(rnn: nn.RNNBase) -> str:
     """Which design traces ``rnn`` now: :data:`ONE_PASS` or :data:`RECOMPUTE`."""
-    spec = cells.cell_of(rnn)
-    return ONE_PASS if onepass.supports(spec.name, rnn) and onepass.module() else RECOMPUTE
+    return ONE_PASS if onepass.for_module(cells.cell_of(rnn).name, rnn) else RECOMPUTE
 
 
 @dataclass(frozen=True)
@@ -315,7 +314,7 @@ def trace_rnn(
     tokens = tuple(map(str, range(steps) if tokens is None else tokens))
     if len(tokens) != steps:
         raise ValueError(f"got {len(tokens)} tokens for a sequence of {steps} steps")
-    ext = onepass.module() if onepass.supports(spec.name, rnn) else None
+    ext = onepass.for_module(spec.name, rnn)
     if ext is not None:
         return _trace_onepass(ext, rnn, spec, inp, init, tokens)
     return _trace_recompute(rnn, spec, inp, init, tokens)
