@@ -174,6 +174,20 @@ class Trace:
         return to_frame(self)
 
 
+def _shifted(
+    values: np.ndarray, first: np.ndarray, backward: bool, out: np.ndarray | None = None
+) -> np.ndarray:
+    """``(T, units)`` state each step started from, token order, given the states after each
+    step: the step before in reading order (``first`` where reading starts). Written into
+    ``out`` when given."""
+    before = np.empty_like(values) if out is None else out
+    if backward:  # the backward direction's previous step is the token to the right
+        before[:-1], before[-1] = values[1:], first
+    else:
+        before[1:], before[0] = values[:-1], first
+    return before
+
+
 def _arguments(
     inp: torch.Tensor,
     out: np.ndarray,
@@ -189,9 +203,8 @@ def _arguments(
     """
     n_dir, steps, h_out = len(params), inp.shape[0], h0.shape[1]
     h_prev = np.empty((n_dir, steps, h_out), out.dtype)  # (D, T, H_out)
-    h_prev[0, 0], h_prev[0, 1:] = h0[0], out[:-1, 0]
-    if n_dir == 2:  # the backward direction's previous step is the token to the right
-        h_prev[1, -1], h_prev[1, :-1] = h0[1], out[1:, 1]
+    for d in range(n_dir):
+        _shifted(out[:, d], h0[d], backward=d == 1, out=h_prev[d])
     gh = params[0][0].shape[0]
     h_prev_t = torch.from_numpy(h_prev)
     wx = inp.new_empty((n_dir, steps, gh))  # (D, T, G*H)
@@ -205,17 +218,6 @@ def _arguments(
     else:
         b_x = b_h = inp.new_zeros((n_dir, 1, gh))
     return wx, uh, b_x, b_h, h_prev_t
-
-
-def _shifted(values: np.ndarray, first: np.ndarray, backward: bool) -> np.ndarray:
-    """``(T, units)`` state each step started from, token order, given the states after each
-    step: the step before in reading order (``first`` where reading starts)."""
-    before = np.empty_like(values)
-    if backward:
-        before[:-1], before[-1] = values[1:], first
-    else:
-        before[1:], before[0] = values[:-1], first
-    return before
 
 
 def _trace_onepass(
@@ -393,11 +395,11 @@ def _trace_recompute(
         for k, (*_, (layer, direction)) in enumerate(parts):
             cols = slice(k * hidden, (k + 1) * hidden)
             value = s_all[:, cols]  # (T, H) in reading order
-            before = np.concatenate([s0_flat[None, cols], value[:-1]])
-            if direction == "backward":  # back to token order
-                value, before = value[::-1], before[::-1]
+            backward = direction == "backward"
+            if backward:  # back to token order
+                value = value[::-1]
             arrays[(layer, direction, s)] = value
-            previous[(layer, direction, s)] = before
+            previous[(layer, direction, s)] = _shifted(value, s0_flat[cols], backward)
 
     return Trace(
         cell=spec.name,
