@@ -88,12 +88,14 @@ def test_shipped_config_reads_into_architecture_training_and_metrics() -> None:
         C.CodeConfig.from_json({**data, "layers": 2})
 
 
-def test_a_few_steps_of_code_training_through_the_loop(tmp_path: Path) -> None:
+@pytest.mark.parametrize("stateful", [True, False])
+def test_a_few_steps_of_code_training_through_the_loop(tmp_path: Path, stateful: bool) -> None:
     recipe = codelm.CodeRecipe(hidden_size=8, embed_size=4, seq_len=16, batch_size=4,
-                               max_steps=30, min_char_count=1)  # fmt: skip
+                               max_steps=30, min_char_count=1, stateful=stateful)  # fmt: skip
     logs: list[str] = []
     model = codelm.train(recipe, text=CODE * 20, log=logs.append, held_out_chars=2000)
     assert model.cfg.training["steps"] == 30 and model.cfg.training["seq_len"] == 16
+    assert model.cfg.training["stateful"] is stateful
     assert 0 < model.cfg.metrics["held_out_bits_per_char"] < 10
     best = codelm.save(model, tmp_path / "code", eval_chars=2000)
     again = C.load(tmp_path / "code")
@@ -102,3 +104,32 @@ def test_a_few_steps_of_code_training_through_the_loop(tmp_path: Path) -> None:
     assert "Reproduce" in (tmp_path / "code" / "card.md").read_text(encoding="utf-8")
     text = CODE[:20]
     np.testing.assert_allclose(again.trace(text).output, model.trace(text).output, atol=1e-6)
+
+
+def test_stateful_training_reads_each_row_on_and_carries_its_state(monkeypatch) -> None:
+    """Row b's next window starts where its last ended, and the LSTM gets the state it left."""
+    seen: list[tuple[torch.Tensor, object]] = []
+    original = C.CharLM.forward
+
+    def spy(self, ids, state=None):
+        seen.append((ids.clone(), state))
+        return original(self, ids, state)
+
+    monkeypatch.setattr(C.CharLM, "forward", spy)
+    text = "".join(chr(65 + i % 26) for i in range(400))
+    recipe = codelm.CodeRecipe(hidden_size=4, embed_size=2, seq_len=8, batch_size=2,
+                               max_steps=3, min_char_count=1, stateful=True)  # fmt: skip
+    codelm.train(recipe, text=text, log=None, held_out_chars=100)
+    (first, s0), (second, s1) = seen[0], seen[1]
+    assert s0 is None and s1 is not None and not s1[0].requires_grad
+    code = {c: i for i, c in enumerate(C.UNK + "ABCDEFGHIJKLMNOPQRSTUVWXYZ")}
+    following = [(code[chr(65 + (int(a) - 1 + 1) % 26)]) for a in first[:, -1]]
+    assert second[:, 0].tolist() == following  # each row goes on with the next character
+
+
+def test_training_files_hold_packages_but_never_a_held_out_name() -> None:
+    top = codelm.training_files(packages=False)
+    every = codelm.training_files(packages=True)
+    assert every[: len(top)] == top and len(every) > len(top)
+    assert all(C.split_of(p) == "train" for p in every)
+    assert not any({"test", "tests", "site-packages"} & set(p.parts) for p in every)

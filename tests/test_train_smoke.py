@@ -105,6 +105,51 @@ def test_best_epoch_is_kept_and_plateau_halves_the_rate() -> None:
     assert not net.training
 
 
+def test_averaged_weights_are_scored_kept_and_returned() -> None:
+    net, data = _regression()
+    start = [p.detach().clone() for p in net.parameters()]
+    raw: list[list[torch.Tensor]] = []  # the raw weights after every step
+    scored: list[list[torch.Tensor]] = []
+
+    def on_step(_s: loop.Step) -> None:
+        raw.append([p.detach().clone() for p in net.parameters()])
+
+    def evaluate() -> dict[str, float]:
+        scored.append([p.detach().clone() for p in net.parameters()])
+        return {"score": float(len(scored))}  # every epoch better: the last is kept
+
+    loop.fit(net, lambda e: data, _mse, lr=0.05, epochs=2, average=0.9, evaluate=evaluate,
+             on_step=on_step)  # fmt: skip
+    shadow = start
+    for k, weights in enumerate(raw):  # the moving average, by hand
+        decay = min(0.9, (1 + k) / (10 + k))
+        shadow = [decay * a + (1 - decay) * w for a, w in zip(shadow, weights, strict=True)]
+        if k == len(data) - 1:  # the first epoch is scored with the average so far
+            for got, want in zip(scored[0], shadow, strict=True):
+                torch.testing.assert_close(got, want)
+    for got, want in zip(net.parameters(), shadow, strict=True):
+        torch.testing.assert_close(got.detach(), want)
+    assert not torch.equal(raw[-1][0], shadow[0])  # the raw weights were not what came back
+
+
+def test_keep_last_returns_the_last_epoch_even_when_it_scores_worse() -> None:
+    net, data = _regression()
+    scores = iter([0.9, 0.5])
+    weights: list[torch.Tensor] = []
+    epochs: list[loop.Epoch] = []
+
+    def evaluate() -> dict[str, float]:
+        weights.append(net.weight.detach().clone())
+        return {"score": next(scores)}
+
+    fitted = loop.fit(net, lambda e: data, _mse, lr=0.05, epochs=2, evaluate=evaluate,
+                      keep="last", on_epoch=epochs.append)  # fmt: skip
+    torch.testing.assert_close(net.weight.detach(), weights[1])
+    assert fitted.metrics == {"score": 0.5} and [e.best for e in epochs] == [True, True]
+    with pytest.raises(ValueError, match="keep"):
+        loop.fit(net, lambda e: data, _mse, lr=0.05, keep="first")  # type: ignore[arg-type]
+
+
 def test_budget_stops_an_endless_stream() -> None:
     net, data = _regression()
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import sysconfig
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
@@ -50,7 +51,31 @@ class CodeRecipe:
     lr: float = 3e-3
     clip: float = 1.0
     min_char_count: int = 20  # rarer characters read as the unknown one
+    # True: each batch row reads one stretch of the text window after window, its state carried
+    # over (detached), as the app and the analysis run the model over a whole file; False: random
+    # windows from a zero state, which never teach the model anything longer than a window
+    stateful: bool = True
+    # True: the standard library's packages' modules (not their tests) join the top-level ones
+    # as training text; held-out names (crc32 % 10 == 9) stay out wherever they are
+    packages: bool = True
+    average: float = 0.0  # > 0: ship a moving average of the weights (see rnnviz.training.loop)
     seed: int = 0
+
+
+def training_files(packages: bool = True) -> list[Path]:
+    """The training split's files: top-level stdlib modules, then (``packages``) the modules of
+    its packages, without tests, IDLE, lib2to3 and site-packages; sorted, so the text is fixed."""
+    top = [p for p in stdlib_files() if split_of(p) == "train"]
+    if not packages:
+        return top
+    root = Path(sysconfig.get_paths()["stdlib"])
+    skip = {"site-packages", "test", "tests", "idle_test", "idlelib", "lib2to3"}
+    deeper = sorted(
+        p
+        for p in root.rglob("*.py")
+        if p.parent != root and not skip & set(p.relative_to(root).parts) and split_of(p) == "train"
+    )
+    return top + deeper
 
 
 def bits_per_char(model: CharLM, text: str, chunk: int = 2000) -> float:
@@ -79,7 +104,7 @@ def train(
     rng = np.random.default_rng(r.seed)
     files = stdlib_files()
     if text is None:
-        text = read_text([p for p in files if split_of(p) == "train"])
+        text = read_text(training_files(r.packages))
     counts: dict[str, int] = {}
     for c in text:
         counts[c] = counts.get(c, 0) + 1
@@ -88,13 +113,31 @@ def train(
     model = CharLM(CodeConfig(chars=chars, embed_size=r.embed_size, hidden_size=r.hidden_size))
     ids = model.encode(text)  # (N,)
 
-    def windows(_epoch: int) -> Iterator[torch.Tensor]:
+    carried: list = [None]  # the state each row ends its last window with (stateful)
+
+    def random_windows() -> Iterator[torch.Tensor]:
         while True:
             starts = rng.integers(0, len(ids) - r.seq_len - 1, r.batch_size)
             yield torch.stack([ids[s : s + r.seq_len + 1] for s in starts])  # (B, L+1)
 
+    def streams() -> Iterator[torch.Tensor]:
+        """Row b reads stretch b of the text (from a random offset) window after window; at the
+        end of the stretches every row starts again from a fresh offset and a zero state."""
+        span = len(ids) // r.batch_size
+        while True:
+            shift = int(rng.integers(0, span))
+            rows = torch.roll(ids, -shift)[: span * r.batch_size].view(r.batch_size, span)
+            carried[0] = None
+            for a in range(0, span - r.seq_len - 1, r.seq_len):
+                yield rows[:, a : a + r.seq_len + 1]
+
+    def windows(_epoch: int) -> Iterator[torch.Tensor]:
+        return streams() if r.stateful else random_windows()
+
     def loss(net: nn.Module, x: torch.Tensor) -> tuple[torch.Tensor, None]:
-        logits, _ = net(x[:, :-1])  # (B, L, V)
+        logits, state = net(x[:, :-1], carried[0])  # (B, L, V)
+        if r.stateful:
+            carried[0] = tuple(s.detach() for s in state)
         return nn.functional.cross_entropy(
             logits.reshape(-1, len(chars)), x[:, 1:].reshape(-1)
         ), None
@@ -112,6 +155,7 @@ def train(
         seconds=r.budget_seconds,
         max_steps=r.max_steps,
         on_step=on_step,
+        average=r.average,
     )
     held = [p.name for p in files if split_of(p) == "test"]
     bpc = bits_per_char(model, held_out_text(held_out_chars))
@@ -179,12 +223,27 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("command", choices=["train", "report"])
     parser.add_argument("--seconds", type=float, default=CodeRecipe.budget_seconds)
     parser.add_argument("--hidden", type=int, default=CodeRecipe.hidden_size)
+    parser.add_argument("--seq-len", type=int, default=CodeRecipe.seq_len)
+    parser.add_argument("--average", type=float, default=CodeRecipe.average)
+    parser.add_argument(
+        "--random-windows", action="store_true", help="the old way: no state carried over"
+    )
+    parser.add_argument("--top-level-only", action="store_true", help="no packages' modules")
+    parser.add_argument("--out", type=Path, default=ASSET, help="model folder (default: shipped)")
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
     if args.command == "train":
-        best = save(train(CodeRecipe(budget_seconds=args.seconds, hidden_size=args.hidden)))
+        recipe = CodeRecipe(
+            budget_seconds=args.seconds,
+            hidden_size=args.hidden,
+            seq_len=args.seq_len,
+            average=args.average,
+            stateful=not args.random_windows,
+            packages=not args.top_level_only,
+        )
+        best = save(train(recipe), args.out)
     else:
-        best = analyse(load(), held_out_text(100_000))
+        best = analyse(load(args.out), held_out_text(100_000))
     for name, units in best.items():
         print(name, ", ".join(f"{b.quantity}[{b.unit}] r={b.r:+.3f}" for b in units[:3]))
 

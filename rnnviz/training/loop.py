@@ -46,7 +46,7 @@ class Epoch:
     epoch: int
     loss: float  # mean training loss of the epoch
     metrics: dict[str, float]  # ``evaluate()``'s dict (empty without one); the main one is "score"
-    best: bool  # the best score so far: its weights are kept
+    best: bool  # its weights are kept: the best score so far (or, keep="last", the newest)
 
 
 @dataclass(frozen=True)
@@ -103,6 +103,8 @@ def fit(
     max_steps: int | None = None,
     on_step: Callable[[Step[Batch]], None] | None = None,
     on_epoch: Callable[[Epoch], None] | None = None,
+    average: float = 0.0,
+    keep: Literal["best", "last"] = "best",
 ) -> Fitted:
     """Train ``net`` with Adam for ``epochs`` passes over ``batches(epoch)``.
 
@@ -111,7 +113,14 @@ def fit(
       ``plateau`` halves the rate after an epoch whose ``evaluate()["score"]`` is no gain.
     - ``evaluate()`` runs in eval mode after each epoch; the best epoch's weights are restored.
     - ``seconds`` / ``max_steps`` stop the loop early (checked after every step).
+    - ``average`` > 0: an exponential moving average of the weights (decay ``average`` per step,
+      warmed up as ``min(average, (1 + step) / (10 + step))``) is what each epoch is scored with,
+      kept and returned; training itself goes on from the raw weights.
+    - ``keep="last"``: return the last epoch's weights whatever its score (a run whose dev
+      examples are part of its training data cannot select on them).
     """
+    if keep not in ("best", "last"):
+        raise ValueError(f"keep must be 'best' or 'last', got {keep!r}")
     if schedule not in SCHEDULES:
         raise ValueError(f"schedule must be one of {SCHEDULES}, got {schedule!r}")
     if schedule == "linear" and not total_steps:
@@ -119,10 +128,13 @@ def fit(
     if schedule == "plateau" and evaluate is None:
         raise ValueError("the plateau schedule needs evaluate (a dev score per epoch)")
     opt = torch.optim.Adam(net.parameters(), lr=lr)
+    params = [p for p in net.parameters() if p.requires_grad]
+    shadow = [p.detach().clone() for p in params] if average > 0 else []
     rate = lr
     began = time.perf_counter()
     step = 0
     best: tuple[float, dict[str, torch.Tensor], dict[str, float]] | None = None
+    top = -math.inf  # the best score so far
     epoch, stop = 0, False
     while epoch < epochs and not stop:
         epoch += 1
@@ -138,6 +150,10 @@ def fit(
             value.backward()
             nn.utils.clip_grad_norm_(net.parameters(), clip)
             opt.step()
+            if shadow:
+                decay = min(average, (1 + step) / (10 + step))
+                with torch.no_grad():
+                    torch._foreach_lerp_(shadow, [p.detach() for p in params], 1 - decay)
             step, done = step + 1, done + 1
             total += value.item()
             elapsed = time.perf_counter() - began
@@ -151,18 +167,32 @@ def fit(
             if stop:
                 break
         net.eval()
+        raw = _swap(params, shadow) if shadow else []  # score and keep the averaged weights
         metrics = evaluate() if evaluate is not None else {}
-        gain = evaluate is None or best is None or metrics["score"] > best[0]
-        if gain and evaluate is not None:
+        gain = evaluate is None or metrics["score"] > top
+        top = max(top, metrics["score"]) if evaluate is not None else top
+        kept = evaluate is not None and (gain or keep == "last")
+        if kept:
             state = {k: v.detach().clone() for k, v in net.state_dict().items()}
             best = (metrics["score"], state, metrics)
-        elif schedule == "plateau":  # no dev gain: halve the step size
+        if schedule == "plateau" and not gain:  # no dev gain: halve the step size
             rate /= 2
             for group in opt.param_groups:
                 group["lr"] = rate
         if on_epoch is not None:
-            on_epoch(Epoch(epoch, total / max(done, 1), metrics, gain))
+            on_epoch(Epoch(epoch, total / max(done, 1), metrics, kept or evaluate is None))
+        if shadow:  # training goes on from the raw weights; the end returns the averaged ones
+            _swap(params, shadow if stop or epoch == epochs else raw)
     if best is not None:
-        net.load_state_dict(best[1])
+        net.load_state_dict(best[1])  # the best (or last) epoch's weights, averaged if asked
     net.eval()
     return Fitted(step, time.perf_counter() - began, epoch, best[2] if best else {})
+
+
+def _swap(params: list[torch.Tensor], values: list[torch.Tensor]) -> list[torch.Tensor]:
+    """Put ``values`` into ``params`` in place; return the values they held."""
+    held = [p.detach().clone() for p in params]
+    with torch.no_grad():
+        for p, v in zip(params, values, strict=True):
+            p.copy_(v)
+    return held

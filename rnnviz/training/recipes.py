@@ -73,6 +73,10 @@ class Recipe:
     # "linear": decay to lr/10 over all steps; "plateau": halve after an epoch without dev gain
     schedule: str = "linear"
     dropout: float = 0.2
+    # > 0: score, keep and ship an exponential moving average of the weights (decay per step)
+    average: float = 0.0
+    # the dev lines join the training data; the last epoch is kept (dev can no longer select)
+    train_on_dev: bool = False
     max_len: int = 150  # training chunks are cut at 。！？； to at most this many tokens
     min_char_count: int = 2
     min_bigram_count: int = 5

@@ -94,6 +94,8 @@ def fit(
         evaluate=lambda: evaluate.score(model, dev),
         on_step=lambda s: bars[-1].update(s.epoch_step, f"loss {s.epoch_loss:.4f}"),
         on_epoch=on_epoch,
+        average=recipe.average,
+        keep="last" if recipe.train_on_dev else "best",
     )
     return model, fitted.metrics
 
@@ -137,6 +139,8 @@ def train(
     start = time.monotonic()
     train_set = task_data(recipe.task, "train", recipe)
     dev_set = task_data(recipe.task, "dev", recipe)
+    if recipe.train_on_dev:  # dev still reports a score each epoch, but on lines it trained on
+        train_set = [*train_set, *dev_set]
     epochs = None
     if quick:
         pick = random.Random(recipe.seed)  # a mixed slice (the review files come sorted by label)
