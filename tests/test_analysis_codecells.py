@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from test_app_zh import assert_same_numbers_and_tables
 
 from rnnviz.analysis import codecells as C
 from rnnviz.training import codelm
@@ -101,7 +102,11 @@ def test_a_few_steps_of_code_training_through_the_loop(tmp_path: Path, stateful:
     again = C.load(tmp_path / "code")
     assert again.cfg == model.cfg and again.cfg.training == model.cfg.training
     assert set(best) == set(C.FEATURES)
-    assert "Reproduce" in (tmp_path / "code" / "card.md").read_text(encoding="utf-8")
+    en = (tmp_path / "code" / "card.md").read_text(encoding="utf-8")
+    zh = (tmp_path / "code" / "card.zh.md").read_text(encoding="utf-8")
+    assert "Reproduce" in en and "复现" in zh
+    assert ("--random-windows" in en) is not stateful and ("--random-windows" in zh) is not stateful
+    assert_same_numbers_and_tables(en, zh)
     text = CODE[:20]
     np.testing.assert_allclose(again.trace(text).output, model.trace(text).output, atol=1e-6)
 

@@ -146,8 +146,19 @@ def card(model: RNNModel) -> str:
     lines += [
         f"Adam, lr {tr.get('lr')} ({SCHEDULES.get(tr.get('schedule', 'plateau'), '')}), "
         f"batch {tr.get('batch_size')}, "
-        f"dropout {tr.get('dropout')}, {tr.get('epochs_run')} epochs, seed {tr.get('seed')}; the best dev "
-        f"epoch is kept. Time: {tr.get('train_seconds')} s on {tr.get('threads')} CPU thread(s) "
+        f"dropout {tr.get('dropout')}, {tr.get('epochs_run')} epochs, seed {tr.get('seed')}"
+        + (
+            f"; the weights kept are a moving average (decay {tr['average']} per step)"
+            if tr.get("average")
+            else ""
+        )
+        + (
+            "; the dev lines were trained on as well (the recipe was chosen on dev first), so the "
+            "last epoch is kept and the dev score below is not a held-out score"
+            if tr.get("train_on_dev")
+            else "; the best dev epoch is kept"
+        )
+        + f". Time: {tr.get('train_seconds')} s on {tr.get('threads')} CPU thread(s) "
         f"(torch {tr.get('torch')}), measured while other jobs shared the machine's two cores."
         + (" **Quick run (slice of the data), not the full recipe.**" if tr.get("quick") else ""),
         "",
@@ -159,7 +170,8 @@ def card(model: RNNModel) -> str:
         lines.append(f"| {c.name} | {k} | {_fmt(v)} |")
     dev = m.get("dev", {})
     if dev:
-        lines.append(f"| {c.name} (dev) | score | {_fmt(dev.get('score'))} |")
+        seen = " (dev, trained on)" if tr.get("train_on_dev") else " (dev)"
+        lines.append(f"| {c.name}{seen} | score | {_fmt(dev.get('score'))} |")
     lines.append("")
     lines += references_section(c.task, m.get("references", {}))
     if c.task == "count":

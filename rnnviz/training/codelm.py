@@ -169,7 +169,7 @@ def train(
 
 
 def save(model: CharLM, folder: Path = ASSET, eval_chars: int = 100_000) -> dict[str, list[BestUnit]]:  # fmt: skip
-    """Write weights, config and a card with the best unit per feature on held-out text."""
+    """Write weights, config and the cards (en, zh) with the best unit per feature on held-out text."""
     folder.mkdir(parents=True, exist_ok=True)
     state = {k: v.contiguous() for k, v in model.state_dict().items()}
     save_file(state, str(folder / "model.safetensors"))
@@ -177,43 +177,99 @@ def save(model: CharLM, folder: Path = ASSET, eval_chars: int = 100_000) -> dict
     (folder / "config.json").write_text(text + "\n", encoding="utf-8")
     best = analyse(model, held_out_text(eval_chars))
     (folder / "card.md").write_text(card(model.cfg, best, eval_chars), encoding="utf-8")
+    zh = card(model.cfg, best, eval_chars, "zh")
+    (folder / "card.zh.md").write_text(zh, encoding="utf-8")
     return best
 
 
-def card(c: CodeConfig, best: dict[str, list[BestUnit]], eval_chars: int) -> str:
-    """Markdown card: data, model, training run, held-out score and the best unit per feature."""
+_ZH_NOTE = (
+    "> 中文译文。所有数字、表格和代码与英文原版 `card.md` 完全一致,均为训练与评估时机器实测的结果。"
+)
+
+
+def card(c: CodeConfig, best: dict[str, list[BestUnit]], eval_chars: int, lang: str = "en") -> str:  # fmt: skip
+    """Markdown card (``lang`` "en" or "zh", the same numbers): data, model, training run,
+    held-out score and the best unit per feature."""
+    zh = lang == "zh"
     tr, m = c.training, c.metrics
     # configs written before recipes were recorded used the defaults
-    seq_len, batch = (
-        tr.get("seq_len", CodeRecipe.seq_len),
-        tr.get("batch_size", CodeRecipe.batch_size),
-    )
-    lines = [
-        "# code-lstm: a character-level LSTM language model of Python source",
-        "",
-        f"- Data: the {len(stdlib_files())} top-level `*.py` modules of the Python "
-        f"{sys.version_info.major}.{sys.version_info.minor} standard library; held out "
-        f"(crc32(name) % 10 == 9, never trained on): {', '.join(tr.get('held_out_files', ()))}.",
-        f"- Model: embedding {c.embed_size} → LSTM {c.hidden_size} → linear over "
-        f"{len(c.chars)} characters; {tr.get('steps')} Adam steps in {tr.get('seconds', 0):.0f} s "
-        f"on one CPU thread ({tr.get('train_chars', 0):,} training characters, random "
-        f"{seq_len}-character windows, batch {batch}).",
-        f"- Held-out cross-entropy: {m.get('held_out_bits_per_char', 0):.3f} bits per character "
-        "(first 200,000 held-out characters).",
-        f"- Best unit per feature (Pearson r over the first {eval_chars:,} held-out characters):",
-        "",
-        "| feature | unit | r |",
-        "|---|---|---|",
-    ]
+    seq_len = tr.get("seq_len", CodeRecipe.seq_len)
+    batch = tr.get("batch_size", CodeRecipe.batch_size)
+    stateful, packages = tr.get("stateful", False), tr.get("packages", False)
+    average = tr.get("average", 0.0)
+    version = f"{sys.version_info.major}.{sys.version_info.minor}"
+    held = ", ".join(tr.get("held_out_files", ()))
+    steps, seconds, chars = tr.get("steps"), tr.get("seconds", 0), tr.get("train_chars", 0)
+    bpc = m.get("held_out_bits_per_char", 0)
+    if zh:
+        data = "顶层 `*.py` 模块" + (
+            "及其各个包中的模块(不含测试、IDLE、lib2to3)" if packages else ""
+        )
+        reading = (
+            f"批中 {batch} 行各读自己的一段文本,每次 {seq_len} 个字符,状态从一个窗口延续到下一个"
+            if stateful
+            else f"从零状态开始、随机截取 {seq_len} 字符的窗口,批大小 {batch}"
+        )
+        lines = [
+            "# code-lstm:Python 源代码的字符级 LSTM 语言模型",
+            "",
+            _ZH_NOTE,
+            "",
+            f"- 数据:Python {version} 标准库的{data};留出的文件(crc32(name) % 10 == 9,"
+            f"无论位于哪个目录,从不参与训练):{held}。",
+            f"- 模型:嵌入 {c.embed_size} → LSTM {c.hidden_size} → 在 {len(c.chars)} 个字符上的线性层;"
+            f"{steps} 步 Adam,用时 {seconds:.0f} s,1 个 CPU 线程({chars:,} 个训练字符,{reading})"
+            + (f";发布的权重是权重的滑动平均(每步衰减 {average})" if average else "")
+            + "。",
+            f"- 留出数据上的交叉熵:每字符 {bpc:.3f} 比特(留出数据的前 200,000 个字符)。",
+            f"- 每个特征最相关的单元(在留出数据前 {eval_chars:,} 个字符上的皮尔逊 r;"
+            "c、h 和门 i f g o 的每个单元都参与排序):",
+            "",
+            "| 特征 | 单元 | r |",
+            "|---|---|---|",
+        ]
+    else:
+        data = "top-level `*.py` modules" + (
+            " and its packages' modules (without tests, IDLE, lib2to3)" if packages else ""
+        )
+        reading = (
+            f"each of the {batch} batch rows reading its own stretch of the text {seq_len} "
+            "characters at a time, the state carried from window to window"
+            if stateful
+            else f"random {seq_len}-character windows from a zero state, batch {batch}"
+        )
+        lines = [
+            "# code-lstm: a character-level LSTM language model of Python source",
+            "",
+            f"- Data: the {data} of the Python {version} standard library; held out "
+            f"(crc32(name) % 10 == 9, never trained on, wherever the file lies): {held}.",
+            f"- Model: embedding {c.embed_size} → LSTM {c.hidden_size} → linear over "
+            f"{len(c.chars)} characters; {steps} Adam steps in {seconds:.0f} s on one CPU thread "
+            f"({chars:,} training characters, {reading})"
+            + (
+                f"; the weights shipped are a moving average (decay {average} per step)"
+                if average
+                else ""
+            )
+            + ".",
+            f"- Held-out cross-entropy: {bpc:.3f} bits per character "
+            "(first 200,000 held-out characters).",
+            f"- Best unit per feature (Pearson r over the first {eval_chars:,} held-out "
+            "characters; every unit of c, h and the gates i f g o is ranked):",
+            "",
+            "| feature | unit | r |",
+            "|---|---|---|",
+        ]
     for name, units in best.items():
         b = units[0]
         lines.append(f"| {name} | {b.quantity}[{b.unit}] | {b.r:+.3f} |")
     budget = tr.get("budget_seconds", CodeRecipe.budget_seconds)
-    lines += [
-        "",
-        f"Reproduce: `python -m rnnviz.training.codelm train --seconds {budget:.0f}`.",
-        "",
-    ]
+    flags = f"--seconds {budget:.0f} --hidden {c.hidden_size} --seq-len {seq_len}"
+    flags += f" --average {average}" if average else ""
+    flags += "" if stateful else " --random-windows"
+    flags += "" if packages else " --top-level-only"
+    command = f"`python -m rnnviz.training.codelm train {flags}`"
+    lines += ["", f"复现:{command}。" if zh else f"Reproduce: {command}.", ""]
     return "\n".join(lines)
 
 
