@@ -138,3 +138,14 @@ def test_training_files_hold_packages_but_never_a_held_out_name() -> None:
     assert every[: len(top)] == top and len(every) > len(top)
     assert all(C.split_of(p) == "train" for p in every)
     assert not any({"test", "tests", "site-packages"} & set(p.parts) for p in every)
+
+
+def test_readout_finds_a_feature_spread_over_two_units() -> None:
+    model = C.CharLM(C.CodeConfig(chars=C.UNK + "".join(sorted(set(CODE))), hidden_size=8))
+    trace = model.trace(CODE * 4)
+    h = trace.quantity(0, "forward", "h").astype(np.float64)
+    spread = {"two_units": h[:, 0] - 2 * h[:, 3], "noise": np.random.default_rng(0).random(len(h))}
+    best = C.best_units(trace, spread)
+    reads = C.readouts(trace, spread)
+    assert reads["two_units"] > 0.99 and abs(best["two_units"][0].r) < reads["two_units"]
+    assert abs(reads["noise"]) < 0.3

@@ -189,6 +189,23 @@ def best_units(trace: Trace, feats: dict[str, np.ndarray], top: int = 5) -> dict
     return {name: sorted(units, key=lambda b: -abs(b.r))[:top] for name, units in ranked.items()}
 
 
+def readouts(trace: Trace, feats: dict[str, np.ndarray], ridge: float = 1e-3) -> dict[str, float]:
+    """For each feature, how well *all* units together carry it: a linear read-out of every
+    value in the trace (``c``, ``h``, the gates), fitted by ridge regression on the first half
+    of the characters and scored (Pearson r) on the second. Beside the best single unit it says
+    whether a feature is absent from the model or only spread over many units."""
+    x = np.concatenate([trace.quantity(0, "forward", q) for q in trace.names], axis=1)
+    x = np.c_[x.astype(np.float64), np.ones(len(x))]  # (N, K + 1)
+    half = len(x) // 2
+    a, b = x[:half], x[half:]
+    gram = a.T @ a + ridge * half * np.eye(a.shape[1])  # (K + 1, K + 1)
+    out = {}
+    for name, f in feats.items():
+        w = np.linalg.solve(gram, a.T @ f[:half].astype(np.float64))
+        out[name] = float(unit_correlations((b @ w)[:, None], f[half:].astype(np.float64))[0])
+    return out
+
+
 def load(folder: Path = ASSET) -> CharLM:
     """The shipped code language model (eval mode)."""
     cfg_path, w_path = folder / "config.json", folder / "model.safetensors"

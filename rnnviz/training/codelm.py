@@ -29,9 +29,12 @@ from ..analysis.codecells import (
     CharLM,
     CodeConfig,
     analyse,
+    best_units,
+    features,
     held_out_text,
     load,
     read_text,
+    readouts,
     split_of,
     stdlib_files,
 )
@@ -175,10 +178,17 @@ def save(model: CharLM, folder: Path = ASSET, eval_chars: int = 100_000) -> dict
     save_file(state, str(folder / "model.safetensors"))
     text = json.dumps(model.cfg.to_json(), indent=1)
     (folder / "config.json").write_text(text + "\n", encoding="utf-8")
-    best = analyse(model, held_out_text(eval_chars))
-    (folder / "card.md").write_text(card(model.cfg, best, eval_chars), encoding="utf-8")
-    zh = card(model.cfg, best, eval_chars, "zh")
-    (folder / "card.zh.md").write_text(zh, encoding="utf-8")
+    return write_cards(model, folder, eval_chars)
+
+
+def write_cards(model: CharLM, folder: Path = ASSET, eval_chars: int = 100_000) -> dict[str, list[BestUnit]]:  # fmt: skip
+    """Measure the model on held-out text and write ``card.md`` and ``card.zh.md``."""
+    text = held_out_text(eval_chars)
+    trace, feats = model.trace(text), features(text)
+    best, reads = best_units(trace, feats), readouts(trace, feats)
+    for lang, name in (("en", "card.md"), ("zh", "card.zh.md")):
+        markdown = card(model.cfg, best, eval_chars, lang, reads)
+        (folder / name).write_text(markdown, encoding="utf-8")
     return best
 
 
@@ -187,9 +197,15 @@ _ZH_NOTE = (
 )
 
 
-def card(c: CodeConfig, best: dict[str, list[BestUnit]], eval_chars: int, lang: str = "en") -> str:  # fmt: skip
+def card(
+    c: CodeConfig,
+    best: dict[str, list[BestUnit]],
+    eval_chars: int,
+    lang: str = "en",
+    reads: dict[str, float] | None = None,
+) -> str:
     """Markdown card (``lang`` "en" or "zh", the same numbers): data, model, training run,
-    held-out score and the best unit per feature."""
+    held-out score, the best unit per feature and (``reads``) all units' linear read-out."""
     zh = lang == "zh"
     tr, m = c.training, c.metrics
     # configs written before recipes were recorded used the defaults
@@ -223,10 +239,17 @@ def card(c: CodeConfig, best: dict[str, list[BestUnit]], eval_chars: int, lang: 
             + "。",
             f"- 留出数据上的交叉熵:每字符 {bpc:.3f} 比特(留出数据的前 200,000 个字符)。",
             f"- 每个特征最相关的单元(在留出数据前 {eval_chars:,} 个字符上的皮尔逊 r;"
-            "c、h 和门 i f g o 的每个单元都参与排序):",
+            "c、h 和门 i f g o 的每个单元都参与排序)"
+            + (
+                ";最后一列是所有单元合起来的线性读出(在前一半字符上用岭回归拟合,"
+                "在后一半上计算 r):它说明一个特征是模型里根本没有,还是分散在许多单元里"
+                if reads
+                else ""
+            )
+            + ":",
             "",
-            "| 特征 | 单元 | r |",
-            "|---|---|---|",
+            "| 特征 | 单元 | r |" + (" 全部单元的读出 r |" if reads else ""),
+            "|---|---|---|" + ("---|" if reads else ""),
         ]
     else:
         data = "top-level `*.py` modules" + (
@@ -255,14 +278,23 @@ def card(c: CodeConfig, best: dict[str, list[BestUnit]], eval_chars: int, lang: 
             f"- Held-out cross-entropy: {bpc:.3f} bits per character "
             "(first 200,000 held-out characters).",
             f"- Best unit per feature (Pearson r over the first {eval_chars:,} held-out "
-            "characters; every unit of c, h and the gates i f g o is ranked):",
+            "characters; every unit of c, h and the gates i f g o is ranked)"
+            + (
+                "; the last column is a linear read-out of all units together (ridge "
+                "regression fitted on the first half of the characters, r on the second): it "
+                "tells a feature the model lacks from one spread over many units"
+                if reads
+                else ""
+            )
+            + ":",
             "",
-            "| feature | unit | r |",
-            "|---|---|---|",
+            "| feature | unit | r |" + (" all units' read-out r |" if reads else ""),
+            "|---|---|---|" + ("---|" if reads else ""),
         ]
     for name, units in best.items():
         b = units[0]
-        lines.append(f"| {name} | {b.quantity}[{b.unit}] | {b.r:+.3f} |")
+        row = f"| {name} | {b.quantity}[{b.unit}] | {b.r:+.3f} |"
+        lines.append(row + (f" {reads[name]:+.3f} |" if reads else ""))
     budget = tr.get("budget_seconds", CodeRecipe.budget_seconds)
     flags = f"--seconds {budget:.0f} --hidden {c.hidden_size} --seq-len {seq_len}"
     flags += f" --average {average}" if average else ""
@@ -274,9 +306,10 @@ def card(c: CodeConfig, best: dict[str, list[BestUnit]], eval_chars: int, lang: 
 
 
 def main(argv: list[str] | None = None) -> None:
-    """``train [--seconds S] [--hidden H]`` writes the model; ``report`` ranks the shipped one."""
+    """``train [--seconds S] [--hidden H] …`` writes a model and its cards; ``cards`` rewrites a
+    model's cards; ``report`` ranks its units (``--out``: which folder, default the shipped)."""
     parser = argparse.ArgumentParser(description="Train the code LSTM and report its cells.")
-    parser.add_argument("command", choices=["train", "report"])
+    parser.add_argument("command", choices=["train", "report", "cards"])
     parser.add_argument("--seconds", type=float, default=CodeRecipe.budget_seconds)
     parser.add_argument("--hidden", type=int, default=CodeRecipe.hidden_size)
     parser.add_argument("--seq-len", type=int, default=CodeRecipe.seq_len)
@@ -298,6 +331,8 @@ def main(argv: list[str] | None = None) -> None:
             packages=not args.top_level_only,
         )
         best = save(train(recipe), args.out)
+    elif args.command == "cards":  # rewrite the cards of a trained model
+        best = write_cards(load(args.out), args.out)
     else:
         best = analyse(load(args.out), held_out_text(100_000))
     for name, units in best.items():
