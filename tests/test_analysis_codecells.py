@@ -80,11 +80,18 @@ def test_shipped_code_model_has_interpretable_cells() -> None:
 def test_shipped_config_reads_into_architecture_training_and_metrics() -> None:
     data = json.loads((C.ASSET / "config.json").read_text(encoding="utf-8"))
     cfg = C.CodeConfig.from_json(data)
-    assert (cfg.embed_size, cfg.hidden_size, cfg.chars) == (32, 128, data["chars"])
-    assert cfg.training["steps"] == data["steps"] and cfg.training["held_out_files"]
-    assert cfg.metrics["held_out_bits_per_char"] == data["held_out_bits_per_char"]
-    assert C.CodeConfig.from_json(cfg.to_json()) == cfg  # the new layout round-trips
+    assert (cfg.embed_size, cfg.hidden_size, cfg.chars) == (32, 256, data["chars"])
+    assert cfg.training["stateful"] and cfg.training["packages"] and cfg.training["steps"] > 0
+    assert cfg.training["held_out_files"] and cfg.metrics["held_out_bits_per_char"] < 1.6
+    assert C.CodeConfig.from_json(cfg.to_json()) == cfg  # the layout round-trips
     assert C.CodeConfig.from_json(cfg.to_json()).training == cfg.training
+    # the first shipped layout kept run facts and scores at the top level: still read
+    first = {k: v for k, v in data.items() if k not in ("training", "metrics")}
+    first |= {k: data["training"][k] for k in ("train_chars", "steps", "seconds", "held_out_files")}
+    first["held_out_bits_per_char"] = data["metrics"]["held_out_bits_per_char"]
+    old = C.CodeConfig.from_json(first)
+    assert old == cfg and old.training["steps"] == data["training"]["steps"]
+    assert old.metrics == data["metrics"]
     with pytest.raises(ValueError, match="unknown keys"):
         C.CodeConfig.from_json({**data, "layers": 2})
 

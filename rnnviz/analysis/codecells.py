@@ -1,10 +1,12 @@
 """Interpretable cells in code (after Karpathy, Johnson & Fei-Fei 2015): a character-level LSTM
-language model trained on the Python standard library's own top-level modules, and every unit
+language model trained on the Python standard library's own source, and every unit
 correlated with what a reader of code tracks — inside a string, bracket depth, indentation,
 position in the line.
 
-Data: the ``*.py`` files directly in this interpreter's stdlib folder (on every machine). Split by
-file: ``crc32(file name) % 10 == 9`` is held out (never trained on), the rest is training text.
+Data: the ``*.py`` files of this interpreter's stdlib folder (on every machine). Split by file:
+``crc32(file name) % 10 == 9`` is held out (never trained on); the held-out text is the top-level
+held-out modules; training reads the other top-level modules and (the shipped recipe) the
+packages' modules (:func:`rnnviz.training.codelm.training_files`).
 Training lives in :mod:`rnnviz.training.codelm`: ``python -m rnnviz.training.codelm train`` (or,
 as the shipped card says, ``python -m rnnviz.analysis.codecells train``) writes
 ``assets/code/code-lstm/`` (``model.safetensors``, ``config.json``, ``card.md``).
