@@ -8,7 +8,7 @@ Data: the ``*.py`` files of this interpreter's stdlib folder (on every machine).
 held-out modules; training reads the other top-level modules and (the shipped recipe) the
 packages' modules (:func:`rnnviz.training.codelm.training_files`).
 Training lives in :mod:`rnnviz.training.codelm`: ``python -m rnnviz.training.codelm train`` (or,
-as the shipped card says, ``python -m rnnviz.analysis.codecells train``) writes
+as the first shipped card said, ``python -m rnnviz.analysis.codecells train``) writes
 ``assets/code/code-lstm/`` (``model.safetensors``, ``config.json``, ``card.md``).
 """
 

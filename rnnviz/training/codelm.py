@@ -1,9 +1,10 @@
 """Training of the code model: a character-level LSTM language model of Python source.
 
 ``python -m rnnviz.training.codelm train`` (70 minutes of one core) trains on the standard library's
-training files through the one loop (truncated BPTT on random windows) and writes
+training files through the one loop (truncated BPTT, each batch row reading its own stretch of
+text with the state carried from window to window) and writes
 ``assets/code/code-lstm/``: weights, ``config.json`` (architecture + ``training`` recipe and run
-facts + ``metrics``) and a card with the best unit per feature on held-out files.
+facts + ``metrics``) and cards (en, zh) with the best unit per feature on held-out files.
 The model, its data split and its analysis live in :mod:`rnnviz.analysis.codecells`.
 """
 
@@ -197,6 +198,19 @@ _ZH_NOTE = (
 )
 
 
+_READOUT_NOTE = {
+    "en": "; the last column is a linear read-out of all units together (ridge regression fitted "
+    "on the first half of the characters, r on the second): it tells a feature the model lacks "
+    "from one spread over many units",
+    "zh": ";最后一列是所有单元合起来的线性读出(在前一半字符上用岭回归拟合,在后一半上计算 r):"
+    "它说明一个特征是模型里根本没有,还是分散在许多单元里",
+}
+_TABLE_HEAD = {
+    "en": ("| feature | unit | r |", " all units' read-out r |"),
+    "zh": ("| 特征 | 单元 | r |", " 全部单元的读出 r |"),
+}
+
+
 def card(
     c: CodeConfig,
     best: dict[str, list[BestUnit]],
@@ -239,17 +253,7 @@ def card(
             + "。",
             f"- 留出数据上的交叉熵:每字符 {bpc:.3f} 比特(留出数据的前 200,000 个字符)。",
             f"- 每个特征最相关的单元(在留出数据前 {eval_chars:,} 个字符上的皮尔逊 r;"
-            "c、h 和门 i f g o 的每个单元都参与排序)"
-            + (
-                ";最后一列是所有单元合起来的线性读出(在前一半字符上用岭回归拟合,"
-                "在后一半上计算 r):它说明一个特征是模型里根本没有,还是分散在许多单元里"
-                if reads
-                else ""
-            )
-            + ":",
-            "",
-            "| 特征 | 单元 | r |" + (" 全部单元的读出 r |" if reads else ""),
-            "|---|---|---|" + ("---|" if reads else ""),
+            "c、h 和门 i f g o 的每个单元都参与排序)",
         ]
     else:
         data = "top-level `*.py` modules" + (
@@ -278,19 +282,11 @@ def card(
             f"- Held-out cross-entropy: {bpc:.3f} bits per character "
             "(first 200,000 held-out characters).",
             f"- Best unit per feature (Pearson r over the first {eval_chars:,} held-out "
-            "characters; every unit of c, h and the gates i f g o is ranked)"
-            + (
-                "; the last column is a linear read-out of all units together (ridge "
-                "regression fitted on the first half of the characters, r on the second): it "
-                "tells a feature the model lacks from one spread over many units"
-                if reads
-                else ""
-            )
-            + ":",
-            "",
-            "| feature | unit | r |" + (" all units' read-out r |" if reads else ""),
-            "|---|---|---|" + ("---|" if reads else ""),
+            "characters; every unit of c, h and the gates i f g o is ranked)",
         ]
+    head, column = _TABLE_HEAD[lang]
+    lines[-1] += (_READOUT_NOTE[lang] if reads else "") + ":"
+    lines += ["", head + (column if reads else ""), "|---|---|---|" + ("---|" if reads else "")]
     for name, units in best.items():
         b = units[0]
         row = f"| {name} | {b.quantity}[{b.unit}] | {b.r:+.3f} |"

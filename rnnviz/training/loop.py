@@ -167,7 +167,8 @@ def fit(
             if stop:
                 break
         net.eval()
-        raw = _swap(params, shadow) if shadow else []  # score and keep the averaged weights
+        raw = [p.detach().clone() for p in params] if shadow else []
+        _load(params, shadow)  # score and keep the averaged weights (nothing without average)
         metrics = evaluate() if evaluate is not None else {}
         gain = evaluate is None or metrics["score"] > top
         top = max(top, metrics["score"]) if evaluate is not None else top
@@ -181,18 +182,18 @@ def fit(
                 group["lr"] = rate
         if on_epoch is not None:
             on_epoch(Epoch(epoch, total / max(done, 1), metrics, kept or evaluate is None))
-        if shadow:  # training goes on from the raw weights; the end returns the averaged ones
-            _swap(params, shadow if stop or epoch == epochs else raw)
+        if not (stop or epoch == epochs):  # training goes on from the raw weights
+            _load(params, raw)
     if best is not None:
         net.load_state_dict(best[1])  # the best (or last) epoch's weights, averaged if asked
     net.eval()
     return Fitted(step, time.perf_counter() - began, epoch, best[2] if best else {})
 
 
-def _swap(params: list[torch.Tensor], values: list[torch.Tensor]) -> list[torch.Tensor]:
-    """Put ``values`` into ``params`` in place; return the values they held."""
-    held = [p.detach().clone() for p in params]
+def _load(params: list[torch.Tensor], values: list[torch.Tensor]) -> None:
+    """Copy ``values`` into ``params`` in place (nothing for an empty list: no average)."""
+    if not values:
+        return
     with torch.no_grad():
         for p, v in zip(params, values, strict=True):
             p.copy_(v)
-    return held
