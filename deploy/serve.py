@@ -93,6 +93,7 @@ def streamlit_command(port: int, upload_mb: int = UPLOAD_MB) -> list[str]:
         "--server.headless=true", "--server.address=127.0.0.1", f"--server.port={port}",
         "--browser.gatherUsageStats=false", "--server.fileWatcherType=none",
         "--server.enableXsrfProtection=true", f"--server.maxUploadSize={upload_mb}",
+        "--runner.postScriptGC=false",
     ]  # fmt: skip
 
 
