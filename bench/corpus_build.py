@@ -24,6 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from anywher
 from rnnviz import models, onepass
 from rnnviz.analysis import search
 from rnnviz.batched import trace_batch
+from rnnviz.cells import cell_of
 from rnnviz.tracer import trace_rnn
 
 
@@ -46,7 +47,7 @@ def main() -> None:
     print(f"{args.model} on {corpus.name}: {len(kept)} sentences, {tokens} tokens "
           f"(read {read:.1f} s, encode {encoded:.1f} s CPU)")  # fmt: skip
 
-    fast = onepass.for_module(m.config.cell, m.rnn, wait=True)
+    fast = onepass.for_module(cell_of(m.rnn), m.rnn, wait=True)
     path = "one pass (C++)" if fast is not None else "torch recompute (one-pass not available)"
     print(f"path: {path}; torch threads {torch.get_num_threads()}")
     # Timed passes keep nothing, as an index build does (keeping 1 GB of traces would time

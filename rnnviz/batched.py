@@ -24,7 +24,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from . import cells, native, onepass
+from . import cells, onepass
 from .schema import DIRECTIONS
 
 
@@ -39,9 +39,10 @@ class BatchCell:
         return self.spec.name
 
     @property
-    def kernel(self) -> Callable[..., tuple[torch.Tensor, ...]]:
-        """PyTorch's own kernel of the cell (``torch._VF.<kernel>``; see ``rnnviz.native``)."""
-        return getattr(torch._VF, self.spec.kernel)
+    def kernel(self) -> Callable[..., tuple[torch.Tensor, ...]] | None:
+        """PyTorch's own kernel of the cell (``torch._VF.<kernel>``; see ``rnnviz.native``), or
+        None: the cell runs through its spec, one sequence at a time (:func:`_trace_each`)."""
+        return getattr(torch._VF, self.spec.kernel) if self.spec.kernel else None
 
     @property
     def gates(self) -> Callable[..., dict[str, torch.Tensor]]:
@@ -56,7 +57,7 @@ class BatchCell:
     @property
     def carry(self) -> str | None:
         """The state updated linearly, ``s_t = a*s_{t-1} + b`` (the LSTM's ``c``), if any."""
-        return next(iter(self.spec.linear_states(_PROBE)), None)
+        return next((s for s in self.spec.linear_states(_PROBE) if s != "h"), None)
 
     def carry_terms(self, gates: dict[str, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
         """``(a, b)`` of the carried state from this step's gates."""
@@ -173,7 +174,7 @@ def _trace_onepass(
     hidden, n_tok, width = rnn.hidden_size, x_tok.shape[0], lengths.size
     order, sizes = _packed(lengths, offsets, n_dir)
     arrays: dict[tuple[int, str, str], torch.Tensor] = {}
-    for layer, lp in enumerate(onepass.plan(rnn)):
+    for layer, lp in enumerate(onepass.plan(spec.spec, rnn)):
         gh = lp.w_hh[0].shape[0]
         wx = torch.mm(x_tok, lp.w_ih.t()).view(n_tok, n_dir, gh)  # (N, D, G*H)
         h_tok = x_tok.new_empty(n_tok, n_dir * hidden)  # (N, D*H) this layer's output
@@ -188,7 +189,7 @@ def _trace_onepass(
             running[spec.carry] = [x_tok.new_zeros(width, hidden) for _ in range(n_dir)]
         wx_d = [wx[:, d] for d in range(n_dir)]
         single = width == 1
-        onepass.run_layer(ext, spec.name, lp, wx_d, order, sizes, running, written, single)
+        onepass.run_layer(ext, spec.spec, lp, wx_d, order, sizes, running, written, single)
         for d, direction in enumerate(DIRECTIONS[:n_dir]):
             gates = written["gates"][d]  # (N, G*H)
             for k, name in enumerate(spec.spec.gates):
@@ -233,7 +234,9 @@ def trace_batch(rnn: nn.RNNBase, xs: Sequence[torch.Tensor | np.ndarray]) -> Bat
 
     arrays: dict[tuple[int, str, str], torch.Tensor] = {}
     carry_f, carry_u = [], []
-    fast = onepass.for_module(spec.name, rnn)
+    if spec.kernel is None:
+        return _trace_each(rnn, spec, seqs, offsets)
+    fast = onepass.for_module(spec.spec, rnn)
     with torch.no_grad():
         if fast is not None:  # one pass per layer and direction, the sequences side by side
             arrays = _trace_onepass(fast, spec, rnn, x_tok, lengths, offsets)
@@ -241,7 +244,7 @@ def trace_batch(rnn: nn.RNNBase, xs: Sequence[torch.Tensor | np.ndarray]) -> Bat
             x_ext = torch.cat([x_tok, x_tok.new_zeros(1, x_tok.shape[1])])  # (N+1, F) padding row
             h_tok = x_tok.new_empty(n_tok, n_dir * h_out)  # (N, D*H_out) this layer's output
             for d, direction in enumerate(directions):
-                params = native.layer_weights(rnn, layer, d)
+                params = spec.spec.weights(rnn, layer, d).detached().flat()
                 # 1. PyTorch's own kernel, one direction at a time on a padded batch.
                 x_pad = x_ext[pad.src[d]].view(pad.steps, pad.width, -1)  # (T_max, S, F)
                 h0 = x_tok.new_zeros(1, pad.width, h_out)
@@ -284,3 +287,19 @@ def trace_batch(rnn: nn.RNNBase, xs: Sequence[torch.Tensor | np.ndarray]) -> Bat
         if not np.isfinite(value).all():
             raise ValueError("the recurrent computation gave NaN or inf (check the weights)")
     return BatchTrace(spec.name, rnn.num_layers, directions, hidden, h_out, offsets, out_arrays)
+
+
+def _trace_each(rnn: nn.Module, spec: BatchCell, seqs: list[torch.Tensor], offsets) -> BatchTrace:
+    """A cell without a torch kernel: each sequence through :func:`rnnviz.trace_rnn` (its spec's
+    layer), the arrays concatenated in the same flat layout."""
+    from .tracer import trace_rnn
+
+    traces = [trace_rnn(rnn, x) for x in seqs]
+    directions = traces[0].directions
+    keys = [(la, d, q) for la in range(rnn.num_layers) for d in directions for q in spec.quantities]
+    arrays = {k: np.concatenate([t.quantity(*k) for t in traces]) for k in keys}
+    for value in arrays.values():
+        if not np.isfinite(value).all():
+            raise ValueError("the recurrent computation gave NaN or inf (check the weights)")
+    hidden = rnn.hidden_size
+    return BatchTrace(spec.name, rnn.num_layers, directions, hidden, hidden, offsets, arrays)

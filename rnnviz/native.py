@@ -35,7 +35,7 @@ def native_layer(
     return out[:, 0, :], [s[:, 0, :] for s in finals]
 
 
-def as_sequence(rnn: nn.RNNBase, x: object) -> torch.Tensor:
+def as_sequence(rnn: nn.Module, x: object) -> torch.Tensor:
     first = rnn.weight_ih_l0  # dtype and device of the module (parameters() is slow)
     if isinstance(x, torch.Tensor):
         t = x.detach()
@@ -87,16 +87,6 @@ def initial_states(
         if tuple(states[s].shape) != shapes[s]:
             raise ValueError(f"{s}0 must have shape {shapes[s]}, got {tuple(states[s].shape)}")
     return states
-
-
-def layer_weights(rnn: nn.RNNBase, layer: int, direction: int) -> list[torch.Tensor]:
-    suffix = f"_l{layer}" + ("_reverse" if direction else "")
-    names = ["weight_ih", "weight_hh"]
-    if rnn.bias:
-        names += ["bias_ih", "bias_hh"]
-    if rnn.proj_size:
-        names += ["weight_hr"]
-    return [getattr(rnn, n + suffix) for n in names]
 
 
 def diagnose_non_finite(rnn: nn.RNNBase, x: np.ndarray) -> None:

@@ -28,14 +28,13 @@ from types import ModuleType
 import torch
 from filelock import FileLock
 
-from .native import layer_weights
+from .cells import CellSpec
 
 SOURCE = Path(__file__).with_name("onepass.cpp")
-# The cells traced in one pass (their number in onepass.cpp). Not the vanilla RNN: its tanh/relu
-# recurrence can be chaotic (the count-rnn model's is): a rounding difference of 1e-7 grows to 2e-4
-# over 40 steps, so it keeps PyTorch's own kernel for h (which costs it little: one gate,
-# recomputed with two matrix products).
-KINDS = {"lstm": 0, "gru": 1}
+# The cells traced in one pass say so in their spec (``CellSpec.onepass``, their number in
+# onepass.cpp). Not the vanilla RNN: its tanh/relu recurrence can be chaotic (the count-rnn
+# model's is): a rounding difference of 1e-7 grows to 2e-4 over 40 steps, so it keeps PyTorch's
+# own kernel for h (which costs it little: one gate, recomputed with two matrix products).
 CHOICES = ("auto", "onepass", "recompute")
 BUILD_SECONDS = 600  # longest wait for a build (ours or another process's) before falling back
 
@@ -118,21 +117,23 @@ def error() -> str | None:
     return _built.get("error")  # type: ignore[return-value]
 
 
-def supports(kind: str, rnn: torch.nn.RNNBase) -> bool:
+def supports(spec: CellSpec, rnn: torch.nn.RNNBase) -> bool:
     """Whether the one-pass loop computes this module (no LSTM projection; CPU float32/64)."""
     first = rnn.weight_ih_l0
     return (
-        kind in KINDS
+        spec.onepass is not None
         and not getattr(rnn, "proj_size", 0)
         and first.device.type == "cpu"
         and first.dtype in (torch.float32, torch.float64)
     )
 
 
-def for_module(kind: str, rnn: torch.nn.RNNBase, wait: bool | None = None) -> ModuleType | None:
-    """The extension that traces ``rnn`` (a module of cell ``kind``), or None: the cell or the
+def for_module(
+    spec: CellSpec, rnn: torch.nn.RNNBase, wait: bool | None = None
+) -> ModuleType | None:
+    """The extension that traces ``rnn`` (a module of cell ``spec``), or None: the cell or the
     module is not one it computes, or it is not built (see :func:`module` for ``wait``)."""
-    return module(wait) if supports(kind, rnn) else None
+    return module(wait) if supports(spec, rnn) else None
 
 
 @dataclass(frozen=True)
@@ -150,10 +151,9 @@ class LayerPlan:
     empty: list[torch.Tensor]  # per direction: "no tensor here"
 
 
-def _layer_plan(rnn: torch.nn.RNNBase, layer: int) -> LayerPlan:
+def _layer_plan(spec: CellSpec, rnn: torch.nn.RNNBase, layer: int) -> LayerPlan:
     params = [
-        [w.detach() for w in layer_weights(rnn, layer, d)]
-        for d in range(2 if rnn.bidirectional else 1)
+        spec.weights(rnn, layer, d).detached().flat() for d in range(2 if rnn.bidirectional else 1)
     ]
     w_ih = torch.cat([p[0] for p in params]).contiguous()
     gh = params[0][1].shape[0]
@@ -174,7 +174,7 @@ def _layer_plan(rnn: torch.nn.RNNBase, layer: int) -> LayerPlan:
     )
 
 
-def plan(rnn: torch.nn.RNNBase) -> list[LayerPlan]:
+def plan(spec: CellSpec, rnn: torch.nn.RNNBase) -> list[LayerPlan]:
     """Every layer's :class:`LayerPlan`, cached per module until a parameter is replaced or
     changed in place (keyed by the parameters' identities and version counters)."""
     weights = rnn._flat_weights
@@ -183,7 +183,7 @@ def plan(rnn: torch.nn.RNNBase) -> list[LayerPlan]:
     if hit is not None and hit[0]() is rnn and hit[1] == key:
         return hit[2]
     with torch.no_grad():
-        value = [_layer_plan(rnn, layer) for layer in range(rnn.num_layers)]
+        value = [_layer_plan(spec, rnn, layer) for layer in range(rnn.num_layers)]
     if len(_plans) > 64:  # drop the entries of modules that are gone
         for k in [k for k, v in _plans.items() if v[0]() is None]:
             del _plans[k]
@@ -193,7 +193,7 @@ def plan(rnn: torch.nn.RNNBase) -> list[LayerPlan]:
 
 def run_layer(
     ext: ModuleType,
-    kind: str,
+    spec: CellSpec,
     layer: LayerPlan,
     wx: list[torch.Tensor],
     order: list[torch.Tensor],
@@ -209,7 +209,7 @@ def run_layer(
     (all batch sizes 1): the extension's own matrix-vector product; else the BLAS product."""
     empty = layer.empty
     ext.run_layer(
-        KINDS[kind],
+        spec.onepass,
         wx,
         layer.w_hh,
         layer.w_hh_t if single else empty,

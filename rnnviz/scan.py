@@ -1,10 +1,11 @@
-"""The one recurrence the tracer solves itself: ``s_t = a_t ⊙ s_{t-1} + b_t`` (LSTM's ``c``)."""
+"""The recurrence the tracer solves itself: ``s_t = a_t ⊙ s_{t-1} + b_t`` (LSTM's ``c``, minGRU's ``h``)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
 import numpy as np
+import torch
 
 
 def linear_scan(fs: Sequence[np.ndarray], us: Sequence[np.ndarray], c0: np.ndarray) -> np.ndarray:
@@ -49,3 +50,21 @@ def linear_scan(fs: Sequence[np.ndarray], us: Sequence[np.ndarray], c0: np.ndarr
     a *= starts[:, None, :]
     b += a
     return u_all[:steps]
+
+
+def parallel_scan(a: torch.Tensor, b: torch.Tensor, s0: torch.Tensor) -> torch.Tensor:
+    """``s_t = a_t ⊙ s_{t-1} + b_t`` along axis 1 of ``a, b (D, T, H)`` from ``s0 (D, H)``,
+    in ⌈log₂ T⌉ rounds of whole-array products instead of T dependent steps (Hillis & Steele):
+    after round k every ``(a_t, b_t)`` is the composition of the 2^k steps ending at t, because
+    composing is associative: ``(a₂, b₂) ∘ (a₁, b₁) = (a₂ a₁, a₂ b₁ + b₂)``. It needs every
+    ``a_t, b_t`` before the first step: a cell whose gates do not read ``h_{t-1}`` (minGRU)."""
+    a, b = a.clone(), b.clone()
+    offset, steps = 1, a.shape[1]
+    while offset < steps:
+        b_new = b.clone()
+        b_new[:, offset:] = a[:, offset:] * b[:, :-offset] + b[:, offset:]
+        a_new = a.clone()
+        a_new[:, offset:] = a[:, offset:] * a[:, :-offset]
+        a, b = a_new, b_new
+        offset *= 2
+    return a * s0[:, None, :] + b  # (D, T, H)

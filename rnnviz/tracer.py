@@ -1,6 +1,6 @@
-"""Record every gate and state of a PyTorch LSTM/GRU/RNN, every step, direction and layer.
+"""Record every gate and state of a recurrent module, every step, direction and layer.
 
-Two designs, one result (tested equal to ``nn.LSTM``/``nn.GRU``/``nn.RNN`` and to each other):
+Two designs for cells PyTorch ships, one result (tested equal to the modules and to each other):
 
 - **One pass** (LSTM and GRU, where :mod:`rnnviz.onepass` is built): ``W x`` of every step in one
   matrix product, then per step one matrix-vector product ``U h_{t-1}`` and a fused C++ loop that
@@ -11,8 +11,12 @@ Two designs, one result (tested equal to ``nn.LSTM``/``nn.GRU``/``nn.RNN`` and t
   in place in torch. States other than ``h`` that follow ``s_t = a_t ⊙ s_{t-1} + b_t`` (the LSTM
   cell ``c``) take one scan. Here ``h`` and the final states are PyTorch's own numbers.
 
-The cell's equations come from the registry (:mod:`rnnviz.cells`); the recompute path never asks
-which cell it traces.
+A cell torch has no kernel for runs one layer at a time through its spec
+(``CellSpec.run_layer``: its own equations step by step, or the cell's own way, e.g. minGRU's
+parallel scan), which writes every quantity itself.
+
+The cell's equations come from the registry (:mod:`rnnviz.cells`); no path asks which cell it
+traces.
 """
 
 from __future__ import annotations
@@ -33,11 +37,15 @@ from .schema import DIRECTIONS, MERGE_MODES, Cell, Direction, MergeMode
 # The two designs (bench/trace_speed.py prints which one ran).
 ONE_PASS = "one pass (C++): W x in one product, then per step U h and a fused gate/state loop"
 RECOMPUTE = "native kernel per layer, then all gates recomputed at once in torch"
+SPEC_LAYER = "the cell's own layer function (its spec), every quantity written as computed"
 
 
 def path(rnn: nn.RNNBase) -> str:
     """Which design traces ``rnn`` now: :data:`ONE_PASS` or :data:`RECOMPUTE`."""
-    return ONE_PASS if onepass.for_module(cells.cell_of(rnn).name, rnn) else RECOMPUTE
+    spec = cells.cell_of(rnn)
+    if spec.kernel is None:
+        return SPEC_LAYER
+    return ONE_PASS if onepass.for_module(spec, rnn) else RECOMPUTE
 
 
 @dataclass(frozen=True)
@@ -61,6 +69,18 @@ class Trace:
     arrays: dict[tuple[int, str, str], np.ndarray] = field(repr=False)
     previous_states: dict[tuple[int, str, str], np.ndarray] = field(repr=False)
     preacts: dict[tuple[int, str], tuple[np.ndarray, ...]] = field(repr=False)
+    # (L * D, units) per state beyond h and c (an sLSTM's n and m), equal to the module's own
+    extra_finals: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
+
+    def final(self, state: str) -> np.ndarray:
+        """``(L * D, units)`` state ``state`` after the last read, rows as PyTorch's ``h_n``."""
+        if state == "h":
+            return self.h_n
+        if state == "c" and self.c_n is not None:
+            return self.c_n
+        if state not in self.extra_finals:
+            raise ValueError(f"{self.spec.title} states are {self.spec.states}, got {state!r}")
+        return self.extra_finals[state]
 
     @property
     def spec(self) -> CellSpec:
@@ -242,7 +262,7 @@ def _trace_onepass(
     finals = {s: init[s].clone() for s in spec.states}  # (L*D, units), updated in place
     carried = [s for s in spec.states if s != "h"]
     with torch.no_grad():
-        for layer, lp in enumerate(onepass.plan(rnn)):
+        for layer, lp in enumerate(onepass.plan(spec, rnn)):
             rows = slice(layer * n_dir, (layer + 1) * n_dir)
             wx = torch.mm(inp, lp.w_ih.t()).view(steps, n_dir, gh)  # (T, D, G*H)
             # one buffer per layer: U h and the gates (D, T, G*H) each, c (D, T, H) if any
@@ -256,7 +276,7 @@ def _trace_onepass(
             for k, s in enumerate(carried):
                 written[s] = list(states[k])
             wx_d = list(wx.unbind(1))
-            onepass.run_layer(ext, spec.name, lp, wx_d, order, sizes, running, written, True)
+            onepass.run_layer(ext, spec, lp, wx_d, order, sizes, running, written, True)
             for s in spec.states:  # the running states end as the final states
                 finals[s][rows] = torch.cat(running[s])
             layer_inputs.append(inp.numpy(force=True).copy() if layer == 0 else inp.numpy())
@@ -316,7 +336,9 @@ def trace_rnn(
     tokens = tuple(map(str, range(steps) if tokens is None else tokens))
     if len(tokens) != steps:
         raise ValueError(f"got {len(tokens)} tokens for a sequence of {steps} steps")
-    ext = onepass.for_module(spec.name, rnn)
+    if spec.kernel is None:
+        return _trace_layers(rnn, spec, inp, init, tokens)
+    ext = onepass.for_module(spec, rnn)
     if ext is not None:
         return _trace_onepass(ext, rnn, spec, inp, init, tokens)
     return _trace_recompute(rnn, spec, inp, init, tokens)
@@ -347,9 +369,7 @@ def _trace_recompute(
     with torch.no_grad():
         for layer in range(rnn.num_layers):
             rows = slice(layer * n_dir, (layer + 1) * n_dir)
-            params = [
-                [w.detach() for w in native.layer_weights(rnn, layer, d)] for d in range(n_dir)
-            ]
+            params = [spec.weights(rnn, layer, d).detached().flat() for d in range(n_dir)]
             # 1. PyTorch's own kernel: the real h of every step, the next layer's input.
             out, last = native_layer(
                 spec, inp, [init[s][rows] for s in spec.states], [w for ps in params for w in ps],
@@ -363,7 +383,9 @@ def _trace_recompute(
             parts = _arguments(inp, hs, params, init_np["h"][rows], rnn.bias)
             wx, uh, b_x, b_h, h_prev = parts  # (D, T, G*H) ×2, (D, 1, G*H) ×2, (D, T, H_out)
             gates = spec.gate_fn(wx, uh, b_x, b_h)  # {gate: (D, T, H)}, activated in place
-            linear = spec.linear_states(gates)  # {state: (a, b)}, each (D, T, H)
+            linear = {  # {state: (a, b)}, each (D, T, H); h is the kernel's
+                s: ab for s, ab in spec.linear_states(gates).items() if s != "h"
+            }
             # Slice and sum in NumPy (its small calls cost a fraction of torch's); shared memory.
             wx, uh, b_x, b_h, h_prev = (t.numpy() for t in parts)
             with np.errstate(invalid="ignore", over="ignore"):  # NaN/inf weights show here
@@ -415,4 +437,59 @@ def _trace_recompute(
         arrays=arrays,
         previous_states=previous,
         preacts=preacts,
+    )
+
+
+def _trace_layers(
+    rnn: nn.Module,
+    spec: CellSpec,
+    inp: torch.Tensor,
+    init: dict[str, torch.Tensor],
+    tokens: tuple[str, ...],
+) -> Trace:
+    """A cell without a torch kernel: its spec runs each layer (all directions) and returns every
+    quantity (:class:`rnnviz.cells.LayerRun`); this only files them in token order."""
+    n_dir = 2 if rnn.bidirectional else 1
+    directions = DIRECTIONS[:n_dir]
+    arrays: dict[tuple[int, str, str], np.ndarray] = {}
+    previous: dict[tuple[int, str, str], np.ndarray] = {}
+    preacts: dict[tuple[int, str], tuple[np.ndarray, ...]] = {}
+    finals: dict[str, list[np.ndarray]] = {s: [] for s in spec.states}
+    layer_inputs = []
+    with torch.no_grad():
+        for layer in range(rnn.num_layers):
+            rows = slice(layer * n_dir, (layer + 1) * n_dir)
+            weights = [spec.weights(rnn, layer, d).detached() for d in range(n_dir)]
+            run = spec.run_layer(inp, {s: init[s][rows] for s in spec.states}, weights)
+            layer_inputs.append(inp.numpy(force=True).copy() if layer == 0 else inp.numpy())
+            values = {q: v.numpy() for q, v in run.values.items()}  # (D, T, units)
+            wx, uh, b_x, b_h = (t.numpy() for t in (run.wx, run.uh, run.b_x, run.b_h))
+            for d, direction in enumerate(directions):
+                preacts[(layer, direction)] = (wx[d], uh[d], b_x[d, 0], b_h[d, 0])
+                for q in spec.quantities:
+                    arrays[(layer, direction, q)] = values[q][d]
+                for s in spec.states:
+                    first = init[s][layer * n_dir + d].numpy()
+                    previous[(layer, direction, s)] = _shifted(values[s][d], first, d == 1)
+            for s in spec.states:
+                finals[s].append(run.finals[s].numpy())
+            inp = run.out  # (T, D*H)
+        output = inp.numpy().copy()
+    if not np.isfinite(output).all():
+        native.diagnose_non_finite(rnn, layer_inputs[0])
+    return Trace(
+        cell=spec.name,
+        num_layers=rnn.num_layers,
+        bidirectional=rnn.bidirectional,
+        hidden_size=rnn.hidden_size,
+        proj_size=0,
+        tokens=tokens,
+        output=output,
+        h_n=np.concatenate(finals["h"]),
+        c_n=np.concatenate(finals["c"]) if "c" in finals else None,
+        inputs=tuple(layer_inputs),
+        arrays=arrays,
+        previous_states=previous,
+        preacts=preacts,
+        extra_finals={s: np.concatenate(v) for s, v in finals.items() if s not in ("h", "c")},
     )

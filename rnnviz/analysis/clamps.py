@@ -19,8 +19,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from ..cells import CELLS, GATES
-from ..schema import SIGMOID_QUANTITIES, Direction
+from ..cells import CELLS, GATES, LayerWeights
+from ..schema import Direction
 from ..tracer import Trace
 
 
@@ -83,14 +83,14 @@ def allowed_gates(cell: str) -> tuple[str, ...]:
     return GATES[cell]
 
 
-def value_range(gate: str, cell: str = "lstm") -> tuple[float, float]:
-    """The range a clamp value must lie in: 0..1 for sigmoid gates, −1..1 for tanh candidates
-    (and a tanh RNN's h), 0..1 for a relu RNN's h."""
-    spec = CELLS.get(cell)
-    act = spec.activations.get(gate) if spec is not None else None
-    if act is None:
-        act = "sigmoid" if gate in SIGMOID_QUANTITIES else "tanh"
-    return (-1.0, 1.0) if act == "tanh" else (0.0, 1.0)
+def value_range(gate: str, cell: str) -> tuple[float, float]:
+    """The range a clamp value must lie in: the gate's declared range (0..1 for sigmoid and
+    stabilised exponential gates, −1..1 for tanh), clipped to its colour scale where the range is
+    unbounded (a relu RNN's h: 0..2; a linear candidate: −2..2)."""
+    spec = CELLS[cell]
+    lo, hi = spec.value_range(gate)
+    style = spec.style(gate)
+    return (max(lo, style.zmin), min(hi, style.zmax))
 
 
 def _check(trace: Trace, clamps: Sequence[Clamp]) -> list[Clamp]:
@@ -121,34 +121,21 @@ def _check(trace: Trace, clamps: Sequence[Clamp]) -> list[Clamp]:
     return out
 
 
-def _weights(rnn: nn.RNNBase, layer: int, reverse: bool) -> dict[str, np.ndarray | None]:
-    suffix = f"_l{layer}" + ("_reverse" if reverse else "")
-
-    def get(name: str) -> np.ndarray | None:
-        p = getattr(rnn, name + suffix, None)
-        return None if p is None else p.detach().cpu().double().numpy()
-
-    w = {n: get(n) for n in ("weight_ih", "weight_hh", "bias_ih", "bias_hh", "weight_hr")}
-    zeros = np.zeros(w["weight_ih"].shape[0])
-    w["bias_ih"] = zeros if w["bias_ih"] is None else w["bias_ih"]
-    w["bias_hh"] = zeros if w["bias_hh"] is None else w["bias_hh"]
-    return w
-
-
 def _run_direction(
     cell: str,
-    w: dict[str, np.ndarray | None],
+    w: LayerWeights,
     x: np.ndarray,
     order: np.ndarray,
     first: int,
     arrays: dict[str, np.ndarray],
-    h: np.ndarray,
-    c: np.ndarray | None,
+    prev: dict[str, np.ndarray],
     clamps: list[Clamp],
 ) -> None:
-    """Re-run reading steps ``first..T-1`` (token ``order[r]``), writing into ``arrays``."""
+    """Re-run reading steps ``first..T-1`` (token ``order[r]``) from the states ``prev``,
+    writing into ``arrays``."""
     spec = CELLS[cell]
-    wx = x[order[first:]] @ w["weight_ih"].T + w["bias_ih"]  # (T - first, G*H)
+    b_ih, b_hh = w.biases()
+    wx = x[order[first:]] @ w.w_ih.T + b_ih  # (T - first, G*H)
     for r in range(first, len(order)):
         t = int(order[r])
         here = [cl for cl in clamps if cl.covers(t)]
@@ -159,12 +146,11 @@ def _run_direction(
                     value[list(cl.units)] = cl.value
             return value
 
-        uh = w["weight_hh"] @ h + w["bias_hh"]  # (G*H,) biases already in wx and uh
-        prev = {"h": h, "c": c} if c is not None else {"h": h}
+        uh = b_hh if w.w_hh is None else w.w_hh @ prev["h"] + b_hh  # (G*H,) biases included
         values = spec.step(wx[r - first], uh, 0.0, 0.0, prev, force=force)
-        h, c = values["h"], values.get("c")
-        if w["weight_hr"] is not None:
-            h = values["h"] = w["weight_hr"] @ h  # (H_out,) projection
+        if w.w_hr is not None:
+            values["h"] = w.w_hr @ values["h"]  # (H_out,) projection
+        prev = {s: values[s] for s in spec.states}
         for name, out in arrays.items():
             out[t] = values[name]
 
@@ -181,9 +167,9 @@ def clamp(
     ``recompute_all`` re-runs every step of every layer, not only from the first changed one
     (a check: with no clamps it reproduces the trace).
     """
-    if not isinstance(rnn, nn.RNNBase) or trace.cell not in CELLS:
-        raise TypeError(f"clamp expects the nn.RNN / LSTM / GRU the trace came from, got {rnn!r}")
     cell = trace.cell
+    if not isinstance(rnn, nn.Module) or trace.cell not in CELLS:
+        raise TypeError(f"clamp expects the recurrent module the trace came from, got {rnn!r}")
     if not CELLS[cell].matches(rnn) or rnn.num_layers != trace.num_layers:
         raise ValueError("the trace does not come from this module (cell or layers differ)")
     x_np = x.detach().cpu().double().numpy() if isinstance(x, torch.Tensor) else np.asarray(x)
@@ -215,16 +201,13 @@ def clamp(
                 continue
             first = int(min(starts))
             t0 = int(order[first])
-            h = trace.previous(layer, direction, "h")[t0].astype(np.float64)
-            c = (
-                trace.previous(layer, direction, "c")[t0].astype(np.float64)
-                if "c" in CELLS[cell].states
-                else None
-            )
+            prev = {
+                s: trace.previous(layer, direction, s)[t0].astype(np.float64)
+                for s in CELLS[cell].states
+            }
             parts = {n: arrays[(layer, direction, n)] for n in names}
-            _run_direction(
-                cell, _weights(rnn, layer, d == 1), new_in, order, first, parts, h, c, mine
-            )
+            w = CELLS[cell].weights(rnn, layer, d).numpy(np.float64)
+            _run_direction(cell, w, new_in, order, first, parts, prev, mine)
         old_in = np.concatenate([original[(layer, d, "h")] for d in trace.directions], axis=1)
         new_in = np.concatenate([arrays[(layer, d, "h")] for d in trace.directions], axis=1)
     return ClampResult(

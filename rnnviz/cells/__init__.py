@@ -7,13 +7,15 @@ library branches on a cell's name.
 
 from __future__ import annotations
 
-from . import gru, lstm, rnn
+from . import gru, lstm, mingru, rnn, slstm
 from .base import (
     Array,
     Box,
     CellSpec,
     Diagram,
     Equation,
+    LayerRun,
+    LayerWeights,
     relu_,
     sigmoid_,
     tanh_,
@@ -27,6 +29,8 @@ _SPECS = (
     gru.SPEC,
     rnn.SPEC,
     rnn.RELU_SPEC,
+    mingru.SPEC,
+    slstm.SPEC,
 )
 CELLS: dict[str, CellSpec] = {spec.name: spec for spec in _SPECS}
 # Views of the registry: PyTorch's row-block order inside weight_ih/weight_hh, and everything a
@@ -69,7 +73,7 @@ def cell_of(module: object) -> CellSpec:
     for spec in _SPECS:
         if spec.matches(module):
             return spec
-    kinds = ", ".join(sorted({f"torch.nn.{s.module.__name__}" for s in _SPECS}))
+    kinds = ", ".join(sorted({f"{s.module.__module__}.{s.module.__name__}" for s in _SPECS}))
     raise TypeError(
         f"trace_rnn expects one of {kinds}, got {type(module).__name__}; "
         "pass the recurrent submodule itself (e.g. model.rnn)"
@@ -85,6 +89,8 @@ __all__ = [
     "CellSpec",
     "Diagram",
     "Equation",
+    "LayerRun",
+    "LayerWeights",
     "cell_of",
     "get",
     "gru_gates",

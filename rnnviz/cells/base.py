@@ -4,6 +4,13 @@ The tracer, the reference, the figures and the analyses read a cell's spec from 
 (``rnnviz.cells.CELLS``) instead of branching on its name. A spec says:
 
 - which ``torch.nn`` module it traces (and which ``nonlinearity``, for ``nn.RNN``);
+- how to run one layer (``kernel``: PyTorch's own ``torch._VF`` function, or ``layer_fn``, or by
+  default :func:`loop_layer`, the cell's own equations step by step) and how to read one layer's
+  weights from a module (``read_weights``; default: ``nn.RNNBase`` names, see :class:`LayerWeights`);
+- which factor keeps each state: ``linear_states`` gives ``s_t = a ⊙ s_{t-1} + b`` for every state
+  that follows it (LSTM ``c``: ``a = f``; GRU ``h``: ``a = z``; minGRU ``h``: ``a = 1 - z``; the
+  vanilla RNN: none), and ``keep_gate``/``keep_complement`` name the gate behind ``a``;
+- ``reference``: the textbook NumPy layer a student reads (one direction, left to right);
 - ``gates``: the names of the row blocks of ``weight_ih``/``weight_hh`` in PyTorch's order
   (``i f g o``, ``r z n``; the vanilla RNN has one block, the new ``h`` itself);
 - ``states``: the carried states in PyTorch's ``hx`` order (``h c`` or ``h``);
@@ -36,6 +43,15 @@ Gates = dict[str, Array]
 # ``force(gate, value) -> value``: overrides a gate as soon as it is computed, before anything that
 # reads it (a GRU's clamped r changes its candidate n); used by gate clamps, None elsewhere.
 Force = Callable[[str, Array], Array] | None
+# The value range of each activation as recorded on a trace ("exp": an exponential gate after its
+# stabiliser, as an sLSTM uses it: in (0, 1]; "identity": a linear map, unbounded).
+ACTIVATION_RANGES: dict[str, tuple[float, float]] = {
+    "sigmoid": (0.0, 1.0),
+    "tanh": (-1.0, 1.0),
+    "relu": (0.0, np.inf),
+    "exp": (0.0, 1.0),
+    "identity": (-np.inf, np.inf),
+}
 
 
 def tracks_grad(x: Array) -> bool:
@@ -81,6 +97,21 @@ def relu_(x: Array) -> Array:
     return np.maximum(x, 0, out=x)
 
 
+def sigmoid(x: np.ndarray) -> np.ndarray:
+    """σ(x) = 1 / (1 + e^{-x}) of a NumPy array, written with tanh so large |x| cannot overflow
+    (the textbook's; :func:`sigmoid_` is the tracer's in-place one)."""
+    return 0.5 * (1.0 + np.tanh(0.5 * x))
+
+
+def textbook_parts(w: LayerWeights, blocks: int) -> tuple[list, list, list]:
+    """A NumPy layer's ``W``, ``U`` (None when the gates do not read h) and summed bias, each
+    split into its ``blocks`` gate blocks (the textbook names them ``W_i, W_f, ...``)."""
+    b_ih, b_hh = w.biases()
+    Ws = np.split(w.w_ih, blocks)
+    Us = np.split(w.w_hh, blocks) if w.w_hh is not None else [None] * blocks
+    return Ws, Us, np.split(b_ih + b_hh, blocks)
+
+
 def tanh(x: Array) -> Array:
     """tanh of a NumPy array or a torch tensor (a new array)."""
     return x.tanh() if isinstance(x, torch.Tensor) else np.tanh(x)
@@ -124,24 +155,151 @@ class Diagram:
 
 
 @dataclass(frozen=True)
+class LayerWeights:
+    """One layer, one direction of a recurrent module, in PyTorch's row-block order.
+
+    ``w_ih (G*H, F)``; ``w_hh (G*H, H_out)`` or None when the gates never read ``h_{t-1}``
+    (minGRU); biases ``(G*H,)`` or None; ``w_hr (H_out, H)`` (an LSTM's projection) or None.
+    """
+
+    w_ih: Array
+    w_hh: Array | None = None
+    b_ih: Array | None = None
+    b_hh: Array | None = None
+    w_hr: Array | None = None
+
+    def flat(self) -> list[Array]:
+        """The present tensors in ``nn.RNNBase``'s flattened order (what ``torch._VF`` reads)."""
+        return [w for w in (self.w_ih, self.w_hh, self.b_ih, self.b_hh, self.w_hr) if w is not None]
+
+    def biases(self) -> tuple[Array, Array]:
+        """``(b_ih, b_hh)``, zeros ``(G*H,)`` where the module has none."""
+        zero = self.w_ih.new_zeros if isinstance(self.w_ih, torch.Tensor) else None
+        rows = self.w_ih.shape[0]
+
+        def fill(b: Array | None) -> Array:
+            if b is not None:
+                return b
+            return zero(rows) if zero else np.zeros(rows, dtype=self.w_ih.dtype)
+
+        return fill(self.b_ih), fill(self.b_hh)
+
+    def numpy(self, dtype: object = None) -> LayerWeights:
+        """The same weights as NumPy arrays (detached copies; ``dtype`` casts them)."""
+
+        def conv(w: Array | None) -> np.ndarray | None:
+            if w is None:
+                return None
+            a = w.detach().cpu().numpy() if isinstance(w, torch.Tensor) else np.asarray(w)
+            return a.astype(dtype) if dtype is not None else a.copy()
+
+        return LayerWeights(*(conv(w) for w in (self.w_ih, self.w_hh, self.b_ih, self.b_hh,
+                                                 self.w_hr)))  # fmt: skip
+
+    def detached(self, dtype: torch.dtype | None = None) -> LayerWeights:
+        """The same tensors detached (and cast to ``dtype``), for a computation autograd must not
+        record, or one in float64."""
+
+        def conv(w: Array | None) -> Array | None:
+            if w is None:
+                return None
+            return w.detach() if dtype is None else w.detach().to(dtype)
+
+        return LayerWeights(*(conv(w) for w in (self.w_ih, self.w_hh, self.b_ih, self.b_hh,
+                                                 self.w_hr)))  # fmt: skip
+
+
+def rnnbase_weights(module: nn.Module, layer: int, direction: int) -> LayerWeights:
+    """One layer's weights by ``nn.RNNBase``'s names (``weight_ih_l0_reverse``, ...); a name the
+    module does not have is None (no bias, no projection, gates that do not read h)."""
+    suffix = f"_l{layer}" + ("_reverse" if direction else "")
+    names = ("weight_ih", "weight_hh", "bias_ih", "bias_hh", "weight_hr")
+    return LayerWeights(*(getattr(module, n + suffix, None) for n in names))
+
+
+@dataclass(frozen=True)
+class LayerRun:
+    """What running one layer (all its directions) gives the tracer, directions stacked first.
+
+    ``out (T, D*H_out)`` the layer's output (the next layer's input); ``values[q] (D, T, units)``
+    every quantity in token order; ``wx, uh (D, T, G*H)`` both halves of every gate's argument
+    without biases, ``b_x, b_h (D, 1, G*H)``; ``finals[s] (D, units)`` the states after the last
+    read.
+    """
+
+    out: torch.Tensor
+    values: dict[str, torch.Tensor]
+    wx: torch.Tensor
+    uh: torch.Tensor
+    b_x: torch.Tensor
+    b_h: torch.Tensor
+    finals: dict[str, torch.Tensor]
+
+
+def arguments(inp: torch.Tensor, weights: list[LayerWeights]) -> tuple[torch.Tensor, ...]:
+    """``wx (D, T, G*H)`` of every step and direction, and the biases ``b_x, b_h (D, 1, G*H)``."""
+    wx = torch.stack([inp @ w.w_ih.t() for w in weights])  # (D, T, G*H)
+    pairs = [w.biases() for w in weights]
+    b_x = torch.stack([p[0] for p in pairs])[:, None, :]  # (D, 1, G*H)
+    b_h = torch.stack([p[1] for p in pairs])[:, None, :]
+    return wx, b_x, b_h
+
+
+def loop_layer(
+    spec: CellSpec,
+    inp: torch.Tensor,
+    init: Mapping[str, torch.Tensor],
+    weights: list[LayerWeights],
+) -> LayerRun:
+    """The default way to run a cell torch has no kernel for: its own equations
+    (``spec.step``), one step at a time, every value written to its token-order row.
+
+    ``inp (T, F)``; ``init[s] (D, units)``; ``weights`` one :class:`LayerWeights` per direction.
+    """
+    steps, n_dir = inp.shape[0], len(weights)
+    wx, b_x, b_h = arguments(inp, weights)
+    uh = torch.zeros_like(wx)  # (D, T, G*H) stays 0 where the gates do not read h
+    values: dict[str, torch.Tensor] = {}
+    finals: dict[str, torch.Tensor] = {}
+    for d, w in enumerate(weights):
+        prev = {s: init[s][d] for s in spec.states}  # (units,) each
+        for t in reversed(range(steps)) if d else range(steps):
+            if w.w_hh is not None:
+                torch.mv(w.w_hh, prev["h"], out=uh[d, t])
+            step = spec.step(wx[d, t], uh[d, t], b_x[d, 0], b_h[d, 0], prev)
+            for q in spec.quantities:
+                if q not in values:
+                    values[q] = inp.new_empty((n_dir, steps, step[q].shape[-1]))
+                values[q][d, t] = step[q]
+            prev = {s: step[s] for s in spec.states}
+        for s in spec.states:
+            finals.setdefault(s, inp.new_empty((n_dir, prev[s].shape[-1])))[d] = prev[s]
+    out = values["h"].transpose(0, 1).reshape(steps, -1)  # (T, D*H)
+    return LayerRun(out, values, wx, uh, b_x, b_h, finals)
+
+
+@dataclass(frozen=True)
 class CellSpec:
     """Everything the library knows about one kind of recurrent cell (see the module doc)."""
 
-    name: str  # registry key and Trace.cell: "lstm", "gru", "rnn", "rnn_relu"
+    name: str  # registry key and Trace.cell
     title: str  # for people: "LSTM", "GRU", "RNN (tanh)"
-    module: type[nn.RNNBase]  # nn.LSTM, nn.GRU, nn.RNN
-    kernel: str  # PyTorch's own kernel for it (torch._VF.<kernel>), used only by the tracer
+    module: type[nn.Module]  # nn.LSTM, nn.GRU, nn.RNN, or the cell file's own module
+    # PyTorch's own kernel for it (torch._VF.<kernel>), or None: the layer runs through
+    # ``layer_fn`` (default :func:`loop_layer`, the equations step by step)
+    kernel: str | None
     gates: tuple[str, ...]  # weight row blocks in PyTorch order
     states: tuple[str, ...]  # carried states in PyTorch's hx order; "h" first
     quantities: tuple[str, ...]  # recorded per step, display order
-    activations: Mapping[str, str]  # gate -> "sigmoid" | "tanh" | "relu"
+    activations: Mapping[str, str]  # gate -> a key of ACTIVATION_RANGES
     # (wx, uh, b_x, b_h) -> {gate: (..., H)}: every gate from its known inputs (h_{t-1} known).
     gate_fn: Callable[[Array, Array, Array, Array, Force], Gates]
     # {gate: (T, H)} -> {state: (a, b)} for the states that follow s_t = a_t ⊙ s_{t-1} + b_t
     # and are not h (LSTM: c = f ⊙ c_{t-1} + i ⊙ g); the tracer solves these with one scan.
     linear_states: Callable[[Gates], dict[str, tuple[Array, Array]]]
-    # ({gate: (..., H)}, {state: (..., units) before the step}) -> {state: new value}
-    update_fn: Callable[[Gates, Mapping[str, Array]], dict[str, Array]]
+    # ({gate: (..., H)}, {state: (..., units) before the step}, force) -> {state: new value}
+    # (and any gate the update finalises, e.g. an sLSTM's stabilised i and f)
+    update_fn: Callable[[Gates, Mapping[str, Array], Force], dict[str, Array]]
     # The state update as kept + written: the state it makes, and values -> (kept, written),
     # where values hold the quantities and the previous states "<state>_prev".
     updated: str  # "c" (LSTM) or "h"
@@ -155,6 +313,20 @@ class CellSpec:
     nonlinearity: str | None = None  # nn.RNN's nonlinearity this spec traces
     projection: bool = False  # whether the module may have proj_size (nn.LSTM's W_hr)
     styles: Mapping[str, QuantityStyle] = field(default_factory=dict)  # overrides of STYLES
+    # How to run one layer without a torch kernel: (spec, inp, init, weights) -> LayerRun.
+    layer_fn: Callable[..., LayerRun] | None = None
+    # (module, layer, direction) -> LayerWeights; default: nn.RNNBase's parameter names.
+    read_weights: Callable[[nn.Module, int, int], LayerWeights] = rnnbase_weights
+    # The textbook NumPy layer: (x (T, F), LayerWeights of NumPy arrays, {state: (units,)}) ->
+    # {quantity: (T, units)}, one direction, left to right (rnnviz.reference runs it).
+    reference: Callable[..., dict[str, np.ndarray]] | None = None
+    onepass: int | None = None  # the cell's number in onepass.cpp, if the C++ loop computes it
+    # The gate whose value (or 1 - value, keep_complement) keeps the memory state ``updated``.
+    keep_gate: str | None = None
+    keep_complement: bool = False
+    # i18n keys of quantities whose meaning differs from the shared ``q_<name>`` (sLSTM's z, n).
+    labels: Mapping[str, str] = field(default_factory=dict)
+    reads_h: bool = True  # whether the gates read h_{t-1} (minGRU's do not: a parallel scan)
 
     @property
     def gate_count(self) -> int:
@@ -163,8 +335,37 @@ class CellSpec:
 
     @property
     def sigmoid_gates(self) -> tuple[str, ...]:
-        """Gates squashed to 0..1 (the ones that saturate open or shut): ``i f o``, ``r z``."""
-        return tuple(g for g in self.gates if self.activations[g] == "sigmoid")
+        """Gates whose recorded values lie in 0..1 (the ones that saturate open or shut):
+        ``i f o``, ``r z``, an sLSTM's stabilised exponential ``i f`` too."""
+        return tuple(g for g in self.gates if self.value_range(g) == (0.0, 1.0))
+
+    def value_range(self, name: str) -> tuple[float, float]:
+        """Declared range of a gate's recorded value (from its activation); states: unbounded."""
+        act = self.activations.get(name)
+        return ACTIVATION_RANGES[act] if act else (-np.inf, np.inf)
+
+    def label(self, name: str) -> str:
+        """The i18n key naming a quantity of this cell (``q_<name>`` unless the cell says)."""
+        return self.labels.get(name, f"q_{name}")
+
+    @property
+    def memory(self) -> tuple[str, str] | None:
+        """``(state, keep factor)`` of the state that adds up per-token writes, as LaTeX-free
+        text (``("c", "f")``, ``("h", "z")``, ``("h", "1−z")``), or None (the vanilla RNN)."""
+        if self.keep_gate is None:
+            return None
+        keep = f"1−{self.keep_gate}" if self.keep_complement else self.keep_gate
+        return self.updated, keep
+
+    def weights(self, module: nn.Module, layer: int, direction: int) -> LayerWeights:
+        """Layer ``layer``, direction ``direction`` (0 forward, 1 backward) of ``module``."""
+        return self.read_weights(module, layer, direction)
+
+    def run_layer(
+        self, inp: torch.Tensor, init: Mapping[str, torch.Tensor], weights: list[LayerWeights]
+    ) -> LayerRun:
+        """One layer, every direction, of a cell without a torch kernel (see :class:`LayerRun`)."""
+        return (self.layer_fn or loop_layer)(self, inp, init, weights)
 
     def matches(self, module: object) -> bool:
         """Whether this spec describes ``module`` (class, and ``nonlinearity`` for ``nn.RNN``)."""
@@ -176,7 +377,7 @@ class CellSpec:
 
     def build(
         self, input_size: int, hidden_size: int, proj_size: int = 0, **kwargs: object
-    ) -> nn.RNNBase:
+    ) -> nn.Module:
         """A new module of this cell (``num_layers``, ``bidirectional``, ``batch_first``, ``bias``,
         ``device``... pass through; ``proj_size`` only where the cell has a projection)."""
         if self.nonlinearity is not None:
@@ -207,7 +408,7 @@ class CellSpec:
         Returns every quantity (LSTM ``h`` before any projection).
         """
         gates = self.gate_fn(wx, uh, b_x, b_h, force)
-        return {**gates, **self.update_fn(gates, prev)}
+        return {**gates, **self.update_fn(gates, prev, force)}
 
     def split(self, values: Mapping[str, Array]) -> tuple[Array, Array]:
         """``(kept, written)`` parts of the updated state: ``kept + written == values[updated]``.

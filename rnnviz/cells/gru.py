@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+import numpy as np
 from torch import nn
 
 from .base import (
@@ -21,8 +22,10 @@ from .base import (
     Equation,
     Force,
     Gates,
+    LayerWeights,
     add_,
     gate_line,
+    sigmoid,
     sigmoid_,
     tanh_,
     tracks_grad,
@@ -56,8 +59,32 @@ def gru_gates(
     return {"r": r, "z": z, "n": n if force is None else force("n", n)}
 
 
-def _update(g: Gates, prev: Mapping[str, Array]) -> dict[str, Array]:
+def _update(g: Gates, prev: Mapping[str, Array], force: Force = None) -> dict[str, Array]:
     return {"h": g["z"] * prev["h"] + (1 - g["z"]) * g["n"]}
+
+
+def gru_layer(
+    x: np.ndarray, w: LayerWeights, init: Mapping[str, np.ndarray]
+) -> dict[str, np.ndarray]:
+    """One GRU layer, one direction, left to right. ``x (T, F)`` → ``{r z n h: (T, H)}``.
+
+    The candidate keeps its two biases apart (``b_in``, ``b_hn``): PyTorch resets after the
+    recurrent product, ``r ⊙ (U_n h + b_hn)``."""
+    W_r, W_z, W_n = np.split(w.w_ih, 3)
+    U_r, U_z, U_n = np.split(w.w_hh, 3)
+    b_ih, b_hh = w.biases()
+    (b_ir, b_iz, b_in), (b_hr, b_hz, b_hn) = np.split(b_ih, 3), np.split(b_hh, 3)
+    b_r, b_z = b_ir + b_hr, b_iz + b_hz
+    h = init["h"]
+    steps: dict[str, list[np.ndarray]] = {k: [] for k in "rznh"}
+    for x_t in x:
+        r_t = sigmoid(W_r @ x_t + U_r @ h + b_r)  # reset gate
+        z_t = sigmoid(W_z @ x_t + U_z @ h + b_z)  # update gate
+        n_t = np.tanh(W_n @ x_t + b_in + r_t * (U_n @ h + b_hn))  # candidate
+        h = (1 - z_t) * n_t + z_t * h  # h_t: carried forward to the next step
+        for k, v in zip("rznh", (r_t, z_t, n_t, h), strict=True):
+            steps[k].append(v)
+    return {k: np.stack(v) for k, v in steps.items()}
 
 
 def _split(v: Mapping[str, Array]) -> tuple[Array, Array]:
@@ -78,7 +105,7 @@ SPEC = CellSpec(
     quantities=("r", "z", "n", "h"),
     activations={"r": "sigmoid", "z": "sigmoid", "n": "tanh"},
     gate_fn=gru_gates,
-    linear_states=lambda g: {},
+    linear_states=lambda g: {"h": (g["z"], (1 - g["z"]) * g["n"])},  # h = z ⊙ h_{t-1} + …
     update_fn=_update,
     updated="h",
     split_fn=_split,
@@ -118,4 +145,7 @@ SPEC = CellSpec(
         labels=((2.0, 3.0, "z"), (3.6, 2.55, "1−z")),
     ),
     derived=_derived,
+    reference=gru_layer,
+    onepass=1,
+    keep_gate="z",
 )

@@ -21,10 +21,13 @@ from .base import (
     Equation,
     Force,
     Gates,
+    LayerWeights,
     add_,
     gate_line,
+    sigmoid,
     sigmoid_,
     tanh,
+    textbook_parts,
     tracks_grad,
 )
 
@@ -61,9 +64,30 @@ def _linear_states(g: Gates) -> dict[str, tuple[Array, Array]]:
     return {"c": (g["f"], g["i"] * g["g"])}  # c_t = f ⊙ c_{t-1} + i ⊙ g
 
 
-def _update(g: Gates, prev: Mapping[str, Array]) -> dict[str, Array]:
+def _update(g: Gates, prev: Mapping[str, Array], force: Force = None) -> dict[str, Array]:
     c = g["f"] * prev["c"] + g["i"] * g["g"]  # (..., H)
     return {"c": c, "h": g["o"] * tanh(c)}  # h before the optional projection W_hr
+
+
+def lstm_layer(
+    x: np.ndarray, w: LayerWeights, init: Mapping[str, np.ndarray]
+) -> dict[str, np.ndarray]:
+    """One LSTM layer, one direction, left to right. ``x (T, F)`` → ``{i f g o c h: (T, ·)}``."""
+    (W_i, W_f, W_g, W_o), (U_i, U_f, U_g, U_o), (b_i, b_f, b_g, b_o) = textbook_parts(w, 4)
+    h, c = init["h"], init["c"]
+    steps: dict[str, list[np.ndarray]] = {k: [] for k in "ifgoch"}
+    for x_t in x:
+        i_t = sigmoid(W_i @ x_t + U_i @ h + b_i)  # input gate: how much to write
+        f_t = sigmoid(W_f @ x_t + U_f @ h + b_f)  # forget gate: how much to keep
+        g_t = np.tanh(W_g @ x_t + U_g @ h + b_g)  # candidate values
+        o_t = sigmoid(W_o @ x_t + U_o @ h + b_o)  # output gate: how much to show
+        c = f_t * c + i_t * g_t  # c_t = f_t ⊙ c_{t-1} + i_t ⊙ g_t
+        h = o_t * np.tanh(c)  # h_t = o_t ⊙ tanh(c_t)
+        if w.w_hr is not None:
+            h = w.w_hr @ h  # projected hidden state (LSTM with proj_size)
+        for k, v in zip("ifgoch", (i_t, f_t, g_t, o_t, c, h), strict=True):
+            steps[k].append(v)
+    return {k: np.stack(v) for k, v in steps.items()}
 
 
 def _split(v: Mapping[str, Array]) -> tuple[Array, Array]:
@@ -125,4 +149,7 @@ SPEC = CellSpec(
     ),
     derived=_derived,
     projection=True,
+    reference=lstm_layer,
+    onepass=0,
+    keep_gate="f",
 )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
+import numpy as np
 from torch import nn
 
 from ..schema import QuantityStyle
@@ -21,6 +22,7 @@ from .base import (
     Diagram,
     Force,
     Gates,
+    LayerWeights,
     add_,
     gate_line,
     relu_,
@@ -43,12 +45,29 @@ rnn_tanh_gates = _gate_fn(tanh_)
 rnn_relu_gates = _gate_fn(relu_)
 
 
-def _update(g: Gates, prev: Mapping[str, Array]) -> dict[str, Array]:
+def _update(g: Gates, prev: Mapping[str, Array], force: Force = None) -> dict[str, Array]:
     return {"h": g["h"]}  # the new state is the activation itself
 
 
 def _split(v: Mapping[str, Array]) -> tuple[Array, Array]:
     return v["h"] * 0, v["h"]  # nothing kept, everything written
+
+
+def _textbook(act: Callable[[np.ndarray], np.ndarray]) -> Callable[..., dict[str, np.ndarray]]:
+    def rnn_layer(
+        x: np.ndarray, w: LayerWeights, init: Mapping[str, np.ndarray]
+    ) -> dict[str, np.ndarray]:
+        """One vanilla (Elman) RNN layer, left to right. ``x (T, F)`` → ``{h: (T, H)}``."""
+        b_ih, b_hh = w.biases()
+        W, U, b = w.w_ih, w.w_hh, b_ih + b_hh
+        h = init["h"]
+        steps = []
+        for x_t in x:
+            h = act(W @ x_t + U @ h + b)  # h_t: all of it written anew, nothing kept
+            steps.append(h)
+        return {"h": np.stack(steps)}
+
+    return rnn_layer
 
 
 def _spec(name: str, title: str, nonlinearity: str, act: str, latex_act: str) -> CellSpec:
@@ -84,6 +103,7 @@ def _spec(name: str, title: str, nonlinearity: str, act: str, latex_act: str) ->
         ),
         nonlinearity=nonlinearity,
         styles=styles,
+        reference=_textbook(np.tanh if nonlinearity == "tanh" else lambda v: np.maximum(v, 0)),
     )
 
 
