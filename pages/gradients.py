@@ -3,6 +3,7 @@
 import streamlit as st
 
 from rnnviz import ui
+from rnnviz.cells import CELLS
 from rnnviz.i18n import t
 
 ui.setup()
@@ -12,17 +13,13 @@ ss = st.session_state
 keep = st.slider(t("gr_keep_bias"), 0.0, 4.0, 0.0, 0.5, key="w_gr_keep", help=t("gr_keep_help"))
 spec, first = ui.explain.gradient_comparison(float(keep), ss.lang, ui.explain.scale())
 ui.chart(spec, key="gr_compare", name="gradients-untrained")
-st.markdown(
-    t("gr_first", rnn=f"{first['rnn']:.1e}", lstm=f"{first['lstm']:.1e}", gru=f"{first['gru']:.1e}")
-)
+left = " · ".join(f"{CELLS[cell].title} {value:.1e}" for cell, value in first.items())
+st.markdown(t("gr_first", values=left))
 st.info(t("gr_honest"))
 
 st.subheader(t("gr_model_title"))
 res = ui.selection()
 tr = res.trace
-if tr.cell not in ("lstm", "gru", "rnn", "rnn_relu"):
-    st.info(t("gr_model_unsupported"))
-    st.stop()
 layer = ui.layer_picker(tr)
 for direction in tr.directions:
     with st.spinner(t("gr_computing")):

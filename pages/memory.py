@@ -13,7 +13,7 @@ st.caption(t("mem_intro"))
 res = ui.selection()
 tr = res.trace
 if not supports(tr.cell):
-    st.info(t("mem_no_decomposition", cell=tr.cell.upper()))
+    st.info(t("mem_no_decomposition", cell=CELLS[tr.cell].title))
     st.stop()
 
 d_col, l_col, u_col = st.columns([2, 1, 1])
@@ -21,7 +21,11 @@ with d_col:
     direction = ui.direction_picker(tr.directions, "w_mem_direction")
 with l_col:
     layer = ui.layer_picker(tr)
-state = CELLS[tr.cell].updated  # the state the decomposition splits: LSTM c, GRU h
+cell_spec = CELLS[tr.cell]
+state, keep = cell_spec.memory  # the state the decomposition splits and the factor that keeps it
+st.caption(
+    t("mem_keeps", cell=cell_spec.title, name=state, keep=keep, write=cell_spec.written_label)
+)
 best = ui.explain.memory_unit(res.model, res.text, layer, direction)
 with u_col:
     unit = st.number_input(

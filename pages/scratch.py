@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from rnnviz import ui
+from rnnviz import cells, ui
+from rnnviz.cells import CELLS
 from rnnviz.i18n import t
 
 ui.setup()
@@ -10,7 +11,9 @@ st.title(t("page_scratch"))
 st.caption(t("sc_intro"))
 ss = st.session_state
 wide = not ss.projector  # side by side on a screen; stacked, and larger, on a projector
-cell = ui.choice("sc_cell", ("gru", "lstm"), "w_sc_cell", prefix="sc_cell_")
+cell = st.segmented_control(
+    t("sc_cell"), list(CELLS), key="w_sc_cell", default=next(iter(CELLS)), format_func=cells.title
+) or next(iter(CELLS))
 view = ui.explain.scratch_view(cell, ss.lang, ui.explain.scale())
 
 st.subheader(t("sc_textbook"))
@@ -41,3 +44,16 @@ for col, way in ((m2m_col, "many_to_many"), (m2o_col, "many_to_one")):
 shapes = view["shapes"]
 st.table({t("sc_tensor"): list(shapes), t("sc_shape"): [str(s) for s in shapes.values()]})
 st.markdown(t("sc_ways_equal", diff=f"{view['ways_diff']:.1e}"))
+
+st.subheader(t("sc_parallel"))
+par = view["parallel"]
+st.markdown(t("sc_parallel_text", steps=par.steps, rounds=par.rounds))
+st.table(
+    {
+        t("sc_cell"): [cells.title(c) for c in par.gates_without_h],
+        t("sc_parallel_col"): [f"{v:.1e}" for v in par.gates_without_h.values()],
+    }
+)
+st.code(par.source, language="python")
+for name, diff in par.scan_diff.items():
+    st.success(t("sc_scan_equal", cell=cells.title(name), steps=par.steps, diff=f"{diff:.1e}"))

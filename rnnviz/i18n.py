@@ -700,10 +700,20 @@ STRINGS.update(
             "没有任何近似。",
         },
         "mem_no_decomposition": {
-            "en": "A {cell} squashes its state through tanh at every step, so its memory has no "
-            "exact per-token decomposition. Pick an LSTM or GRU model in the sidebar.",
-            "zh": "{cell} 每一步都把状态压进 tanh,所以它的记忆无法精确拆分到每个字词。"
-            "请在侧栏选择 LSTM 或 GRU 模型。",
+            "en": "A {cell} has no gate that keeps its state: it squashes the whole state through "
+            "its activation at every step, so its memory has no exact per-token decomposition. "
+            "Pick a model whose cell keeps its memory (LSTM, GRU, minGRU, sLSTM) in the sidebar.",
+            "zh": "{cell} 没有保留状态的门:每一步都把整个状态压进激活函数,所以它的记忆无法精确"
+            "拆分到每个字词。请在侧栏选择一个用门保留记忆的模型(LSTM、GRU、minGRU、sLSTM)。",
+        },
+        # --- issue 19: the kept factor, read from the cell's spec ---
+        "mem_keeps": {
+            "en": "A {cell} keeps its memory in {name}: {name}_t = {keep} ⊙ {name}_(t−1) + "
+            "{write}. {keep} is how much of the old {name} survives a step; the product of "
+            "{keep} since a token is how much of its write is still there.",
+            "zh": "{cell} 把记忆存放在 {name} 中:{name}_t = {keep} ⊙ {name}_(t−1) + {write}。"
+            "{keep} 是每一步旧的 {name} 保留下来的比例;某个字词之后各步 {keep} 的乘积,"
+            "就是它写入的量还剩多少。",
         },
         "mem_unit_help": {
             "en": "Opens on unit {unit}: the model's measured counter, else the unit whose memory "
@@ -775,8 +785,8 @@ STRINGS.update(
             "zh": "未训练的网络,PyTorch 默认初始化,50 个随机输入,隐藏维度 32。普通 RNN 没有这样的门。",
         },
         "gr_first": {
-            "en": "Left at step 0: vanilla RNN {rnn} · LSTM {lstm} · GRU {gru}.",
-            "zh": "第 0 步还剩:普通 RNN {rnn} · LSTM {lstm} · GRU {gru}。",
+            "en": "Left at step 0: {values}.",
+            "zh": "第 0 步还剩:{values}。",
         },
         "gr_honest": {
             "en": "Honestly: untrained, with the default biases, the LSTM and GRU vanish too "
@@ -855,6 +865,35 @@ STRINGS.update(
         "sc_ways_equal": {
             "en": "Many-to-one equals many-to-many's last step (max difference {diff}).",
             "zh": "多对一等于多对多的最后一步(最大差值 {diff})。",
+        },
+        # --- issue 19: which cells can run all their steps at once ---
+        "sc_parallel": {
+            "en": "Why minGRU can be trained in parallel",
+            "zh": "为什么 minGRU 可以并行训练",
+        },
+        "sc_parallel_text": {
+            "en": "An LSTM's or GRU's gates at step t read h(t−1): step t must wait for step t−1, "
+            "so {steps} steps are {steps} rounds one after another. minGRU's gates read only x(t), "
+            "so every h(t) = a(t) ⊙ h(t−1) + b(t) has its a and b before the first step, and the "
+            "whole sequence is a scan: {rounds} rounds of whole-array products for {steps} steps. "
+            "Below, each cell's gates computed from x alone (h(t−1) taken as 0) against its true "
+            "gates: only a cell whose gates ignore h(t−1) gets them right.",
+            "zh": "LSTM 或 GRU 在第 t 步的门要读 h(t−1):第 t 步必须等第 t−1 步算完,"
+            "所以 {steps} 步就是先后相继的 {steps} 轮。minGRU 的门只读 x(t),"
+            "每个 h(t) = a(t) ⊙ h(t−1) + b(t) 的 a 和 b 在第一步之前就都已知,"
+            "整个序列就是一次扫描(scan):{steps} 步只需 {rounds} 轮整批的乘加。"
+            "下表:每种单元只用 x 算出的门(把 h(t−1) 当作 0)与真实的门之差:"
+            "只有门不读 h(t−1) 的单元才算得对。",
+        },
+        "sc_parallel_col": {
+            "en": "max |gates from x alone − true gates|",
+            "zh": "最大 |只用 x 算的门 − 真实的门|",
+        },
+        "sc_scan_equal": {
+            "en": "{cell}: the parallel scan and the step-by-step loop (the module's own forward) "
+            "give the same h over {steps} steps, to float rounding (max difference {diff}).",
+            "zh": "{cell}:并行扫描与逐步循环(模块自己的前向计算)在 {steps} 步上得到同样的 h,"
+            "只差浮点舍入(最大差值 {diff})。",
         },
         # lessons: the frame
         "ls_intro": {

@@ -17,52 +17,37 @@ import numpy as np
 import torch
 from torch import nn
 
-from ..cells import CELLS
+from ..cells import CELLS, CellSpec, LayerWeights, cell_of
 from ..schema import Direction
 
-Module = nn.RNN | nn.LSTM | nn.GRU
+Module = nn.Module  # any module of the cell registry
 
 
-def _kind(rnn: nn.Module) -> str:
-    """The registry name of ``rnn``'s cell (``lstm``, ``gru``, ``rnn``, ``rnn_relu``)."""
-    for name, spec in CELLS.items():
-        if spec.matches(rnn):
-            return name
-    raise TypeError(f"expected nn.RNN, nn.LSTM or nn.GRU, got {type(rnn).__name__}")
-
-
-def _params(rnn: nn.RNNBase, layer: int, reverse: bool) -> dict[str, torch.Tensor | None]:
-    suffix = f"_l{layer}" + ("_reverse" if reverse else "")
-    out = {}
-    for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh", "weight_hr"):
-        p = getattr(rnn, name + suffix, None)
-        out[name] = None if p is None else p.detach().double()
-    rows = out["weight_ih"].shape[0]
-    for name in ("bias_ih", "bias_hh"):
-        if out[name] is None:
-            out[name] = torch.zeros(rows, dtype=torch.float64)
-    return out
+def _params(spec: CellSpec, rnn: nn.Module, layer: int, reverse: bool) -> LayerWeights:
+    """One layer's weights in float64 (biases filled with zeros where the module has none)."""
+    w = spec.weights(rnn, layer, int(reverse)).detached(torch.float64)
+    b_ih, b_hh = w.biases()
+    return LayerWeights(w.w_ih, w.w_hh, b_ih, b_hh, w.w_hr)
 
 
 def _step(
-    kind: str, p: dict, x_t: torch.Tensor, h: torch.Tensor, c: torch.Tensor | None
-) -> tuple[torch.Tensor, torch.Tensor | None]:
-    """One step on a batch: ``x_t (B, F)``, ``h (B, H_out)``, ``c (B, H)`` → new ``h``, ``c``.
+    spec: CellSpec, p: LayerWeights, x_t: torch.Tensor, prev: dict[str, torch.Tensor]
+) -> dict[str, torch.Tensor]:
+    """One step on a batch: ``x_t (B, F)``, ``prev[s] (B, units)`` → the new states.
 
-    The registry's own equations (``CELLS[kind].step``); with autograd recording they run out
-    of place, so the backward pass can go through them."""
-    wx = x_t @ p["weight_ih"].T + p["bias_ih"]  # (B, G*H)
-    uh = h @ p["weight_hh"].T + p["bias_hh"]  # (B, G*H)
-    values = CELLS[kind].step(wx, uh, 0.0, 0.0, {"h": h, "c": c})
-    h = values["h"]
-    if p["weight_hr"] is not None:
-        h = h @ p["weight_hr"].T  # (B, H_out) LSTM projection
-    return h, values.get("c")
+    The registry's own equations (``spec.step``); with autograd recording they run out of
+    place, so the backward pass can go through them."""
+    wx = x_t @ p.w_ih.T + p.b_ih  # (B, G*H)
+    uh = p.b_hh if p.w_hh is None else prev["h"] @ p.w_hh.T + p.b_hh  # (B, G*H)
+    values = spec.step(wx, uh.expand_as(wx), 0.0, 0.0, prev)
+    if p.w_hr is not None:
+        values["h"] = values["h"] @ p.w_hr.T  # (B, H_out) LSTM projection
+    return {s: values[s] for s in spec.states}
 
 
 def _layer(
-    kind: str,
-    p: dict,
+    spec: CellSpec,
+    p: LayerWeights,
     x: torch.Tensor,
     reverse: bool,
     deltas: list[torch.Tensor] | None = None,
@@ -72,26 +57,30 @@ def _layer(
     ``deltas[t] (B, H_out)`` is added to ``h_t`` before the next step reads it.
     """
     batch, steps = x.shape[:2]
-    h_out = p["weight_hh"].shape[1]
-    h = torch.zeros(batch, h_out, dtype=torch.float64)
-    c = torch.zeros(batch, p["weight_ih"].shape[0] // 4, dtype=torch.float64)
+    hidden = p.w_ih.shape[0] // spec.gate_count
+    h_out = p.w_hr.shape[0] if p.w_hr is not None else hidden
+    prev = {
+        s: torch.zeros(batch, h_out if s == "h" else hidden, dtype=torch.float64)
+        for s in spec.states
+    }
     outs: list[torch.Tensor | None] = [None] * steps
     for t in reversed(range(steps)) if reverse else range(steps):
-        h, c = _step(kind, p, x[:, t], h, c)
+        prev = _step(spec, p, x[:, t], prev)
         if deltas is not None:
-            h = h + deltas[t]
-        outs[t] = h
+            prev["h"] = prev["h"] + deltas[t]
+        outs[t] = prev["h"]
     return torch.stack(outs, dim=1)
 
 
 def forward(rnn: Module, x: torch.Tensor | np.ndarray, upto: int | None = None) -> torch.Tensor:
     """Run every layer (or layers ``< upto``) in float64: ``x (B, T, F)`` → ``(B, T, D*H_out)``."""
-    kind = _kind(rnn)
+    spec = cell_of(rnn)
     out = torch.as_tensor(x, dtype=torch.float64)
     dirs = 2 if rnn.bidirectional else 1
     for layer in range(rnn.num_layers if upto is None else upto):
         out = torch.cat(
-            [_layer(kind, _params(rnn, layer, d == 1), out, d == 1) for d in range(dirs)], dim=-1
+            [_layer(spec, _params(spec, rnn, layer, d == 1), out, d == 1) for d in range(dirs)],
+            dim=-1,
         )
     return out
 
@@ -111,7 +100,7 @@ def gradient_norms(
     ``h_last`` is the state after the direction's last read: token ``T−1`` forward, token 0
     backward. At ``h_last`` itself the Jacobian is the identity, norm ``√H_out``.
     """
-    kind = _kind(rnn)
+    spec = cell_of(rnn)
     if direction not in ("forward", "backward") or (
         direction == "backward" and not rnn.bidirectional
     ):
@@ -122,14 +111,14 @@ def gradient_norms(
     seq = _sequence(rnn, x)  # (T, F)
     with torch.no_grad():
         below = forward(rnn, seq[None], upto=layer)[0]  # (T, F_layer) this layer's input
-    p = _params(rnn, layer, direction == "backward")
-    h_out = p["weight_hh"].shape[1]
+    p = _params(spec, rnn, layer, direction == "backward")
+    h_out = p.w_hr.shape[0] if p.w_hr is not None else p.w_ih.shape[0] // spec.gate_count
     steps = seq.shape[0]
     inp = below[None].expand(h_out, -1, -1)  # (H_out, T, F): one copy per output unit
     deltas = [
         torch.zeros(h_out, h_out, dtype=torch.float64, requires_grad=True) for _ in range(steps)
     ]
-    out = _layer(kind, p, inp, direction == "backward", deltas)  # (H_out, T, H_out)
+    out = _layer(spec, p, inp, direction == "backward", deltas)  # (H_out, T, H_out)
     last = out[:, -1] if direction == "forward" else out[:, 0]  # (H_out, H_out)
     grads = torch.autograd.grad(torch.diagonal(last).sum(), deltas)  # T × (H_out, H_out)
     return torch.stack(grads).flatten(1).norm(dim=1).numpy()
@@ -165,29 +154,38 @@ def input_saliency_norms(
     return grad[0].norm(dim=1).numpy()
 
 
-CELL_CLASSES: dict[str, type[nn.RNNBase]] = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
-
-
 def compare_cells(
-    steps: int = 50, hidden: int = 32, input_size: int = 8, seed: int = 0, keep_bias: float = 0.0
+    steps: int = 50,
+    hidden: int = 32,
+    input_size: int = 8,
+    seed: int = 0,
+    keep_bias: float = 0.0,
+    cells: tuple[str, ...] | None = None,
 ) -> dict[str, np.ndarray]:
-    """``‖∂h_T/∂h_t‖`` over ``t`` for an untrained vanilla RNN (tanh), LSTM and GRU.
+    """``‖∂h_T/∂h_t‖`` over ``t`` for untrained modules of each registered cell (``cells``;
+    default every cell of the registry).
 
-    Same size, PyTorch's default initialisation (seeded), the same random input ``(steps,
-    input_size)``. ``keep_bias`` is added to the bias of the gate that keeps memory (LSTM
-    forget gate ``f``, GRU update gate ``z``); the vanilla RNN has no such gate. Measured at
-    T=50, H=32 (seeds 0-2): at ``keep_bias=0`` ``‖∂h_T/∂h_0‖`` is ~1e-13 (RNN) vs ~1e-10 (LSTM,
-    GRU); at 2 the gated cells keep ~3e-2..7e-2, at 3 ~0.2..0.7, the RNN stays ~1e-13.
-    Returns ``{"rnn": (T,), "lstm": (T,), "gru": (T,)}``.
+    Same size, the cell's default initialisation (seeded), the same random input ``(steps,
+    input_size)``. ``keep_bias`` is added to the bias of the gate that keeps memory
+    (``CellSpec.keep_gate``: LSTM ``f``, GRU ``z``; subtracted for a gate that keeps with its
+    complement, minGRU's ``1 − z``); a vanilla RNN has no such gate. Measured at T=50, H=32
+    (seeds 0-2): at ``keep_bias=0`` ``‖∂h_T/∂h_0‖`` is ~1e-13 (RNN) vs ~1e-10 (LSTM, GRU); at 2
+    the gated cells keep ~3e-2..7e-2, at 3 ~0.2..0.7, the RNN stays ~1e-13.
+    Returns ``{cell: (T,)}``.
     """
     gen = torch.Generator().manual_seed(seed)
     x = torch.randn(steps, input_size, generator=gen)  # (T, F)
     curves = {}
-    for name, cls in CELL_CLASSES.items():
+    for name in cells or tuple(CELLS):
+        spec = CELLS[name]
         torch.manual_seed(seed)
-        module = cls(input_size, hidden)
-        if name != "rnn" and keep_bias:
-            with torch.no_grad():  # f is block 1 of i f g o; z is block 1 of r z n
-                module.bias_ih_l0[hidden : 2 * hidden] += keep_bias
+        module = spec.build(input_size, hidden)
+        if spec.keep_gate is not None and keep_bias:
+            k = spec.gates.index(spec.keep_gate)
+            bias = spec.weights(module, 0, 0).b_ih
+            with torch.no_grad():  # the keep gate's block of the input bias
+                bias[k * hidden : (k + 1) * hidden] += (
+                    -keep_bias if spec.keep_complement else keep_bias
+                )
         curves[name] = gradient_norms(module, x)
     return curves

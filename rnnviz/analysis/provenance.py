@@ -1,10 +1,12 @@
 """Memory provenance: which token's write is still in a unit's memory, and how much.
 
-The LSTM cell state is a sum of what each token wrote, each scaled by the forget gates since:
-``c_t = Σ_{s≤t} (i_s g_s) Π_{k=s+1..t} f_k + c_init Π_{k≤t} f_k``. The GRU hidden state has the
-same shape with ``w_s = (1 − z_s) n_s`` and keep factors ``z_k``. The decomposition is exact: the
-rows of the matrix sum to the traced state. A vanilla RNN squashes its sum through ``tanh`` every
-step, so it has no such decomposition.
+Any state a cell updates as ``s_t = a_t ⊙ s_{t-1} + b_t`` (its spec's ``linear_states``) is a
+sum of what each token wrote, each scaled by the keep factors since:
+``s_t = Σ_{u≤t} b_u Π_{k=u+1..t} a_k + s_init Π_{k≤t} a_k``. The state decomposed is the one the
+spec updates (``CellSpec.updated``), with the keep factor it names (``CellSpec.memory``: an
+LSTM's or sLSTM's ``c`` with ``f``, a GRU's ``h`` with ``z``, a minGRU's ``h`` with ``1 − z``).
+The decomposition is exact: the rows of the matrix sum to the traced state. A cell whose updated
+state is not linear (the vanilla RNN squashes its sum through ``tanh`` every step) has none.
 
 For the backward direction the reading order is right to left (token ``T−1`` first): its state
 at token ``t`` sums the writes of tokens ``s ≥ t``. Arrays are always in token order.
@@ -16,14 +18,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..cells import get
 from ..schema import Direction
 from ..tracer import Trace
 
-# Per cell: (state decomposed, gate that keeps it, how a step's write is made from the trace).
-_PARTS = {
-    "lstm": ("c", "f", lambda q: q("i") * q("g")),
-    "gru": ("h", "z", lambda q: (1.0 - q("z")) * q("n")),
-}
+
+class _Probe(dict):
+    """Any quantity maps to 0.0: enough to ask a spec which states it updates linearly."""
+
+    def __missing__(self, key: str) -> float:
+        return 0.0
 
 
 @dataclass(frozen=True)
@@ -40,7 +44,7 @@ class Provenance:
     init: np.ndarray
     state: np.ndarray
     tokens: tuple[str, ...]
-    name: str  # "c" (LSTM) or "h" (GRU)
+    name: str  # the state decomposed: "c" (LSTM, sLSTM) or "h" (GRU, minGRU)
     layer: int
     direction: Direction
     unit: int | None
@@ -52,8 +56,10 @@ class Provenance:
 
 
 def supports(cell: str) -> bool:
-    """Whether a cell type has an exact additive memory (LSTM, GRU: yes; vanilla RNN: no)."""
-    return cell in _PARTS
+    """Whether a cell has an exact additive memory: its updated state is one of its linear ones
+    (LSTM, GRU, minGRU, sLSTM: yes; vanilla RNN: no)."""
+    spec = get(cell)
+    return spec.updated in spec.linear_states(_Probe())
 
 
 def decompose(
@@ -83,26 +89,25 @@ def decompose(
 def provenance(
     trace: Trace, layer: int, direction: Direction, unit: int | None = None
 ) -> Provenance:
-    """Decompose ``c`` (LSTM) or ``h`` (GRU) of one layer and direction; see :class:`Provenance`.
+    """Decompose the updated state of one layer and direction; see :class:`Provenance`.
 
     ``unit=None`` decomposes every unit at once (a leading ``units`` axis).
     """
+    spec = trace.spec
     if not supports(trace.cell):
         raise ValueError(
-            f"memory provenance needs an additive memory (LSTM c or GRU h); a "
-            f"{trace.cell.upper()} squashes its state through tanh every step, so its state "
-            "has no exact per-token decomposition"
+            f"memory provenance needs an additive memory (s_t = a*s_(t-1) + b); a {spec.title} "
+            f"squashes its state {spec.updated} every step, so it has no exact per-token "
+            "decomposition"
         )
-    name, keep, write = _PARTS[trace.cell]
+    name = spec.updated
     units = trace.units(name)
     if unit is not None and not 0 <= unit < units:
         raise ValueError(f"unit must be in 0..{units - 1}, got {unit}")
 
-    def q(gate: str) -> np.ndarray:
-        return trace.quantity(layer, direction, gate)
-
-    writes, keeps = write(q), q(keep)  # (T, H)
-    state = q(name)  # (T, H)
+    values = {n: trace.quantity(layer, direction, n) for n in trace.names}
+    keeps, writes = spec.linear_states(values)[name]  # (T, H) each: s_t = keeps*s_{t-1} + writes
+    state = values[name]  # (T, H)
     previous = trace.previous(layer, direction, name)  # (T, H)
     backward = direction == "backward"
     init = previous[-1] if backward else previous[0]  # (H,) the state before the first read

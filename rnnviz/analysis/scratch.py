@@ -1,9 +1,9 @@
-"""From scratch: the textbook NumPy cell beside PyTorch, the classic no-carry bug, and PyTorch's
-GRU used many-to-many vs many-to-one on the seed's shapes (batch 10, sequence 6, input 3,
-hidden 8).
+"""From scratch: the textbook NumPy cell beside the module's own forward, the classic no-carry
+bug, PyTorch's GRU used many-to-many vs many-to-one on the seed's shapes (batch 10, sequence 6,
+input 3, hidden 8), and which cells can run all their steps at once (a parallel scan).
 
-Everything here returns numbers and source text for a page to show; the NumPy code is
-:mod:`rnnviz.reference`, imported, never copied.
+Everything here returns numbers and source text for a page to show; the NumPy code is each cell's
+textbook layer (``CellSpec.reference``) and :mod:`rnnviz.reference`, imported, never copied.
 """
 
 from __future__ import annotations
@@ -16,6 +16,9 @@ import torch
 from torch import nn
 
 from .. import reference
+from ..cells import CELLS, get
+from ..scan import parallel_scan
+from ..tracer import trace_rnn
 
 TOLERANCE = 1e-5  # float32: the check mark means max |NumPy − PyTorch| ≤ this
 DIVERGES = 1e-2  # the no-carry bug "diverges" at the first step whose h differs by more
@@ -23,7 +26,7 @@ DIVERGES = 1e-2  # the no-carry bug "diverges" at the first step whose h differs
 
 @dataclass(frozen=True)
 class TextbookCheck:
-    """The NumPy layer and ``nn.LSTM``/``nn.GRU`` on the same input ``x (T, F)``."""
+    """The NumPy layer and the module's own forward on the same input ``x (T, F)``."""
 
     cell: str
     x: np.ndarray  # (T, F)
@@ -38,12 +41,14 @@ class TextbookCheck:
         return self.max_abs_diff <= TOLERANCE
 
 
-def _module(cell: str, input_size: int, hidden: int, seed: int) -> nn.LSTM | nn.GRU:
-    classes = {"lstm": nn.LSTM, "gru": nn.GRU}
-    if cell not in classes:
-        raise ValueError(f"cell must be 'lstm' or 'gru', got {cell!r}")
+def _module(cell: str, input_size: int, hidden: int, seed: int) -> nn.Module:
+    spec = get(cell)  # a ValueError names the known cells
     torch.manual_seed(seed)
-    return classes[cell](input_size, hidden)
+    return spec.build(input_size, hidden)
+
+
+def _zeros(cell: str, hidden: int) -> dict[str, np.ndarray]:
+    return {s: np.zeros(hidden, dtype=np.float32) for s in get(cell).states}
 
 
 def _input(steps: int, input_size: int, seed: int) -> torch.Tensor:
@@ -51,19 +56,14 @@ def _input(steps: int, input_size: int, seed: int) -> torch.Tensor:
 
 
 def textbook_vs_pytorch(
-    cell: str = "gru", steps: int = 6, input_size: int = 3, hidden: int = 8, seed: int = 0
+    cell: str, steps: int = 6, input_size: int = 3, hidden: int = 8, seed: int = 0
 ) -> TextbookCheck:
-    """Run :func:`reference.gru_layer` / :func:`reference.lstm_layer` and PyTorch on one input."""
+    """Run the cell's textbook layer (``CellSpec.reference``) and its module on one input."""
     rnn = _module(cell, input_size, hidden, seed)
     x = _input(steps, input_size, seed)  # (T, F)
     x_np = x.numpy()
-    zeros = np.zeros(hidden, dtype=np.float32)
-    if cell == "lstm":
-        fn = reference.lstm_layer
-        ours = fn(x_np, reference.lstm_weights(rnn), zeros, zeros)
-    else:
-        fn = reference.gru_layer
-        ours = fn(x_np, reference.gru_weights(rnn), zeros)
+    fn = get(cell).reference
+    ours = fn(x_np, get(cell).weights(rnn, 0, 0).numpy(), _zeros(cell, hidden))
     with torch.no_grad():
         theirs = rnn(x)[0].numpy()  # (T, H)
     return TextbookCheck(
@@ -78,7 +78,7 @@ def textbook_vs_pytorch(
 
 @dataclass(frozen=True)
 class NoCarry:
-    """A correct GRU beside one whose loop never carries ``h`` forward."""
+    """A correct layer beside one whose loop never carries its states forward."""
 
     correct: np.ndarray  # (T, H)
     buggy: np.ndarray  # (T, H)
@@ -92,13 +92,15 @@ class NoCarry:
         return bool(self.diff[0] == 0)
 
 
-def no_carry_bug(steps: int = 6, input_size: int = 3, hidden: int = 8, seed: int = 0) -> NoCarry:
-    """Run :func:`reference.gru_layer` and :func:`reference.gru_layer_without_carry`."""
-    rnn = _module("gru", input_size, hidden, seed)
+def no_carry_bug(
+    cell: str, steps: int = 6, input_size: int = 3, hidden: int = 8, seed: int = 0
+) -> NoCarry:
+    """Run the cell's textbook layer and :func:`reference.layer_without_carry` on it."""
+    rnn = _module(cell, input_size, hidden, seed)
     x = _input(steps, input_size, seed).numpy()  # (T, F)
-    w, h0 = reference.gru_weights(rnn), np.zeros(hidden, dtype=np.float32)
-    correct = reference.gru_layer(x, w, h0)["h"]
-    buggy = reference.gru_layer_without_carry(x, w, h0)["h"]
+    w, init, layer = get(cell).weights(rnn, 0, 0).numpy(), _zeros(cell, hidden), get(cell).reference
+    correct = layer(x, w, init)["h"]
+    buggy = reference.layer_without_carry(layer, x, w, init)["h"]
     diff = np.abs(correct - buggy).max(axis=1)  # (T,)
     over = np.flatnonzero(diff > DIVERGES)
     return NoCarry(
@@ -106,7 +108,7 @@ def no_carry_bug(steps: int = 6, input_size: int = 3, hidden: int = 8, seed: int
         buggy=buggy,
         diff=diff,
         first_divergence=int(over[0]) if len(over) else None,
-        source=inspect.getsource(reference.gru_layer_without_carry),
+        source=inspect.getsource(reference.layer_without_carry),
     )
 
 
@@ -160,4 +162,51 @@ def many_to_many_vs_one(
             "many_to_many": inspect.getsource(many_to_many),
             "many_to_one": inspect.getsource(many_to_one),
         },
+    )
+
+
+@dataclass(frozen=True)
+class ParallelCheck:
+    """Which cells could compute all their gates before the first step, and minGRU's scan.
+
+    ``gates_without_h[cell]``: max |gates computed from ``x`` alone (``h_{t-1}`` taken as 0) −
+    the true gates| over a sequence: 0 for a cell whose gates never read ``h_{t-1}``, large for an
+    LSTM or GRU, whose step t must wait for step t−1. ``scan_diff[cell]``: for each cell that can,
+    max |h of the parallel scan − h of the step-by-step loop (the module's own forward)|.
+    """
+
+    steps: int
+    rounds: int  # ⌈log₂ T⌉ rounds of the scan, against T dependent steps
+    gates_without_h: dict[str, float]
+    scan_diff: dict[str, float]
+    source: str  # the scan's code
+
+
+def parallel_check(steps: int = 64, input_size: int = 3, hidden: int = 8, seed: int = 0):
+    """Every registered cell: its gates computed without ``h_{t-1}`` against the true ones; for
+    the cells whose gates do not read it, the parallel scan against the loop (float32)."""
+    x = _input(steps, input_size, seed)  # (T, F)
+    without, scans = {}, {}
+    for name, spec in CELLS.items():
+        rnn = _module(name, input_size, hidden, seed)
+        tr = trace_rnn(rnn, x)
+        wx, uh, b_x, b_h = tr.preacts[(0, "forward")]
+        prev = {s: np.zeros_like(tr.previous(0, "forward", s)) for s in spec.states}
+        blind = spec.step(wx, np.zeros_like(uh), b_x, b_h, prev)  # as if h_{t-1} were 0
+        without[name] = max(
+            float(np.abs(blind[g] - tr.quantity(0, "forward", g)).max()) for g in spec.gates
+        )
+        if not spec.reads_h:
+            with torch.no_grad():
+                loop = rnn(x)[0].numpy()  # (T, H) the module's forward: one step at a time
+            a, b = spec.linear_states({q: tr.quantity(0, "forward", q) for q in tr.names})["h"]
+            h = parallel_scan(torch.from_numpy(a)[None], torch.from_numpy(b)[None],
+                              torch.zeros(1, hidden))[0].numpy()  # fmt: skip
+            scans[name] = float(np.abs(h - loop).max())
+    return ParallelCheck(
+        steps=steps,
+        rounds=int(np.ceil(np.log2(steps))),
+        gates_without_h=without,
+        scan_diff=scans,
+        source=inspect.getsource(parallel_scan),
     )

@@ -54,6 +54,16 @@ def get(cell: str | CellSpec) -> CellSpec:
         raise ValueError(f"cell must be one of {tuple(CELLS)}, got {cell!r}") from None
 
 
+def title(cell: str) -> str:
+    """The human name of a registered cell (``"LSTM"``, ``"minGRU"``): a picker's format_func."""
+    return get(cell).title
+
+
+def names() -> list[str]:
+    """Every registered cell, registry order (what a cell picker lists)."""
+    return list(CELLS)
+
+
 def split_last(preact: Array, cell: str | CellSpec) -> dict[str, Array]:
     """Split a ``(..., G*H)`` pre-activation into ``{gate: (..., H)}``."""
     names = get(cell).gates
@@ -95,6 +105,7 @@ __all__ = [
     "get",
     "gru_gates",
     "lstm_gates",
+    "names",
     "quantities",
     "relu_",
     "rnn_relu_gates",
@@ -103,4 +114,5 @@ __all__ = [
     "split_gates",
     "split_last",
     "tanh_",
+    "title",
 ]

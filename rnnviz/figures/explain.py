@@ -18,10 +18,20 @@ from .. import i18n
 from ..analysis.clamps import ClampResult
 from ..analysis.provenance import Provenance
 from ..analysis.scratch import NoCarry, TextbookCheck
+from ..cells import CELLS
 from ..schema import STYLES
 
 FONT = "Inter, 'Source Sans Pro', 'Noto Sans CJK SC', 'Noto Sans SC', sans-serif"
-CELL_COLOURS = {"rnn": "#D55E00", "lstm": "#0072B2", "gru": "#009E73"}  # Okabe-Ito
+# Okabe-Ito, one per registered cell in registry order (LSTM blue, GRU green, RNN vermillion, ...)
+PALETTE = ("#0072B2", "#009E73", "#D55E00", "#CC79A7", "#E69F00", "#56B4E9", "#000000")
+
+
+def cell_colour(cell: str) -> str:
+    """The line colour of a registered cell (grey for an unknown one)."""
+    names = list(CELLS)
+    return PALETTE[names.index(cell) % len(PALETTE)] if cell in names else "#999999"
+
+
 SPAN_FILL = "rgba(230, 159, 0, 0.18)"  # the clamped span, shaded
 
 
@@ -299,7 +309,7 @@ def gradient_curves(
     tokens: Sequence[str] | None = None,
     scale: float = 1.0,
 ) -> go.Figure:
-    """``‖∂h_T/∂h_t‖`` over ``t`` for each cell (keys ``rnn``, ``lstm``, ``gru``), log y axis."""
+    """``‖∂h_T/∂h_t‖`` over ``t`` for each cell (keys: registry names), log y axis."""
     steps = {len(v) for v in curves.values()}
     if len(steps) != 1:
         raise ValueError(f"curves have different lengths {sorted(steps)}")
@@ -308,7 +318,11 @@ def gradient_curves(
         raise ValueError(f"{len(tokens)} tokens for curves of {n} steps")
     fig = go.Figure()
     for cell, values in curves.items():
-        label = tr(f"ex_cell_{cell}", lang) if f"ex_cell_{cell}" in i18n.STRINGS else cell
+        label = (
+            tr(f"ex_cell_{cell}", lang)
+            if f"ex_cell_{cell}" in i18n.STRINGS
+            else (CELLS[cell].title if cell in CELLS else cell)
+        )
         y = np.maximum(np.asarray(values, dtype=np.float64), 1e-300)
         fig.add_trace(
             go.Scatter(
@@ -316,7 +330,7 @@ def gradient_curves(
                 y=y,
                 mode="lines",
                 name=label,
-                line={"color": CELL_COLOURS.get(cell, "#999999"), "width": 2.5 * scale},
+                line={"color": cell_colour(cell), "width": 2.5 * scale},
                 hovertemplate=f"{label}<br>{tr('ex_step', lang)} %{{x}}<br>"
                 "‖∂h_T/∂h_t‖ = %{y:.3e}<extra></extra>",
             )

@@ -123,11 +123,14 @@ def model_gradient_spec(
 
 @st.cache_data(max_entries=4, show_spinner=False)
 def scratch_view(cell: str, lang: str, size: float) -> dict[str, Any]:
-    """From scratch: the textbook check, the no-carry bug and many-to-many vs many-to-one."""
+    """From scratch: the textbook check, the no-carry bug, many-to-many vs many-to-one, and
+    which cells can run as a parallel scan."""
     check = scratch.textbook_vs_pytorch(cell)
-    bug = scratch.no_carry_bug()
+    bug = scratch.no_carry_bug(cell)
     ways = scratch.many_to_many_vs_one()
+    parallel = scratch.parallel_check()
     return {
+        "parallel": parallel,
         "source": check.source,
         "ok": check.ok,
         "diff": check.max_abs_diff,
