@@ -1,8 +1,8 @@
-"""Your own model: upload an nn.LSTM / nn.GRU state dict or build one with random weights."""
+"""Your own model: upload a recurrent module's state dict or build one with random weights."""
 
 import streamlit as st
 
-from rnnviz import custom, figures, ui
+from rnnviz import cells, custom, figures, ui
 from rnnviz.i18n import t
 
 ui.setup()
@@ -41,7 +41,10 @@ with upload_col:
 with random_col, st.form("cu_random_form"):
     st.subheader(t("cu_random"))
     a, b = st.columns(2)
-    cell = a.segmented_control(t("cu_cell"), ["lstm", "gru"], default="lstm", key="w_cu_cell")
+    cell = a.segmented_control(
+        t("cu_cell"), cells.names(), default=cells.names()[0], key="w_cu_cell",
+        format_func=cells.title,
+    )  # fmt: skip
     bidirectional = b.toggle(t("cu_bidirectional"), key="w_cu_bi")
     hidden = a.number_input(t("cu_hidden"), 1, 256, 16, key="w_cu_hidden")
     input_size = b.number_input(t("cu_input_size"), 1, 256, 8, key="w_cu_input")
@@ -51,7 +54,7 @@ with random_col, st.form("cu_random_form"):
     seed = st.number_input(t("cu_seed"), 0, 10**6, 0, key="w_cu_seed")
     if st.form_submit_button(t("cu_build")):
         spec = custom.RandomSpec(
-            cell or "lstm", int(hidden), int(input_size), int(layers), bool(bidirectional),
+            cell or cells.names()[0], int(hidden), int(input_size), int(layers), bool(bidirectional),
             vocab.strip(), int(n_labels), int(seed),
         )  # fmt: skip
         ss[ui.CUSTOM_KEY] = spec.key()

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from rnnviz import custom, ui
+from rnnviz import cells, custom, ui
 from rnnviz.figures import analysis as af
 from rnnviz.i18n import current, t
 from rnnviz.live import LiveConfig, train_counting
@@ -14,14 +14,18 @@ ss = st.session_state
 lang = current()
 
 c1, c2, c3, c4 = st.columns([2, 2, 3, 2], vertical_alignment="bottom")
-cell = c1.segmented_control(t("cu_cell"), ["lstm", "gru"], default="lstm", key="w_lv_cell")
+cell = c1.segmented_control(
+    t("cu_cell"), cells.names(), default=cells.names()[0], key="w_lv_cell", format_func=cells.title
+)
 hidden = c2.number_input(t("cu_hidden"), 2, 32, 8, key="w_lv_hidden")
 seconds = c3.slider(t("lv_seconds"), 5, 120, 60, 5, key="w_lv_seconds")
 start = c4.button(t("lv_train"), type="primary", key="b_lv_train")
 
 bar_slot, chart_slot = st.empty(), st.empty()
 if start:
-    config = LiveConfig(cell=cell or "lstm", hidden_size=int(hidden), seconds=float(seconds))
+    config = LiveConfig(
+        cell=cell or cells.names()[0], hidden_size=int(hidden), seconds=float(seconds)
+    )
     bar = bar_slot.progress(0.0, text=t("lv_train"))
     steps, losses, accs = [], [], []
 

@@ -1,11 +1,11 @@
-"""Your own model: open an uploaded ``nn.LSTM``/``nn.GRU``/``nn.RNN`` state dict, or build one at random.
+"""Your own model: open an uploaded state dict of any registered cell, or build one at random.
 
 Files are read by :mod:`rnnviz.uploads` (a safetensors header, or ``torch.load(weights_only=True,
 mmap=True)``): no code from the file runs, and shapes, dtypes and the size budget
 (:data:`MAX_PARAMS`, :data:`MAX_LAYERS`, ...) are checked before any weight is read or any module
 is built. The architecture (cell, sizes, layers, directions, bias, projection) is inferred from
-tensor shapes; an optional embedding ``(V, input_size)``, vocabulary and linear head are
-recognised by shape too.
+tensor shapes (a cell of rnnviz's own is named in the safetensors metadata, ``"cell"``); an
+optional embedding ``(V, input_size)``, vocabulary and linear head are recognised by shape too.
 """
 
 from __future__ import annotations
@@ -322,10 +322,14 @@ def _dtype(t: TensorSpec | torch.Tensor) -> str:
 
 
 def infer_architecture(
-    tensors: Mapping[str, TensorSpec | torch.Tensor], nonlinearity: str = "tanh"
+    tensors: Mapping[str, TensorSpec | torch.Tensor],
+    nonlinearity: str = "tanh",
+    cell: str | None = None,
 ) -> tuple[str, Architecture]:
-    """``(prefix, architecture)`` of the recurrent module among ``tensors`` (from shapes only;
-    an ``nn.RNN``'s ``nonlinearity`` cannot be seen in its weights: tanh unless told)."""
+    """``(prefix, architecture)`` of the recurrent module among ``tensors``: from shapes only
+    among the cells PyTorch ships (an ``nn.RNN``'s ``nonlinearity`` cannot be seen in its
+    weights: tanh unless told), or of the registered ``cell`` the file's metadata names (a cell
+    of our own, whose shapes may look like another's: an sLSTM's like an LSTM's)."""
     groups: dict[str, dict[str, TensorSpec | torch.Tensor]] = {}
     for key, value in tensors.items():
         m = _RNN_KEY.match(key)
@@ -342,13 +346,20 @@ def infer_architecture(
             "upload one"
         )
     prefix, params = next(iter(groups.items()))
+    named = CELLS.get(cell) if cell else None
     for need in ("weight_ih_l0", "weight_hh_l0"):
-        if need not in params:
+        if need not in params and (named is None or named.reads_h or need == "weight_ih_l0"):
             raise CustomModelError(f"missing tensor {prefix}{need}")
-    w_ih, w_hh, w_hr = params["weight_ih_l0"], params["weight_hh_l0"], params.get("weight_hr_l0")
+    w_ih, w_hh, w_hr = (
+        params["weight_ih_l0"],
+        params.get("weight_hh_l0"),
+        params.get("weight_hr_l0"),
+    )
     if any(w is not None and len(w.shape) != 2 for w in (w_ih, w_hh, w_hr)):
         shapes = ", ".join(f"{n} {tuple(w.shape)}" for n, w in params.items() if "weight" in n)
         raise CustomModelError(f"{prefix}weights of layer 0 must be matrices; got {shapes}")
+    if named is not None:  # the metadata names the cell: its own weights say the hidden size
+        return prefix, _named_architecture(prefix, params, named)
     hidden, proj = int(w_hh.shape[1]), 0
     if w_hr is not None:
         proj, hidden = int(w_hr.shape[0]), int(w_hr.shape[1])
@@ -364,16 +375,14 @@ def infer_architecture(
             "3×hidden (GRU) or 1×hidden (RNN)"
         )
     gates = rows // hidden
-    by_blocks = {
-        spec.gate_count: spec
-        for spec in CELLS.values()
-        if spec.nonlinearity in (None, nonlinearity)
-    }
-    spec = by_blocks.get(gates)
+    shipped = [s for s in CELLS.values() if s.kernel and s.nonlinearity in (None, nonlinearity)]
+    spec = next((s for s in shipped if s.gate_count == gates), None)
     if spec is None or (proj and not spec.projection):
+        blocks = ", ".join(f"{s.title} {s.gate_count}" for s in shipped)
         raise CustomModelError(
             f"{prefix}weight_hh_l0 has {rows} rows for hidden size {hidden}: {gates} gate "
-            "blocks, but an LSTM has 4, a GRU 3 and an RNN 1 (only an LSTM has a projection)"
+            f"blocks, but PyTorch's cells have: {blocks} (only an LSTM has a projection); a "
+            'cell of rnnviz\'s own needs its name in the safetensors metadata ("cell")'
         )
     layers = sorted({int(_RNN_KEY.match(prefix + k)["layer"]) for k in params})
     if layers != list(range(len(layers))):
@@ -387,6 +396,33 @@ def infer_architecture(
         bias="bias_ih_l0" in params or "bias_hh_l0" in params,
         proj_size=proj,
     )
+    return prefix, _checked(arch)
+
+
+def _named_architecture(prefix: str, params: Mapping[str, object], spec) -> Architecture:
+    """The architecture of a module of ``spec`` (named in the file) from its layer-0 weights."""
+    rows, width = (int(n) for n in params["weight_ih_l0"].shape)
+    if rows == 0 or rows % spec.gate_count:
+        raise CustomModelError(
+            f"{prefix}weight_ih_l0 has {rows} rows: a {spec.title} has {spec.gate_count} gate "
+            "blocks of hidden size rows each"
+        )
+    layers = sorted({int(_RNN_KEY.match(prefix + k)["layer"]) for k in params})
+    if layers != list(range(len(layers))):
+        raise CustomModelError(f"layers must be numbered 0..n-1; found {layers[:10]}")
+    return _checked(
+        Architecture(
+            cell=spec.name,
+            input_size=width,
+            hidden_size=rows // spec.gate_count,
+            num_layers=len(layers),
+            bidirectional=any(k.endswith("_reverse") for k in params),
+            bias="bias_ih_l0" in params or "bias_hh_l0" in params,
+        )
+    )
+
+
+def _checked(arch: Architecture) -> Architecture:
     for what, value, top in (
         ("layers", arch.num_layers, MAX_LAYERS),
         ("hidden size", arch.hidden_size, MAX_HIDDEN),
@@ -396,25 +432,15 @@ def infer_architecture(
             raise CustomModelError(
                 f"the shapes say {value} {what}; rnnviz opens at most {top} (and at least 1)"
             )
-    return prefix, arch
+    return arch
 
 
 def _expected(arch: Architecture) -> dict[str, tuple[int, ...]]:
-    """Name → shape of every parameter of ``arch``, as ``nn.LSTM``/``nn.GRU`` names them."""
-    rows = CELLS[arch.cell].gate_count * arch.hidden_size
-    out_h = arch.proj_size or arch.hidden_size
-    width = (2 if arch.bidirectional else 1) * out_h
-    shapes: dict[str, tuple[int, ...]] = {}
-    for layer in range(arch.num_layers):
-        for sfx in ("", "_reverse") if arch.bidirectional else ("",):
-            own = f"_l{layer}{sfx}"
-            shapes[f"weight_ih{own}"] = (rows, arch.input_size if layer == 0 else width)
-            shapes[f"weight_hh{own}"] = (rows, out_h)
-            if arch.bias:
-                shapes[f"bias_ih{own}"] = shapes[f"bias_hh{own}"] = (rows,)
-            if arch.proj_size:
-                shapes[f"weight_hr{own}"] = (arch.proj_size, arch.hidden_size)
-    return shapes
+    """Name → shape of every parameter of ``arch``, as its module names them (built on the meta
+    device: no memory, and no cell's names written out here)."""
+    with torch.device("meta"):
+        module = arch.build()
+    return {k: tuple(v.shape) for k, v in module.state_dict().items()}
 
 
 @dataclass(frozen=True)
@@ -436,7 +462,9 @@ class _Plan:
 
 def _plan(specs: Mapping[str, TensorSpec | torch.Tensor], extras: Mapping[str, object]) -> _Plan:
     """Check architecture, shapes, dtypes and the size budget before reading any weight."""
-    prefix, arch = infer_architecture(specs, str(extras.get("nonlinearity", "tanh")))
+    prefix, arch = infer_architecture(
+        specs, str(extras.get("nonlinearity", "tanh")), extras.get("cell")
+    )
     own = {k[len(prefix) :]: v for k, v in specs.items() if _RNN_KEY.match(k)}
     expected = _expected(arch)
     missing = sorted(set(expected) - set(own))
@@ -701,5 +729,6 @@ def display_name(key: str) -> str:
         except (ValueError, TypeError):
             return "random"
         bi = "Bi" if spec.bidirectional else ""
-        return f"random {bi}{spec.cell.upper()} {spec.hidden_size} (seed {spec.seed})"
+        title = CELLS[spec.cell].title if spec.cell in CELLS else spec.cell
+        return f"random {bi}{title} {spec.hidden_size} (seed {spec.seed})"
     return key

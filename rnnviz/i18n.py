@@ -575,6 +575,10 @@ STRINGS.update(
         "ex_cell_rnn": {"en": "vanilla RNN (tanh)", "zh": "普通 RNN(tanh)"},
         "ex_cell_lstm": {"en": "LSTM", "zh": "LSTM(长短期记忆)"},
         "ex_cell_gru": {"en": "GRU", "zh": "GRU(门控循环单元)"},
+        # --- issue 19: names of the new cells in the explainers ---
+        "ex_cell_rnn_relu": {"en": "vanilla RNN (relu)", "zh": "普通 RNN(relu)"},
+        "ex_cell_mingru": {"en": "minGRU", "zh": "minGRU(门只读输入的最小 GRU)"},
+        "ex_cell_slstm": {"en": "sLSTM", "zh": "sLSTM(指数门控 LSTM)"},
         "ex_step": {"en": "step", "zh": "步"},
         "ex_numpy": {"en": "NumPy (textbook)", "zh": "NumPy(教科书公式)"},
         "ex_pytorch": {"en": "PyTorch", "zh": "PyTorch 结果"},

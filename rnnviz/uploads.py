@@ -35,6 +35,7 @@ import torch
 from filelock import FileLock
 
 from . import datadir
+from .cells import CELLS
 
 PREFIX = "upload:"
 SUFFIXES = ("safetensors", "pt", "pth", "bin")
@@ -194,12 +195,14 @@ def _ints(value: object) -> bool:
 
 def _metadata_extras(meta: Mapping[str, object]) -> dict[str, object]:
     """Vocabulary and labels stored as JSON lists in the safetensors metadata; the task name;
-    an ``nn.RNN``'s nonlinearity."""
+    an ``nn.RNN``'s nonlinearity; the registered cell, when the file names it."""
     extras: dict[str, object] = {}
     if meta.get("task") in KNOWN_TASKS:
         extras["task"] = meta["task"]
     if meta.get("nonlinearity") in ("tanh", "relu"):  # nn.RNN's: not visible in the weights
         extras["nonlinearity"] = meta["nonlinearity"]
+    if meta.get("cell") in CELLS:  # a cell of rnnviz's own (its shapes may look like another's)
+        extras["cell"] = meta["cell"]
     for key in (*VOCAB_KEYS, *LABEL_KEYS):
         if isinstance(meta.get(key), str):
             try:

@@ -140,7 +140,7 @@ def test_vanilla_rnn_h_clamp_holds_and_propagates(cell):
     rnn, x, tr = _setup(CELLS[cell].build)
     assert allowed_gates(cell) == ("h",)
     lo, hi = value_range("h", cell)
-    assert (lo, hi) == ((-1.0, 1.0) if cell == "rnn" else (0.0, 1.0))
+    assert (lo, hi) == ((-1.0, 1.0) if cell == "rnn" else (0.0, 2.0))  # relu: its colour scale
     res = clamp(rnn, x, tr, [Clamp(0, "forward", "h", (2,), 3, 6, hi)])
     h = res.quantity(0, "forward", "h")
     np.testing.assert_allclose(h[3:7, 2], hi)

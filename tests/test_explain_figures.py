@@ -16,6 +16,7 @@ from rnnviz.analysis import scratch
 from rnnviz.analysis.clamps import Clamp, clamp, probabilities
 from rnnviz.analysis.gradients import compare_cells
 from rnnviz.analysis.provenance import provenance
+from rnnviz.cells import CELLS
 from rnnviz.figures import explain as ef
 
 torch.set_num_threads(1)  # tiny per-step ops: threads only contend on a shared machine
@@ -126,8 +127,9 @@ def test_gradient_curves_are_log_and_translated():
     en = ef.gradient_curves(curves, "en")
     zh = ef.gradient_curves(curves, "zh", scale=1.5)
     assert en.layout.yaxis.type == "log"
-    assert [d.name for d in en.data] == ["vanilla RNN (tanh)", "LSTM", "GRU"]
-    assert [d.name for d in zh.data] == ["普通 RNN(tanh)", "LSTM(长短期记忆)", "GRU(门控循环单元)"]
+    assert [d.name for d in en.data] == [i18n.STRINGS[f"ex_cell_{c}"]["en"] for c in CELLS]
+    assert [d.name for d in zh.data] == [i18n.STRINGS[f"ex_cell_{c}"]["zh"] for c in CELLS]
+    assert en.data[list(CELLS).index("rnn")].name == "vanilla RNN (tanh)"
     assert _english_left(zh) == []
     assert zh.layout.font.size == pytest.approx(13 * 1.5)
     with pytest.raises(ValueError, match="tokens"):
@@ -137,7 +139,7 @@ def test_gradient_curves_are_log_and_translated():
 def test_scratch_figures():
     for lang in ("en", "zh"):
         t = ef.scratch_table(scratch.textbook_vs_pytorch("lstm"), lang)
-        b = ef.no_carry_figure(scratch.no_carry_bug(), lang)
+        b = ef.no_carry_figure(scratch.no_carry_bug("gru"), lang)
         if lang == "zh":
             assert _english_left(t) == [] and _english_left(b) == []
             assert "✓ 相等" in t.layout.title.text

@@ -8,17 +8,18 @@ import torch
 from torch import nn
 
 from rnnviz.analysis import gradients as G
+from rnnviz.cells import CELLS, cell_of
 
 torch.set_num_threads(1)  # tiny per-step ops: threads only contend on a shared machine
 
 
 def _fd_jacobians(rnn, x, layer, direction, eps=1e-6):
     """``J[t] = ∂h_last/∂h_t (H, H)`` by central differences on the step-by-step forward."""
-    kind = G._kind(rnn)
+    spec = cell_of(rnn)
     rev = direction == "backward"
     below = G.forward(rnn, torch.as_tensor(x, dtype=torch.float64)[None], upto=layer)
-    p = G._params(rnn, layer, rev)
-    steps, h = x.shape[0], p["weight_hh"].shape[1]
+    p = G._params(spec, rnn, layer, rev)
+    steps, h = x.shape[0], rnn.hidden_size
     jac = np.zeros((steps, h, h))
     for t in range(steps):
         for k in range(h):
@@ -26,16 +27,16 @@ def _fd_jacobians(rnn, x, layer, direction, eps=1e-6):
             for sign in (1, -1):
                 deltas = [torch.zeros(1, h, dtype=torch.float64) for _ in range(steps)]
                 deltas[t][0, k] = sign * eps
-                out = G._layer(kind, p, below, rev, deltas)[0]
+                out = G._layer(spec, p, below, rev, deltas)[0]
                 outs.append((out[0] if rev else out[-1]).numpy())
             jac[t, :, k] = (outs[0] - outs[1]) / (2 * eps)
     return jac
 
 
-@pytest.mark.parametrize("cls", [nn.RNN, nn.LSTM, nn.GRU])
-def test_norms_equal_finite_differences(cls):
+@pytest.mark.parametrize("cell", CELLS)
+def test_norms_equal_finite_differences(cell):
     torch.manual_seed(0)
-    rnn = cls(3, 4, num_layers=2, bidirectional=True)
+    rnn = CELLS[cell].build(3, 4, num_layers=2, bidirectional=True)
     x = torch.randn(6, 3).numpy()
     for layer, direction in ((1, "forward"), (0, "backward")):
         got = G.gradient_norms(rnn, x, layer=layer, direction=direction)
@@ -95,13 +96,18 @@ def test_input_saliency_matches_finite_differences():
 def test_vanilla_rnn_forgets_first():
     """Default init, T=50: the RNN's gradient from the first step is far below the gated cells'."""
     curves = G.compare_cells(steps=50, hidden=32, seed=0)
-    assert set(curves) == {"rnn", "lstm", "gru"}
+    assert set(curves) == set(CELLS)
     for v in curves.values():
         assert v.shape == (50,) and v[-1] == pytest.approx(np.sqrt(32))
     ratio = {k: v[-1] / v[0] for k, v in curves.items()}  # last / first: how much is lost
     assert ratio["rnn"] > 100 * ratio["lstm"] and ratio["rnn"] > 100 * ratio["gru"]
     opened = G.compare_cells(steps=50, hidden=32, seed=0, keep_bias=2.0)
     assert opened["lstm"][0] > 1e-2 and opened["gru"][0] > 1e-2
+    for name, spec in CELLS.items():  # every gate that keeps memory, opened, keeps the gradient
+        if spec.keep_gate is not None:  # (measured: minGRU 2e-13 -> 1.5e-2, sLSTM 4e-11 -> 1e-3)
+            assert opened[name][0] > 1e6 * curves[name][0] and opened[name][0] > 1e-4, name
+        else:
+            np.testing.assert_array_equal(opened[name], curves[name])
     assert opened["rnn"][0] < 1e-10
     np.testing.assert_array_equal(opened["rnn"], curves["rnn"])
 

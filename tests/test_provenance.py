@@ -9,6 +9,7 @@ from torch import nn
 
 from rnnviz import trace_rnn
 from rnnviz.analysis.provenance import decompose, provenance
+from rnnviz.cells import CELLS
 
 torch.set_num_threads(1)  # tiny per-step ops: threads only contend on a shared machine
 
@@ -97,6 +98,7 @@ def test_bad_unit_and_cell():
 
     class Fake:
         cell = "rnn"
+        spec = CELLS["rnn"]
 
     with pytest.raises(ValueError, match="no exact per-token decomposition"):
         provenance(Fake(), 0, "forward")

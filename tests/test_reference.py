@@ -7,6 +7,7 @@ import torch
 from torch import nn
 
 from rnnviz import reference, trace_rnn
+from rnnviz.cells import CELLS
 
 
 def test_gru_many_to_many():
@@ -44,10 +45,10 @@ def test_forgetting_to_carry_h_changes_the_answer():
     torch.manual_seed(2)
     gru = nn.GRU(3, 8)
     x = torch.randn(6, 3).numpy()
-    w = reference.gru_weights(gru)
-    h0 = np.zeros(8, dtype=np.float32)
-    right = reference.gru_layer(x, w, h0)["h"]
-    wrong = reference.gru_layer_without_carry(x, w, h0)["h"]
+    w = CELLS["gru"].weights(gru, 0, 0).numpy()
+    h0 = {"h": np.zeros(8, dtype=np.float32)}
+    right = CELLS["gru"].reference(x, w, h0)["h"]
+    wrong = reference.layer_without_carry(CELLS["gru"].reference, x, w, h0)["h"]
     torch_h = gru(torch.from_numpy(x))[0].detach().numpy()
     np.testing.assert_allclose(right, torch_h, atol=1e-6)
     np.testing.assert_allclose(wrong[0], torch_h[0], atol=1e-6)  # the first step cannot tell
@@ -58,11 +59,9 @@ def test_bidirectional_wrapper_aligns_tokens():
     torch.manual_seed(3)
     lstm = nn.LSTM(3, 4, bidirectional=True)
     x = torch.randn(7, 3)
-    fw, bw = (reference.lstm_weights(lstm, 0, r) for r in (False, True))
-    zeros = np.zeros(4, dtype=np.float32)
-    fwd, bwd = reference.bidirectional(
-        reference.lstm_layer, x.numpy(), (fw, zeros, zeros), (bw, zeros, zeros)
-    )
+    fw, bw = (CELLS["lstm"].weights(lstm, 0, r).numpy() for r in (0, 1))
+    zeros = {s: np.zeros(4, dtype=np.float32) for s in ("h", "c")}
+    fwd, bwd = reference.bidirectional(CELLS["lstm"].reference, x.numpy(), (fw, zeros), (bw, zeros))
     out = lstm(x)[0].detach().numpy()
     np.testing.assert_allclose(np.concatenate([fwd["h"], bwd["h"]], 1), out, atol=1e-6)
 

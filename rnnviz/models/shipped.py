@@ -573,7 +573,11 @@ class RNNModel:
                 state[k[: -len("weight")] + "scale"] = scale
             else:
                 state[k] = v.contiguous()
-        save_file(state, str(folder / WEIGHTS_FILE), metadata={"name": self.name})
+        save_file(
+            state,
+            str(folder / WEIGHTS_FILE),
+            metadata={"name": self.name, "cell": self.config.cell},
+        )
         write_config(folder / CONFIG_FILE, self.config)
 
 

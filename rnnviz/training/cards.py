@@ -72,6 +72,47 @@ def _fmt(x: Any) -> str:
     return f"{x:.4f}" if isinstance(x, float) else str(x)
 
 
+# What a count model's counter shows, per cell (card prose); a cell without a line gets one made
+# from its spec (:func:`_count_prose`).
+COUNT_PROSE = {
+    "lstm": "The LSTM's cell state is not squashed: with the forget and input gates open it "
+    "moves by about one per bracket, and keeps counting past the depths seen in training. The "
+    "steps up and down are not exactly ±1, so the error grows with depth and very deep "
+    "nesting is called balanced a bracket early.",
+    "rnn": "The vanilla RNN keeps nothing by a gate: every step rewrites h = tanh(W x + U h), "
+    "so the count must survive a squashing nonlinearity at every bracket.",
+    "rnn_relu": "The vanilla RNN keeps nothing by a gate: every step rewrites h = tanh(W x + U h), "
+    "so the count must survive a squashing nonlinearity at every bracket.",
+    "gru": "The GRU's state is a running average of tanh values, kept within (−1, 1): "
+    "each step adds less than the one before, so deep nesting runs out of range.",
+}
+COMPARISON_HEAD = {
+    "en": "## Every cell on the same task",
+    "zh": "## 同一任务上的各种循环单元",
+}
+
+
+def _count_prose(cell: str) -> str:
+    """A line about a count model's memory from its cell's spec (which state, kept by what)."""
+    spec = CELLS[cell]
+    if spec.memory is None:
+        return f"The {spec.title} keeps nothing by a gate: every step rewrites its state."
+    state, keep = spec.memory
+    return (
+        f"The {spec.title} keeps its memory in `{state}`: {state}_t = {keep} ⊙ {state}_(t−1) + "
+        f"{spec.written_label}, nothing squashed between steps, so a unit can add a fixed amount "
+        "per bracket; how exactly it holds that amount over many steps is what the scores above "
+        "measure."
+    )
+
+
+def _module_name(cell: str) -> str:
+    """``nn.LSTM`` for PyTorch's own modules, the class name of a cell file's module."""
+    module = CELLS[cell].module
+    prefix = "nn." if module.__module__.startswith("torch.nn") else ""
+    return prefix + module.__name__
+
+
 def card(model: RNNModel) -> str:
     """Markdown model card from the config (architecture, training, metrics)."""
     c = model.config
@@ -127,7 +168,7 @@ def card(model: RNNModel) -> str:
             )
     lines += [
         f"- input per token: {inp} → `input_size` {c.input_size}",
-        f"- recurrent layer: `nn.{c.cell.upper()}({c.input_size}, {c.hidden_size}, "
+        f"- recurrent layer: `{_module_name(c.cell)}({c.input_size}, {c.hidden_size}, "
         f"num_layers={c.num_layers}, bidirectional={c.bidirectional})`",
         f"- head: one `nn.Linear({d * c.hidden_size}, {len(c.labels)})` on the RNN output "
         + ("at every step" if c.kind == "tagger" else "(the last step gives the prediction)"),
@@ -202,18 +243,7 @@ def card(model: RNNModel) -> str:
                 f"On `{probe}` the counter `{q}[{cu[q]['unit']}]` reads, step by step: "
                 + " ".join(f"{v:.2f}" for v in vals),
                 "",
-                (
-                    "The LSTM's cell state is not squashed: with the forget and input gates open it "
-                    "moves by about one per bracket, and keeps counting past the depths seen in training. The "
-                    "steps up and down are not exactly ±1, so the error grows with depth and very deep "
-                    "nesting is called balanced a bracket early."
-                    if c.cell == "lstm"
-                    else "The vanilla RNN keeps nothing by a gate: every step rewrites h = tanh(W x + U h), "
-                    "so the count must survive a squashing nonlinearity at every bracket."
-                    if c.cell.startswith("rnn")
-                    else "The GRU's state is a running average of tanh values, kept within (−1, 1): "
-                    "each step adds less than the one before, so deep nesting runs out of range."
-                ),
+                COUNT_PROSE.get(c.cell) or _count_prose(c.cell),
                 "",
             ]
         spread = m.get("seed_spread")
@@ -493,11 +523,11 @@ def with_history(text: str, name: str, lang: str) -> str:
 
 
 def _count_comparison(model: RNNModel) -> list[str]:
-    """LSTM vs GRU vs vanilla RNN table from the sibling count models' stored metrics."""
+    """Every cell's count model side by side, from the sibling count models' stored metrics."""
     if model.path is None:
         return []
     rows = []
-    for name in ("count-lstm", "count-gru", "count-rnn"):
+    for name in (f"count-{cell}" for cell in CELLS):
         cfg_path = model.path.parent / name / "config.json"
         if not cfg_path.is_file():
             continue
@@ -514,7 +544,7 @@ def _count_comparison(model: RNNModel) -> list[str]:
     if len(rows) < 2:
         return []
     return [
-        "## LSTM vs GRU vs vanilla RNN on the same task",
+        COMPARISON_HEAD["en"],
         "",
         "| model | sequences right, 2× length | tokens right, 2× length | (ⁿ)ⁿ deeper than training "
         "| sequences right, 4× length | counter unit |",

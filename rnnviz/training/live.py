@@ -32,7 +32,7 @@ class LiveConfig:
 
     Stored in the weights' metadata under ``training``, beside the vocabulary and labels."""
 
-    cell: str = "lstm"
+    cell: str = next(iter(CELLS))  # the registry's first cell
     hidden_size: int = 8
     embed_size: int = 4
     seconds: float = 60.0
@@ -97,7 +97,8 @@ def _batch(texts: list[str]) -> Batch:
 
 
 def counter_unit(rnn: nn.RNNBase, texts: list[str], emb: torch.Tensor) -> tuple[int, float, str, np.ndarray]:  # fmt: skip
-    """The unit whose ``c`` (LSTM) or ``h`` (GRU) correlates best with the bracket depth."""
+    """The unit whose updated state (the cell's memory: LSTM ``c``, GRU ``h``) correlates best
+    with the bracket depth."""
     quantity = cell_of(rnn).updated
     values, depths = [], []
     for text in texts:
@@ -175,6 +176,7 @@ def train_counting(
         "vocab": json.dumps(list(VOCAB)),
         "labels": json.dumps(list(LABELS)),
         "task": "count",
+        "cell": cfg.cell,  # a cell of rnnviz's own cannot be told from its shapes
         "training": json.dumps(asdict(cfg)),
     }
     return LiveResult(

@@ -12,6 +12,7 @@ import streamlit as st
 from .. import custom, figures, i18n, models
 from ..analysis import codecells, saliency, saturation, search, whatif
 from ..analysis.bestunits import BestUnit, best_unit
+from ..cells import CELLS
 from ..models import Run
 from ..tracer import Trace
 
@@ -154,12 +155,17 @@ def task_models(name: str) -> list[str]:
 
 
 def partner(name: str) -> str | None:
-    """The GRU model of an LSTM model's task (or the other way round), if one is shipped."""
+    """Another shipped model of the same task and shape with another cell (``cws-bilstm`` →
+    ``cws-bigru``, ``count-lstm`` → ``count-gru``): the first other registered cell whose name,
+    put in place of this model's cell, names a shipped model."""
     names = model_names()
-    for a, b in (("lstm", "gru"), ("gru", "lstm")):
-        other = name.replace(a, b)
-        if other != name and other in names:
-            return other
+    for mine in sorted(CELLS, key=len, reverse=True):  # the longest match: "rnn_relu" over "rnn"
+        if mine in name:
+            for other in CELLS:
+                candidate = name.replace(mine, other)
+                if other != mine and candidate in names:
+                    return candidate
+            return None
     return None
 
 
