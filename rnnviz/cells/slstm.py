@@ -61,6 +61,12 @@ def _sigmoid(x: Array) -> Array:
     return x.sigmoid() if isinstance(x, torch.Tensor) else sigmoid(x)
 
 
+def _nonzero(n: Array) -> Array:
+    """``n`` with exact zeros replaced by 1: n is never 0 in a real run (it adds the input gate,
+    e^(ĩ−m) > 0), only when a clamp holds i at 0 from the start; then c = 0 too and h = 0."""
+    return torch.where(n == 0, 1.0, n) if isinstance(n, torch.Tensor) else np.where(n == 0, 1.0, n)
+
+
 def slstm_gates(
     wx: Array, uh: Array, b_x: Array = 0.0, b_h: Array = 0.0, force: Force = None
 ) -> Gates:
@@ -83,7 +89,7 @@ def _update(g: Gates, prev: Mapping[str, Array], force: Force = None) -> dict[st
         i, f = force("i", i), force("f", f)
     c = f * prev["c"] + i * g["z"]
     n = f * prev["n"] + i
-    return {"i": i, "f": f, "m": m, "c": c, "n": n, "h": g["o"] * c / n}
+    return {"i": i, "f": f, "m": m, "c": c, "n": n, "h": g["o"] * c / _nonzero(n)}
 
 
 def _split(v: Mapping[str, Array]) -> tuple[Array, Array]:
