@@ -1,10 +1,11 @@
-"""Gate saturation over the test corpus (Karpathy et al. 2015), LSTM and GRU side by side."""
+"""Gate saturation over the test corpus (Karpathy et al. 2015), two models' cells side by side."""
 
 import pandas as pd
 import streamlit as st
 
 from rnnviz import ui
 from rnnviz.analysis.saturation import group_label, group_name, picked_unit
+from rnnviz.cells import cell_of
 from rnnviz.figures import analysis as af
 from rnnviz.i18n import current, t
 
@@ -14,6 +15,10 @@ st.caption(t("sat_intro"))
 ss = st.session_state
 lang = current()
 name, model = ui.analysis_model()
+cell = cell_of(model.rnn)
+exp_gates = [g for g in cell.gates if cell.activations[g] == "exp"]
+if exp_gates:  # gates that are e^x after a stabilizer read differently from sigmoid gates
+    st.info(t("sat_exp_gates", cell=cell.title, gates=", ".join(exp_gates), first=exp_gates[0]))
 
 c1, c2, c3 = st.columns([2, 2, 3])
 low = c1.slider(t("sat_low"), 0.01, 0.5, 0.1, 0.01, key="w_sat_low")

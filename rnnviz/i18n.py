@@ -150,6 +150,12 @@ STRINGS: dict[str, dict[str, str]] = {
     "q_z": {"en": "update gate", "zh": "更新门"},
     "q_n": {"en": "candidate", "zh": "候选值"},
     "q_merged": {"en": "merged output", "zh": "合并后的输出"},
+    # --- issue 19: quantities of minGRU and sLSTM (CellSpec.label) ---
+    "q_htilde": {"en": "candidate (linear)", "zh": "候选值(线性)"},
+    "q_slstm_i": {"en": "input gate (exp, stabilised)", "zh": "输入门(指数,已稳定化)"},
+    "q_slstm_z": {"en": "cell input", "zh": "单元输入"},
+    "q_slstm_n": {"en": "normalizer", "zh": "归一化器"},
+    "q_slstm_m": {"en": "stabilizer", "zh": "稳定器"},
     # --- overview ---
     "overview_intro": {
         "en": "Each token becomes a vector (embedding). A forward {cell} reads the sentence left "
@@ -426,6 +432,21 @@ STRINGS.update(
             "After Karpathy, Johnson & Fei-Fei (2015). Click a dot to open that unit.",
             "zh": "每个点是某个门的一个单元:在测试语料上它有多少比例处于左饱和(低于下阈值)"
             "或右饱和(高于上阈值)。参照 Karpathy、Johnson、Fei-Fei(2015)。点击一个点即可打开该单元。",
+        },
+        # --- issue 19: exponential gates (read from the cell's activations) ---
+        "sat_exp_gates": {
+            "en": "{cell}: exponential gate(s) {gates}, e^(pre-activation), shown after the "
+            "stabilizer m divides them: {first} = e^(ĩ − m), where m is the largest log-gate so "
+            "far. So {first} = 1 means this token's write is the strongest the unit has seen (it "
+            "set m), and a value near 0 means far weaker than an earlier write — not 'closed' as "
+            "for a sigmoid. An exponential gate can write e^5 ≈ 148 times more strongly than "
+            "another; the normalizer n (the running sum of the input gates) divides the cell, "
+            "h = o ⊙ c / n, so h stays within −1..1.",
+            "zh": "{cell}:指数门 {gates} 的值为 e^(预激活),这里显示的是除以稳定器 m 之后的值:"
+            "{first} = e^(ĩ − m),m 是迄今最大的对数门值。所以 {first} = 1 表示这个字符的写入是该单元"
+            "见过的最强一次(由它设定了 m);接近 0 表示比之前某次写入弱得多——而不是像 sigmoid 门那样"
+            "“关闭”。指数门的写入强度可以是另一次的 e^5 ≈ 148 倍;归一化器 n(输入门的累计和)"
+            "去除单元状态,h = o ⊙ c / n,所以 h 仍在 −1..1 之内。",
         },
         "sat_low": {"en": "left-saturated below", "zh": "左饱和阈值(低于)"},
         "sat_high": {"en": "right-saturated above", "zh": "右饱和阈值(高于)"},

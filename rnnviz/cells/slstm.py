@@ -162,7 +162,8 @@ SPEC = CellSpec(
     gates=("i", "f", "z", "o"),
     states=("h", "c", "n", "m"),
     quantities=("i", "f", "z", "o", "c", "n", "m", "h"),
-    activations={"i": "exp", "f": "exp", "z": "tanh", "o": "sigmoid"},
+    # f is σ(f̃) rescaled by e^(m_{t-1} - m_t) ≤ 1: still in (0, 1], read as a sigmoid gate
+    activations={"i": "exp", "f": "sigmoid", "z": "tanh", "o": "sigmoid"},
     gate_fn=slstm_gates,
     linear_states=lambda g: {"c": (g["f"], g["i"] * g["z"]), "n": (g["f"], g["i"])},
     update_fn=_update,

@@ -182,7 +182,7 @@ def heatmaps(
     """One heatmap spec per direction of one gate or state, same token axis and row order."""
     stacked = np.concatenate([trace.quantity(layer, d, quantity) for d in trace.directions])
     rows = unit_order(stacked, order)  # one order for both directions: row r is the same unit
-    name = t(f"q_{quantity}")
+    name = t(trace.spec.label(quantity))
     return {
         d: heatmap_panel(
             trace.quantity(layer, d, quantity),
