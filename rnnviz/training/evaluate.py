@@ -35,7 +35,14 @@ from ..models import (
     spans_to_words,
     write_config,
 )
-from .cards import card, entities_str, with_app_unit, with_history, with_references
+from .cards import (
+    card,
+    entities_str,
+    with_app_unit,
+    with_comparison,
+    with_history,
+    with_references,
+)
 from .recipes import recipe_of
 from .tasks import task_data
 
@@ -312,6 +319,7 @@ def write_cards(folder: Path) -> None:
         zh = with_references(zh_path.read_text(encoding="utf-8"), model.task, rows, "zh")
         if model.task == "count":
             zh = with_app_unit(zh, model.config.metrics.get("counter", {}), "zh")
+            zh = with_comparison(zh, model, "zh")
         zh = with_history(zh, model.name, "zh")
         zh_path.write_text(zh, encoding="utf-8")
     en = card(model)
