@@ -42,6 +42,9 @@ _RNN_KEY = re.compile(r"^(?P<prefix>.*?)(?P<param>weight_ih|weight_hh|bias_ih|bi
 _HEAD_NAME = re.compile(r"(fc|head|out|linear|classifier|decoder|proj)", re.IGNORECASE)
 
 
+DEFAULT_CELL = next(iter(CELLS))  # the registry's first cell: what a picker opens on
+
+
 @dataclass(frozen=True)
 class Architecture:
     """What the tensor shapes say the recurrent module is."""
@@ -661,7 +664,7 @@ RANDOM_PREFIX = "random:"
 class RandomSpec:
     """The choices of the random builder; ``key()`` is a name that rebuilds the same model."""
 
-    cell: Cell = "lstm"
+    cell: Cell = DEFAULT_CELL
     hidden_size: int = 16
     input_size: int = 8
     num_layers: int = 1

@@ -19,7 +19,7 @@ from torch import nn
 class GradModel(Protocol):
     """What saliency needs: the RNN, its inputs and a linear head."""
 
-    rnn: nn.LSTM | nn.GRU
+    rnn: nn.Module  # any module of the cell registry
     labels: Sequence[str]
 
     def tokenize(self, text: str) -> list[str]: ...

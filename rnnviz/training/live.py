@@ -26,13 +26,16 @@ VOCAB = ("<pad>", "<unk>", *counting.SYMBOLS)
 LABELS = counting.LABELS
 
 
+DEFAULT_CELL = next(iter(CELLS))  # the registry's first cell: what a picker opens on
+
+
 @dataclass(frozen=True)
 class LiveConfig:
     """What the page lets you choose: the architecture (cell, sizes) and the training budget.
 
     Stored in the weights' metadata under ``training``, beside the vocabulary and labels."""
 
-    cell: str = next(iter(CELLS))  # the registry's first cell
+    cell: str = DEFAULT_CELL
     hidden_size: int = 8
     embed_size: int = 4
     seconds: float = 60.0
