@@ -11,6 +11,7 @@ import torch
 from torch import nn
 
 from rnnviz import onepass, trace_rnn, tracer
+from rnnviz.cells import cell_of
 
 
 def _failed_build() -> dict:
@@ -61,5 +62,4 @@ def test_recompute_never_builds(monkeypatch) -> None:
     ],
 )
 def test_which_modules_go_through_one_pass(module: nn.RNNBase, expected: bool) -> None:
-    name = type(module).__name__.lower()
-    assert onepass.supports(name, module) is expected
+    assert onepass.supports(cell_of(module), module) is expected

@@ -351,10 +351,10 @@ class CellSpec:
     @property
     def memory(self) -> tuple[str, str] | None:
         """``(state, keep factor)`` of the state that adds up per-token writes, as LaTeX-free
-        text (``("c", "f")``, ``("h", "z")``, ``("h", "1−z")``), or None (the vanilla RNN)."""
+        text (``("c", "f")``, ``("h", "z")``, ``("h", "(1−z)")``), or None (the vanilla RNN)."""
         if self.keep_gate is None:
             return None
-        keep = f"1−{self.keep_gate}" if self.keep_complement else self.keep_gate
+        keep = f"(1−{self.keep_gate})" if self.keep_complement else self.keep_gate
         return self.updated, keep
 
     def weights(self, module: nn.Module, layer: int, direction: int) -> LayerWeights:
