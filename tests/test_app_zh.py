@@ -24,7 +24,7 @@ torch.set_num_threads(1)
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = ["whatif", "saliency", "saturation", "search", "custom", "live", "codecells"]
 SHIPPED = ["cws-bilstm", "cws-bigru", "pos-bilstm", "ner-bilstm", "sentiment-gru", "count-lstm",
-           "count-gru", "count-rnn"]  # fmt: skip
+           "count-gru", "count-rnn", "count-mingru", "count-slstm"]  # fmt: skip
 # Header words that are the same in both languages or are the model's own labels.
 SAME = {"r", "Δ"}
 
