@@ -16,6 +16,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import torch
+
+# Once for every test (not in each file): tiny per-step ops, and a machine shared by many jobs,
+# where threads only contend.
+torch.set_num_threads(1)
 
 
 @pytest.fixture(autouse=True)

@@ -10,8 +10,6 @@ from torch import nn
 from rnnviz.analysis import gradients as G
 from rnnviz.cells import CELLS, cell_of
 
-torch.set_num_threads(1)  # tiny per-step ops: threads only contend on a shared machine
-
 
 def _fd_jacobians(rnn, x, layer, direction, eps=1e-6):
     """``J[t] = ∂h_last/∂h_t (H, H)`` by central differences on the step-by-step forward."""

@@ -4,12 +4,9 @@ last step of many-to-many."""
 from __future__ import annotations
 
 import pytest
-import torch
 
 from rnnviz.analysis import scratch
 from rnnviz.cells import CELLS
-
-torch.set_num_threads(1)  # tiny per-step ops: threads only contend on a shared machine
 
 
 @pytest.mark.parametrize("cell", CELLS)
