@@ -78,12 +78,19 @@ def split_gates(stacked: Array, cell: str | CellSpec) -> dict[str, Array]:
     return {name: stacked[k * size : (k + 1) * size] for k, name in enumerate(names)}
 
 
+def _module_path(cls: type) -> str:
+    """``torch.nn.LSTM`` for PyTorch's modules (as users write them), else the full path."""
+    if cls.__module__.startswith("torch.nn"):
+        return f"torch.nn.{cls.__name__}"
+    return f"{cls.__module__}.{cls.__name__}"
+
+
 def cell_of(module: object) -> CellSpec:
     """The spec describing a recurrent module (``nn.LSTM``, ``nn.GRU``, ``nn.RNN``)."""
     for spec in _SPECS:
         if spec.matches(module):
             return spec
-    kinds = ", ".join(sorted({f"{s.module.__module__}.{s.module.__name__}" for s in _SPECS}))
+    kinds = ", ".join(sorted({_module_path(s.module) for s in _SPECS}))
     raise TypeError(
         f"trace_rnn expects one of {kinds}, got {type(module).__name__}; "
         "pass the recurrent submodule itself (e.g. model.rnn)"
