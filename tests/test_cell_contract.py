@@ -140,3 +140,23 @@ def test_padded_batch_equals_each_sequence_alone(cell):
     padded, lengths = torch.nn.utils.rnn.pad_packed_sequence(out, batch_first=True)
     for k, x in enumerate(xs):
         assert_close(padded[k, : lengths[k]], trace_rnn(rnn, x).output, 1e-10, f"sequence {k}")
+
+
+@pytest.mark.parametrize("cell", CELLS)
+def test_a_checkpoint_uploads_and_traces_the_same(cell):
+    """safetensors + metadata (never a pickle): a cell of our own is named in the metadata; a cell
+    PyTorch ships is read from its shapes alone (an nn.RNN's nonlinearity from the metadata)."""
+    from safetensors.torch import save
+
+    from rnnviz import custom
+
+    spec = CELLS[cell]
+    rnn = build(cell, 2, True, torch.float32)
+    meta = {"cell": cell} if spec.kernel is None else {}
+    if spec.nonlinearity:
+        meta["nonlinearity"] = spec.nonlinearity
+    data = save({f"rnn.{k}": v.contiguous() for k, v in rnn.state_dict().items()}, metadata=meta)
+    model = custom.load_upload(data, "model.safetensors")
+    assert model.arch.cell == cell and model.arch.num_layers == 2 and model.arch.bidirectional
+    x = torch.randn(6, 5, generator=seeded(9))
+    assert_close(trace_rnn(model.rnn, x).output, rnn(x)[0], 1e-6, "uploaded")
