@@ -13,6 +13,7 @@ import torch
 from streamlit.testing.v1 import AppTest
 
 from rnnviz import i18n, lessons, models
+from rnnviz.cells import CELLS
 
 torch.set_num_threads(1)
 ROOT = Path(__file__).resolve().parent.parent
@@ -128,7 +129,10 @@ def test_gradients_keep_bias_slider(lang: str) -> None:
     at.slider(key="w_gr_keep").set_value(3.0).run()
     ok(at)
     line = next(m.value for m in at.markdown if "RNN" in m.value and "LSTM" in m.value)
-    rnn, lstm, gru = (float(v) for v in re.findall(r"\d\.\de[-+]\d+", line))
+    left = {cell: float(v) for cell, v in re.findall(r"([\w ()]+?) (\d\.\de[-+]\d+)", line)}
+    left = {cell.strip(" :·"): v for cell, v in left.items()}
+    assert set(left) >= {CELLS[c].title for c in CELLS}, left
+    rnn, lstm, gru = (left[CELLS[c].title] for c in ("rnn", "lstm", "gru"))
     assert rnn < 1e-10 and lstm > 1e-2 and gru > 1e-2  # gates that keep carry the gradient
 
 
