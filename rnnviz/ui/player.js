@@ -157,7 +157,9 @@ class Player {
     this.bPlay.addEventListener("click", () => this.toggle(+1));
     this.bBack.addEventListener("click", () => this.toggle(-1));
     this.slider.addEventListener("input", () => this.go(parseInt(this.slider.value, 10)));
-    this.unitInput.addEventListener("change", () => this.pick(parseInt(this.unitInput.value, 10)));
+    for (const ev of ["input", "change"]) {
+      this.unitInput.addEventListener(ev, () => this.pick(parseInt(this.unitInput.value, 10)));
+    }
     this.speedSelect.addEventListener("change", () => {
       this.speed = parseFloat(this.speedSelect.value);
       if (this.play) this.schedule();
@@ -261,7 +263,7 @@ class Player {
       const strips = el("canvas", { class: "rp-strips", "data-direction": d }, stripsBox);
       const splitBox = el("div", { class: "rp-box rp-splitbox" }, grid);
       const splitCap = el("div", { class: "rp-cap" }, splitBox);
-      splitCap.innerHTML = `${S.kept_written}: <span class="rp-sw" style="background:${KEPT}"></span>${S.kept} ${text.kept_label} <span class="rp-sw" style="background:${WRITTEN}"></span>${S.written} ${text.written_label} ◆ ${p.updated}<sub>t</sub> · ${S.split_explain}`;
+      splitCap.innerHTML = `${S.kept_written}: <span class="rp-sw" style="background:${KEPT}"></span>${S.kept} ${text.kept_label} <span class="rp-sw" style="background:${WRITTEN}"></span>${S.written} ${text.written_label} ◆ ${p.updated}<sub>t</sub> · ${S.split_note}`;
       const split = el("canvas", { class: "rp-split", "data-direction": d }, splitBox);
       for (const c of [strips, split]) {
         c.addEventListener("click", (e) => {
@@ -293,10 +295,10 @@ class Player {
     const addBox = (x, y, w, label, value, style) => {
       const rect = svg("rect", { x: X(x - w / 2), y: Y(y) - 40, width: w * K, height: 80, rx: 6, fill: "#f3f3f3", stroke: "#333", "stroke-width": "4" }, s);
       const t = svg("text", { x: X(x), y: Y(y), "text-anchor": "middle", class: "rp-boxtext", "data-box": value || "" }, s);
-      const name = svg("tspan", { x: X(x), dy: value ? "-10" : "10", class: "rp-boxname" }, t);
+      const name = svg("tspan", { x: X(x), dy: value ? "-12" : "10", class: "rp-boxname" }, t);
       richText(name, label);
       let val = null;
-      if (value) val = svg("tspan", { x: X(x), dy: "38", class: "rp-boxval", "data-q": value }, t);
+      if (value) val = svg("tspan", { x: X(x), dy: "39", class: "rp-boxval", "data-q": value }, t);
       cells.push({ rect, t, val, value, style });
     };
     addBox(0.2, 0.45, 1.3, `x<sub>t</sub>, h<sub>${text.prev}</sub>`, null, null);

@@ -51,7 +51,7 @@ def strings(cell: str) -> dict[str, str]:
     out["key_prev"], out["key_next"] = out.pop("player_key_prev"), out.pop("player_key_next")
     out["key_play"], out["play_back"] = out.pop("player_key_play"), out.pop("player_play_back")
     out["speed"], out["keys"] = out.pop("player_speed"), out.pop("player_keys")
-    out["split_explain"] = t("split_explain_" + cell)
+    out["split_note"] = t("split_explain_" + cell)
     return out
 
 
