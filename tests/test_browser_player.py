@@ -247,8 +247,11 @@ def test_chinese_stays_chinese_through_keys_play_and_a_layer(app_server, chromiu
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "player-1280-zh.png"))
         # another layer reruns Python; the player keeps its step and unit and draws layer 1
-        page.locator("[data-testid=stMain] [data-testid=stSelectbox]").first.click()
-        page.get_by_role("option", name="1").click()
+        layer = page.locator("[data-testid=stMain] [data-testid=stSelectbox]").first
+        layer.scroll_into_view_if_needed()
+        page.wait_for_timeout(500)  # a popover opened while the page still scrolls closes again
+        layer.get_by_role("button", name="Open").click()
+        page.get_by_role("listbox").get_by_role("option", name="1", exact=True).click()
         wait_attr(page, "layer", "1", timeout=30_000)
         assert attr(player, "step") == step and attr(player, "unit") == "3"
         want = float(run.trace.quantity(1, "forward", "h")[int(step), 3])

@@ -123,7 +123,12 @@ class Player {
     if (this.reduced) this.speed = 1;
     this.build();
     this.root.addEventListener("keydown", (e) => this.onKey(e));
-    this.resize = new ResizeObserver(() => this.drawCanvases());
+    this.sizes = new Map(); // canvas -> width in CSS pixels, read only when something resizes
+    this.em = 14;
+    this.resize = new ResizeObserver(() => {
+      this.measure();
+      this.drawCanvases();
+    });
     this.resize.observe(this.root);
   }
 
@@ -189,7 +194,18 @@ class Player {
         for (const [k, b64] of Object.entries(p.values[d])) this.values[d][k] = decode(b64);
       }
       this.scales = {};
-      for (const [name, spec] of Object.entries(p.scales)) this.scales[name] = makeScale(spec);
+      this.luts = {};
+      for (const [name, spec] of Object.entries(p.scales)) {
+        const scale = makeScale(spec);
+        this.scales[name] = scale;
+        const lut = new Uint8Array(256 * 3);
+        for (let k = 0; k < 256; k++) {
+          const rgb = parseColour(scale(spec.zmin + ((spec.zmax - spec.zmin) * k) / 255)[0]);
+          lut.set(rgb, 3 * k);
+        }
+        lut.range = [spec.zmin, spec.zmax - spec.zmin];
+        this.luts[name] = lut;
+      }
       this.splitRange = {};
       for (const d of p.directions) {
         const v = this.values[d];
@@ -216,6 +232,7 @@ class Player {
     this.label();
     this.sentence.innerHTML = data.sentence_html;
     this.buildPanels();
+    this.measure();
     this.drawUnit();
     this.draw();
   }
@@ -369,6 +386,8 @@ class Player {
 
   schedule() {
     clearTimeout(this.timer);
+    const every = 1000 / this.speed;
+    let due = performance.now() + every;
     const tick = () => {
       const next = this.step + this.play;
       if (next < 0 || next > this.T - 1) {
@@ -376,10 +395,11 @@ class Player {
         return;
       }
       this.step = next;
-      this.draw();
-      this.timer = setTimeout(tick, 1000 / this.speed);
+      this.draw(); // one step per tick, drawn before the next is due: none is skipped
+      due = Math.max(due + every, performance.now() + 1);
+      this.timer = setTimeout(tick, due - performance.now());
     };
-    this.timer = setTimeout(tick, 1000 / this.speed);
+    this.timer = setTimeout(tick, every);
   }
 
   // Stopping Play keeps the step on screen (nothing is in flight: a tick draws before it moves on).
@@ -445,6 +465,7 @@ class Player {
     const r = this.root;
     r.setAttribute("data-step", String(t));
     r.setAttribute("data-unit", String(u));
+    r.setAttribute("data-length", String(this.T));
     r.setAttribute("data-play", this.play ? "on" : "off");
     r.setAttribute("data-play-direction", this.play > 0 ? "forward" : this.play < 0 ? "backward" : "");
     if (!this.play) this.announce();
@@ -574,6 +595,17 @@ class Player {
     }
   }
 
+  // Layout is read here only (on resize and new data), never while drawing a step: a read after
+  // the step's DOM writes would force the whole page's layout on every key press.
+  measure() {
+    this.em = parseFloat(getComputedStyle(this.root).fontSize) || 14;
+    this.sizes = new Map();
+    if (!this.panels) return;
+    for (const P of Object.values(this.panels)) {
+      for (const c of [P.strips, P.split]) this.sizes.set(c, c.clientWidth || 300);
+    }
+  }
+
   drawCanvases() {
     if (!this.data) return;
     for (const d of this.data.payload.directions) {
@@ -584,8 +616,8 @@ class Player {
 
   canvas(c, rows) {
     const ratio = window.devicePixelRatio || 1;
-    const w = c.clientWidth || 300;
-    const em = parseFloat(getComputedStyle(this.root).fontSize) || 14;
+    const w = this.sizes.get(c) || 300;
+    const em = this.em;
     const h = Math.round(rows * em);
     if (c.width !== Math.round(w * ratio) || c.height !== Math.round(h * ratio)) {
       c.width = Math.round(w * ratio);
@@ -599,11 +631,11 @@ class Player {
   }
 
   stripGeometry(c) {
-    const em = parseFloat(getComputedStyle(this.root).fontSize) || 14;
-    const left = 1.6 * em;
-    return { left, width: (c.clientWidth || 300) - left - 2 };
+    const left = 1.6 * this.em;
+    return { left, width: (this.sizes.get(c) || 300) - left - 2 };
   }
 
+  // Gate strips: one pixel per unit and quantity in a small image, scaled up (no smoothing).
   drawStrips(d) {
     const p = this.data.payload;
     const c = this.panels[d].strips;
@@ -611,31 +643,52 @@ class Player {
     const { ctx, h, em } = this.canvas(c, 0.95 * names.length + 0.3);
     const { left, width } = this.stripGeometry(c);
     const rowH = (h - 0.3 * em) / names.length;
-    ctx.font = `${0.85 * em}px sans-serif`;
-    ctx.textBaseline = "middle";
+    const H = this.H;
+    if (!this.stripImage || this.stripImage.width !== H || this.stripImage.height !== names.length) {
+      this.stripImage = new ImageData(H, names.length);
+      this.stripCanvas = document.createElement("canvas");
+      this.stripCanvas.width = H;
+      this.stripCanvas.height = names.length;
+    }
+    const px = this.stripImage.data;
+    px.fill(255);
     names.forEach((name, r) => {
       const wName = p.widths[name];
-      const cw = width / this.H;
       const arr = this.values[d][name];
+      const lut = this.luts[name];
+      const [lo, span] = lut.range;
       const base = this.step * wName;
-      const y = r * rowH + 0.15 * em;
-      ctx.fillStyle = "#111";
-      ctx.fillText(name, 0.2 * em, y + rowH / 2);
       for (let k = 0; k < wName; k++) {
-        ctx.fillStyle = this.scales[name](arr[base + k])[0];
-        ctx.fillRect(left + k * cw, y + 1, Math.ceil(cw), rowH - 2);
+        let f = Math.round(((arr[base + k] - lo) / span) * 255);
+        f = f < 0 ? 0 : f > 255 ? 255 : f;
+        const o = 4 * (r * H + k);
+        px[o] = lut[3 * f];
+        px[o + 1] = lut[3 * f + 1];
+        px[o + 2] = lut[3 * f + 2];
+        px[o + 3] = 255;
       }
     });
-    const cw = width / this.H;
+    this.stripCanvas.getContext("2d").putImageData(this.stripImage, 0, 0);
+    ctx.imageSmoothingEnabled = false;
+    ctx.font = `${0.85 * em}px sans-serif`;
+    ctx.textBaseline = "middle";
+    ctx.fillStyle = "#111";
+    names.forEach((name, r) => {
+      const y = r * rowH + 0.15 * em;
+      ctx.fillText(name, 0.2 * em, y + rowH / 2);
+      ctx.drawImage(this.stripCanvas, 0, r, H, 1, left, y + 1, width, rowH - 2);
+    });
+    const cw = width / H;
     ctx.strokeStyle = CURSOR;
     ctx.lineWidth = 2;
     ctx.strokeRect(left + this.unit * cw - 1, 1, cw + 2, h - 2);
   }
 
+  // kept + written, stacked as Plotly's "relative" bars (positives up, negatives down), ◆ new.
   drawSplit(d) {
     const p = this.data.payload;
     const c = this.panels[d].split;
-    const { ctx, w, h, em } = this.canvas(c, 4.6);
+    const { ctx, h, em } = this.canvas(c, 4.6);
     const { left, width } = this.stripGeometry(c);
     const m = this.splitRange[d];
     const mid = h / 2;
@@ -645,6 +698,7 @@ class Player {
     const kept = this.values[d].kept;
     const written = this.values[d].written;
     const upd = this.values[d][p.updated];
+    const baseNew = this.step * p.widths[p.updated];
     const cw = width / this.H;
     ctx.strokeStyle = "#bbb";
     ctx.lineWidth = 1;
@@ -658,33 +712,39 @@ class Player {
     ctx.fillText(`+${m.toFixed(1)}`, 0, 0);
     ctx.textBaseline = "bottom";
     ctx.fillText(`−${m.toFixed(1)}`, 0, h);
+    const keptPath = new Path2D();
+    const writtenPath = new Path2D();
+    const diamonds = new Path2D();
+    const r = Math.max(1.5, Math.min(4, cw / 2));
     for (let k = 0; k < wKept; k++) {
       let pos = 0;
       let neg = 0;
-      for (const [v, colour] of [[kept[base + k], KEPT], [written[base + k], WRITTEN]]) {
-        ctx.fillStyle = colour;
+      for (const [v, path] of [[kept[base + k], keptPath], [written[base + k], writtenPath]]) {
         const from = v >= 0 ? pos : neg;
         const to = from + v;
         if (v >= 0) pos = to;
         else neg = to;
         const y0 = mid - from * scale;
         const y1 = mid - to * scale;
-        ctx.fillRect(left + k * cw + 0.5, Math.min(y0, y1), Math.max(1, cw - 1), Math.abs(y1 - y0));
+        path.rect(left + k * cw + 0.5, Math.min(y0, y1), Math.max(1, cw - 1), Math.abs(y1 - y0));
       }
-      const yv = mid - upd[this.step * p.widths[p.updated] + k] * scale;
-      ctx.fillStyle = "#111";
-      const r = Math.max(1.5, Math.min(4, cw / 2));
-      ctx.beginPath();
-      ctx.moveTo(left + (k + 0.5) * cw, yv - r);
-      ctx.lineTo(left + (k + 0.5) * cw + r, yv);
-      ctx.lineTo(left + (k + 0.5) * cw, yv + r);
-      ctx.lineTo(left + (k + 0.5) * cw - r, yv);
-      ctx.fill();
+      const x = left + (k + 0.5) * cw;
+      const yv = mid - upd[baseNew + k] * scale;
+      diamonds.moveTo(x, yv - r);
+      diamonds.lineTo(x + r, yv);
+      diamonds.lineTo(x, yv + r);
+      diamonds.lineTo(x - r, yv);
+      diamonds.closePath();
     }
+    ctx.fillStyle = KEPT;
+    ctx.fill(keptPath);
+    ctx.fillStyle = WRITTEN;
+    ctx.fill(writtenPath);
+    ctx.fillStyle = "#111";
+    ctx.fill(diamonds);
     ctx.strokeStyle = CURSOR;
     ctx.lineWidth = 2;
     ctx.strokeRect(left + this.unit * cw - 1, 1, cw + 2, h - 2);
-    void w;
   }
 
   unitAt(c, e) {
