@@ -219,6 +219,26 @@ STRINGS: dict[str, dict[str, str]] = {
         "zh": "蓝色:更新门保留的旧状态 (z⊙h);橙色:从候选值写入的部分 ((1−z)⊙n);"
         "两者之和就是新状态 h_t(◆)。",
     },
+    # --- issue 17: the trace player (rnnviz/ui/player.js) ---
+    "player_play_back": {"en": "◀ Play backward", "zh": "◀ 反向播放"},
+    "player_speed": {"en": "Speed (steps/s)", "zh": "速度(步/秒)"},
+    "player_keys": {
+        "en": "Keys (click the player first): ← → or k j step · Home End first/last · Space "
+        "play/pause · b play backward · ↑ ↓ unit · click a token or a unit to jump",
+        "zh": "按键(先点一下播放器):← → 或 k j 逐步 · Home End 首尾 · 空格 播放/暂停 · "
+        "b 反向播放 · ↑ ↓ 换单元 · 点击字或单元可直接跳转",
+    },
+    "player_key_prev": {"en": "Previous token (← or k)", "zh": "上一个字(← 或 k)"},
+    "player_key_next": {"en": "Next token (→ or j)", "zh": "下一个字(→ 或 j)"},
+    "player_key_play": {"en": "Play / pause (Space)", "zh": "播放 / 暂停(空格)"},
+    "player_label": {
+        "en": "Trace player: step through the sentence with the arrow keys",
+        "zh": "逐步播放器:用方向键逐字查看",
+    },
+    "player_aria": {
+        "en": "Step {t}: “{tok}”. Unit {unit}: {values}.",
+        "zh": "第 {t} 步:“{tok}”。单元 {unit}:{values}。",
+    },
     # --- heatmaps page ---
     "quantity": {"en": "Gate or state", "zh": "门或状态"},
     "order": {"en": "Order units by", "zh": "单元排序方式"},

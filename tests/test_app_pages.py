@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -55,7 +56,8 @@ def entry() -> AppTest:
 def test_every_page_from_the_entry(entry: AppTest, page: str) -> None:
     entry.switch_page(page).run()
     ok(entry)
-    assert entry.get("plotly_chart") or entry.info, f"{page} shows no figure"
+    drawn = entry.main.get("plotly_chart") or entry.main.get("bidi_component")
+    assert drawn or entry.info, f"{page} shows no figure"
 
 
 @pytest.mark.parametrize("page", PAGES)
@@ -66,21 +68,19 @@ def test_every_page_on_its_own(page: str) -> None:
 
 
 def test_step_slider_changes_the_step() -> None:
+    """Predictions keeps Python's step controls (Step through steps in the browser: its player
+    is tested in test_player.py and the browser tests)."""
     at = fresh()
-    at.switch_page("pages/step.py").run()
+    at.switch_page("pages/predictions.py").run()
     ok(at)
-    before = texts(at)
     assert at.slider(key="w_step").value == 0
     at.slider(key="w_step").set_value(2).run()
     ok(at)
     assert at.session_state["step"] == 2
-    assert texts(at) != before
     assert at.query_params["step"] == "2"
     at.button(key="b_next").click().run()
     ok(at)
     assert at.session_state["step"] == 3
-    at.button(key="b_prev").click().run()
-    assert at.session_state["step"] == 2
 
 
 def test_model_picker_changes_the_model() -> None:
@@ -117,7 +117,9 @@ def test_url_opens_the_shared_view() -> None:
     assert at.session_state["model"] == name
     assert at.session_state["step"] == 1
     assert at.session_state["unit"] == 2
-    assert at.number_input(key="w_unit").value == 2
+    (player,) = at.main.get("bidi_component")  # the player opens on the link's step and unit
+    data = json.loads(player.proto.json)
+    assert (data["step"], data["unit"]) == (1, 2)
 
 
 def test_empty_text_is_a_friendly_prompt() -> None:
@@ -180,8 +182,8 @@ def test_trace_downloads_are_tables() -> None:
     assert parquet[:4] == b"PAR1"
 
 
-def test_step_opens_on_the_story_unit_and_plays_backward() -> None:
-    """count-lstm's counter is c[4] (its card); a bidirectional model's Play can read backward."""
+def test_step_opens_on_the_story_unit() -> None:
+    """count-lstm's counter is c[4] (its card): the player opens on it."""
     if "count-lstm" not in names():
         pytest.skip("count-lstm not shipped")
     at = fresh(model="count-lstm", text="(()(()))")
@@ -189,27 +191,8 @@ def test_step_opens_on_the_story_unit_and_plays_backward() -> None:
     ok(at)
     assert at.session_state["unit"] == 4
     assert "bracket depth" in texts(at)
-    assert any(c.key == "timeline_forward" for c in at.get("plotly_chart"))
-    at.number_input(key="w_unit").set_value(2).run()  # the learner's choice is kept
-    ok(at)
-    assert at.session_state["unit"] == 2
-    at.button(key="b_story_unit").click().run()
-    assert at.session_state["unit"] == 4
-
-
-def test_backward_play_steps_right_to_left() -> None:
-    at = fresh(model="cws-bilstm", step="3")
-    at.switch_page("pages/step.py").run()
-    ok(at)
-    at.button_group(key="w_play_direction").set_value("backward").run()
-    ok(at)
-    at.toggle(key="playing").set_value(True).run()
-    ok(at)
-    steps = [at.session_state["step"]]
-    for _ in range(2):
-        at.run()
-        steps.append(at.session_state["step"])
-    assert steps[-1] < 3, steps  # every tick reads one token further to the left
+    (player,) = at.main.get("bidi_component")
+    assert json.loads(player.proto.json)["unit"] == 4
 
 
 @pytest.mark.parametrize("model", ["count-lstm", "cws-bigru"])

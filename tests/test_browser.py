@@ -69,13 +69,23 @@ def test_direct_url_opens_the_page_with_our_sidebar(app_server, browser_page) ->
     no_traceback(page)
 
 
+def player_text(page) -> str:
+    """What the Step through player shows (it lives in a shadow root: stMain's innerText
+    does not reach it, Playwright's locators do)."""
+    return page.locator("[data-testid=rnnviz-player]").inner_text()
+
+
 def test_shared_link_opens_the_same_step_and_unit(app_server, browser_page) -> None:
     page = browser_page
     page.goto(f"{app_server}/step?model={chinese_model()}&lang=en&step=3&unit=5")
     page.wait_for_selector("h1:has-text('Step through')")
-    settle(page, charts=4)
-    assert "Step 3:" in page.locator("[data-testid=stMain]").inner_text()
-    assert page.locator("[data-testid=stMain] input[type=number]").first.input_value() == "5"
+    player = page.locator("[data-testid=rnnviz-player]")
+    player.wait_for()
+    settle(page)
+    assert player.get_attribute("data-step") == "3"
+    assert player.get_attribute("data-unit") == "5"
+    assert "Step 3:" in player_text(page)
+    assert player.locator("input.rp-unit").input_value() == "5"
     no_traceback(page)
 
 
@@ -99,28 +109,28 @@ def test_step_through_with_next_and_slider(app_server, browser_page) -> None:
     page = browser_page
     page.locator("[data-testid=stSidebar] a", has_text="Step through").click()
     page.wait_for_selector("h1:has-text('Step through')")
-    settle(page, charts=4)
-    assert "Step 0" in page.locator("[data-testid=stMain]").inner_text()
-    page.get_by_role("button", name=re.compile("Next")).click()
-    page.wait_for_function("() => document.body.innerText.includes('Step 1:')")
-    page.get_by_role("button", name=re.compile("Next")).click()
-    page.wait_for_function("() => document.body.innerText.includes('Step 2:')")
-    settle(page, charts=4)
+    player = page.locator("[data-testid=rnnviz-player]")
+    player.wait_for()
+    settle(page)
+    assert "Step 0" in player_text(page)
+    player.get_by_role("button", name=re.compile("Next")).click()
+    page.wait_for_function("() => location.search.includes('step=1')")
+    player.get_by_role("button", name=re.compile("Next")).click()
+    page.wait_for_function("() => location.search.includes('step=2')")
+    assert "Step 2:" in player_text(page)
     assert query(page).get("step") == "2"
-    assert "北" in page.locator("[data-testid=stMain]").inner_text()
+    assert "北" in player_text(page)
     no_traceback(page)
     shot(page, "2-step")
-    # Play advances by itself; switching it off stops it.
-    page.locator("[data-testid=stMain] label", has_text="▶ Play").click()
-    page.wait_for_function("() => document.body.innerText.includes('Step 4:')", timeout=15_000)
-    page.locator("[data-testid=stMain] label", has_text="▶ Play").click()
-    settle(page, charts=4)
-    # A tick already in flight when Play went off may still land: let it, then watch.
-    page.wait_for_timeout(2000)
-    settle(page, charts=4)
-    stopped = query(page).get("step")
-    page.wait_for_timeout(3000)
+    # Play advances by itself; pausing it stops on the step on screen.
+    player.get_by_role("button", name="▶ Play").click()
+    page.wait_for_function("() => location.search.includes('step=4')", timeout=15_000)
+    player.get_by_role("button", name=re.compile("Pause")).click()
+    stopped = player.get_attribute("data-step")
+    page.wait_for_timeout(1500)
+    assert player.get_attribute("data-step") == stopped
     assert query(page).get("step") == stopped
+    assert f"Step {stopped}:" in player_text(page)
 
 
 def test_click_a_heatmap_cell_selects_a_unit(app_server, browser_page) -> None:
@@ -232,6 +242,8 @@ def english_fragments() -> list[str]:
 
 def english_left(page) -> list[str]:
     text = page.locator("[data-testid=stMain]").inner_text()
+    if page.locator("[data-testid=rnnviz-player]").count():
+        text += "\n" + player_text(page)
     text = re.sub(r"\b[a-z]+(?:_[a-z]+)+\b", " ", text)  # icon ligatures: keyboard_arrow_right
     return [
         f
@@ -247,17 +259,18 @@ def test_chinese_stays_chinese_through_next_play_and_clicks(app_server, chromium
         page = context.new_page()
         page.goto(f"{app_server}/step?model={chinese_model()}&lang=zh&step=0")
         page.wait_for_selector("h1:has-text('逐步演示')", timeout=30_000)
-        settle(page, charts=4)
-        page.get_by_role("button", name=re.compile("下一步")).click()
-        page.wait_for_function("() => document.body.innerText.includes('第 1 步')")
-        settle(page, charts=4)
+        player = page.locator("[data-testid=rnnviz-player]")
+        player.wait_for()
+        settle(page)
+        player.get_by_role("button", name=re.compile("下一步")).click()
+        page.wait_for_function("() => location.search.includes('step=1')")
+        assert "第 1 步" in player_text(page)
         assert english_left(page) == []
-        page.locator("[data-testid=stMain] label", has_text="▶ 播放").click()
-        page.wait_for_function("() => document.body.innerText.includes('第 3 步')", timeout=15_000)
-        main = page.locator("[data-testid=stMain]").inner_text()
-        assert "单元" in main and english_left(page) == []
-        page.locator("[data-testid=stMain] label", has_text="▶ 播放").click()
-        settle(page, charts=4)
+        player.get_by_role("button", name="▶ 播放").click()
+        page.wait_for_function("() => location.search.includes('step=3')", timeout=15_000)
+        assert "单元" in player_text(page) and english_left(page) == []
+        player.get_by_role("button", name=re.compile("暂停")).click()
+        settle(page)
         assert english_left(page) == []
         no_traceback(page)
         shot(page, "9-step-zh-after-play")

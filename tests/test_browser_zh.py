@@ -101,13 +101,14 @@ def zh(key: str) -> str:
 def interact(page, stem: str) -> None:
     """The page's main interaction, if it has one."""
     main = page.locator("[data-testid=stMain]")
-    if stem == "step":
-        main.get_by_role("button", name=zh("next")).click()
-        settle(page)
-        main.locator("label", has_text=zh("play")).last.click()
+    if stem == "step":  # the player (shadow DOM: Playwright's locators reach inside)
+        player = page.locator("[data-testid=rnnviz-player]")
+        player.get_by_role("button", name=zh("next")).click()
+        player.get_by_role("button", name=zh("play")).click()
         page.wait_for_timeout(3000)
-        main.locator("label", has_text=zh("play")).last.click()
-        page.wait_for_timeout(1500)
+        player.get_by_role("button", name=zh("pause")).click()
+        player.focus()
+        page.keyboard.press("ArrowRight")
     elif stem == "heatmaps":
         grid = main.locator("[data-testid=stPlotlyChart]").first.locator(".nsewdrag").first
         area = grid.bounding_box()
@@ -165,7 +166,11 @@ SCRAPE = """() => {
   const code = [...main.querySelectorAll('[data-testid=stCode], pre, code')].map(e => e.innerText);
   let text = main.innerText;
   for (const c of code) text = text.split(c).join(' ');
-  return [text, ...svg, ...heads].join('\\n');
+  // components in a shadow root (the Step through player): their text and SVG text too
+  const shadows = [...main.querySelectorAll('*')].filter(e => e.shadowRoot).map(e => e.shadowRoot);
+  const inner = shadows.flatMap(s => [...s.children].map(c => c.innerText || ''));
+  const innerSvg = shadows.flatMap(s => [...s.querySelectorAll('svg text')].map(e => e.textContent));
+  return [text, ...inner, ...svg, ...innerSvg, ...heads].join('\\n');
 }"""
 
 

@@ -88,11 +88,13 @@ async def student(browser, url: str, page_name: str, locale: str, sentence: str)
         await page.goto(f"{url}/{path}?model=cws-bilstm&text={quote(sentence)}")
         await page.wait_for_selector("h1")
         await settle(page)
-        if page_name == "step":
-            for _ in range(3):
-                await page.get_by_role("button", name="Next").click()
-                await settle(page)
         text = await page.locator("[data-testid=stMain]").inner_text()
+        if page_name == "step":  # the player steps in the browser (its text is in a shadow root)
+            player = page.locator("[data-testid=rnnviz-player]")
+            for k in range(1, 4):
+                await player.get_by_role("button", name="Next").click()
+                await page.wait_for_function(f"() => location.search.includes('step={k}')")
+            text += "\n" + await player.inner_text()
         if await page.locator("[data-testid=stException]").count():
             problems.append(f"{page_name}: traceback: {text[:300]}")
         if page_name in ("heatmaps", "step", "predictions") and sentence[0] not in text:

@@ -49,6 +49,7 @@ from .charts import (
 from .legacy import (
     _leave_legacy_mode as _leave_legacy_mode,
 )
+from .player import player_payload, seek_unit, trace_player
 from .services import (
     analysis_model,
     analysis_text,
@@ -164,6 +165,7 @@ __all__ = [
     "page",
     "partner",
     "play_direction",
+    "player_payload",
     "playing",
     "prediction",
     "prefixed",
@@ -172,6 +174,7 @@ __all__ = [
     "saliency_result",
     "saturation_click",
     "saturation_result",
+    "seek_unit",
     "selection",
     "sentence",
     "setup",
@@ -190,6 +193,7 @@ __all__ = [
     "timed",
     "timed_run",
     "timeline_spec",
+    "trace_player",
     "unit_lines_spec",
     "unit_picker",
     "upload_session",

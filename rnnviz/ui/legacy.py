@@ -21,3 +21,30 @@ def _leave_legacy_mode() -> None:
     if PagesManager.uses_pages_directory:
         PagesManager.uses_pages_directory = False
         st.rerun()
+
+
+def plain_component_state() -> None:
+    """Let a Custom Components v2 element live under ``runner.enforceSerializableSessionState``.
+
+    Streamlit 1.67 presents such an element's state as a dict subclass defined inside a function
+    (a "write-through" view), which pickle cannot serialise, so every run that draws one fails
+    the config's check. The trace player keeps no state in Python: the view is replaced by a
+    plain dict copy. Idempotent; a test fails loudly if Streamlit moves the function.
+    """
+    from streamlit.components.v2.bidi_component import main
+
+    made = main.make_bidi_component_presenter
+    if getattr(made, "_rnnviz_plain", False):
+        return
+
+    def presenter(*args, **kwargs):
+        present = made(*args, **kwargs)
+
+        def plain(base_value, session_state):
+            value = present(base_value, session_state)
+            return dict(value) if isinstance(value, dict) else value
+
+        return plain
+
+    presenter._rnnviz_plain = True
+    main.make_bidi_component_presenter = presenter

@@ -21,6 +21,7 @@ from .cache import (
     partner,
     task_models,
 )
+from .player import seek_unit
 from .state import (
     _bind,
     _copy,
@@ -150,8 +151,8 @@ def story(best: BestUnit | None, task: str | None = None, button: bool = True) -
     if best is not None and button:
         st.button(
             t("story_go", unit=best.unit),
-            on_click=_set,
-            args=("unit", best.unit),
+            on_click=seek_unit,
+            args=(best.unit,),
             key="b_story_unit",
             disabled=st.session_state.get("unit") == best.unit,
         )

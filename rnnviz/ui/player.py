@@ -1,0 +1,86 @@
+"""The trace player: a Custom Components v2 element (no iframe) that steps through one layer of a
+trace in the browser. Python sends the trace once per (model, text, layer) with the page's
+strings; Prev/Next, the slider, the keys, Play, the unit and hover are drawn by ``player.js``
+without a script rerun, and step and unit reach the address bar with ``history.replaceState``.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import streamlit as st
+
+from .. import markup
+from .. import player as payloads
+from ..i18n import t
+from .cache import Result, analyse
+from .legacy import plain_component_state
+
+_HERE = Path(__file__).resolve().parent
+JS = (_HERE / "player.js").read_text(encoding="utf-8")
+CSS = (_HERE / "player.css").read_text(encoding="utf-8") + re.sub(
+    r"</?style>", "", markup.SENTENCE_CSS
+)
+_component = st.components.v2.component("rnnviz_player", js=JS, css=CSS)
+plain_component_state()  # the element's (empty) state must pickle: see legacy.py
+
+SEEK_KEY = "player_seek"  # session: bumped when Python asks the player for a unit
+
+# Strings the player shows (all from rnnviz/i18n.py, in the session's language).
+STRING_KEYS = (
+    "prev", "next", "play", "pause", "step", "unit", "forward", "backward", "timeline",
+    "all_units", "kept", "written", "kept_written", "reading", "reading_uni", "reading_one",
+    "reading_first", "reading_last", "player_play_back", "player_speed", "player_keys",
+    "player_key_prev", "player_key_next", "player_key_play", "player_label", "player_aria",
+)  # fmt: skip
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def player_payload(name: str, text: str, layer: int) -> dict[str, Any]:
+    """:func:`rnnviz.player.payload` of a model's run on ``text`` (cached per layer)."""
+    result = analyse(name, text)
+    tags = result.predicted if result.kind == "tagger" else None
+    return payloads.payload(result.trace, layer, tags)
+
+
+def strings(cell: str) -> dict[str, str]:
+    """The player's strings in the current language (``{field}`` templates kept for the JS)."""
+    out = {key: t(key) for key in STRING_KEYS}
+    out["key_prev"], out["key_next"] = out.pop("player_key_prev"), out.pop("player_key_next")
+    out["key_play"], out["play_back"] = out.pop("player_key_play"), out.pop("player_play_back")
+    out["speed"], out["keys"] = out.pop("player_speed"), out.pop("player_keys")
+    out["split_note"] = t("split_explain_" + cell)
+    return out
+
+
+def seek_unit(unit: int) -> None:
+    """Callback: show ``unit`` in the player even though it keeps its own unit across reruns."""
+    ss = st.session_state
+    ss.unit = unit
+    ss[SEEK_KEY] = ss.get(SEEK_KEY, 0) + 1
+
+
+def data(result: Result, layer: int) -> dict[str, Any]:
+    """What the player receives: the payload, strings, where to start (the URL's step and unit
+    on a new sentence) and the sentence as HTML."""
+    ss = st.session_state
+    tags = result.predicted if result.kind == "tagger" else [""] * result.length
+    return {
+        "payload": player_payload(result.model, result.text, layer),
+        "payload_id": f"{result.model}\n{result.text}\n{layer}",
+        "sentence_id": f"{result.model}\n{result.text}",
+        "strings": strings(result.trace.cell),
+        "lang": ss.get("lang", "en"),
+        "projector": bool(ss.get("projector")),
+        "step": int(min(ss.get("step", 0), result.length - 1)),
+        "unit": int(min(ss.get("unit", 0), result.trace.hidden_size - 1)),
+        "seek": int(ss.get(SEEK_KEY, 0)),
+        "sentence_html": markup.tokens_html(result.tokens, tags, result.task, result.unknown),
+    }
+
+
+def trace_player(result: Result, layer: int = 0, key: str = "rnnviz_player") -> None:
+    """Draw the player for ``result``'s trace at ``layer`` (one element; no rerun per step)."""
+    _component(data=data(result, layer), key=key)

@@ -1,0 +1,280 @@
+"""The Step through player in a real browser (headless Chromium), English and 中文.
+
+Keys and clicks drive the player; its root's ``data-step``/``data-unit`` and the numbers it
+draws are checked against the trace, the address bar follows without a rerun, and a Next sends
+nothing over the websocket. Screenshots (1920×1080 projector, 1280×720) go to tests/artifacts/.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+from urllib.parse import parse_qs, quote, urlparse
+
+import pytest
+
+from rnnviz import models
+
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+MODEL = "cws-bilstm"
+SENTENCE = "我爱北京天安门。"
+PLAYER = "[data-testid=rnnviz-player]"
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+@pytest.fixture(scope="module")
+def run():
+    return models.run(models.load(MODEL), SENTENCE)
+
+
+def query(page) -> dict[str, str]:
+    return {k: v[0] for k, v in parse_qs(urlparse(page.url).query).items()}
+
+
+def settle(page, timeout: float = 60.0) -> None:
+    """Until no script run is going on (the status widget gone) for half a second."""
+    deadline = time.monotonic() + timeout
+    page.wait_for_timeout(300)
+    quiet = 0
+    while time.monotonic() < deadline:
+        quiet = 0 if page.locator("[data-testid=stStatusWidget]").count() else quiet + 1
+        if quiet >= 3:
+            return
+        page.wait_for_timeout(200)
+    raise AssertionError("the page did not settle")
+
+
+def open_player(page, app_server: str, lang: str = "en", **params: str):
+    extra = "".join(f"&{k}={v}" for k, v in params.items())
+    page.goto(f"{app_server}/step?model={MODEL}&lang={lang}&text={quote(SENTENCE)}{extra}")
+    player = page.locator(PLAYER)
+    player.wait_for(timeout=60_000)
+    settle(page)
+    return player
+
+
+def attr(player, name: str) -> str:
+    return player.get_attribute(f"data-{name}") or ""
+
+
+def wait_attr(page, name: str, value: str, timeout: float = 10_000) -> None:
+    page.wait_for_function(
+        "([sel, name, value]) => {"
+        "  const host = [...document.querySelectorAll('*')].find(e => e.shadowRoot &&"
+        "    e.shadowRoot.querySelector(sel));"
+        "  return host && host.shadowRoot.querySelector(sel).getAttribute('data-' + name) === value;"
+        "}",
+        arg=[PLAYER, name, value],
+        timeout=timeout,
+    )
+
+
+def drawn(player, direction: str, quantity: str) -> str:
+    """The number the cell diagram shows for ``quantity`` in ``direction``."""
+    box = player.locator(f"section[data-direction={direction}] tspan.rp-boxval[data-q={quantity}]")
+    return box.text_content().strip()
+
+
+def equation_result(player, direction: str, quantity: str) -> str:
+    sel = f"section[data-direction={direction}] [data-eq-value={quantity}]"
+    return player.locator(sel).text_content().strip()
+
+
+def check_numbers(player, run, step: int, unit: int) -> None:
+    """Every box of both diagrams and every equation's result against the trace."""
+    tr = run.trace
+    for d in tr.directions:
+        for q in tr.names:
+            want = float(tr.quantity(0, d, q)[step, unit])
+            assert abs(float(drawn(player, d, q)) - want) <= 0.0051, (d, q, step, unit)
+            assert abs(float(equation_result(player, d, q)) - want) <= 0.0051, (d, q)
+        c_prev = float(tr.previous(0, d, "c")[step, unit])
+        assert abs(float(drawn(player, d, "c_prev")) - c_prev) <= 0.0051
+
+
+def test_keys_step_and_pick_units_with_the_trace_numbers(app_server, chromium, run) -> None:
+    context = chromium.new_context(viewport={"width": 1920, "height": 1080}, locale="en-US")
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    try:
+        player = open_player(page, app_server, step="3", unit="5", projector="1")
+        assert attr(player, "step") == "3" and attr(player, "unit") == "5"
+        assert attr(player, "layer") == "0" and attr(player, "play") == "off"
+        check_numbers(player, run, 3, 5)
+        player.focus()
+        page.keyboard.press("ArrowRight")
+        wait_attr(page, "step", "4")
+        check_numbers(player, run, 4, 5)
+        assert query(page)["step"] == "4" and query(page)["unit"] == "5"
+        assert "Step 4:" in player.locator(".rp-reading").inner_text()
+        assert player.locator(".rp-slider").input_value() == "4"
+        assert "cur" in (player.locator(".tok").nth(4).get_attribute("class") or "")
+        for key, step in (("End", run.trace.length - 1), ("Home", 0), ("j", 1), ("n", 2),
+                          ("k", 1), ("ArrowLeft", 0)):  # fmt: skip
+            page.keyboard.press(key)
+            wait_attr(page, "step", str(step))
+        page.keyboard.press("ArrowUp")
+        wait_attr(page, "unit", "6")
+        check_numbers(player, run, 0, 6)
+        assert query(page)["unit"] == "6"
+        # a click on a token jumps there; the unit box picks a unit
+        player.locator(".tok").nth(5).click()
+        wait_attr(page, "step", "5")
+        player.locator("input.rp-unit").fill("17")
+        player.locator("input.rp-unit").press("Enter")
+        wait_attr(page, "unit", "17")
+        check_numbers(player, run, 5, 17)
+        assert page.locator("[data-testid=stException]").count() == 0
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "player-1920-projector-en.png"))
+        # one screen for a class: controls, sentence and both directions' cells are in view
+        for sel in (".rp-bar", ".rp-sentence", "section[data-direction=backward] .rp-splitbox"):
+            box = player.locator(sel).bounding_box()
+            assert box is not None and box["y"] + box["height"] <= 1080, (sel, box)
+        # the link opens on the same step and unit
+        page.goto(page.url)
+        player = page.locator(PLAYER)
+        player.wait_for()
+        wait_attr(page, "step", "5")
+        assert attr(player, "unit") == "17"
+    finally:
+        context.close()
+
+
+def test_next_sends_nothing_to_the_server(app_server, chromium) -> None:
+    """0 reruns: no websocket frame either way while Next, keys and the slider move the step."""
+    context = chromium.new_context(viewport={"width": 1280, "height": 720}, locale="en-US")
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    frames: list[tuple[str, int]] = []
+
+    def watch(ws) -> None:
+        ws.on("framesent", lambda payload: frames.append(("sent", len(payload))))
+        ws.on("framereceived", lambda payload: frames.append(("received", len(payload))))
+
+    page.on("websocket", watch)
+    try:
+        player = open_player(page, app_server)
+        page.wait_for_timeout(1000)
+        frames.clear()
+        for k in range(1, 6):
+            player.get_by_role("button", name=re.compile("Next")).click()
+            wait_attr(page, "step", str(k))
+        player.focus()
+        page.keyboard.press("ArrowLeft")
+        wait_attr(page, "step", "4")
+        page.wait_for_timeout(1000)
+        assert frames == [], frames
+        assert query(page)["step"] == "4"
+    finally:
+        context.close()
+
+
+def test_play_forward_and_backward_stop_on_the_step_on_screen(app_server, chromium) -> None:
+    context = chromium.new_context(viewport={"width": 1280, "height": 720}, locale="en-US")
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    try:
+        player = open_player(page, app_server)
+        player.locator("select.rp-speed").select_option("8")
+        player.get_by_role("button", name="▶ Play").click()
+        wait_attr(page, "play", "on")
+        wait_attr(page, "step", "3")
+        player.get_by_role("button", name=re.compile("Pause")).click()
+        wait_attr(page, "play", "off")
+        stopped = attr(player, "step")
+        page.wait_for_timeout(800)
+        assert attr(player, "step") == stopped
+        assert player.locator(".rp-slider").input_value() == stopped
+        assert f"Step {stopped}:" in player.locator(".rp-reading").inner_text()
+        assert query(page)["step"] == stopped
+        # backward: from the end, right to left, every step shown once
+        player.focus()
+        page.keyboard.press("End")
+        last = len(SENTENCE) - 1
+        wait_attr(page, "step", str(last))
+        seen: list[int] = []
+        page.expose_function("rnnvizSeen", lambda s: seen.append(int(s)))
+        page.evaluate(
+            """sel => {
+              const host = [...document.querySelectorAll('*')].find(e => e.shadowRoot &&
+                e.shadowRoot.querySelector(sel));
+              const root = host.shadowRoot.querySelector(sel);
+              new MutationObserver(() => window.rnnvizSeen(root.dataset.step))
+                .observe(root, {attributes: true, attributeFilter: ['data-step']});
+            }""",
+            PLAYER,
+        )
+        page.keyboard.press("b")
+        wait_attr(page, "play", "on")
+        wait_attr(page, "step", "0", timeout=15_000)
+        wait_attr(page, "play", "off")  # Play stops at the end of its reading direction
+        shown = [s for k, s in enumerate(seen) if k == 0 or seen[k - 1] != s]
+        assert shown == list(range(last, -1, -1)), seen  # right to left, no step skipped
+        page.keyboard.press(" ")  # Space plays again, in the last direction: from the end
+        wait_attr(page, "play", "on")
+        page.keyboard.press(" ")
+        wait_attr(page, "play", "off")
+        assert player.locator(".rp-slider").input_value() == attr(player, "step")
+    finally:
+        context.close()
+
+
+def test_chinese_stays_chinese_through_keys_play_and_a_layer(app_server, chromium, run) -> None:
+    from rnnviz.i18n import STRINGS
+
+    context = chromium.new_context(viewport={"width": 1280, "height": 720}, locale="zh-CN")
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    try:
+        player = open_player(page, app_server, lang="zh", step="2", unit="3")
+        player.focus()
+        page.keyboard.press("ArrowRight")
+        wait_attr(page, "step", "3")
+        player.get_by_role("button", name=STRINGS["play"]["zh"]).click()
+        wait_attr(page, "step", "5", timeout=15_000)
+        page.keyboard.press(" ")
+        wait_attr(page, "play", "off")
+        text = player.inner_text()
+        step = attr(player, "step")
+        assert f"第 {step} 步" in text
+        for key in ("prev", "next", "play", "player_play_back", "all_units", "kept_written"):
+            assert STRINGS[key]["zh"] in text, key
+            assert STRINGS[key]["en"] not in text, key
+        assert "Step" not in text and "unit" not in text
+        check_numbers(player, run, int(step), 3)
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "player-1280-zh.png"))
+        # another layer reruns Python; the player keeps its step and unit and draws layer 1
+        layer = page.locator("[data-testid=stMain] [data-testid=stSelectbox]").first
+        layer.scroll_into_view_if_needed()
+        page.wait_for_timeout(500)  # a popover opened while the page still scrolls closes again
+        layer.get_by_role("button", name="Open").click()
+        page.get_by_role("listbox").get_by_role("option", name="1", exact=True).click()
+        wait_attr(page, "layer", "1", timeout=30_000)
+        assert attr(player, "step") == step and attr(player, "unit") == "3"
+        want = float(run.trace.quantity(1, "forward", "h")[int(step), 3])
+        assert abs(float(drawn(player, "forward", "h")) - want) <= 0.0051
+        assert STRINGS["next"]["zh"] in player.inner_text()
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize(
+    ("width", "height", "projector", "lang"),
+    [(1920, 1080, "1", "zh"), (1280, 720, "0", "en"), (1280, 720, "1", "en")],
+)
+def test_screenshots(app_server, chromium, width, height, projector, lang) -> None:
+    context = chromium.new_context(viewport={"width": width, "height": height}, locale="en-US")
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    try:
+        player = open_player(page, app_server, lang=lang, projector=projector, step="4")
+        assert attr(player, "step") == "4"
+        ARTIFACTS.mkdir(exist_ok=True)
+        name = f"player-{width}-{'projector' if projector == '1' else 'plain'}-{lang}.png"
+        page.screenshot(path=str(ARTIFACTS / name))
+        assert page.locator("[data-testid=stException]").count() == 0
+    finally:
+        context.close()
