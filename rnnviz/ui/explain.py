@@ -176,6 +176,29 @@ def lesson_figures(lesson: str, stage: int, lang: str, size: float) -> list[tupl
     return [("", _upright(spec, run.tokens))]
 
 
+class _Cached:
+    """The models as :func:`rnnviz.lessons.facts` reads them, through this app's caches."""
+
+    def run(self, model: str, text: str):
+        return analyse(model, text)
+
+    def cell_gradients(self, keep_bias: float):
+        return gradients.compare_cells(keep_bias=keep_bias)
+
+    def model_gradient(self, model: str, text: str, layer: int, direction: str) -> np.ndarray:
+        return model_gradient(model, text, layer, direction)
+
+    def metrics(self, model: str) -> dict:
+        return getattr(getattr(any_model(model), "config", None), "metrics", None) or {}
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def lesson_facts(lesson: str, stage: int, lang: str) -> dict[str, str]:
+    """The numbers a lesson stage quotes, measured on the shipped models now (placeholders of
+    its words: ``t(key, **lesson_facts(...))``)."""
+    return lessons.facts(lesson, stage, lesson_unit(lesson, stage), _Cached(), lang)
+
+
 def lesson_unit(lesson: str, stage: int) -> int:
     """The unit a lesson stage looks at (resolved when the stage says "most varying")."""
     s = lessons.LESSONS[lesson].stages[stage]
@@ -229,8 +252,11 @@ def revealed(lesson: str, stage: int) -> bool:
 
 
 def option_label(lesson: str, stage: int, option: int) -> str:
-    """A question's option text (a picklable ``format_func`` through ``functools.partial``)."""
-    return i18n.t(lessons.key(lesson, stage, f"o{option}"))
+    """A question's option text (a picklable ``format_func`` through ``functools.partial``),
+    its numbers measured on the model."""
+    return i18n.t(
+        lessons.key(lesson, stage, f"o{option}"), **lesson_facts(lesson, stage, i18n.current())
+    )
 
 
 def lesson_link(lesson: str) -> None:

@@ -1,0 +1,279 @@
+"""What the class sees must be true (issue 18): charts contain their data, and every number a
+lesson quotes is the shipped model's, shown on the stage's chart, in English and 中文."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from streamlit.testing.v1 import AppTest
+
+from rnnviz import i18n, lessons, models
+from rnnviz.analysis import gradients
+from rnnviz.models.base import prepare
+
+torch.set_num_threads(1)
+ROOT = Path(__file__).resolve().parent.parent
+TIMEOUT = 180
+LANGS = ["en", "zh"]
+_DTYPES = {"f4": "<f4", "f8": "<f8", "i1": "i1", "u1": "u1", "i2": "<i2", "u2": "<u2",
+           "i4": "<i4", "u4": "<u4", "u1c": "u1"}  # fmt: skip
+
+
+# --- reading a Plotly spec as the browser gets it ----------------------------------------------
+
+
+def values(array: object) -> np.ndarray:
+    """A spec's array (a list, or Plotly's ``{"dtype", "bdata", "shape"}``) as float64;
+    strings and other non-numbers become NaN."""
+    if isinstance(array, dict) and "bdata" in array:
+        out = np.frombuffer(base64.b64decode(array["bdata"]), dtype=_DTYPES[array["dtype"]])
+        return out.astype(np.float64)
+    flat = np.asarray(array, dtype=object).ravel()
+    return np.array(
+        [float(v) if isinstance(v, int | float) and not isinstance(v, bool) else np.nan for v in flat]
+    )  # fmt: skip
+
+
+def _axis(layout: dict, ref: str, letter: str) -> dict:
+    name = letter + "axis" + ref[1:]  # "x2" -> "xaxis2"
+    return layout.get(name, {})
+
+
+def _positions(trace: dict, letter: str) -> np.ndarray | None:
+    if letter in trace:
+        return values(trace[letter])
+    if f"{letter}0" in trace:  # x0/dx: positions 0, 1, … of the other array's length
+        other = "y" if letter == "x" else "x"
+        n = (
+            len(values(trace.get(other, trace.get("z", []))))
+            if (other in trace or "z" in trace)
+            else 0
+        )
+        return trace[f"{letter}0"] + trace.get(f"d{letter}", 1) * np.arange(n)
+    return None
+
+
+def outside(spec: dict) -> list[str]:
+    """Every drawn value that lies outside the range its axis or colour scale was fixed to."""
+    layout, problems = spec.get("layout", {}), []
+    for k, trace in enumerate(spec.get("data", [])):
+        kind = trace.get("type", "scatter")
+        if kind in ("heatmap", "contour") and "z" in trace and trace.get("zauto") is not True:
+            z = values(trace["z"])
+            z = z[np.isfinite(z)]
+            lo, hi = trace.get("zmin"), trace.get("zmax")
+            if z.size and lo is not None and hi is not None and not lo <= z.min() <= z.max() <= hi:
+                problems.append(f"trace {k} ({kind}) z {z.min():.3g}..{z.max():.3g} on {lo}..{hi}")
+        if kind not in ("scatter", "scattergl", "bar"):
+            continue
+        for letter in ("x", "y"):
+            axis = _axis(layout, trace.get(f"{letter}axis", letter), letter)
+            bounds = axis.get("range")
+            if not bounds or axis.get("autorange") is True or axis.get("type") == "category":
+                continue
+            v = _positions(trace, letter)
+            if v is None:
+                continue
+            v = v[np.isfinite(v)]
+            if axis.get("type") == "log":
+                v = np.log10(v[v > 0])
+            lo, hi = sorted(float(b) for b in bounds)
+            if v.size and not lo <= v.min() <= v.max() <= hi:
+                name = trace.get("name", "")
+                problems.append(
+                    f"trace {k} {name!r} {letter} {v.min():.3g}..{v.max():.3g} on {lo:.3g}..{hi:.3g}"
+                )
+    return problems
+
+
+def drawn(spec: dict) -> np.ndarray:
+    """Every number a spec draws (x, y, z, marker colours), flattened."""
+    parts = []
+    for trace in spec.get("data", []):
+        for name in ("x", "y", "z"):
+            if name in trace:
+                parts.append(values(trace[name]))
+        color = trace.get("marker", {}).get("color")
+        if color is not None and not isinstance(color, str):
+            parts.append(values(color))
+    found = np.concatenate(parts) if parts else np.zeros(0)
+    return found[np.isfinite(found)]
+
+
+# --- numbers in words ---------------------------------------------------------------------------
+
+NUMBER = re.compile(r"[−+-]?\d+\.\d+%?|\d+(?:\.\d+)?e-\d+|\d+(?:\.\d+)?%")
+
+
+def quoted(text: str) -> list[str]:
+    """The measured numbers in a text: decimals, percentages, ``2e-13``; not counts or indices."""
+    return NUMBER.findall(text)
+
+
+def on_chart(number: str, chart: np.ndarray) -> bool:
+    """Whether a quoted number is one of the chart's values as that number is rounded."""
+    plain = number.replace("−", "-").replace("+", "")
+    if "e-" in plain:
+        return any(lessons.tiny(v) == plain for v in chart if v > 0)
+    if plain.endswith("%"):
+        return any(lessons.percent(v) == plain for v in chart)
+    digits = len(plain.split(".")[1])
+    return bool(np.any(np.abs(chart - float(plain)) <= 0.5 * 10.0**-digits + 1e-9))
+
+
+class Direct:
+    """The models read directly (no app cache): the reference the lesson's words must equal."""
+
+    def run(self, model: str, text: str):
+        return models.run(models.load(model), text)
+
+    def cell_gradients(self, keep_bias: float):
+        return gradients.compare_cells(keep_bias=keep_bias)
+
+    def model_gradient(self, model: str, text: str, layer: int, direction: str) -> np.ndarray:
+        m = models.load(model)
+        return gradients.gradient_norms(m.rnn, prepare(m, text).inputs, layer, direction)
+
+    def metrics(self, model: str) -> dict:
+        return models.load(model).config.metrics
+
+
+# --- helpers for AppTest ------------------------------------------------------------------------
+
+
+def ok(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+
+
+def specs(at: AppTest) -> list[dict]:
+    return [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+
+
+def body(at: AppTest) -> str:
+    parts = [*at.markdown, *at.caption, *at.success, *at.warning, *at.info]
+    return "\n".join(str(p.value) for p in parts)
+
+
+def lesson_page(lang: str, lesson: str, stage: int) -> AppTest:
+    i18n.use(lang)
+    at = AppTest.from_file(str(ROOT / "pages" / "lessons.py"), default_timeout=TIMEOUT)
+    at.query_params.update({"lang": lang, "lesson": lesson, "stage": str(stage)})
+    return at.run()
+
+
+def revealed(at: AppTest, lesson: str, k: int, pick: int) -> AppTest:
+    at.radio(key=f"w_ls_{lesson}_{k}").set_value(pick).run()
+    at.button(key=f"b_ls_reveal_{lesson}_{k}").click().run()
+    ok(at)
+    return at
+
+
+STAGES = [(lid, k) for lid, lesson in lessons.LESSONS.items() for k in range(len(lesson.stages))]
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize(("lesson", "stage"), STAGES)
+def test_reveal_a_lesson_stage_charts_hold_every_value_and_every_quoted_number(
+    lesson: str, stage: int, lang: str
+) -> None:
+    """Open each stage, answer, reveal: no drawn value is off its axis, and every number the
+    stage's words quote is the model's (measured directly here) and drawn on its chart."""
+    at = lesson_page(lang, lesson, stage)
+    ok(at)
+    s = lessons.LESSONS[lesson].stages[stage]
+    at = revealed(at, lesson, stage, s.answer)
+    charts = specs(at)
+    assert charts, "the answer reveals a figure"
+    for spec in charts:
+        assert not outside(spec), outside(spec)
+    unit = at.session_state["unit"] if s.model else 0
+    facts = lessons.facts(lesson, stage, unit, Direct(), lang)
+    words = [
+        i18n.STRINGS[lessons.key(lesson, stage, part)][lang].format(**facts)
+        for part in ("text", "q", "why", *(f"o{o}" for o in range(s.options)))
+    ]
+    radio = at.radio(key=f"w_ls_{lesson}_{stage}")
+    shown = "\n".join([body(at), radio.label, *radio.options])
+    for w in words:
+        assert w in shown, w  # the page quotes what the model gives now
+    chart = np.concatenate([drawn(spec) for spec in charts])
+    off = [facts[name] for name in lessons.OFF_CHART.get((lesson, stage), ())]
+    for w in words[:3]:  # an option may name a threshold ("below 1e-6"), not a measurement
+        for value in off:
+            w = w.replace(value, "")
+        for number in quoted(w):
+            assert on_chart(number, chart), f"{number} quoted but not on the chart: {w}"
+
+
+def test_reading_both_ways_quotes_the_shipped_segmenters_split() -> None:
+    """Stage 2 of "Reading both ways" once said +5.4 / +2.6 (a segmenter since retrained)."""
+    run = models.run(models.load("cws-bilstm"), "我爱北京天安门。")
+    e = run.split.labels.index("E")
+    fwd, bwd = run.split.forward[3, e], run.split.backward[3, e]
+    assert run.predicted[3] == "E" and fwd > bwd  # the words' claims and the right option
+    for lang in LANGS:
+        at = revealed(lesson_page(lang, "bothways", 1), "bothways", 1, 0)
+        text = body(at)
+        assert lessons.number(fwd, sign=True) in text and lessons.number(bwd, sign=True) in text
+        assert "5.4" not in text and "2.6" not in text
+
+
+def test_gru_vs_lstm_answers_follow_the_models() -> None:
+    """The right options are what the models do: the LSTM counts past ±2 and says balanced at
+    the end, the GRU stays inside −1…1 and does not."""
+    lstm = models.run(models.load("count-lstm"), lessons.LONG)
+    gru = models.run(models.load("count-gru"), lessons.LONG)
+    assert lstm.trace.quantity(0, "forward", "c")[:, 4].min() < -20
+    assert np.abs(gru.trace.quantity(0, "forward", "h")[:, 7]).max() < 1
+    assert lstm.predicted[-1] == "balanced" != gru.predicted[-1]
+
+
+def test_lesson_words_type_no_measured_number() -> None:
+    """A measured number typed into a lesson's words goes stale on the next retrain: they hold
+    placeholders, filled by rnnviz.lessons.facts."""
+    typed = {
+        (k, lang): quoted(v[lang])
+        for k, v in i18n.STRINGS.items()
+        if k.startswith("ls_")
+        for lang in LANGS
+        if quoted(v[lang])
+    }
+    allowed = {"0.01", "0.1", "1e-6"}  # thresholds and distractors in options, not measurements
+    assert not {k: n for k, n in typed.items() if set(n) - allowed}, typed
+
+
+def test_heatmaps_unit_line_of_c_holds_the_count() -> None:
+    """Heatmaps → choose c: the unit line once clipped count-lstm's c[4] at −2…2."""
+    from rnnviz import figures
+
+    run = models.run(models.load("count-lstm"), lessons.LONG)
+    spec = json.loads(json.dumps(figures.unit_lines(run.trace, 4, 0, ("c", "h")).to_dict(),
+                                 default=lambda a: a.tolist()))  # fmt: skip
+    assert not outside(spec)
+    lo, hi = spec["layout"]["yaxis"]["range"]
+    assert lo < -29 and hi > 1 - 1e-6
+
+
+def entry_pages() -> list[str]:
+    text = (ROOT / "app.py").read_text(encoding="utf-8")
+    return re.findall(r'ui\.page\("(pages/[a-z_]+\.py)"', text)
+
+
+@pytest.mark.parametrize("page", entry_pages())
+def test_open_each_page_default_charts_hold_their_data(page: str) -> None:
+    """Every page as it opens (count-lstm on a deep string, where c leaves −2…2): no drawn value
+    lies outside the range its axis or colour scale was fixed to."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    at.query_params.update({"model": "count-lstm", "text": "(" * 12 + ")" * 12})
+    at.run()
+    at.switch_page(page).run()
+    ok(at)
+    for spec in specs(at):
+        assert not outside(spec), (page, spec["layout"].get("title"), outside(spec))
