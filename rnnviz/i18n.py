@@ -1188,6 +1188,17 @@ STRINGS.update(
         "lab_invalid": {"en": "invalid", "zh": "非法"},
         "lab_negative": {"en": "negative", "zh": "负面"},
         "lab_positive": {"en": "positive", "zh": "正面"},
+        # the sentence box for a model that reads numbers or token ids (counts steps)
+        "sentence_help_steps": {
+            "en": "Your own model reads numbers: one step per line (or “;”), a step's numbers "
+            "separated by spaces; “0.5*8” stands for eight 0.5. At most {n} steps.",
+            "zh": "你的模型读的是数字：每行（或用“;”分隔）一步，一步中的数字用空格分隔；"
+            "“0.5*8”表示 8 个 0.5。最多 {n} 步。",
+        },
+        "steps_read": {
+            "en": "{steps} steps of {width} numbers read.",
+            "zh": "已读入 {steps} 步，每步 {width} 个数字。",
+        },
     }
 )
 

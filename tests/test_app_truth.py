@@ -277,3 +277,36 @@ def test_open_each_page_default_charts_hold_their_data(page: str) -> None:
     ok(at)
     for spec in specs(at):
         assert not outside(spec), (page, spec["layout"].get("title"), outside(spec))
+
+
+def numeric_model_app(steps: int, width: int = 16) -> tuple[AppTest, str]:
+    """The app with the user's own numeric-input model (16 numbers a step) and ``steps`` rows."""
+    from rnnviz import custom
+
+    key = custom.RandomSpec("gru", 8, width, 1, False, "", 3, 0).key()
+    rows = np.random.default_rng(0).normal(size=(steps, width)).round(3)
+    text = "\n".join(" ".join(f"{v:g}" for v in row) for row in rows)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    at.session_state["custom_model"] = key  # as the upload page leaves it
+    at.query_params["model"] = key
+    at.run()
+    at.session_state["text"] = text  # as typed or pasted into the sentence box
+    return at, text
+
+
+@pytest.mark.parametrize("page", ["pages/step.py", "pages/predictions.py", "pages/heatmaps.py"])
+def test_step_through_an_uploaded_numeric_model_reads_every_row(page: str) -> None:
+    """16 numbers a step are ~90 characters: the sentence's 200-character limit once cut the
+    second row ("each step needs 16 numbers; step 2 has 5"). Steps are counted, not characters."""
+    at, text = numeric_model_app(12)
+    assert len(text) > 600
+    at.switch_page(page).run()
+    ok(at)
+    assert at.session_state["text"] == text
+    assert i18n.STRINGS["steps_read"]["en"].format(steps=12, width=16) in body(at)
+
+
+def test_too_many_numeric_steps_say_how_many() -> None:
+    at, _ = numeric_model_app(501, width=2)
+    at.switch_page("pages/predictions.py").run()
+    assert at.error and "501" in at.error[0].value

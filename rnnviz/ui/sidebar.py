@@ -36,6 +36,7 @@ from .state import (
     _limit,
     start,
     sync_url,
+    text_limit,
     upload_session,
     url_state,
 )
@@ -121,14 +122,17 @@ def sidebar(pages: Sequence[Any]) -> None:
                 placeholder=t("pick_example"),
                 on_change=_on_example,
             )
-    ss.text = (ss.get("text") or "")[:APP_MAX_CHARS]
+    limit = text_limit()  # numbers or ids: steps are counted, not characters
+    ss.text = (ss.get("text") or "")[:limit]
     _bind("w_text", "text")
     sb.text_area(
         t("sentence"),
         key="w_text",
         height=90,
-        max_chars=APP_MAX_CHARS,
-        help=t("sentence_help"),
+        max_chars=limit,
+        help=t("sentence_help_steps", n=_steps_hint())
+        if limit > APP_MAX_CHARS
+        else t("sentence_help"),
         on_change=_on_text,
     )
     _bind("w_lang", "lang")
@@ -154,6 +158,14 @@ def sidebar(pages: Sequence[Any]) -> None:
     sync_url()
 
 
+def _steps_hint() -> int:
+    """Steps the user's own model reads at most (its ``max_chars`` counts steps)."""
+    try:
+        return int(load_model(st.session_state.model).max_chars)
+    except Exception:
+        return 0
+
+
 def _on_model() -> None:
     """A new model keeps text the user typed; an example (or nothing) becomes its example."""
     ss = st.session_state
@@ -168,8 +180,9 @@ def _on_text() -> None:
     """The typed sentence becomes the selection, clipped to the app's limit (noted for a warning)."""
     ss = st.session_state
     text = ss.get("w_text") or ""
-    ss.clipped_from = len(text) if len(text) > APP_MAX_CHARS else 0
-    ss.text = text[:APP_MAX_CHARS]
+    limit = text_limit()
+    ss.clipped_from = len(text) if len(text) > limit else 0
+    ss.text = text[:limit]
     ss.step = 0
 
 
@@ -226,7 +239,7 @@ def selection() -> Result:
     text = ss.text or ""
     limit = _limit()
     if ss.get("clipped_from"):
-        st.warning(t("truncated", n=ss.clipped_from, limit=APP_MAX_CHARS))
+        st.warning(t("truncated", n=ss.clipped_from, limit=text_limit()))
     if len(text) > limit:
         st.warning(t("truncated", n=len(text), limit=limit))
         text = text[:limit]
@@ -240,6 +253,8 @@ def selection() -> Result:
     if result is None:
         st.info(t("empty_prompt"))
         st.stop()
+    if getattr(m, "input_mode", "") == "numbers":  # steps, not characters, are what counts
+        st.caption(t("steps_read", steps=result.length, width=m.arch.input_size))
     unknown = [tok for tok, u in zip(result.tokens, result.unknown, strict=False) if u]
     if unknown:
         chars = " ".join(dict.fromkeys(unknown))

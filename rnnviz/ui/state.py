@@ -143,13 +143,34 @@ def upload_session() -> str:
     return st.session_state.setdefault("upload_session", uuid.uuid4().hex)
 
 
-def _limit() -> int:
-    """Characters the pages show: the app's limit, or the model's own if it is lower."""
-    name = st.session_state.get("model")
+def counts_steps(name: str | None) -> bool:
+    """Whether ``name`` reads numbers or token ids (the user's own model without a vocabulary):
+    its input is limited in steps (``max_chars`` of them), not in characters."""
     try:
-        return min(APP_MAX_CHARS, int(load_model(name).max_chars)) if name else APP_MAX_CHARS
+        return bool(name) and getattr(load_model(name), "input_mode", "") in ("numbers", "ids")
     except Exception:
-        return APP_MAX_CHARS
+        return False
+
+
+def text_limit(name: str | None = None) -> int:
+    """Characters the sentence box holds: the app's sentence limit, or for a model that counts
+    steps (16 numbers a step are ~80 characters) the user's-own-input limit; the model itself
+    refuses more steps than it reads, with a message that counts steps."""
+    name = st.session_state.get("model") if name is None else name
+    return CUSTOM_MAX_CHARS if counts_steps(name) else APP_MAX_CHARS
+
+
+def _limit() -> int:
+    """Characters the pages show: the sentence box's limit, or the model's own if it is lower
+    (a model that counts steps checks its own limit in steps)."""
+    name = st.session_state.get("model")
+    limit = text_limit(name)
+    if counts_steps(name):
+        return limit
+    try:
+        return min(limit, int(load_model(name).max_chars)) if name else limit
+    except Exception:
+        return limit
 
 
 def _clipped(text: str) -> str:
