@@ -60,6 +60,16 @@ def t(key: str, **fmt: object) -> str:
     return text.format(**fmt) if fmt else text
 
 
+def error_text(exc: BaseException) -> str:
+    """An error as the user reads it: its translated message when it names one (``exc.key``
+    and ``exc.params``, as :class:`rnnviz.uploads.CustomModelError` does), else its own words,
+    marked as English in Chinese."""
+    key = getattr(exc, "key", "")
+    if key and key in STRINGS:
+        return t(key, **getattr(exc, "params", {}))
+    return t("err_untranslated", error=exc)
+
+
 def label_name(label: str, lang: str | None = None) -> str:
     """A model's own label as shown in ``lang`` (default: this run's): ``negative`` → 负面.
     Labels without a translation (BMES tags, POS tags, PER/LOC/ORG) are shown as they are."""
@@ -1194,6 +1204,78 @@ STRINGS.update(
             "separated by spaces; “0.5*8” stands for eight 0.5. At most {n} steps.",
             "zh": "你的模型读的是数字：每行（或用“;”分隔）一步，一步中的数字用空格分隔；"
             "“0.5*8”表示 8 个 0.5。最多 {n} 步。",
+        },
+        # messages of the library, translated (CustomModelError keys, What if's edits)
+        "err_untranslated": {"en": "{error}", "zh": "（英文原文）{error}"},
+        "cu_err_size": {
+            "en": "{filename} is {mb} MB; the limit is {limit} MB",
+            "zh": "{filename} 有 {mb} MB，上限是 {limit} MB",
+        },
+        "cu_err_empty": {"en": "{filename} is empty", "zh": "{filename} 是空文件"},
+        "cu_err_type": {
+            "en": "{filename}: upload a .safetensors file or a .pt/.pth state dict",
+            "zh": "{filename}：请上传 .safetensors 文件，或用 .pt/.pth 保存的 state dict",
+        },
+        "cu_err_unreadable": {
+            "en": "{filename} is not a readable torch file (damaged or truncated)",
+            "zh": "{filename} 不是可读取的 torch 文件（已损坏或不完整）",
+        },
+        "cu_err_pickle": {
+            "en": "{filename} was refused without running it: it asks to call or build objects "
+            "that are not plain tensors (it calls {call}). Save the state dict "
+            "(torch.save(model.state_dict(), path)) or use safetensors.",
+            "zh": "{filename} 未经运行就被拒绝了：它要求调用或构建张量以外的对象（它调用 {call}）。"
+            "请只保存 state dict（torch.save(model.state_dict(), path)），或改用 safetensors。",
+        },
+        "cu_err_no_tensors": {
+            "en": "{filename} holds no tensors",
+            "zh": "{filename} 里没有张量",
+        },
+        "cu_err_gone": {
+            "en": "the uploaded file {name} is gone; upload it again",
+            "zh": "上传的文件 {name} 已不在服务器上，请重新上传",
+        },
+        "cu_err_missing": {"en": "missing tensor {name}", "zh": "缺少张量 {name}"},
+        "cu_err_ids": {
+            "en": "token ids must be in 0..{top}; got {bad}",
+            "zh": "字词编号必须在 0..{top} 之间，收到的是 {bad}",
+        },
+        "cu_err_no_steps": {
+            "en": "the input is empty; type at least one step",
+            "zh": "输入是空的，请至少输入一步",
+        },
+        "cu_err_steps": {
+            "en": "at most {limit} steps; got {steps}",
+            "zh": "最多 {limit} 步，这里有 {steps} 步",
+        },
+        "cu_err_numbers": {
+            "en": "type numbers only (one step per line or “;”)",
+            "zh": "请只输入数字（每行或每个“;”一步）",
+        },
+        "cu_err_width": {
+            "en": "each step needs {width} numbers (one step per line or “;”); step {step} has {n}",
+            "zh": "每一步需要 {width} 个数字（每行或每个“;”一步）；第 {step} 步有 {n} 个",
+        },
+        "cu_wrong_type": {
+            "en": "{filename} is not a model file: upload a .safetensors, .pt or .pth file.",
+            "zh": "{filename} 不是模型文件：请上传 .safetensors、.pt 或 .pth 文件。",
+        },
+        "cu_still": {
+            "en": "The model in use is still {name}.",
+            "zh": "正在使用的仍是 {name}。",
+        },
+        "cu_still_none": {
+            "en": "No model of your own is in use.",
+            "zh": "目前没有在用你自己的模型。",
+        },
+        "wi_only_token": {
+            "en": "The sentence has only one token: there is nothing left if it is deleted. "
+            "Insert or replace instead.",
+            "zh": "这句话只有一个字词，删掉就什么都不剩了。请改用插入或替换。",
+        },
+        "wi_needs_token": {
+            "en": "Type the new token first.",
+            "zh": "请先输入新的字词。",
         },
         "steps_read": {
             "en": "{steps} steps of {width} numbers read.",

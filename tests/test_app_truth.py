@@ -310,3 +310,61 @@ def test_too_many_numeric_steps_say_how_many() -> None:
     at, _ = numeric_model_app(501, width=2)
     at.switch_page("pages/predictions.py").run()
     assert at.error and "501" in at.error[0].value
+
+
+# --- 中文 all the way: the models' labels, the library's messages -----------------------------
+
+
+def page_alone(name: str, lang: str, **params: str) -> AppTest:
+    i18n.use(lang)
+    at = AppTest.from_file(str(ROOT / "pages" / f"{name}.py"), default_timeout=TIMEOUT)
+    at.query_params.update({"lang": lang, **params})
+    return at.run()
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_predictions_name_the_count_models_labels_in_the_chosen_language(lang: str) -> None:
+    at = page_alone("predictions", lang, model="count-lstm", text="(()")
+    ok(at)
+    names = {i18n.label_name(x, lang) for x in ("balanced", "open", "invalid")}
+    heat = next(s for s in specs(at) if s["data"][0].get("type") == "heatmap")
+    assert set(heat["data"][0]["y"]) == names
+    split = next(s for s in specs(at) if s["data"][0].get("type") == "bar")
+    bars = split["data"][0]
+    assert set(bars["x"] if isinstance(bars["x"], list) else bars["y"]) <= names
+    if lang == "zh":
+        assert names == {"平衡", "未闭合", "非法"} and "invalid" not in json.dumps(specs(at))
+
+
+def test_sentiment_prediction_in_chinese_says_负面_or_正面() -> None:
+    at = page_alone("predictions", "zh", model="sentiment-gru", text="质量太差了，很失望。")
+    ok(at)
+    assert at.metric[0].value.startswith("负面")
+
+
+def test_whatif_delete_the_only_token_in_chinese() -> None:
+    at = page_alone("whatif", "zh", model="count-lstm", text="(")
+    ok(at)
+    at.segmented_control(key="w_wi_edit").set_value("delete").run()
+    ok(at)
+    assert at.info[0].value == i18n.STRINGS["wi_only_token"]["zh"]
+    assert "can't" not in body(at)
+
+
+def test_library_refusals_read_in_chinese() -> None:
+    from rnnviz import custom
+
+    i18n.use("zh")
+    try:
+        with pytest.raises(custom.CustomModelError) as bad:
+            custom._parse_rows("1 2 3\n4 5", 3)
+        assert (
+            i18n.error_text(bad.value) == "每一步需要 3 个数字（每行或每个“;”一步）；第 1 步有 2 个"
+        )
+        with pytest.raises(custom.CustomModelError) as empty:
+            custom.load_upload(b"", "x.pt")
+        assert i18n.error_text(empty.value) == "x.pt 是空文件"
+        assert i18n.error_text(ValueError("odd")) == "（英文原文）odd"
+    finally:
+        i18n.use("en")
+    assert custom.upload_suffix_ok("m.SafeTensors") and not custom.upload_suffix_ok("notes.txt")

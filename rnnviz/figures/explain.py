@@ -300,7 +300,7 @@ def prediction_delta(
         go.Heatmap(
             z=delta,
             x=np.arange(len(tokens)),
-            y=list(labels),
+            y=[i18n.label_name(str(label), lang) for label in labels],
             zmin=-1.0,
             zmax=1.0,
             zmid=0.0,

@@ -248,7 +248,7 @@ def selection() -> Result:
             empty = not text.strip() or not m.tokenize(text)
             result = None if empty else analyse(ss.model, text)
     except Exception as exc:  # whatever the text, the page explains instead of a traceback
-        st.error(t("trace_failed", error=exc))
+        st.error(t("trace_failed", error=i18n.error_text(exc)))
         st.stop()
     if result is None:
         st.info(t("empty_prompt"))
