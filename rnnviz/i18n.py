@@ -1277,6 +1277,20 @@ STRINGS.update(
             "en": "Type the new token first.",
             "zh": "请先输入新的字词。",
         },
+        # Gate clamps: our own unit picker
+        "cl_units_help": {
+            "en": "Unit numbers 0–{top}, separated by commas; a range as 3-7.",
+            "zh": "单元编号 0–{top}，用逗号分隔；范围写作 3-7。",
+        },
+        "cl_units_refused": {
+            "en": "Not a unit here (0–{top}): {items}",
+            "zh": "不是这里的单元（0–{top}）：{items}",
+        },
+        "cl_units_lines": {
+            "en": "The line chart shows the first {k} of the {n} clamped units; the heatmaps show "
+            "all.",
+            "zh": "折线图只画出被钳制的 {n} 个单元中的前 {k} 个；热力图画出全部。",
+        },
         "steps_read": {
             "en": "{steps} steps of {width} numbers read.",
             "zh": "已读入 {steps} 步，每步 {width} 个数字。",

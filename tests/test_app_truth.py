@@ -368,3 +368,26 @@ def test_library_refusals_read_in_chinese() -> None:
     finally:
         i18n.use("en")
     assert custom.upload_suffix_ok("m.SafeTensors") and not custom.upload_suffix_ok("notes.txt")
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_type_5_in_gate_clamps_units_clamps_unit_5(lang: str) -> None:
+    """Typing "5" + Enter once selected the 22 units whose number contains a 5."""
+    at = page_alone("clamps", lang, model="cws-bilstm", text="我爱北京天安门。")
+    ok(at)
+    at.text_input(key="w_cl_units_cws-bilstm").set_value("5").run()
+    ok(at)
+    lines = next(s for s in specs(at) if s["data"][0].get("mode") == "lines+markers")
+    assert {tr["name"].split(" ")[0] for tr in lines["data"]} == {"h[5]"}
+    at.text_input(key="w_cl_units_cws-bilstm").set_value("5, 40-42，x, 999").run()
+    ok(at)
+    assert "x, 999" in at.warning[0].value
+    assert "5, 40, 41, 42" in body(at)
+
+
+def test_parse_units_reads_numbers_and_ranges() -> None:
+    from rnnviz.ui.explain import parse_units
+
+    assert parse_units("5", 128) == ((5,), ())
+    assert parse_units("3, 7 0-2、7", 8) == ((3, 7, 0, 1, 2), ())
+    assert parse_units("8, -1, a, 2-1", 8) == ((), ("8", "-1", "a", "2-1"))

@@ -19,6 +19,7 @@ from .cache import analyse, any_model
 from .state import url_state
 
 PROJECTOR_SCALE = 1.4
+LINE_UNITS = 8  # the clamp's line chart draws at most this many units (the heatmaps draw all)
 
 
 def scale() -> float:
@@ -53,6 +54,31 @@ def provenance_view(
     return ef.provenance_heatmap(prov, lang, scale=size).to_dict(), check
 
 
+def parse_units(text: str, count: int) -> tuple[tuple[int, ...], tuple[str, ...]]:
+    """Units typed as numbers and ranges (``5``, ``3, 7``, ``0-4``): ``(units, refused)``.
+
+    An exact reading, not a search: "5" is unit 5 (a multiselect's search picked the 22 units
+    whose number contains a 5). ``refused`` holds the entries that are no unit of ``count``."""
+    units: dict[int, None] = {}
+    refused = []
+    for item in (
+        p for p in text.replace("，", ",").replace("、", ",").replace(" ", ",").split(",")
+    ):
+        if not item:
+            continue
+        a, dash, b = item.replace("–", "-").partition("-")
+        try:
+            lo, hi = int(a), int(b) if dash else int(a)
+        except ValueError:
+            refused.append(item)
+            continue
+        if not 0 <= lo <= hi < count:
+            refused.append(item)
+            continue
+        units.update(dict.fromkeys(range(lo, hi + 1)))
+    return tuple(units), tuple(refused)
+
+
 def _clamp_result(
     name: str, text: str, spec: tuple[clamps.Clamp, ...], recompute_all: bool = False
 ) -> clamps.ClampResult:
@@ -84,7 +110,8 @@ def clamp_view(
         for q in ("c", "h")
         if q in run.trace.names
     }
-    specs["lines"] = ef.clamp_lines(result, layer, direction, "h", units, lang, size).to_dict()
+    shown = units[:LINE_UNITS]
+    specs["lines"] = ef.clamp_lines(result, layer, direction, "h", shown, lang, size).to_dict()
     before, after = clamps.probabilities(result, *any_model(name).head())
     specs["pred"] = ef.prediction_delta(before, after, run.tokens, run.labels, lang, size).to_dict()
     return specs
