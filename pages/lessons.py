@@ -37,11 +37,15 @@ st.markdown(t(key(lesson_id, stage, "text"), **facts))
 if s.model:
     st.caption(f"{t('model')}: **{s.model}**" + (f" · **{s.other}**" if s.other else ""))
     ex.plain_sentence(s.model, s.text, s.step)
+widget, kept = f"w_ls_{lesson_id}_{stage}", f"ls_pick_{lesson_id}_{stage}"
+if widget not in ss and kept in ss:  # back on a stage: its answer (and its reveal) are kept
+    ss[widget] = ss[kept]
 pick = st.radio(
     t(key(lesson_id, stage, "q"), **facts), list(range(s.options)), index=None,
-    format_func=functools.partial(ex.option_label, lesson_id, stage),
-    key=f"w_ls_{lesson_id}_{stage}",
+    format_func=functools.partial(ex.option_label, lesson_id, stage), key=widget,
 )  # fmt: skip
+if pick is not None:
+    ss[kept] = pick
 st.button(t("ls_reveal"), on_click=ex.reveal, args=(lesson_id, stage), disabled=pick is None,
           key=f"b_ls_reveal_{lesson_id}_{stage}")  # fmt: skip
 if ex.revealed(lesson_id, stage) and pick is not None:

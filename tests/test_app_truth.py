@@ -391,3 +391,15 @@ def test_parse_units_reads_numbers_and_ranges() -> None:
     assert parse_units("5", 128) == ((5,), ())
     assert parse_units("3, 7 0-2、7", 8) == ((3, 7, 0, 1, 2), ())
     assert parse_units("8, -1, a, 2-1", 8) == ((), ("8", "-1", "a", "2-1"))
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_back_in_a_lesson_keeps_the_chosen_answer_and_the_revealed_chart(lang: str) -> None:
+    at = revealed(lesson_page(lang, "memory", 0), "memory", 0, 2)
+    at.button(key="b_ls_next").click().run()
+    ok(at)
+    assert not at.get("plotly_chart")  # the next stage asks first
+    at.button(key="b_ls_back").click().run()
+    ok(at)
+    assert at.radio(key="w_ls_memory_0").value == 2
+    assert at.get("plotly_chart") and at.warning  # the wrong pick's answer and its chart

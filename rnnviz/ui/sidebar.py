@@ -94,7 +94,28 @@ def page(path: str, title_key: str, url_path: str, icon: str, default: bool = Fa
 
         missing.__name__ = f"missing_{url_path}"
         return st.Page(missing, title=t(title_key), url_path=url_path, icon=icon, default=default)
-    return st.Page(path, title=t(title_key), url_path=url_path, icon=icon, default=default)
+    # The default page is served at "/" and Streamlit still reserves its own path for it, so
+    # "/overview" would say "Page not found": it reserves DEFAULT_PATH instead, and
+    # :func:`routes` adds a hidden page at its name.
+    shown = DEFAULT_PATH if default else url_path
+    entry = st.Page(path, title=t(title_key), url_path=shown, icon=icon, default=default)
+    entry.rnnviz_path = url_path  # the name it is linked and typed by
+    return entry
+
+
+DEFAULT_PATH = "home"
+
+
+def routes(pages: Sequence[Any]) -> list[Any]:
+    """The page list for ``st.navigation``: ``pages`` plus a hidden twin of the default page at
+    its own name (``/overview`` opens the overview instead of "Page not found")."""
+    twins = [
+        st.Page(p._page, title=p.title, url_path=p.rnnviz_path, icon=p.icon, visibility="hidden")
+        for p in pages
+        if p._default and not callable(p._page) and getattr(p, "rnnviz_path", DEFAULT_PATH)
+        != DEFAULT_PATH
+    ]  # fmt: skip
+    return [*pages, *twins]
 
 
 def sidebar(pages: Sequence[Any]) -> None:
