@@ -1198,6 +1198,8 @@ STRINGS.update(
         "lab_invalid": {"en": "invalid", "zh": "非法"},
         "lab_negative": {"en": "negative", "zh": "负面"},
         "lab_positive": {"en": "positive", "zh": "正面"},
+        # the task heading of the user's own model (Predictions)
+        "task_custom": {"en": "Your own model's labels", "zh": "你的模型的标签"},
         # the sentence box for a model that reads numbers or token ids (counts steps)
         "sentence_help_steps": {
             "en": "Your own model reads numbers: one step per line (or “;”), a step's numbers "

@@ -403,3 +403,11 @@ def test_back_in_a_lesson_keeps_the_chosen_answer_and_the_revealed_chart(lang: s
     ok(at)
     assert at.radio(key="w_ls_memory_0").value == 2
     assert at.get("plotly_chart") and at.warning  # the wrong pick's answer and its chart
+
+
+def test_predictions_of_your_own_model_have_a_heading_not_a_key() -> None:
+    at, _ = numeric_model_app(3)
+    at.switch_page("pages/predictions.py").run()
+    ok(at)
+    heads = [h.value for h in at.subheader]
+    assert "task_custom" not in heads and i18n.STRINGS["task_custom"]["en"] in heads
