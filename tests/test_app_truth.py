@@ -411,3 +411,30 @@ def test_predictions_of_your_own_model_have_a_heading_not_a_key() -> None:
     ok(at)
     heads = [h.value for h in at.subheader]
     assert "task_custom" not in heads and i18n.STRINGS["task_custom"]["en"] in heads
+
+
+def test_first_visit_to_gate_saturation_says_what_the_progress_bar_waits_for(monkeypatch) -> None:
+    """The first visit builds the corpus index (13.6 s measured): each update of the bar once
+    replaced its words with none."""
+
+    def script() -> None:
+        from rnnviz import ui
+
+        ui.corpus_index("count-lstm")
+
+    from rnnviz.analysis import search
+
+    def halfway(model, corpus=None, progress=None, root=None):
+        import streamlit as st
+
+        progress(0.5)
+        st.stop()  # the page as the user sees it mid-build
+
+    monkeypatch.setattr(search, "is_cached", lambda *a, **k: False)
+    monkeypatch.setattr(search, "ensure_index", halfway)
+    i18n.use("zh")
+    at = AppTest.from_function(script, default_timeout=TIMEOUT)
+    at.session_state["lang"] = "zh"
+    at.run()
+    text = at.get("progress")[0].proto.text
+    assert text.startswith(i18n.STRINGS["corpus_building_shared"]["zh"]) and "50%" in text
