@@ -35,7 +35,8 @@ st.markdown(f"#### {t(key(lesson_id, stage, 'title'))}")
 facts = ex.lesson_facts(lesson_id, stage, ss.lang)  # every number quoted, measured now
 st.markdown(t(key(lesson_id, stage, "text"), **facts))
 if s.model:
-    st.caption(f"{t('model')}: **{s.model}**" + (f" · **{s.other}**" if s.other else ""))
+    colon = "：" if ss.lang == "zh" else ": "  # full-width in a Chinese sentence
+    st.caption(f"{t('model')}{colon}**{s.model}**" + (f" · **{s.other}**" if s.other else ""))
     ex.plain_sentence(s.model, s.text, s.step)
 widget, kept = f"w_ls_{lesson_id}_{stage}", f"ls_pick_{lesson_id}_{stage}"
 if widget not in ss and kept in ss:  # back on a stage: its answer (and its reveal) are kept
