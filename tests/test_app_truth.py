@@ -438,3 +438,23 @@ def test_first_visit_to_gate_saturation_says_what_the_progress_bar_waits_for(mon
     at.run()
     text = at.get("progress")[0].proto.text
     assert text.startswith(i18n.STRINGS["corpus_building_shared"]["zh"]) and "50%" in text
+
+
+@pytest.mark.parametrize("card", ["card.md", "card.zh.md"])
+def test_every_example_a_card_quotes_is_what_the_model_says(card: str) -> None:
+    """Card lines "- `text` → output" (the sidebar examples, the sentences a teacher will meet)
+    are the shipped model's output now: a retrain that changes one fails here."""
+    from rnnviz.training.cards import example_output
+
+    for name in models.available():
+        path = ROOT / "assets" / "models" / name / card
+        if not path.is_file():
+            continue
+        model = models.load(name)
+        lines = re.findall(r"^- `([^`]+)` → (.+)$", path.read_text(encoding="utf-8"), re.M)
+        for text, said in lines:
+            legend = r"\s*[（(]0 .*$"  # a count card's legend "(0 balanced, …)" is translated
+            expected = re.sub(legend, "", example_output(model, text))
+            assert re.sub(legend, "", said) == expected, (name, card, text)
+    sentiment = (ROOT / "assets/models/sentiment-gru" / card).read_text(encoding="utf-8")
+    assert "`这家餐厅不难吃。` →" in sentiment and "`小明在清华大学读书。` →" in sentiment
