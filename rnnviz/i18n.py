@@ -1198,6 +1198,14 @@ STRINGS.update(
         "lab_invalid": {"en": "invalid", "zh": "非法"},
         "lab_negative": {"en": "negative", "zh": "负面"},
         "lab_positive": {"en": "positive", "zh": "正面"},
+        # a shared link naming a model uploaded in another session
+        "link_model_missing": {
+            "en": "This link names a model uploaded in another browser session ({name}); uploads "
+            "stay with the session that made them. Showing {model} instead: upload the file on "
+            "“Your own model” to see it here.",
+            "zh": "这个链接指向在另一个浏览器会话中上传的模型（{name}）；上传的模型只属于上传它的会话。"
+            "现在显示的是 {model}：请在“上传你的模型”页上传该文件，才能在这里查看。",
+        },
         # the task heading of the user's own model (Predictions)
         "task_custom": {"en": "Your own model's labels", "zh": "你的模型的标签"},
         # the sentence box for a model that reads numbers or token ids (counts steps)

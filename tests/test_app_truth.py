@@ -458,3 +458,27 @@ def test_every_example_a_card_quotes_is_what_the_model_says(card: str) -> None:
             assert re.sub(legend, "", said) == expected, (name, card, text)
     sentiment = (ROOT / "assets/models/sentiment-gru" / card).read_text(encoding="utf-8")
     assert "`这家餐厅不难吃。` →" in sentiment and "`小明在清华大学读书。` →" in sentiment
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_open_a_shared_link_naming_another_sessions_upload(lang: str) -> None:
+    """It silently opened cws-bilstm and segmented the link's "0.1 0.2" as Chinese."""
+    key = "upload:" + "a" * 32 + "/" + "b" * 16 + ".safetensors:mine.safetensors"
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    at.query_params.update({"model": key, "text": "0.1 0.2\n0.3 0.4", "lang": lang})
+    at.run()
+    ok(at)
+    shown = i18n.STRINGS["link_model_missing"][lang].split("{")[0]
+    assert any(shown in w.value and "mine.safetensors" in w.value for w in at.warning)
+    assert at.session_state["text"] != "0.1 0.2\n0.3 0.4"  # not read by another model
+
+
+def test_open_a_shared_link_naming_a_random_model_rebuilds_it() -> None:
+    from rnnviz import custom
+
+    key = custom.RandomSpec("lstm", 4, 2, 1, False, "", 2, 0).key()
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    at.query_params.update({"model": key, "text": "0.1 0.2"})
+    at.run()
+    ok(at)
+    assert at.session_state["model"] == key and at.session_state["text"] == "0.1 0.2"

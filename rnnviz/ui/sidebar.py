@@ -8,7 +8,7 @@ from typing import Any
 
 import streamlit as st
 
-from .. import i18n, markup, uploads
+from .. import custom, i18n, markup, uploads
 from ..i18n import t
 from .cache import (
     Result,
@@ -123,6 +123,9 @@ def sidebar(pages: Sequence[Any]) -> None:
     ss = st.session_state
     sb = st.sidebar
     sb.markdown(f"### {t('app_title')}")
+    missing = ss.pop("link_missing", None)
+    if missing:
+        st.warning(t("link_model_missing", name=custom.display_name(missing), model=ss.model))
     params = url_state()
     for p in pages:
         sb.page_link(p, query_params=params)

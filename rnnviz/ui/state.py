@@ -13,7 +13,7 @@ from pathlib import Path
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from .. import i18n
+from .. import custom, i18n
 from .cache import _default_text, load_model, model_names
 
 ROOT = Path(__file__).resolve().parents[2]  # where app.py and pages/ live
@@ -67,8 +67,17 @@ def start() -> None:
         names = model_names()
         wanted = qp.get("model")
         own = ss.get(CUSTOM_KEY)  # the user's own model, when a page put one in the session
+        if wanted and custom.is_custom(wanted) and wanted != own:
+            try:  # a random model rebuilds from its key; an upload lives in its own session
+                load_model(wanted)
+                ss[CUSTOM_KEY] = own = wanted
+            except Exception:
+                ss.link_missing = wanted  # said on the page, never silently another model
         ss.model = wanted if wanted in names or (own and wanted == own) else default_model(names)
-        ss.text = qp.get("text", _default_text(ss.model) if ss.model else "")[:APP_MAX_CHARS]
+        # the link's text belongs to the model it names: not read by another one
+        linked = qp.get("text") if not wanted or ss.model == wanted else None
+        fallback = _default_text(ss.model) if ss.model else ""
+        ss.text = (linked if linked is not None else fallback)[:APP_MAX_CHARS]
         lang = qp.get("lang")
         ss.lang = lang if lang in i18n.LANGUAGES else i18n.language_from_locale(_locale())
         ss.step = _int(qp.get("step"))
