@@ -30,7 +30,7 @@ PAGES = [
     ui.page("pages/scratch.py", "page_scratch", "scratch", ":material/construction:"),
 ]
 
-current = st.navigation(PAGES, position="hidden")
+current = st.navigation(ui.routes(PAGES), position="hidden")  # + "/overview" for the default
 with ui.timed_run(current.url_path or "overview"):  # server-side time, for bench/classroom.py
     ui.sidebar(PAGES)
     current.run()

@@ -31,10 +31,15 @@ with d_col:
     direction = ui.direction_picker(tr.directions, "w_cl_direction")
 with l_col:
     layer = ui.layer_picker(tr)
-units = st.multiselect(
-    t("cl_units"), list(range(tr.hidden_size)), default=[min(ss.unit, tr.hidden_size - 1)],
-    key=f"w_cl_units_{res.model}",
+typed = st.text_input(  # our own picker: "5" is unit 5, not every unit containing a 5
+    t("cl_units"), str(min(ss.unit, tr.hidden_size - 1)), key=f"w_cl_units_{res.model}",
+    help=t("cl_units_help", top=tr.hidden_size - 1), max_chars=200,
 )  # fmt: skip
+units, refused = ui.explain.parse_units(typed, tr.hidden_size)
+if refused:
+    st.warning(t("cl_units_refused", items=", ".join(refused), top=tr.hidden_size - 1))
+if len(units) > ui.explain.LINE_UNITS:
+    st.caption(t("cl_units_lines", k=ui.explain.LINE_UNITS, n=len(units)))
 positions = list(range(res.length))
 span = (
     st.select_slider(

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from rnnviz import cells, custom, figures, ui
-from rnnviz.i18n import t
+from rnnviz.i18n import error_text, t
 
 ui.setup()
 st.title(t("page_custom"))
@@ -14,27 +14,32 @@ upload_col, random_col = st.columns(2)
 with upload_col:
     st.subheader(t("cu_upload"))
     ui.uploader_text(custom.MAX_UPLOAD_BYTES // 2**20)
-    file = st.file_uploader(
+    file = st.file_uploader(  # no type=: our own check names the endings, in the page's language
         t("cu_upload"),
-        type=["safetensors", "pt", "pth"],
         help=t("cu_limit", mb=custom.MAX_UPLOAD_BYTES // 2**20),
         label_visibility="collapsed",
         key="w_cu_file",
     )
+    if file is None and ss.get("cu_file_id"):  # the file was removed: its message goes too
+        ss.cu_file_id, ss.cu_message = None, ("", "")
     if file is not None and ss.get("cu_file_id") != file.file_id:
         ss.cu_file_id = file.file_id
-        try:
-            key, model = custom.save_upload(file.getvalue(), file.name, ui.upload_session())
-        except custom.CustomModelError as exc:
-            error = t(exc.key, **exc.params) if exc.key else str(exc)
-            ss.cu_message = ("error", t("cu_refused", error=error))
+        if not custom.upload_suffix_ok(file.name):
+            ss.cu_message = ("error", t("cu_wrong_type", filename=file.name))
         else:
-            ss[ui.CUSTOM_KEY] = key
-            ss.an_prefer_custom = True
-            ss.cu_message = ("success", t("cu_loaded", name=file.name, what=ui.describe(model)))
+            try:
+                key, model = custom.save_upload(file.getvalue(), file.name, ui.upload_session())
+            except custom.CustomModelError as exc:
+                ss.cu_message = ("error", t("cu_refused", error=error_text(exc)))
+            else:
+                ss[ui.CUSTOM_KEY] = key
+                ss.an_prefer_custom = True
+                ss.cu_message = ("success", t("cu_loaded", name=file.name, what=ui.describe(model)))
     kind, message = ss.get("cu_message", ("", ""))
     if kind == "error":
-        st.error(message)
+        active = ss.get(ui.CUSTOM_KEY)  # which model is in use after a refusal, said plainly
+        still = t("cu_still", name=ui.model_label(active)) if active else t("cu_still_none")
+        st.error(f"{message}\n\n{still}")
     elif kind == "success":
         st.success(message)
 
@@ -69,7 +74,7 @@ if not key:
 try:
     model = ui.load_custom(key)
 except custom.CustomModelError as exc:
-    st.error(t("cu_refused", error=exc))
+    st.error(t("cu_refused", error=error_text(exc)))
     st.stop()
 
 st.markdown(f"**{t('cu_current', name=ui.model_label(key))}** — {ui.describe(model)}")

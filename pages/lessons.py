@@ -32,15 +32,21 @@ ex.apply_stage(lesson_id, stage)
 s = lesson.stages[stage]
 st.progress((stage + 1) / n, text=t("ls_stage", k=stage + 1, n=n))
 st.markdown(f"#### {t(key(lesson_id, stage, 'title'))}")
-st.markdown(t(key(lesson_id, stage, "text"), unit=ex.lesson_unit(lesson_id, stage)))
+facts = ex.lesson_facts(lesson_id, stage, ss.lang)  # every number quoted, measured now
+st.markdown(t(key(lesson_id, stage, "text"), **facts))
 if s.model:
-    st.caption(f"{t('model')}: **{s.model}**" + (f" · **{s.other}**" if s.other else ""))
+    colon = "：" if ss.lang == "zh" else ": "  # full-width in a Chinese sentence
+    st.caption(f"{t('model')}{colon}**{s.model}**" + (f" · **{s.other}**" if s.other else ""))
     ex.plain_sentence(s.model, s.text, s.step)
+widget, kept = f"w_ls_{lesson_id}_{stage}", f"ls_pick_{lesson_id}_{stage}"
+if widget not in ss and kept in ss:  # back on a stage: its answer (and its reveal) are kept
+    ss[widget] = ss[kept]
 pick = st.radio(
-    t(key(lesson_id, stage, "q")), list(range(s.options)), index=None,
-    format_func=functools.partial(ex.option_label, lesson_id, stage),
-    key=f"w_ls_{lesson_id}_{stage}",
+    t(key(lesson_id, stage, "q"), **facts), list(range(s.options)), index=None,
+    format_func=functools.partial(ex.option_label, lesson_id, stage), key=widget,
 )  # fmt: skip
+if pick is not None:
+    ss[kept] = pick
 st.button(t("ls_reveal"), on_click=ex.reveal, args=(lesson_id, stage), disabled=pick is None,
           key=f"b_ls_reveal_{lesson_id}_{stage}")  # fmt: skip
 if ex.revealed(lesson_id, stage) and pick is not None:
@@ -49,7 +55,7 @@ if ex.revealed(lesson_id, stage) and pick is not None:
         st.success(t("ls_right", answer=right))
     else:
         st.warning(t("ls_wrong", answer=right))
-    st.markdown(t(key(lesson_id, stage, "why")))
+    st.markdown(t(key(lesson_id, stage, "why"), **facts))
     for k, (caption, spec) in enumerate(ex.lesson_figures(lesson_id, stage, ss.lang, ex.scale())):
         if caption:
             st.markdown(f"**{caption}**")

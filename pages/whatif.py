@@ -8,7 +8,7 @@ import streamlit as st
 from rnnviz import ui
 from rnnviz.analysis.whatif import EDITS, apply_edit, join_tokens, position_label, suggest_token
 from rnnviz.figures import analysis as af
-from rnnviz.i18n import current, t
+from rnnviz.i18n import current, label_name, t
 
 ui.setup()
 st.title(t("page_whatif"))
@@ -39,6 +39,12 @@ with c3:
         max_chars=ui.TOKEN_MAX_CHARS,
         disabled=edit == "delete",
     )
+if edit == "delete" and len(tokens) == 1:  # say it in the page's words, before the library does
+    st.info(t("wi_only_token"))
+    st.stop()
+if edit != "delete" and not new_token.strip():
+    st.info(t("wi_needs_token"))
+    st.stop()
 try:
     edited = join_tokens(
         apply_edit(tokens, edit, position, new_token.strip()[: ui.TOKEN_MAX_CHARS]), before, tokens
@@ -68,8 +74,8 @@ if model.kind == "classifier":  # the answer is the head on the last state
         pred.dropna(subset=["label_after"]).iloc[-1],
     )
     st.markdown(
-        f"**{first['label_before']}** ({first['p_before']:.1%}) → "
-        f"**{last['label_after']}** ({last['p_after']:.1%})"
+        f"**{label_name(first['label_before'])}** ({first['p_before']:.1%}) → "
+        f"**{label_name(last['label_after'])}** ({last['p_after']:.1%})"
     )
 st.markdown(t("wi_flips", k=int(pred["flipped"].sum()), n=int(pred["label_before"].notna().sum())))
 ui.chart(

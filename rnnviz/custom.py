@@ -35,6 +35,15 @@ MAX_INPUT = 4096
 MAX_VOCAB = 200_000  # rows of an embedding or a head
 MAX_PARAMS = 16 * 2**20  # recurrent weights + embedding + head: 64 MB as float32
 MAX_EXAMPLE_CHARS = 2000
+UPLOAD_SUFFIXES = ("safetensors", "pt", "pth")  # what the upload page takes
+
+
+def upload_suffix_ok(filename: str) -> bool:
+    """Whether ``filename`` ends like a file the upload page takes (checked before reading it,
+    so the page says which endings it wants instead of the uploader naming a MIME type)."""
+    return "." in filename and filename.lower().rsplit(".", 1)[-1] in UPLOAD_SUFFIXES
+
+
 KNOWN_TASKS = uploads.KNOWN_TASKS
 NO_HEAD = "(no head)"  # the one pseudo-label of a model without a linear head
 _RNN_KEY = re.compile(r"^(?P<prefix>.*?)(?P<param>weight_ih|weight_hh|bias_ih|bias_hh|weight_hr)"
@@ -180,7 +189,12 @@ class CustomModel:
             size = self.embedding.shape[0]
             bad = [i for i in out if not 0 <= i < size]
             if bad:
-                raise CustomModelError(f"token ids must be in 0..{size - 1}; got {bad[:5]}")
+                raise CustomModelError(
+                    f"token ids must be in 0..{size - 1}; got {bad[:5]}",
+                    key="cu_err_ids",
+                    top=size - 1,
+                    bad=", ".join(map(str, bad[:5])),
+                )
             return out
         index = {v: i for i, v in enumerate(self.vocab or ())}
         unk = next((index[v] for v in ("<unk>", "[UNK]", "<UNK>", "unk") if v in index), 0)
@@ -204,9 +218,16 @@ class CustomModel:
             ids = self.ids(text)
             x = self.embedding[torch.tensor(ids, dtype=torch.long)]  # (T, E)
         if x.shape[0] == 0:
-            raise CustomModelError("the input is empty; type at least one step")
+            raise CustomModelError(
+                "the input is empty; type at least one step", key="cu_err_no_steps"
+            )
         if x.shape[0] > MAX_STEPS:
-            raise CustomModelError(f"at most {MAX_STEPS} steps; got {x.shape[0]}")
+            raise CustomModelError(
+                f"at most {MAX_STEPS} steps; got {x.shape[0]}",
+                key="cu_err_steps",
+                limit=MAX_STEPS,
+                steps=x.shape[0],
+            )
         return x
 
     def trace(self, text: str) -> Trace:
@@ -295,12 +316,16 @@ def _parse_rows(text: str, width: int) -> list[list[float]]:
         rows = [r for r in re.split(r"[;\n]+", cleaned) if r.strip()]
         out = [_numbers(r, width + 1) for r in rows]
     except ValueError as exc:
-        raise CustomModelError(f"type numbers only; {exc}") from None
+        raise CustomModelError(f"type numbers only; {exc}", key="cu_err_numbers") from None
     bad = [i for i, r in enumerate(out) if len(r) != width]
     if bad:
         raise CustomModelError(
             f"each step needs {width} numbers (one step per line or ';'); step {bad[0]} has "
-            f"{len(out[bad[0]])}"
+            f"{len(out[bad[0]])}",
+            key="cu_err_width",
+            width=width,
+            step=bad[0],
+            n=len(out[bad[0]]),
         )
     return out
 
@@ -352,7 +377,9 @@ def infer_architecture(
     named = CELLS.get(cell) if cell else None
     for need in ("weight_ih_l0", "weight_hh_l0"):
         if need not in params and (named is None or named.reads_h or need == "weight_ih_l0"):
-            raise CustomModelError(f"missing tensor {prefix}{need}")
+            raise CustomModelError(
+                f"missing tensor {prefix}{need}", key="cu_err_missing", name=f"{prefix}{need}"
+            )
     w_ih, w_hh, w_hr = (
         params["weight_ih_l0"],
         params.get("weight_hh_l0"),

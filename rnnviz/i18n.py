@@ -60,6 +60,25 @@ def t(key: str, **fmt: object) -> str:
     return text.format(**fmt) if fmt else text
 
 
+def error_text(exc: BaseException) -> str:
+    """An error as the user reads it: its translated message when it names one (``exc.key``
+    and ``exc.params``, as :class:`rnnviz.uploads.CustomModelError` does), else its own words,
+    marked as English in Chinese."""
+    key = getattr(exc, "key", "")
+    if key and key in STRINGS:
+        return t(key, **getattr(exc, "params", {}))
+    return t("err_untranslated", error=exc)
+
+
+def label_name(label: str, lang: str | None = None) -> str:
+    """A model's own label as shown in ``lang`` (default: this run's): ``negative`` → 负面.
+    Labels without a translation (BMES tags, POS tags, PER/LOC/ORG) are shown as they are."""
+    entry = STRINGS.get(f"lab_{label}")
+    if entry is None:
+        return label
+    return entry.get(lang or current()) or entry["en"]
+
+
 STRINGS: dict[str, dict[str, str]] = {
     # --- app and navigation ---
     "app_title": {"en": "rnnviz · inside an LSTM / GRU", "zh": "rnnviz · 看懂 LSTM / GRU"},
@@ -944,20 +963,20 @@ STRINGS.update(
         "ls_intro": {
             "en": "Short tours: each stage picks the model, sentence and unit for you, asks a "
             "question, and reveals the answer once you have guessed. Each lesson has its own link.",
-            "zh": "简短的导览:每一步都为你选好模型、句子和单元,先提一个问题,等你猜完再揭晓答案。"
+            "zh": "简短的导览：每一步都为你选好模型、句子和单元，先提一个问题，等你猜完再揭晓答案。"
             "每节课都有自己的链接。",
         },
         "ls_missing": {
             "en": "This lesson needs models that are not shipped here: {models}.",
-            "zh": "本课需要的模型没有随应用提供:{models}。",
+            "zh": "本课需要的模型没有随应用提供：{models}。",
         },
         "ls_all": {"en": "All lessons", "zh": "全部课程"},
-        "ls_stage": {"en": "Stage {k} of {n}", "zh": "第 {k} 步,共 {n} 步"},
+        "ls_stage": {"en": "Stage {k} of {n}", "zh": "第 {k} 步，共 {n} 步"},
         "ls_reveal": {"en": "Reveal", "zh": "揭晓答案"},
-        "ls_right": {"en": "Right: {answer}.", "zh": "答对了:{answer}。"},
+        "ls_right": {"en": "Right: {answer}.", "zh": "答对了：{answer}。"},
         "ls_wrong": {
             "en": "Not quite: the answer is “{answer}”.",
-            "zh": "不太对:答案是“{answer}”。",
+            "zh": "不太对：答案是“{answer}”。",
         },
         "ls_back": {"en": "← Back", "zh": "← 上一步"},
         "ls_next": {"en": "Next →", "zh": "下一步 →"},
@@ -965,69 +984,71 @@ STRINGS.update(
         # lesson: how an LSTM remembers
         "ls_memory_title": {"en": "How an LSTM remembers", "zh": "LSTM 如何记忆"},
         "ls_memory_intro": {
-            "en": "count-lstm counts brackets in its cell state: watch c[4] go down and up.",
-            "zh": "count-lstm 在细胞状态里数括号:看 c[4] 如何下降又回升。",
+            "en": "count-lstm counts brackets in its cell state: watch its counter unit go down "
+            "and up.",
+            "zh": "count-lstm 在细胞状态里数括号：看它的计数单元如何下降又回升。",
         },
         "ls_memory_0_title": {"en": "A counter in the cell state", "zh": "细胞状态里的计数器"},
         "ls_memory_0_text": {
             "en": "count-lstm reads brackets and says after each one whether the prefix is "
             "balanced, open or invalid. For that it must count. Its counter is unit {unit} of "
             "the cell state c. The input: five “(”.",
-            "zh": "count-lstm 逐个读括号,并在每个括号后判断前缀是平衡、未闭合还是非法。"
-            "为此它必须计数。它的计数器是细胞状态 c 的第 {unit} 个单元。输入:五个“(”。",
+            "zh": "count-lstm 逐个读括号，并在每个括号后判断前缀是平衡、未闭合还是非法。"
+            "为此它必须计数。它的计数器是细胞状态 c 的第 {unit} 个单元。输入：五个“(”。",
         },
         "ls_memory_0_q": {
-            "en": "What does c[4] do at each “(”?",
-            "zh": "每读到一个“(”,c[4] 会怎样?",
+            "en": "What does c[{unit}] do at each “(”?",
+            "zh": "每读到一个“(”，c[{unit}] 会怎样？",
         },
         "ls_memory_0_o0": {"en": "it rises by about 1", "zh": "上升约 1"},
         "ls_memory_0_o1": {"en": "it falls by about 1", "zh": "下降约 1"},
         "ls_memory_0_o2": {"en": "it stays where it is", "zh": "保持不变"},
         "ls_memory_0_why": {
-            "en": "It falls by about 1 per “(” (−0.48, −1.36, −2.35, −3.34, −4.34): the input gate "
-            "writes i·g ≈ −1 each time and the forget gate f ≈ 1 keeps everything already there.",
-            "zh": "每个“(”让它下降约 1(−0.48、−1.36、−2.35、−3.34、−4.34):输入门每次写入 "
-            "i·g ≈ −1,遗忘门 f ≈ 1 把已有的内容全部保留。",
+            "en": "It falls by about 1 per “(” ({cs}): the input gate writes i·g ≈ {write} on "
+            "average each time and the forget gate (f ≥ {fmin} at every step) keeps everything "
+            "already there.",
+            "zh": "每个“(”让它下降约 1（{cs}）：输入门每次平均写入 i·g ≈ {write}，"
+            "遗忘门（每一步 f ≥ {fmin}）把已有的内容全部保留。",
         },
         "ls_memory_1_title": {"en": "Closing brackets", "zh": "右括号"},
         "ls_memory_1_text": {
             "en": "Now five “)” follow: ((((())))).",
-            "zh": "接下来是五个“)”:((((()))))。",
+            "zh": "接下来是五个“)”：((((()))))。",
         },
         "ls_memory_1_q": {
-            "en": "What does c[4] do at each “)”?",
-            "zh": "每读到一个“)”,c[4] 会怎样?",
+            "en": "What does c[{unit}] do at each “)”?",
+            "zh": "每读到一个“)”，c[{unit}] 会怎样？",
         },
         "ls_memory_1_o0": {"en": "it keeps falling", "zh": "继续下降"},
         "ls_memory_1_o1": {"en": "it rises by about 1", "zh": "上升约 1"},
         "ls_memory_1_o2": {"en": "it jumps back to 0 at once", "zh": "一下子回到 0"},
         "ls_memory_1_why": {
-            "en": "It climbs back by about 1 per “)” (−3.34, −2.35, −1.36, −0.37, 0.62). Back near "
-            "its start, the head reads “balanced”. The steps are not exactly ±1, so very deep "
-            "nesting slowly drifts.",
-            "zh": "每个“)”让它回升约 1(−3.34、−2.35、−1.36、−0.37、0.62)。回到起点附近时,"
-            "输出层读出“平衡”。每步并不恰好是 ±1,所以嵌套很深时会慢慢漂移。",
+            "en": "It climbs back by about 1 per “)” ({cs}). Back near its start, the head reads "
+            "“balanced”. The steps are not exactly 1, so very deep nesting slowly drifts.",
+            "zh": "每个“)”让它回升约 1（{cs}）。回到起点附近时，输出层读出“平衡”。"
+            "每步并不恰好是 1，所以嵌套很深时会慢慢漂移。",
         },
         "ls_memory_2_title": {"en": "What is still in memory", "zh": "记忆里还剩什么"},
         "ls_memory_2_text": {
-            "en": "The provenance heatmap splits c[4] at every token into what each earlier token "
-            "wrote, times the forget gates since. The rows sum exactly to c[4].",
-            "zh": "溯源热力图把每个字词处的 c[4] 拆成此前每个字词写入的量,乘以此后的遗忘门。"
-            "每一行之和恰好等于 c[4]。",
+            "en": "The provenance heatmap splits c[{unit}] at every token into what each earlier token "
+            "wrote, times the forget gates since. The rows sum exactly to c[{unit}].",
+            "zh": "溯源热力图把每个字词处的 c[{unit}] 拆成此前每个字词写入的量，乘以此后的遗忘门。"
+            "每一行之和恰好等于 c[{unit}]。",
         },
         "ls_memory_2_q": {
-            "en": "At the last token, how much of what the first “(” wrote (−0.48) is still in c[4]?",
-            "zh": "读到最后一个字符时,第一个“(”写入的量(−0.48)还有多少留在 c[4] 里?",
+            "en": "At the last token, how much of what the first “(” wrote ({first}) is still in "
+            "c[{unit}]?",
+            "zh": "读到最后一个字符时，第一个“(”写入的量（{first}）还有多少留在 c[{unit}] 里？",
         },
         "ls_memory_2_o0": {"en": "almost all of it", "zh": "几乎全部"},
         "ls_memory_2_o1": {"en": "about half", "zh": "大约一半"},
         "ls_memory_2_o2": {"en": "almost nothing", "zh": "几乎没有"},
         "ls_memory_2_why": {
-            "en": "Almost all: −0.478 is still there at the last token, because f[4] ≈ 1.00 at "
-            "every step. c[4] is the plain sum of the writes, a counter: the “(” writes and the "
-            "“)” writes have opposite signs and cancel.",
-            "zh": "几乎全部:到最后一个字符时 −0.478 仍然在,因为每一步 f[4] ≈ 1.00。"
-            "c[4] 就是各次写入的简单求和,也就是计数器:“(”与“)”写入的符号相反,互相抵消。",
+            "en": "Almost all: {kept} is still there at the last token, because f[{unit}] ≥ "
+            "{fmin} at every step. c[{unit}] is the plain sum of the writes, a counter: the “(” "
+            "writes and the “)” writes have opposite signs and cancel.",
+            "zh": "几乎全部：到最后一个字符时 {kept} 仍然在，因为每一步 f[{unit}] ≥ {fmin}。"
+            "c[{unit}] 就是各次写入的简单求和，也就是计数器：“(”与“)”写入的符号相反，互相抵消。",
         },
         # lesson: reading both ways
         "ls_bothways_title": {"en": "Reading both ways", "zh": "双向阅读"},
@@ -1043,101 +1064,101 @@ STRINGS.update(
             "en": "cws-bilstm splits Chinese text into words with two LSTMs: the forward one reads "
             "我 → 。, the backward one reads 。 → 我. We look at unit {unit} of the backward "
             "direction's c, at 北 (position 2).",
-            "zh": "cws-bilstm 用两个 LSTM 给中文分词:正向从 我 读到 。,反向从 。 读到 我。"
-            "我们看反向 c 的第 {unit} 个单元,位置是 北(第 2 个)。",
+            "zh": "cws-bilstm 用两个 LSTM 给中文分词：正向从 我 读到 。，反向从 。 读到 我。"
+            "我们看反向 c 的第 {unit} 个单元，位置是 北（第 2 个）。",
         },
         "ls_bothways_0_q": {
             "en": "At 北, which tokens has the backward direction read?",
-            "zh": "在 北 处,反向已经读过哪些字?",
+            "zh": "在 北 处，反向已经读过哪些字？",
         },
-        "ls_bothways_0_o0": {"en": "我 爱 北 (positions 0–2)", "zh": "我 爱 北(第 0–2 个)"},
+        "ls_bothways_0_o0": {"en": "我 爱 北 (positions 0–2)", "zh": "我 爱 北（第 0–2 个）"},
         "ls_bothways_0_o1": {
             "en": "北 京 天 安 门 。 (positions 2–7)",
-            "zh": "北 京 天 安 门 。(第 2–7 个)",
+            "zh": "北 京 天 安 门 。（第 2–7 个）",
         },
         "ls_bothways_0_o2": {"en": "only 北", "zh": "只有 北"},
         "ls_bothways_0_why": {
             "en": "Everything from the end back to 北. In the backward provenance heatmap the "
             "filled cells lie right of the diagonal: each token's memory holds the tokens after it.",
-            "zh": "从句尾一直到 北 的所有字。在反向溯源热力图中,有值的格子在对角线右侧:"
+            "zh": "从句尾一直到 北 的所有字。在反向溯源热力图中，有值的格子在对角线右侧："
             "每个字处的记忆装的是它后面的字。",
         },
-        "ls_bothways_1_title": {"en": "Who knows that a word ends?", "zh": "谁知道词在哪里结束?"},
+        "ls_bothways_1_title": {"en": "Who knows that a word ends?", "zh": "谁知道词在哪里结束？"},
         "ls_bothways_1_text": {
             "en": "北京 is a word and 京 ends it: its label is E (word end). A label's score is "
             "exactly a forward part + a backward part + a bias.",
-            "zh": "北京 是一个词,京 是词尾:它的标签是 E(词尾)。每个标签的分数恰好等于"
+            "zh": "北京 是一个词，京 是词尾：它的标签是 E（词尾）。每个标签的分数恰好等于"
             "正向部分 + 反向部分 + 偏置。",
         },
         "ls_bothways_1_q": {
             "en": "At 京, which part of label E's score is larger?",
-            "zh": "在 京 处,标签 E 的分数中哪一部分更大?",
+            "zh": "在 京 处，标签 E 的分数中哪一部分更大？",
         },
         "ls_bothways_1_o0": {"en": "the forward part", "zh": "正向部分"},
         "ls_bothways_1_o1": {"en": "the backward part", "zh": "反向部分"},
         "ls_bothways_1_o2": {"en": "they are equal", "zh": "两者相等"},
         "ls_bothways_1_why": {
-            "en": "The forward part (+5.4) beats the backward part (+2.6): having read 北京, the "
-            "forward LSTM already knows a frequent two-character word. The backward part, which "
-            "has seen 天安门 after 京, adds that a new word starts next.",
-            "zh": "正向部分(+5.4)大于反向部分(+2.6):读过 北京 后,正向 LSTM 已经认出一个常见的"
-            "双字词。反向部分看过 京 后面的 天安门,补充了“下一个字开始新词”的证据。",
+            "en": "The forward part ({fwd}) beats the backward part ({bwd}): having read 北京, "
+            "the forward LSTM already knows a frequent two-character word. The backward part, "
+            "which has seen 天安门 after 京, adds that a new word starts next.",
+            "zh": "正向部分（{fwd}）大于反向部分（{bwd}）：读过 北京 后，正向 LSTM 已经认出一个"
+            "常见的双字词。反向部分看过 京 后面的 天安门，补充了“下一个字开始新词”的证据。",
         },
-        "ls_bothways_2_title": {"en": "One unit, both directions", "zh": "同一个单元,两个方向"},
+        "ls_bothways_2_title": {"en": "One unit, both directions", "zh": "同一个单元，两个方向"},
         "ls_bothways_2_text": {
             "en": "The chart draws unit {unit}'s h along the sentence: solid for the forward "
             "direction, dashed for the backward.",
-            "zh": "图中画出第 {unit} 个单元的 h 在整句上的变化:实线是正向,虚线是反向。",
+            "zh": "图中画出第 {unit} 个单元的 h 在整句上的变化：实线是正向，虚线是反向。",
         },
         "ls_bothways_2_q": {
             "en": "Where does the backward direction start reading?",
-            "zh": "反向从哪里开始读?",
+            "zh": "反向从哪里开始读？",
         },
-        "ls_bothways_2_o0": {"en": "at the left end (我)", "zh": "左端(我)"},
-        "ls_bothways_2_o1": {"en": "at the right end (。)", "zh": "右端(。)"},
+        "ls_bothways_2_o0": {"en": "at the left end (我)", "zh": "左端（我）"},
+        "ls_bothways_2_o1": {"en": "at the right end (。)", "zh": "右端（。）"},
         "ls_bothways_2_why": {
             "en": "At the right end: its first state is at 。 (position 7) and its last at 我. "
             "Token order is kept in every chart, so the dashed line is read right to left.",
-            "zh": "右端:它的第一个状态在 。(第 7 个),最后一个在 我。所有图都按字的顺序排列,"
+            "zh": "右端：它的第一个状态在 。（第 7 个），最后一个在 我。所有图都按字的顺序排列，"
             "所以虚线要从右往左读。",
         },
         # lesson: GRU vs LSTM on long inputs
         "ls_gruvslstm_title": {"en": "GRU vs LSTM on long inputs", "zh": "长输入上的 GRU 与 LSTM"},
         "ls_gruvslstm_intro": {
             "en": "On 30 nested brackets the LSTM keeps counting; the GRU saturates.",
-            "zh": "在 30 层嵌套括号上,LSTM 一直在数,GRU 却饱和了。",
+            "zh": "在 30 层嵌套括号上，LSTM 一直在数，GRU 却饱和了。",
         },
         "ls_gruvslstm_0_title": {"en": "The LSTM on a long input", "zh": "长输入上的 LSTM"},
         "ls_gruvslstm_0_text": {
             "en": "60 brackets: 30 “(” then 30 “)”. Training sequences nested at most 20 deep.",
-            "zh": "60 个括号:30 个“(”再接 30 个“)”。训练序列最多嵌套 20 层。",
+            "zh": "60 个括号：30 个“(”再接 30 个“)”。训练序列最多嵌套 20 层。",
         },
         "ls_gruvslstm_0_q": {
-            "en": "What does the LSTM's counter c[4] do over the 30 “(”?",
-            "zh": "在这 30 个“(”上,LSTM 的计数器 c[4] 会怎样?",
+            "en": "What does the LSTM's counter c[{unit}] do over the 30 “(”?",
+            "zh": "在这 30 个“(”上，LSTM 的计数器 c[{unit}] 会怎样？",
         },
         "ls_gruvslstm_0_o0": {
-            "en": "keeps counting, down to about −29",
-            "zh": "一直数下去,降到约 −29",
+            "en": "keeps counting, down to about {about}",
+            "zh": "一直数下去，降到约 {about}",
         },
         "ls_gruvslstm_0_o1": {"en": "stops near −1", "zh": "停在 −1 附近"},
         "ls_gruvslstm_0_o2": {"en": "turns around halfway", "zh": "中途掉头"},
         "ls_gruvslstm_0_why": {
-            "en": "It keeps counting: −0.48, −1.36, … −29.19 at the 30th “(”, then back up to "
-            "0.63 at the end. The cell state is a sum, never squashed, so nothing stops it.",
-            "zh": "它一直在数:−0.48、−1.36……第 30 个“(”时到 −29.19,最后回升到 0.63。"
-            "细胞状态是一个求和,从不被压缩,所以没有什么能让它停下。",
+            "en": "It keeps counting: {cs}, … {deep} at the 30th “(”, then back up to {end} at "
+            "the end. The cell state is a sum, never squashed, so nothing stops it.",
+            "zh": "它一直在数：{cs}……第 30 个“(”时到 {deep}，最后回升到 {end}。"
+            "细胞状态是一个求和，从不被压缩，所以没有什么能让它停下。",
         },
         "ls_gruvslstm_1_title": {"en": "The GRU on the same input", "zh": "同样输入上的 GRU"},
         "ls_gruvslstm_1_text": {
             "en": "count-gru learned the same task; its best counter is h[{unit}]. A GRU's h is a "
             "blend (1 − z)·n + z·h of tanh values, so it can never leave −1…1.",
-            "zh": "count-gru 学的是同一个任务,它最好的计数单元是 h[{unit}]。GRU 的 h 是 tanh 值的"
-            "混合 (1 − z)·n + z·h,所以永远不会超出 −1…1。",
+            "zh": "count-gru 学的是同一个任务，它最好的计数单元是 h[{unit}]。GRU 的 h 是 tanh 值的"
+            "混合 (1 − z)·n + z·h，所以永远不会超出 −1…1。",
         },
         "ls_gruvslstm_1_q": {
-            "en": "What does h[7] do over the 30 “(”?",
-            "zh": "在这 30 个“(”上,h[7] 会怎样?",
+            "en": "What does h[{unit}] do over the 30 “(”?",
+            "zh": "在这 30 个“(”上，h[{unit}] 会怎样？",
         },
         "ls_gruvslstm_1_o0": {
             "en": "counts like the LSTM, down to about −29",
@@ -1145,104 +1166,228 @@ STRINGS.update(
         },
         "ls_gruvslstm_1_o1": {
             "en": "flattens out near −1: it saturates",
-            "zh": "在 −1 附近变平:饱和了",
+            "zh": "在 −1 附近变平：饱和了",
         },
         "ls_gruvslstm_1_o2": {"en": "resets to 0", "zh": "归零"},
         "ls_gruvslstm_1_why": {
-            "en": "It saturates: −0.12, −0.23, −0.38, … −0.88 at the 21st “(”, −0.93 at the 30th. "
-            "Each new “(” moves it less, so depth 25 and depth 30 look almost the same.",
-            "zh": "它饱和了:−0.12、−0.23、−0.38……第 21 个“(”时 −0.88,第 30 个时 −0.93。"
-            "每多一个“(”它动得更少,所以 25 层和 30 层几乎分不出来。",
+            "en": "It saturates: {hs}, … {h21} at the 21st “(”, {h30} at the 30th. Each new “(” "
+            "moves it less, so depth 25 and depth 30 look almost the same.",
+            "zh": "它饱和了：{hs}……第 21 个“(”时 {h21}，第 30 个时 {h30}。"
+            "每多一个“(”它动得更少，所以 25 层和 30 层几乎分不出来。",
         },
-        "ls_gruvslstm_2_title": {"en": "Who gets it right?", "zh": "谁答对了?"},
+        "ls_gruvslstm_2_title": {"en": "Who gets it right?", "zh": "谁答对了？"},
         "ls_gruvslstm_2_text": {
             "en": "The string is balanced. Below: each model's label probabilities after every "
             "bracket, the LSTM first, then the GRU.",
-            "zh": "这个串是平衡的。下面是每个模型在每个括号后的标签概率,先 LSTM,后 GRU。",
+            "zh": "这个串是平衡的。下面是每个模型在每个括号后的标签概率，先 LSTM，后 GRU。",
         },
         "ls_gruvslstm_2_q": {
             "en": "At the last “)”, which model says “balanced”?",
-            "zh": "读到最后一个“)”时,哪个模型说“平衡”?",
+            "zh": "读到最后一个“)”时，哪个模型说“平衡”？",
         },
         "ls_gruvslstm_2_o0": {"en": "both", "zh": "两个都说"},
         "ls_gruvslstm_2_o1": {"en": "only the LSTM", "zh": "只有 LSTM"},
         "ls_gruvslstm_2_o2": {"en": "only the GRU", "zh": "只有 GRU"},
         "ls_gruvslstm_2_o3": {"en": "neither", "zh": "都不说"},
         "ls_gruvslstm_2_why": {
-            "en": "Only the LSTM (balanced, 98.7%). The GRU says “invalid” (97.8%): its saturated "
-            "counter cannot tell how many “)” are still owed. On sequences twice the training "
-            "length the LSTM gets 99.8% of sequences right, the GRU 36%.",
-            "zh": "只有 LSTM(平衡,98.7%)。GRU 说“非法”(97.8%):它饱和的计数器分不清还欠几个“)”。"
-            "在两倍训练长度的序列上,LSTM 答对 99.8% 的序列,GRU 只答对 36%。",
+            "en": "Only the LSTM ({lstm_label}, {lstm_p}). The GRU says “{gru_label}” ({gru_p}): "
+            "its saturated counter cannot tell how many “)” are still owed. On test sequences "
+            "twice the training length the LSTM gets {lstm_acc} of sequences right, the GRU "
+            "{gru_acc}.",
+            "zh": "只有 LSTM（{lstm_label}，{lstm_p}）。GRU 说“{gru_label}”（{gru_p}）：它饱和的"
+            "计数器分不清还欠几个“)”。在两倍训练长度的测试序列上，LSTM 答对 {lstm_acc} 的序列，"
+            "GRU 只答对 {gru_acc}。",
         },
         # lesson: why gates
         "ls_whygates_title": {
             "en": "Why gates: the vanilla RNN forgets",
-            "zh": "为什么要有门:普通 RNN 会遗忘",
+            "zh": "为什么要有门：普通 RNN 会遗忘",
         },
         "ls_whygates_intro": {
             "en": "The vanishing gradient, measured: a vanilla RNN, an LSTM and a GRU side by side.",
-            "zh": "实测梯度消失:普通 RNN、LSTM 和 GRU 并排对比。",
+            "zh": "实测梯度消失：普通 RNN、LSTM 和 GRU 并排对比。",
         },
         "ls_whygates_0_title": {"en": "A vanilla RNN forgets", "zh": "普通 RNN 会遗忘"},
         "ls_whygates_0_text": {
             "en": "Untrained networks with PyTorch's default initialisation read the same 50 random "
             "inputs. The curves show ‖∂h_50/∂h_t‖: how much the last state still depends on the "
             "state at step t. Training can only learn from what this gradient carries back.",
-            "zh": "使用 PyTorch 默认初始化的未训练网络读入同样的 50 个随机输入。曲线是 ‖∂h_50/∂h_t‖:"
+            "zh": "使用 PyTorch 默认初始化的未训练网络读入同样的 50 个随机输入。曲线是 ‖∂h_50/∂h_t‖："
             "最后的状态还依赖第 t 步的状态多少。训练只能从这个梯度带回的信息中学习。",
         },
         "ls_whygates_0_q": {
             "en": "How much is left at step 0 for the vanilla RNN?",
-            "zh": "对普通 RNN 来说,第 0 步还剩多少?",
+            "zh": "对普通 RNN 来说，第 0 步还剩多少？",
         },
         "ls_whygates_0_o0": {"en": "about 1", "zh": "约 1"},
         "ls_whygates_0_o1": {"en": "about 0.1", "zh": "约 0.1"},
-        "ls_whygates_0_o2": {"en": "practically nothing (about 1e-13)", "zh": "几乎为零(约 1e-13)"},
+        "ls_whygates_0_o2": {
+            "en": "practically nothing (about {rnn})",
+            "zh": "几乎为零（约 {rnn}）",
+        },
         "ls_whygates_0_why": {
-            "en": "About 2e-13: every step multiplies the gradient by tanh′·U and the product "
+            "en": "About {rnn}: every step multiplies the gradient by tanh′·U and the product "
             "shrinks geometrically. Honestly: untrained, the LSTM and GRU vanish too (about "
-            "1e-10); gates help once they are set to keep.",
-            "zh": "约 2e-13:每一步梯度都乘一次 tanh′·U,乘积按几何级数缩小。实话实说:未训练时 "
-            "LSTM 和 GRU 也会消失(约 1e-10);门只有被设置为“保留”时才有用。",
+            "{lstm} and {gru}); gates help once they are set to keep.",
+            "zh": "约 {rnn}：每一步梯度都乘一次 tanh′·U，乘积按几何级数缩小。实话实说：未训练时 "
+            "LSTM 和 GRU 也会消失（约 {lstm} 和 {gru}）；门只有被设置为“保留”时才有用。",
         },
         "ls_whygates_1_title": {"en": "Gates that keep", "zh": "会“保留”的门"},
         "ls_whygates_1_text": {
             "en": "Now add 3 to the bias of the gate that keeps memory: the LSTM's forget gate f, "
             "the GRU's update gate z. The vanilla RNN has no such gate.",
-            "zh": "现在给负责保留记忆的门的偏置加 3:LSTM 的遗忘门 f,GRU 的更新门 z。普通 RNN 没有这样的门。",
+            "zh": "现在给负责保留记忆的门的偏置加 3：LSTM 的遗忘门 f，GRU 的更新门 z。普通 RNN 没有这样的门。",
         },
         "ls_whygates_1_q": {
             "en": "Which cells now keep a gradient from 50 steps back?",
-            "zh": "现在哪些网络还能保留 50 步之前的梯度?",
+            "zh": "现在哪些网络还能保留 50 步之前的梯度？",
         },
         "ls_whygates_1_o0": {"en": "all three", "zh": "三个都能"},
         "ls_whygates_1_o1": {"en": "the LSTM and the GRU", "zh": "LSTM 和 GRU"},
         "ls_whygates_1_o2": {"en": "none", "zh": "都不能"},
         "ls_whygates_1_why": {
-            "en": "LSTM about 0.2, GRU about 0.6, the vanilla RNN still about 2e-13. With f (or z) "
-            "near 1 the path through c (or h) multiplies numbers near 1 instead of tanh′·U, so the "
-            "gradient survives. This is why gates exist.",
-            "zh": "LSTM 约 0.2,GRU 约 0.6,普通 RNN 仍约 2e-13。f(或 z)接近 1 时,经过 c(或 h)"
-            "的路径乘的是接近 1 的数,而不是 tanh′·U,梯度得以保留。这就是门存在的原因。",
+            "en": "LSTM about {lstm}, GRU about {gru}, the vanilla RNN still about {rnn}. With f "
+            "(or z) near 1 the path through c (or h) multiplies numbers near 1 instead of "
+            "tanh′·U, so the gradient survives. This is why gates exist.",
+            "zh": "LSTM 约 {lstm}，GRU 约 {gru}，普通 RNN 仍约 {rnn}。f（或 z）接近 1 时，经过 c"
+            "（或 h）的路径乘的是接近 1 的数，而不是 tanh′·U，梯度得以保留。这就是门存在的原因。",
         },
         "ls_whygates_2_title": {"en": "A trained LSTM", "zh": "训练过的 LSTM"},
         "ls_whygates_2_text": {
             "en": "The trained count-lstm on 60 brackets (30 “(” then 30 “)”).",
-            "zh": "训练过的 count-lstm 读 60 个括号(30 个“(”再接 30 个“)”)。",
+            "zh": "训练过的 count-lstm 读 60 个括号（30 个“(”再接 30 个“)”）。",
         },
         "ls_whygates_2_q": {
             "en": "Does ‖∂h_59/∂h_t‖ vanish on the way back to the first bracket?",
-            "zh": "‖∂h_59/∂h_t‖ 在回到第一个括号的路上会消失吗?",
+            "zh": "‖∂h_59/∂h_t‖ 在回到第一个括号的路上会消失吗？",
         },
-        "ls_whygates_2_o0": {"en": "yes, below 1e-6", "zh": "会,低于 1e-6"},
-        "ls_whygates_2_o1": {"en": "no, it stays above 0.01", "zh": "不会,保持在 0.01 以上"},
+        "ls_whygates_2_o0": {"en": "yes, below 1e-6", "zh": "会，低于 1e-6"},
+        "ls_whygates_2_o1": {"en": "no, it stays above 0.01", "zh": "不会，保持在 0.01 以上"},
         "ls_whygates_2_why": {
-            "en": "No: it stays between about 0.02 and 1.3 over all 60 steps (√10 ≈ 3.16 at the "
-            "last token, where the Jacobian is the identity). Training made the memory keep, so "
-            "the gradient reaches the first bracket.",
-            "zh": "不会:在全部 60 步上它保持在约 0.02 到 1.3 之间(最后一个字符处雅可比矩阵是单位矩阵,"
-            "范数 √10 ≈ 3.16)。训练让记忆学会保留,所以梯度能传回第一个括号。",
+            "en": "No: before the last token it stays between about {low} and {high} ({last} at "
+            "the last token, where the Jacobian is the identity: √{units}). Training made the "
+            "memory keep, so the gradient reaches the first bracket.",
+            "zh": "不会：在最后一个字符之前它保持在约 {low} 到 {high} 之间（最后一个字符处雅可比"
+            "矩阵是单位矩阵，范数 √{units} = {last}）。训练让记忆学会保留，所以梯度能传回第一个括号。",
+        },
+    }
+)
+
+# --- issue 18: the models' own labels, the lessons' measured facts, our own messages ---
+STRINGS.update(
+    {
+        # a model's labels as shown (config.json keeps the English names)
+        "lab_balanced": {"en": "balanced", "zh": "平衡"},
+        "lab_open": {"en": "open", "zh": "未闭合"},
+        "lab_invalid": {"en": "invalid", "zh": "非法"},
+        "lab_negative": {"en": "negative", "zh": "负面"},
+        "lab_positive": {"en": "positive", "zh": "正面"},
+        # a shared link naming a model uploaded in another session
+        "link_model_missing": {
+            "en": "This link names a model uploaded in another browser session ({name}); uploads "
+            "stay with the session that made them. Showing {model} instead: upload the file on "
+            "“Your own model” to see it here.",
+            "zh": "这个链接指向在另一个浏览器会话中上传的模型（{name}）；上传的模型只属于上传它的会话。"
+            "现在显示的是 {model}：请在“上传你的模型”页上传该文件，才能在这里查看。",
+        },
+        # the task heading of the user's own model (Predictions)
+        "task_custom": {"en": "Your own model's labels", "zh": "你的模型的标签"},
+        # the sentence box for a model that reads numbers or token ids (counts steps)
+        "sentence_help_steps": {
+            "en": "Your own model reads numbers: one step per line (or “;”), a step's numbers "
+            "separated by spaces; “0.5*8” stands for eight 0.5. At most {n} steps.",
+            "zh": "你的模型读的是数字：每行（或用“;”分隔）一步，一步中的数字用空格分隔；"
+            "“0.5*8”表示 8 个 0.5。最多 {n} 步。",
+        },
+        # messages of the library, translated (CustomModelError keys, What if's edits)
+        "err_untranslated": {"en": "{error}", "zh": "（英文原文）{error}"},
+        "cu_err_size": {
+            "en": "{filename} is {mb} MB; the limit is {limit} MB",
+            "zh": "{filename} 有 {mb} MB，上限是 {limit} MB",
+        },
+        "cu_err_empty": {"en": "{filename} is empty", "zh": "{filename} 是空文件"},
+        "cu_err_type": {
+            "en": "{filename}: upload a .safetensors file or a .pt/.pth state dict",
+            "zh": "{filename}：请上传 .safetensors 文件，或用 .pt/.pth 保存的 state dict",
+        },
+        "cu_err_unreadable": {
+            "en": "{filename} is not a readable torch file (damaged or truncated)",
+            "zh": "{filename} 不是可读取的 torch 文件（已损坏或不完整）",
+        },
+        "cu_err_pickle": {
+            "en": "{filename} was refused without running it: it asks to call or build objects "
+            "that are not plain tensors (it calls {call}). Save the state dict "
+            "(torch.save(model.state_dict(), path)) or use safetensors.",
+            "zh": "{filename} 未经运行就被拒绝了：它要求调用或构建张量以外的对象（它调用 {call}）。"
+            "请只保存 state dict（torch.save(model.state_dict(), path)），或改用 safetensors。",
+        },
+        "cu_err_no_tensors": {
+            "en": "{filename} holds no tensors",
+            "zh": "{filename} 里没有张量",
+        },
+        "cu_err_gone": {
+            "en": "the uploaded file {name} is gone; upload it again",
+            "zh": "上传的文件 {name} 已不在服务器上，请重新上传",
+        },
+        "cu_err_missing": {"en": "missing tensor {name}", "zh": "缺少张量 {name}"},
+        "cu_err_ids": {
+            "en": "token ids must be in 0..{top}; got {bad}",
+            "zh": "字词编号必须在 0..{top} 之间，收到的是 {bad}",
+        },
+        "cu_err_no_steps": {
+            "en": "the input is empty; type at least one step",
+            "zh": "输入是空的，请至少输入一步",
+        },
+        "cu_err_steps": {
+            "en": "at most {limit} steps; got {steps}",
+            "zh": "最多 {limit} 步，这里有 {steps} 步",
+        },
+        "cu_err_numbers": {
+            "en": "type numbers only (one step per line or “;”)",
+            "zh": "请只输入数字（每行或每个“;”一步）",
+        },
+        "cu_err_width": {
+            "en": "each step needs {width} numbers (one step per line or “;”); step {step} has {n}",
+            "zh": "每一步需要 {width} 个数字（每行或每个“;”一步）；第 {step} 步有 {n} 个",
+        },
+        "cu_wrong_type": {
+            "en": "{filename} is not a model file: upload a .safetensors, .pt or .pth file.",
+            "zh": "{filename} 不是模型文件：请上传 .safetensors、.pt 或 .pth 文件。",
+        },
+        "cu_still": {
+            "en": "The model in use is still {name}.",
+            "zh": "正在使用的仍是 {name}。",
+        },
+        "cu_still_none": {
+            "en": "No model of your own is in use.",
+            "zh": "目前没有在用你自己的模型。",
+        },
+        "wi_only_token": {
+            "en": "The sentence has only one token: there is nothing left if it is deleted. "
+            "Insert or replace instead.",
+            "zh": "这句话只有一个字词，删掉就什么都不剩了。请改用插入或替换。",
+        },
+        "wi_needs_token": {
+            "en": "Type the new token first.",
+            "zh": "请先输入新的字词。",
+        },
+        # Gate clamps: our own unit picker
+        "cl_units_help": {
+            "en": "Unit numbers 0–{top}, separated by commas; a range as 3-7.",
+            "zh": "单元编号 0–{top}，用逗号分隔；范围写作 3-7。",
+        },
+        "cl_units_refused": {
+            "en": "Not a unit here (0–{top}): {items}",
+            "zh": "不是这里的单元（0–{top}）：{items}",
+        },
+        "cl_units_lines": {
+            "en": "The line chart shows the first {k} of the {n} clamped units; the heatmaps show "
+            "all.",
+            "zh": "折线图只画出被钳制的 {n} 个单元中的前 {k} 个；热力图画出全部。",
+        },
+        "steps_read": {
+            "en": "{steps} steps of {width} numbers read.",
+            "zh": "已读入 {steps} 步，每步 {width} 个数字。",
         },
     }
 )

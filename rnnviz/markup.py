@@ -8,6 +8,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from .figures.style import PALETTE
+from .i18n import label_name
 from .schema import SIGMOID_QUANTITIES, STYLES
 
 TAG_COLOURS = dict(zip(("PER", "LOC", "ORG", "MISC", "GPE", "TIME"), PALETTE, strict=False))
@@ -43,7 +44,7 @@ def tokens_html(
             style = f"background:{TAG_COLOURS.get(kind, PALETTE[-1])}33;"
         mark = "<sup>?</sup>" if unknown[k] else ""
         shown_tag = "" if task == "ner" and tag == "O" else tag  # only entities are tagged
-        sub = f"<small>{html.escape(shown_tag) or '&nbsp;'}</small>"
+        sub = f"<small>{html.escape(label_name(shown_tag)) or '&nbsp;'}</small>"
         spans.append(f'<span class="{" ".join(cls)}" style="{style}">{text}{mark}{sub}</span>')
     return f'<div class="rnnviz-sentence">{"".join(spans)}</div>'
 

@@ -122,16 +122,24 @@ def open_checkpoint(data: bytes, filename: str, max_bytes: int) -> Checkpoint:
     """
     if len(data) > max_bytes:
         raise CustomModelError(
-            f"{filename} is {len(data) / 2**20:.1f} MB; the limit is {max_bytes / 2**20:.0f} MB"
+            f"{filename} is {len(data) / 2**20:.1f} MB; the limit is {max_bytes / 2**20:.0f} MB",
+            key="cu_err_size",
+            filename=filename,
+            mb=f"{len(data) / 2**20:.1f}",
+            limit=f"{max_bytes / 2**20:.0f}",
         )
     if not data:
-        raise CustomModelError(f"{filename} is empty")
+        raise CustomModelError(f"{filename} is empty", key="cu_err_empty", filename=filename)
     suffix = filename.lower().rsplit(".", 1)[-1] if "." in filename else ""
     if suffix == "safetensors":
         return _open_safetensors(data, filename)
     if suffix in ("pt", "pth", "bin"):
         return _open_pt(data, filename)
-    raise CustomModelError(f"{filename}: upload a .safetensors file or a .pt/.pth state dict")
+    raise CustomModelError(
+        f"{filename}: upload a .safetensors file or a .pt/.pth state dict",
+        key="cu_err_type",
+        filename=filename,
+    )
 
 
 def _json(raw: bytes | str, what: str) -> object:
@@ -237,7 +245,11 @@ def _open_pt(data: bytes, filename: str) -> Checkpoint:
             "can expand far past the upload limit"
         )
     if not pickles or any(e.header_offset + e.file_size > len(data) for e in entries):
-        raise CustomModelError(f"{filename} is not a readable torch file (damaged or truncated)")
+        raise CustomModelError(
+            f"{filename} is not a readable torch file (damaged or truncated)",
+            key="cu_err_unreadable",
+            filename=filename,
+        )
     if pickles[0].file_size > MAX_HEADER_BYTES:
         raise CustomModelError(f"{filename}: its data.pkl is over 8 MB; save only the state dict")
     with tempfile.TemporaryDirectory(prefix="rnnviz-upload-") as tmp:
@@ -255,7 +267,10 @@ def _open_pt(data: bytes, filename: str) -> Checkpoint:
             raise CustomModelError(
                 f"{filename} was refused without running it: it asks to call or build objects "
                 f"that are not plain tensors ({why}). Save the state dict "
-                "(torch.save(model.state_dict(), path)) or use safetensors."
+                "(torch.save(model.state_dict(), path)) or use safetensors.",
+                key="cu_err_pickle",
+                filename=filename,
+                call=found[1] if found else "?",
             ) from None
         except Exception as exc:  # any other failure to parse an untrusted file is the file's
             raise CustomModelError(f"{filename} is not a readable torch file ({exc})") from None
@@ -302,7 +317,9 @@ def split_state(
         ):
             extras["vocab" if key in VOCAB_KEYS else "labels"] = tuple(value)
     if not tensors and depth == 0:
-        raise CustomModelError(f"{filename} holds no tensors")
+        raise CustomModelError(
+            f"{filename} holds no tensors", key="cu_err_no_tensors", filename=filename
+        )
     return tensors, extras
 
 
@@ -372,7 +389,11 @@ def store(data: bytes, filename: str, session: str) -> str:
     session = _session(session)
     ext = filename.lower().rsplit(".", 1)[-1] if "." in filename else ""
     if ext not in SUFFIXES:
-        raise CustomModelError(f"{filename}: upload a .safetensors file or a .pt/.pth state dict")
+        raise CustomModelError(
+            f"{filename}: upload a .safetensors file or a .pt/.pth state dict",
+            key="cu_err_type",
+            filename=filename,
+        )
     shown = re.sub(r"[^\w.-]+", "_", filename)[:60]
     root = _root()
     name = f"{hashlib.sha256(data).hexdigest()[:16]}.{ext}"
@@ -410,7 +431,11 @@ def path_of(key: str) -> Path:
     """
     session, name, shown = _parse(key)
     root = _root().resolve()
-    gone = CustomModelError(f"the uploaded file {shown[:60]} is gone; upload it again")
+    gone = CustomModelError(
+        f"the uploaded file {shown[:60]} is gone; upload it again",
+        key="cu_err_gone",
+        name=shown[:60],
+    )
     if not (key.startswith(PREFIX) and _SESSION.fullmatch(session) and _STORED.fullmatch(name)):
         raise gone
     path = (root / session / name).resolve()

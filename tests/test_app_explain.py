@@ -95,7 +95,7 @@ def test_clamps_choose_a_gate_and_clear_the_units(lang: str) -> None:
     ok(at)
     body = text(at)
     assert "**f" in body and "0.0**" in body
-    at.multiselect(key="w_cl_units_count-lstm").set_value([]).run()
+    at.text_input(key="w_cl_units_count-lstm").set_value("").run()
     ok(at)
     info = at.info[0].value
     assert i18n.STRINGS["cl_none"][lang].split("{")[0] in info
@@ -175,7 +175,7 @@ def test_lesson_walked_to_its_end(lesson: str, lang: str) -> None:
         ok(at)
         feedback = (at.success if lang == "en" else at.warning)[0].value
         answer = i18n.STRINGS[lessons.key(lesson, k, f"o{stage.answer}")][lang]
-        assert answer in feedback
+        assert answer.split("{")[0] in feedback  # numbers in an option are measured on the model
         assert at.get("plotly_chart"), "the answer reveals a figure"
         if k < len(lessons.LESSONS[lesson].stages) - 1:
             at.button(key="b_ls_next").click().run()
@@ -190,7 +190,7 @@ def test_lesson_link_reopens_a_stage_in_projector_mode() -> None:
     at = page("lessons", "zh", projector=True, lesson="gruvslstm", stage="1")
     ok(at)
     assert at.session_state["model"] == "count-gru" and at.session_state["unit"] == 7
-    assert "第 2 步,共 3 步" in str([p.proto for p in at.get("progress")])
+    assert "第 2 步，共 3 步" in str([p.proto for p in at.get("progress")])
 
 
 def test_lesson_with_a_missing_model_says_so(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -39,13 +39,18 @@ def no_traceback(page) -> None:
     assert page.locator("[data-testid=stException]").count() == 0, "a traceback is shown"
 
 
-def answer_and_reveal(page, lesson: str, k: int, option: int) -> None:
-    label = zh(lessons.key(lesson, k, f"o{option}"))
+def words(key: str, lang: str = "zh") -> str:
+    """A string up to its first measured number (a placeholder filled from the model)."""
+    return i18n.STRINGS[key][lang].split("{")[0]
+
+
+def answer_and_reveal(page, lesson: str, k: int, option: int, lang: str = "zh") -> None:
+    label = words(lessons.key(lesson, k, f"o{option}"), lang)
     page.locator("[data-testid=stMain] [data-testid=stRadio] label", has_text=label).click()
-    reveal = page.get_by_role("button", name=zh("ls_reveal"))
+    reveal = page.get_by_role("button", name=i18n.STRINGS["ls_reveal"][lang])
     page.wait_for_function("b => !b.disabled", arg=reveal.element_handle())
     reveal.click()
-    page.wait_for_selector(f"text={zh(lessons.key(lesson, k, 'o' + str(option)))}")
+    page.wait_for_selector(f"text={label}")
     settle(page, charts=1)
 
 
@@ -92,27 +97,35 @@ def test_walk_a_lesson_by_clicking_in_chinese_projector_mode(app_server, project
     no_traceback(page)
 
 
+@pytest.mark.parametrize("lang", ["zh", "en"])
 @pytest.mark.parametrize("size", list(SIZES))
-def test_screenshots_of_every_lesson_stage(app_server, chromium, size: str) -> None:
+def test_screenshots_of_every_lesson_stage(app_server, chromium, size: str, lang: str) -> None:
+    """Every stage, answer revealed: 1920×1080 in projector mode (the classroom), 1280×720 in
+    the normal mode (a student's laptop), both languages."""
     width, height = SIZES[size]
-    context = chromium.new_context(viewport={"width": width, "height": height}, locale="zh-CN")
+    locale = "zh-CN" if lang == "zh" else "en-US"
+    context = chromium.new_context(viewport={"width": width, "height": height}, locale=locale)
     page = context.new_page()
     page.set_default_timeout(60_000)
     ARTIFACTS.mkdir(exist_ok=True)
+    projector = "&projector=1" if width >= 1920 else ""
     try:
         for lesson_id, lesson in lessons.LESSONS.items():
             for k, stage in enumerate(lesson.stages):
-                page.goto(f"{app_server}/lessons?lang=zh&projector=1&lesson={lesson_id}&stage={k}")
-                page.wait_for_selector(f"text={zh(lessons.key(lesson_id, k, 'title'))}")
+                page.goto(
+                    f"{app_server}/lessons?lang={lang}{projector}&lesson={lesson_id}&stage={k}"
+                )
+                title = i18n.STRINGS[lessons.key(lesson_id, k, "title")][lang]
+                page.wait_for_selector(f"text={title}")
                 settle(page)
-                answer_and_reveal(page, lesson_id, k, stage.answer)
+                answer_and_reveal(page, lesson_id, k, stage.answer, lang)
                 no_traceback(page)
                 clipped = page.evaluate(
                     "() => document.querySelector('[data-testid=stMain]').scrollWidth"
                     " > document.querySelector('[data-testid=stMain]').clientWidth + 1"
                 )
                 assert not clipped, f"{lesson_id} stage {k} overflows sideways at {size}"
-                stem = ARTIFACTS / f"lesson-{lesson_id}-{k}-{size}"
+                stem = ARTIFACTS / f"lesson-{lesson_id}-{k}-{size}-{lang}"
                 page.screenshot(path=f"{stem}.png")  # the question and the answer
                 page.locator(
                     "[data-testid=stMain] .js-plotly-plot"

@@ -101,9 +101,13 @@ def test_provenance_heatmap_layout():
     assert (hm.zmin, hm.zmax, hm.colorscale is not None) == (-1.0, 1.0, True)
     np.testing.assert_allclose(np.nansum(z, axis=1), tr.quantity(0, "backward", "c")[:, 1],
                                atol=1e-5)  # fmt: skip
-    assert np.isnan(z[3, 1:4]).all() and not np.isnan(z[3, 4:]).any()  # backward: s ≥ t only
-    assert list(fig.layout.xaxis.tickvals) == list(range(-1, len(TOKENS)))
-    assert list(fig.layout.xaxis.ticktext)[1:] == [t if t.strip() else "␣" for t in TOKENS]
+    assert np.isnan(z[3, :3]).all() and not np.isnan(z[3, 3:]).any()  # backward: s ≥ t only
+    # the backward direction starts at the right end: its initial state is the right column
+    assert list(fig.layout.xaxis.tickvals) == list(range(len(TOKENS) + 1))
+    assert list(fig.layout.xaxis.ticktext)[:-1] == [t if t.strip() else "␣" for t in TOKENS]
+    assert fig.layout.xaxis.ticktext[-1] == i18n.STRINGS["ex_initial"]["en"]
+    forward = ef.provenance_heatmap(provenance(tr, 0, "forward", 1), "en")
+    assert list(forward.layout.xaxis.tickvals) == list(range(-1, len(TOKENS)))
     assert "contribution" in hm.hovertemplate and "token written" in hm.hovertemplate
     with pytest.raises(ValueError, match="unit="):
         ef.provenance_heatmap(provenance(tr, 0, "forward"), "en")

@@ -47,16 +47,21 @@ def _direction(direction: str, lang: str) -> str:
 
 
 def _token_axis(
-    tokens: Sequence[str], first: int = 0, start_label: str = "", **extra: object
+    tokens: Sequence[str],
+    first: int = 0,
+    start_label: str = "",
+    start_after: bool = False,
+    **extra: object,
 ) -> dict:
-    """Integer positions ``first..T-1`` labelled with tokens (position ``-1``: ``start_label``)."""
-    vals = list(range(first, len(tokens)))
+    """Integer positions ``first..T-1`` labelled with tokens (position ``-1``: ``start_label``;
+    ``start_after``: one more position ``T`` labelled ``start_label``)."""
+    vals = list(range(first, len(tokens) + int(start_after)))
     text = [tok if str(tok).strip() else "␣" for tok in tokens]
     return {
         "tickmode": "array",
         "tickvals": vals,
-        "ticktext": [start_label if v < 0 else text[v] for v in vals],
-        "range": [first - 0.5, len(tokens) - 0.5],
+        "ticktext": [start_label if v < 0 or v >= len(tokens) else text[v] for v in vals],
+        "range": [first - 0.5, vals[-1] + 0.5] if vals else [first - 0.5, first + 0.5],
         "tickangle": 0 if len(tokens) <= 40 else -90,
         "showgrid": False,
         "zeroline": False,
@@ -115,10 +120,16 @@ def provenance_heatmap(
     rows, cols = np.indices((steps, steps))
     unread = cols > rows if prov.direction == "forward" else cols < rows
     z = np.where(unread, np.nan, matrix).astype(np.float32)  # (T, T)
-    z = np.concatenate([init[:, None].astype(np.float32), z], axis=1)  # (T, 1 + T)
+    # The initial state is read before the first token of its direction: the left column for
+    # the forward direction, the right one for the backward direction (which starts at T-1).
+    forward = prov.direction == "forward"
+    column = init[:, None].astype(np.float32)
+    z = np.concatenate([column, z] if forward else [z, column], axis=1)  # (T, 1 + T)
+    reach = max(1.0, _peak(z))  # a write is at most ±1; widened only if the data says otherwise
     tokens = [str(tok) for tok in prov.tokens]
     start = tr("ex_initial_state", lang)
-    written = np.array([start] + [f"{tok} ({s})" for s, tok in enumerate(tokens)], dtype=object)
+    cells = [f"{tok} ({s})" for s, tok in enumerate(tokens)]
+    written = np.array([start, *cells] if forward else [*cells, start], dtype=object)
     now = np.array([f"{tok} ({t})" for t, tok in enumerate(tokens)], dtype=object)
     custom = np.stack(np.broadcast_arrays(written[None, :], now[:, None]), axis=-1)
     hover = (
@@ -128,10 +139,10 @@ def provenance_heatmap(
     fig = go.Figure(
         go.Heatmap(
             z=z,
-            x=np.arange(-1, steps),
+            x=np.arange(-1, steps) if forward else np.arange(steps + 1),
             y=np.arange(steps),
-            zmin=-1.0,
-            zmax=1.0,
+            zmin=-reach,
+            zmax=reach,
             zmid=0.0,
             colorscale=STYLES["h"].colorscale,
             customdata=custom,
@@ -140,7 +151,12 @@ def provenance_heatmap(
         )
     )
     fig.update_xaxes(
-        **_token_axis(tokens, first=-1, start_label=tr("ex_initial", lang)),
+        **_token_axis(
+            tokens,
+            first=-1 if forward else 0,
+            start_label=tr("ex_initial", lang),
+            start_after=not forward,
+        ),
         title={"text": tr("ex_written", lang)},
     )
     fig.update_yaxes(
@@ -183,7 +199,7 @@ def clamp_heatmap(
     (±2 for ``c``, ±1 otherwise); the clamped spans of this layer and direction outlined."""
     delta = result.delta(layer, direction, name)  # (T, units)
     steps, units = delta.shape
-    r = 2.0 if name == "c" else 1.0
+    r = max(2.0 if name == "c" else 1.0, _peak(delta))  # fixed, widened only to fit the data
     tokens = [str(tok) for tok in result.tokens]
     hover_tok = np.tile(np.array(tokens, dtype=object), (units, 1))
     hover = (
@@ -212,6 +228,12 @@ def clamp_heatmap(
         layer=layer % _layers(result),
     )  # fmt: skip
     return _layout(fig, title, scale, height=max(300, 80 + 6 * units))
+
+
+def _peak(values: np.ndarray) -> float:
+    """Largest finite |value| (0 for none): a fixed colour range widens to it, never clips it."""
+    finite = np.abs(values[np.isfinite(values)])
+    return float(finite.max()) if finite.size else 0.0
 
 
 def _layers(result: ClampResult) -> int:
@@ -288,7 +310,7 @@ def prediction_delta(
         go.Heatmap(
             z=delta,
             x=np.arange(len(tokens)),
-            y=list(labels),
+            y=[i18n.label_name(str(label), lang) for label in labels],
             zmin=-1.0,
             zmax=1.0,
             zmid=0.0,

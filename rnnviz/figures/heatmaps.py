@@ -220,15 +220,21 @@ def unit_lines(
     quantities: Sequence[str] = ("h",),
     step: int | None = None,
 ) -> go.Figure:
-    """One unit over the sentence: a line per direction (solid →, dashed ←) per quantity."""
+    """One unit over the sentence: a line per direction (solid →, dashed ←) per quantity.
+
+    The y axis spans the quantities' fixed ranges (gates 0..1, tanh −1..1: the same scale on
+    every sentence) and widens to every drawn value (an LSTM's ``c`` counts far past ±2)."""
     fig = go.Figure()
+    lo = min(trace.spec.style(q).zmin for q in quantities)
+    hi = max(trace.spec.style(q).zmax for q in quantities)
     x = np.arange(trace.length)
     dashes = {"forward": "solid", "backward": "dash"}
     for k, quantity in enumerate(quantities):
         for d in trace.directions:
             if unit >= trace.units(quantity):
                 continue
-            y = trace.quantity(layer, d, quantity)[:, unit].astype(np.float32)
+            y = trace.quantity(layer, d, quantity)[:, unit].astype(np.float32)  # (T,)
+            lo, hi = min(lo, float(y.min())), max(hi, float(y.max()))
             fig.add_trace(
                 go.Scatter(
                     x=x,
@@ -242,10 +248,9 @@ def unit_lines(
                     + " %{x}<br>%{y:.3f}<extra>%{fullData.name}</extra>",
                 )
             )
-    lo = min(trace.spec.style(q).zmin for q in quantities)
-    hi = max(trace.spec.style(q).zmax for q in quantities)
+    pad = 0.05 * max(1.0, (hi - lo) / 2)
     fig.update_xaxes(token_axis(trace.tokens))
-    fig.update_yaxes(range=[lo - 0.05, hi + 0.05], zeroline=True, zerolinecolor="#bbb")
+    fig.update_yaxes(range=[lo - pad, hi + pad], zeroline=True, zerolinecolor="#bbb")
     if step is not None:
         fig.add_vline(x=step, line={"color": "#888", "dash": "dot"})
     fig.update_layout(legend={"orientation": "h", "y": -0.25}, hovermode="x unified")

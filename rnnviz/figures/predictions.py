@@ -8,7 +8,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from ..analysis.decompose import ScoreSplit
-from ..i18n import t
+from ..i18n import label_name, t
 from .style import (
     DIRECTION_COLOURS,
     PALETTE,
@@ -36,7 +36,7 @@ def label_probabilities(
             z=shown,
             x0=0,
             dx=1,
-            y=[labels[k] for k in rows],
+            y=[label_name(labels[k]) for k in rows],
             zmin=0,
             zmax=1,
             colorscale="Viridis",
@@ -110,7 +110,7 @@ def evolution_figure(tokens: Sequence[str], labels: Sequence[str], proba: np.nda
             x=x,
             y=np.asarray(proba[:, k], dtype=np.float32),
             mode="lines+markers",
-            name=str(label),
+            name=label_name(str(label)),
             line={"color": PALETTE[k % len(PALETTE)], "width": 3},
             customdata=list(tokens),
             hovertemplate="<b>%{customdata}</b> · %{y:.3f}<extra>%{fullData.name}</extra>",
@@ -130,7 +130,7 @@ def score_split_figure(
     """
     keep = np.argsort(-split.total[position], kind="stable")[:top]
     keep = np.sort(keep) if len(split.labels) <= top else keep
-    labels = [split.labels[k] for k in keep]
+    labels = [label_name(split.labels[k]) for k in keep]
     fig = go.Figure()
     parts = [
         (t("forward_part"), split.forward[position, keep], DIRECTION_COLOURS["forward"]),

@@ -19,6 +19,7 @@ from .cache import analyse, any_model
 from .state import url_state
 
 PROJECTOR_SCALE = 1.4
+LINE_UNITS = 8  # the clamp's line chart draws at most this many units (the heatmaps draw all)
 
 
 def scale() -> float:
@@ -53,6 +54,31 @@ def provenance_view(
     return ef.provenance_heatmap(prov, lang, scale=size).to_dict(), check
 
 
+def parse_units(text: str, count: int) -> tuple[tuple[int, ...], tuple[str, ...]]:
+    """Units typed as numbers and ranges (``5``, ``3, 7``, ``0-4``): ``(units, refused)``.
+
+    An exact reading, not a search: "5" is unit 5 (a multiselect's search picked the 22 units
+    whose number contains a 5). ``refused`` holds the entries that are no unit of ``count``."""
+    units: dict[int, None] = {}
+    refused = []
+    for item in (
+        p for p in text.replace("，", ",").replace("、", ",").replace(" ", ",").split(",")
+    ):
+        if not item:
+            continue
+        a, dash, b = item.replace("–", "-").partition("-")
+        try:
+            lo, hi = int(a), int(b) if dash else int(a)
+        except ValueError:
+            refused.append(item)
+            continue
+        if not 0 <= lo <= hi < count:
+            refused.append(item)
+            continue
+        units.update(dict.fromkeys(range(lo, hi + 1)))
+    return tuple(units), tuple(refused)
+
+
 def _clamp_result(
     name: str, text: str, spec: tuple[clamps.Clamp, ...], recompute_all: bool = False
 ) -> clamps.ClampResult:
@@ -84,7 +110,8 @@ def clamp_view(
         for q in ("c", "h")
         if q in run.trace.names
     }
-    specs["lines"] = ef.clamp_lines(result, layer, direction, "h", units, lang, size).to_dict()
+    shown = units[:LINE_UNITS]
+    specs["lines"] = ef.clamp_lines(result, layer, direction, "h", shown, lang, size).to_dict()
     before, after = clamps.probabilities(result, *any_model(name).head())
     specs["pred"] = ef.prediction_delta(before, after, run.tokens, run.labels, lang, size).to_dict()
     return specs
@@ -179,6 +206,29 @@ def lesson_figures(lesson: str, stage: int, lang: str, size: float) -> list[tupl
     return [("", _upright(spec, run.tokens))]
 
 
+class _Cached:
+    """The models as :func:`rnnviz.lessons.facts` reads them, through this app's caches."""
+
+    def run(self, model: str, text: str):
+        return analyse(model, text)
+
+    def cell_gradients(self, keep_bias: float):
+        return gradients.compare_cells(keep_bias=keep_bias)
+
+    def model_gradient(self, model: str, text: str, layer: int, direction: str) -> np.ndarray:
+        return model_gradient(model, text, layer, direction)
+
+    def metrics(self, model: str) -> dict:
+        return getattr(getattr(any_model(model), "config", None), "metrics", None) or {}
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def lesson_facts(lesson: str, stage: int, lang: str) -> dict[str, str]:
+    """The numbers a lesson stage quotes, measured on the shipped models now (placeholders of
+    its words: ``t(key, **lesson_facts(...))``)."""
+    return lessons.facts(lesson, stage, lesson_unit(lesson, stage), _Cached(), lang)
+
+
 def lesson_unit(lesson: str, stage: int) -> int:
     """The unit a lesson stage looks at (resolved when the stage says "most varying")."""
     s = lessons.LESSONS[lesson].stages[stage]
@@ -232,8 +282,11 @@ def revealed(lesson: str, stage: int) -> bool:
 
 
 def option_label(lesson: str, stage: int, option: int) -> str:
-    """A question's option text (a picklable ``format_func`` through ``functools.partial``)."""
-    return i18n.t(lessons.key(lesson, stage, f"o{option}"))
+    """A question's option text (a picklable ``format_func`` through ``functools.partial``),
+    its numbers measured on the model."""
+    return i18n.t(
+        lessons.key(lesson, stage, f"o{option}"), **lesson_facts(lesson, stage, i18n.current())
+    )
 
 
 def lesson_link(lesson: str) -> None:

@@ -115,8 +115,15 @@ def corpus_index(name: str) -> Any:
     here, whether this session builds it or waits for another), then cached on disk."""
     model = any_model(name)
     if not search.is_cached(model):
-        bar = st.progress(0.0, text=t("corpus_building_shared"))
-        search.ensure_index(model, progress=lambda f: bar.progress(min(1.0, max(0.0, f))))
+        words = t("corpus_building_shared")
+        bar = st.progress(0.0, text=words)
+        # every update names the work again: progress(value) alone replaces the words with none
+        search.ensure_index(
+            model,
+            progress=lambda f: bar.progress(
+                min(1.0, max(0.0, f)), text=f"{words} {min(1.0, max(0.0, f)):.0%}"
+            ),
+        )
         bar.empty()
     index = _open_index(name)
     meta = index.meta

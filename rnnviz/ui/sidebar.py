@@ -8,7 +8,7 @@ from typing import Any
 
 import streamlit as st
 
-from .. import i18n, markup, uploads
+from .. import custom, i18n, markup, uploads
 from ..i18n import t
 from .cache import (
     Result,
@@ -36,6 +36,7 @@ from .state import (
     _limit,
     start,
     sync_url,
+    text_limit,
     upload_session,
     url_state,
 )
@@ -93,7 +94,28 @@ def page(path: str, title_key: str, url_path: str, icon: str, default: bool = Fa
 
         missing.__name__ = f"missing_{url_path}"
         return st.Page(missing, title=t(title_key), url_path=url_path, icon=icon, default=default)
-    return st.Page(path, title=t(title_key), url_path=url_path, icon=icon, default=default)
+    # The default page is served at "/" and Streamlit still reserves its own path for it, so
+    # "/overview" would say "Page not found": it reserves DEFAULT_PATH instead, and
+    # :func:`routes` adds a hidden page at its name.
+    shown = DEFAULT_PATH if default else url_path
+    entry = st.Page(path, title=t(title_key), url_path=shown, icon=icon, default=default)
+    entry.rnnviz_path = url_path  # the name it is linked and typed by
+    return entry
+
+
+DEFAULT_PATH = "home"
+
+
+def routes(pages: Sequence[Any]) -> list[Any]:
+    """The page list for ``st.navigation``: ``pages`` plus a hidden twin of the default page at
+    its own name (``/overview`` opens the overview instead of "Page not found")."""
+    twins = [
+        st.Page(p._page, title=p.title, url_path=p.rnnviz_path, icon=p.icon, visibility="hidden")
+        for p in pages
+        if p._default and not callable(p._page) and getattr(p, "rnnviz_path", DEFAULT_PATH)
+        != DEFAULT_PATH
+    ]  # fmt: skip
+    return [*pages, *twins]
 
 
 def sidebar(pages: Sequence[Any]) -> None:
@@ -101,6 +123,9 @@ def sidebar(pages: Sequence[Any]) -> None:
     ss = st.session_state
     sb = st.sidebar
     sb.markdown(f"### {t('app_title')}")
+    missing = ss.pop("link_missing", None)
+    if missing:
+        st.warning(t("link_model_missing", name=custom.display_name(missing), model=ss.model))
     params = url_state()
     for p in pages:
         sb.page_link(p, query_params=params)
@@ -121,14 +146,17 @@ def sidebar(pages: Sequence[Any]) -> None:
                 placeholder=t("pick_example"),
                 on_change=_on_example,
             )
-    ss.text = (ss.get("text") or "")[:APP_MAX_CHARS]
+    limit = text_limit()  # numbers or ids: steps are counted, not characters
+    ss.text = (ss.get("text") or "")[:limit]
     _bind("w_text", "text")
     sb.text_area(
         t("sentence"),
         key="w_text",
         height=90,
-        max_chars=APP_MAX_CHARS,
-        help=t("sentence_help"),
+        max_chars=limit,
+        help=t("sentence_help_steps", n=_steps_hint())
+        if limit > APP_MAX_CHARS
+        else t("sentence_help"),
         on_change=_on_text,
     )
     _bind("w_lang", "lang")
@@ -154,6 +182,14 @@ def sidebar(pages: Sequence[Any]) -> None:
     sync_url()
 
 
+def _steps_hint() -> int:
+    """Steps the user's own model reads at most (its ``max_chars`` counts steps)."""
+    try:
+        return int(load_model(st.session_state.model).max_chars)
+    except Exception:
+        return 0
+
+
 def _on_model() -> None:
     """A new model keeps text the user typed; an example (or nothing) becomes its example."""
     ss = st.session_state
@@ -168,8 +204,9 @@ def _on_text() -> None:
     """The typed sentence becomes the selection, clipped to the app's limit (noted for a warning)."""
     ss = st.session_state
     text = ss.get("w_text") or ""
-    ss.clipped_from = len(text) if len(text) > APP_MAX_CHARS else 0
-    ss.text = text[:APP_MAX_CHARS]
+    limit = text_limit()
+    ss.clipped_from = len(text) if len(text) > limit else 0
+    ss.text = text[:limit]
     ss.step = 0
 
 
@@ -226,7 +263,7 @@ def selection() -> Result:
     text = ss.text or ""
     limit = _limit()
     if ss.get("clipped_from"):
-        st.warning(t("truncated", n=ss.clipped_from, limit=APP_MAX_CHARS))
+        st.warning(t("truncated", n=ss.clipped_from, limit=text_limit()))
     if len(text) > limit:
         st.warning(t("truncated", n=len(text), limit=limit))
         text = text[:limit]
@@ -235,11 +272,13 @@ def selection() -> Result:
             empty = not text.strip() or not m.tokenize(text)
             result = None if empty else analyse(ss.model, text)
     except Exception as exc:  # whatever the text, the page explains instead of a traceback
-        st.error(t("trace_failed", error=exc))
+        st.error(t("trace_failed", error=i18n.error_text(exc)))
         st.stop()
     if result is None:
         st.info(t("empty_prompt"))
         st.stop()
+    if getattr(m, "input_mode", "") == "numbers":  # steps, not characters, are what counts
+        st.caption(t("steps_read", steps=result.length, width=m.arch.input_size))
     unknown = [tok for tok, u in zip(result.tokens, result.unknown, strict=False) if u]
     if unknown:
         chars = " ".join(dict.fromkeys(unknown))

@@ -13,7 +13,7 @@ from pathlib import Path
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from .. import i18n
+from .. import custom, i18n
 from .cache import _default_text, load_model, model_names
 
 ROOT = Path(__file__).resolve().parents[2]  # where app.py and pages/ live
@@ -67,8 +67,17 @@ def start() -> None:
         names = model_names()
         wanted = qp.get("model")
         own = ss.get(CUSTOM_KEY)  # the user's own model, when a page put one in the session
+        if wanted and custom.is_custom(wanted) and wanted != own:
+            try:  # a random model rebuilds from its key; an upload lives in its own session
+                load_model(wanted)
+                ss[CUSTOM_KEY] = own = wanted
+            except Exception:
+                ss.link_missing = wanted  # said on the page, never silently another model
         ss.model = wanted if wanted in names or (own and wanted == own) else default_model(names)
-        ss.text = qp.get("text", _default_text(ss.model) if ss.model else "")[:APP_MAX_CHARS]
+        # the link's text belongs to the model it names: not read by another one
+        linked = qp.get("text") if not wanted or ss.model == wanted else None
+        fallback = _default_text(ss.model) if ss.model else ""
+        ss.text = (linked if linked is not None else fallback)[:APP_MAX_CHARS]
         lang = qp.get("lang")
         ss.lang = lang if lang in i18n.LANGUAGES else i18n.language_from_locale(_locale())
         ss.step = _int(qp.get("step"))
@@ -143,13 +152,34 @@ def upload_session() -> str:
     return st.session_state.setdefault("upload_session", uuid.uuid4().hex)
 
 
-def _limit() -> int:
-    """Characters the pages show: the app's limit, or the model's own if it is lower."""
-    name = st.session_state.get("model")
+def counts_steps(name: str | None) -> bool:
+    """Whether ``name`` reads numbers or token ids (the user's own model without a vocabulary):
+    its input is limited in steps (``max_chars`` of them), not in characters."""
     try:
-        return min(APP_MAX_CHARS, int(load_model(name).max_chars)) if name else APP_MAX_CHARS
+        return bool(name) and getattr(load_model(name), "input_mode", "") in ("numbers", "ids")
     except Exception:
-        return APP_MAX_CHARS
+        return False
+
+
+def text_limit(name: str | None = None) -> int:
+    """Characters the sentence box holds: the app's sentence limit, or for a model that counts
+    steps (16 numbers a step are ~80 characters) the user's-own-input limit; the model itself
+    refuses more steps than it reads, with a message that counts steps."""
+    name = st.session_state.get("model") if name is None else name
+    return CUSTOM_MAX_CHARS if counts_steps(name) else APP_MAX_CHARS
+
+
+def _limit() -> int:
+    """Characters the pages show: the sentence box's limit, or the model's own if it is lower
+    (a model that counts steps checks its own limit in steps)."""
+    name = st.session_state.get("model")
+    limit = text_limit(name)
+    if counts_steps(name):
+        return limit
+    try:
+        return min(limit, int(load_model(name).max_chars)) if name else limit
+    except Exception:
+        return limit
 
 
 def _clipped(text: str) -> str:

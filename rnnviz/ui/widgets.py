@@ -12,7 +12,7 @@ from streamlit.errors import StreamlitAPIException
 
 from .. import cards, cells, custom, i18n, markup
 from ..analysis.bestunits import BestUnit
-from ..i18n import t
+from ..i18n import label_name, t
 from ..tracer import Trace
 from .cache import (
     Result,
@@ -243,7 +243,7 @@ def card(markdown: str, markdown_zh: str | None = None) -> None:
 def prediction(result: Result) -> None:
     """A classifier's answer and its probability."""
     p = float(result.proba[-1].max())
-    st.metric(t("prediction"), f"{result.predicted[0]} · {p:.0%}")
+    st.metric(t("prediction"), f"{label_name(result.predicted[0])} · {p:.0%}")
 
 
 def equations(lines: Sequence[str]) -> None:
@@ -261,7 +261,7 @@ def direction_picker(directions: Sequence[str], key: str) -> str:
 
 def show_error(exc: Exception) -> None:
     """A library error as a red message (never a traceback)."""
-    st.error(t("an_failed", error=exc))
+    st.error(t("an_failed", error=i18n.error_text(exc)))
 
 
 def model_label(name: str | None) -> str:
