@@ -6,6 +6,9 @@
 - ``corpus/``: corpus indexes (one folder per model weights hash), shared by every session;
 - ``uploads/``: uploaded and live-trained checkpoints, one folder per session.
 
+``RNNVIZ_CORPUS_DIR`` / ``RNNVIZ_UPLOADS_DIR`` put one part elsewhere (the container image keeps
+the corpus indexes it built in the image, and the uploads in the data volume).
+
 ``RNNVIZ_CORPUS_MAX_MB`` and ``RNNVIZ_UPLOADS_MAX_MB`` bound each part; :func:`evict` removes
 the least recently used entries past the bound (``touch`` marks an entry as used).
 """
@@ -36,8 +39,10 @@ def root() -> Path:
 
 
 def sub(name: str) -> Path:
-    """A named part of the data directory (``corpus``, ``uploads``), created on first use."""
-    path = root() / name
+    """A named part of the data directory (``corpus``, ``uploads``), created on first use;
+    ``RNNVIZ_<NAME>_DIR`` puts it elsewhere."""
+    env = os.environ.get(f"RNNVIZ_{name.upper()}_DIR")
+    path = Path(env).expanduser() if env else root() / name
     path.mkdir(parents=True, exist_ok=True)
     return path
 
