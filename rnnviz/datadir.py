@@ -16,6 +16,7 @@ the least recently used entries past the bound (``touch`` marks an entry as used
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import shutil
 import time
@@ -122,3 +123,38 @@ def age_seconds(path: Path) -> float:
         return time.time() - path.stat().st_mtime
     except OSError:
         return float("inf")
+
+
+# Write failures that are the disk's, not the code's: the message says what to do.
+NO_SPACE = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
+NOT_WRITABLE = (errno.EROFS, errno.EACCES, errno.EPERM)
+
+
+def free_mb(path: Path) -> float:
+    """Megabytes free on the file system holding ``path`` (its nearest existing parent)."""
+    path = Path(path)
+    while not path.exists() and path != path.parent:
+        path = path.parent
+    try:
+        return shutil.disk_usage(path).free / 2**20
+    except OSError:
+        return float("nan")
+
+
+def is_disk_error(exc: BaseException) -> bool:
+    """Whether ``exc`` says the disk is full or not writable (not a bug to show as one)."""
+    return isinstance(exc, OSError) and exc.errno in NO_SPACE + NOT_WRITABLE
+
+
+def disk_error_message(exc: OSError, where: Path) -> str:
+    """An actionable sentence for a write that failed for want of space or permission."""
+    if exc.errno in NO_SPACE:
+        return (
+            f"no space left to write in {where} ({free_mb(where):.0f} MB free): whoever runs the "
+            "server can free space there, lower RNNVIZ_CORPUS_MAX_MB / RNNVIZ_UPLOADS_MAX_MB, or "
+            "point RNNVIZ_DATA_DIR at a larger disk"
+        )
+    return (
+        f"cannot write in {where} ({exc.strerror}): whoever runs the server can make it writable "
+        "for the server's user or point RNNVIZ_DATA_DIR elsewhere"
+    )

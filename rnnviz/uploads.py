@@ -381,8 +381,16 @@ def store(data: bytes, filename: str, session: str) -> str:
         if not path.is_file():
             _make_room(root, folder, len(data))
             tmp = folder / f".{name}.tmp"
-            tmp.write_bytes(data)
-            os.replace(tmp, path)
+            try:
+                tmp.write_bytes(data)
+                os.replace(tmp, path)
+            except OSError as exc:
+                tmp.unlink(missing_ok=True)
+                if not datadir.is_disk_error(exc):
+                    raise
+                raise CustomModelError(
+                    datadir.disk_error_message(exc, root), key="up_no_space"
+                ) from None
         datadir.touch(path)
         datadir.touch(folder)
     return f"{PREFIX}{session}/{name}:{shown}"
