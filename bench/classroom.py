@@ -244,6 +244,7 @@ class WireStudent:
         self.alerts: list[str] = []  # the last run's st.error/warning/info/success and toasts
         self.sentence_shown = ""  # what the last run's sentence box showed
         self.session_id = ""  # the server's id of this session (a reconnect names it)
+        self.query_string = ""  # the URL's query as the app last set it
 
     async def rerun(
         self,
@@ -286,6 +287,8 @@ class WireStudent:
                         error = f"page not found: {page}"
                     if kind == "new_session":
                         self.session_id = fwd.new_session.initialize.session_id
+                    if kind == "page_info_changed":  # the app keeps its state in the URL
+                        self.query_string = fwd.page_info_changed.query_string
                     if kind != "delta" or fwd.delta.WhichOneof("type") != "new_element":
                         continue
                     element = fwd.delta.new_element

@@ -75,7 +75,8 @@ def touch(path: Path) -> None:
         os.utime(path)
 
 
-def _remove(path: Path) -> None:
+def remove(path: Path) -> None:
+    """Remove a file or a folder (gone already: nothing to do)."""
     if path.is_dir():
         shutil.rmtree(path, ignore_errors=True)
     else:
@@ -111,7 +112,7 @@ def evict(
             break
         if path.resolve() in kept or (protected is not None and protected(path)):
             continue
-        _remove(path)
+        remove(path)
         removed.append(path)
         total -= size
     return removed

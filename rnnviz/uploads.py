@@ -323,6 +323,20 @@ def _alive(folder: Path) -> bool:
     return datadir.age_seconds(folder) < ALIVE_SECONDS
 
 
+def release(session: str) -> int:
+    """Remove a session's stored files (the session has ended); returns how many there were."""
+    if not session:
+        return 0
+    root = _root()
+    folder = root / _session(session)
+    if not folder.is_dir():
+        return 0
+    with FileLock(root / ".lock", timeout=60):
+        count = sum(1 for p in folder.iterdir() if p.is_file())
+        datadir.remove(folder)
+    return count
+
+
 def touch_session(session: str) -> None:
     """Mark a session's uploads as in use (call on every run of a page of that session)."""
     if session:
