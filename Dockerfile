@@ -19,7 +19,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 # background, while the torch-only path serves (same numbers, about twice the time). It needs
 # Python's headers: the python images have them; a plain Debian base gets python3-dev.
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends g++ \
+    && apt-get install -y --no-install-recommends g++ tini \
     && (python3 -c "import os, sys, sysconfig; sys.exit(not os.path.isfile(os.path.join(sysconfig.get_paths()['include'], 'Python.h')))" \
         || apt-get install -y --no-install-recommends python3-dev) \
     && rm -rf /var/lib/apt/lists/* \
@@ -55,6 +55,9 @@ VOLUME ["/data"]
 EXPOSE 8501
 HEALTHCHECK --interval=15s --timeout=5s --start-period=60s --retries=3 \
     CMD ["python", "-c", "import sys, urllib.request as u; sys.exit(u.urlopen('http://127.0.0.1:8501/_stcore/health', timeout=4).read() != b'ok')"]
+# tini as PID 1: passes SIGTERM on to Streamlit (a stop or a rolling update ends it at once) and
+# reaps the compiler's children if a replica rebuilds the tracer.
+ENTRYPOINT ["/usr/bin/tini", "--"]
 CMD ["streamlit", "run", "app.py", \
      "--server.headless=true", "--server.address=0.0.0.0", "--server.port=8501", \
      "--browser.gatherUsageStats=false", "--server.fileWatcherType=none", \

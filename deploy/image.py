@@ -59,11 +59,20 @@ def _last(kind: str, path: Path) -> str:
     return found[-1]
 
 
+def entrypoint(path: Path = DOCKERFILE) -> list[str]:
+    """The image's ENTRYPOINT (empty if none)."""
+    entry = [args for word, args in instructions(path) if word == "ENTRYPOINT"]
+    return exec_form(entry[-1]) if entry else []
+
+
+def cmd(path: Path = DOCKERFILE) -> list[str]:
+    """The image's CMD (what follows the ENTRYPOINT)."""
+    return exec_form(_last("CMD", path))
+
+
 def command(path: Path = DOCKERFILE) -> list[str]:
     """The image's start command: ENTRYPOINT (if any) followed by CMD."""
-    entry = [args for word, args in instructions(path) if word == "ENTRYPOINT"]
-    cmd = exec_form(_last("CMD", path))
-    return (exec_form(entry[-1]) if entry else []) + cmd
+    return entrypoint(path) + cmd(path)
 
 
 def healthcheck(path: Path = DOCKERFILE) -> tuple[dict[str, str], list[str]]:

@@ -36,7 +36,7 @@ IMAGE_ONLY = ("PATH", "VIRTUAL_ENV", "HOME", "TORCH_EXTENSIONS_DIR")  # the imag
 
 def local_command(port: int) -> list[str]:
     """The image's CMD, run by this interpreter, on 127.0.0.1:``port``."""
-    cmd = image.command()
+    cmd = image.cmd()  # the ENTRYPOINT is tini, PID 1 in the container; not needed here
     assert cmd[0] == "streamlit"
     out = [sys.executable, "-m", "streamlit", *cmd[1:]]
     out = [a for a in out if not a.startswith(("--server.port=", "--server.address="))]

@@ -87,7 +87,9 @@ def test_the_app_limits_agree() -> None:
 
 def test_image_command_has_the_replica_settings() -> None:
     """The image starts the app with the same settings deploy/serve.py gives each replica."""
-    cmd = image.command()
+    entry, cmd = image.entrypoint(), image.cmd()
+    assert entry == ["/usr/bin/tini", "--"]  # PID 1 passes SIGTERM on, reaps children
+    assert image.command() == entry + cmd
     assert cmd[:3] == ["streamlit", "run", "app.py"]
     got, want = image.flags(cmd), image.flags(streamlit_command(8601))
     assert got["server.address"] == "0.0.0.0"  # reachable from outside the container
