@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import collections
 import contextlib
+import gc
 import os
 from dataclasses import dataclass
 
@@ -52,6 +53,13 @@ def _session_language() -> str | None:
 
 
 i18n.set_resolver(_session_language)
+
+# Everything imported above lives as long as the process. RNNVIZ_GC_FREEZE=1 moves it out of the
+# collector's generations (gc.freeze), so later collections stop walking torch's, pandas' and
+# Plotly's module objects (bench/soak.py --freeze measures it).
+if os.environ.get("RNNVIZ_GC_FREEZE", "0") == "1":
+    gc.collect()
+    gc.freeze()
 
 
 # --- per session ---------------------------------------------------------------------------------
