@@ -241,6 +241,10 @@ class WireStudent:
         self.next_button: tuple[str, str] | None = None  # (widget id, fragment id)
         self.sentence_box = ""  # the sidebar text area's widget id
         self.markdown: list[str] = []  # the last run's markdown, to check what it showed
+        self.alerts: list[str] = []  # the last run's st.error/warning/info/success and toasts
+        self.sentence_shown = ""  # what the last run's sentence box showed
+        self.session_id = ""  # the server's id of this session (a reconnect names it)
+        self.query_string = ""  # the URL's query as the app last set it
 
     async def rerun(
         self,
@@ -265,7 +269,7 @@ class WireStudent:
         if text is not None:  # as the browser sends it on Ctrl+Enter
             widget = state.widget_states.widgets.add()
             widget.id, widget.string_value = self.sentence_box, text
-        self.markdown = []
+        self.markdown, self.alerts = [], []
         start, received, deflated, error = time.perf_counter(), 0, 0, ""
         try:
             await self.ws.send(msg.SerializeToString())
@@ -281,6 +285,10 @@ class WireStudent:
                         break
                     if kind == "page_not_found":
                         error = f"page not found: {page}"
+                    if kind == "new_session":
+                        self.session_id = fwd.new_session.initialize.session_id
+                    if kind == "page_info_changed":  # the app keeps its state in the URL
+                        self.query_string = fwd.page_info_changed.query_string
                     if kind != "delta" or fwd.delta.WhichOneof("type") != "new_element":
                         continue
                     element = fwd.delta.new_element
@@ -289,10 +297,16 @@ class WireStudent:
                         error = "traceback: " + element.exception.message[:160]
                     elif what == "button" and element.button.id.endswith("b_next"):
                         self.next_button = (element.button.id, fwd.delta.fragment_id)
-                    elif what == "text_area" and not self.sentence_box:
+                    elif what == "text_area" and self.sentence_box in ("", element.text_area.id):
                         self.sentence_box = element.text_area.id
+                        box = element.text_area
+                        self.sentence_shown = box.value if box.set_value else box.default
                     elif what == "markdown":
                         self.markdown.append(element.markdown.body)
+                    elif what == "alert":
+                        self.alerts.append(element.alert.body)
+                    elif what == "toast":
+                        self.alerts.append(element.toast.body)
         except Exception as exc:  # a timeout or a closed socket is the student's error
             error = error or f"{type(exc).__name__}: {str(exc)[:120]}"
         ms = (time.perf_counter() - start) * 1000

@@ -208,7 +208,7 @@ class Deployment:
                     subprocess.Popen(
                         streamlit_command(port, self.upload_mb),
                         cwd=ROOT,
-                        env=self.env,
+                        env={**self.env, "RNNVIZ_REPLICA": replica_name(k)},  # its cookie value
                         stdout=log,
                         stderr=subprocess.STDOUT,
                         start_new_session=True,  # Ctrl-C reaches us; we stop them in order

@@ -6,6 +6,9 @@
 - ``corpus/``: corpus indexes (one folder per model weights hash), shared by every session;
 - ``uploads/``: uploaded and live-trained checkpoints, one folder per session.
 
+``RNNVIZ_CORPUS_DIR`` / ``RNNVIZ_UPLOADS_DIR`` put one part elsewhere (the container image keeps
+the corpus indexes it built in the image, and the uploads in the data volume).
+
 ``RNNVIZ_CORPUS_MAX_MB`` and ``RNNVIZ_UPLOADS_MAX_MB`` bound each part; :func:`evict` removes
 the least recently used entries past the bound (``touch`` marks an entry as used).
 """
@@ -13,6 +16,7 @@ the least recently used entries past the bound (``touch`` marks an entry as used
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import shutil
 import time
@@ -36,8 +40,10 @@ def root() -> Path:
 
 
 def sub(name: str) -> Path:
-    """A named part of the data directory (``corpus``, ``uploads``), created on first use."""
-    path = root() / name
+    """A named part of the data directory (``corpus``, ``uploads``), created on first use;
+    ``RNNVIZ_<NAME>_DIR`` puts it elsewhere."""
+    env = os.environ.get(f"RNNVIZ_{name.upper()}_DIR")
+    path = Path(env).expanduser() if env else root() / name
     path.mkdir(parents=True, exist_ok=True)
     return path
 
@@ -69,7 +75,8 @@ def touch(path: Path) -> None:
         os.utime(path)
 
 
-def _remove(path: Path) -> None:
+def remove(path: Path) -> None:
+    """Remove a file or a folder (gone already: nothing to do)."""
     if path.is_dir():
         shutil.rmtree(path, ignore_errors=True)
     else:
@@ -105,7 +112,7 @@ def evict(
             break
         if path.resolve() in kept or (protected is not None and protected(path)):
             continue
-        _remove(path)
+        remove(path)
         removed.append(path)
         total -= size
     return removed
@@ -117,3 +124,38 @@ def age_seconds(path: Path) -> float:
         return time.time() - path.stat().st_mtime
     except OSError:
         return float("inf")
+
+
+# Write failures that are the disk's, not the code's: the message says what to do.
+NO_SPACE = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
+NOT_WRITABLE = (errno.EROFS, errno.EACCES, errno.EPERM)
+
+
+def free_mb(path: Path) -> float:
+    """Megabytes free on the file system holding ``path`` (its nearest existing parent)."""
+    path = Path(path)
+    while not path.exists() and path != path.parent:
+        path = path.parent
+    try:
+        return shutil.disk_usage(path).free / 2**20
+    except OSError:
+        return float("nan")
+
+
+def is_disk_error(exc: BaseException) -> bool:
+    """Whether ``exc`` says the disk is full or not writable (not a bug to show as one)."""
+    return isinstance(exc, OSError) and exc.errno in NO_SPACE + NOT_WRITABLE
+
+
+def disk_error_message(exc: OSError, where: Path) -> str:
+    """An actionable sentence for a write that failed for want of space or permission."""
+    if exc.errno in NO_SPACE:
+        return (
+            f"no space left to write in {where} ({free_mb(where):.0f} MB free): whoever runs the "
+            "server can free space there, lower RNNVIZ_CORPUS_MAX_MB / RNNVIZ_UPLOADS_MAX_MB, or "
+            "point RNNVIZ_DATA_DIR at a larger disk"
+        )
+    return (
+        f"cannot write in {where} ({exc.strerror}): whoever runs the server can make it writable "
+        "for the server's user or point RNNVIZ_DATA_DIR elsewhere"
+    )

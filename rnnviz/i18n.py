@@ -590,6 +590,29 @@ STRINGS.update(
     }
 )
 
+# --- issue 20: a server that stays up (full disk, a replica that went away) ---
+STRINGS.update(
+    {
+        "corpus_unavailable": {
+            "en": "The test corpus can't be traced on this server right now: {error}. "
+            "The other pages work.",
+            "zh": "此服务器目前无法对测试语料进行计算:{error}。其他页面仍可使用。",
+        },
+        "up_no_space": {
+            "en": "the server's disk is full, so the file was not kept; try again later or ask "
+            "whoever runs the server to free space",
+            "zh": "服务器磁盘已满,文件未能保存;请稍后再试,或请服务器管理员清理空间。",
+        },
+        "replica_moved": {
+            "en": "The server process you were on stopped, so this is a fresh session on another "
+            "one: the page was opened again from its link (model, sentence, page); uploads and "
+            "live-trained models of the old session are gone.",
+            "zh": "你原先连接的服务器进程已停止,这里是另一个进程上的新会话:页面已按链接(模型、句子、"
+            "页面)重新打开;旧会话上传的文件和现场训练的模型已不在。",
+        },
+    }
+)
+
 # --- helper "explain": memory provenance, gate clamps, the vanishing gradient, from scratch ---
 STRINGS.update(
     {

@@ -343,6 +343,20 @@ def _alive(folder: Path) -> bool:
     return datadir.age_seconds(folder) < ALIVE_SECONDS
 
 
+def release(session: str) -> int:
+    """Remove a session's stored files (the session has ended); returns how many there were."""
+    if not session:
+        return 0
+    root = _root()
+    folder = root / _session(session)
+    if not folder.is_dir():
+        return 0
+    with FileLock(root / ".lock", timeout=60):
+        count = sum(1 for p in folder.iterdir() if p.is_file())
+        datadir.remove(folder)
+    return count
+
+
 def touch_session(session: str) -> None:
     """Mark a session's uploads as in use (call on every run of a page of that session)."""
     if session:
@@ -405,8 +419,16 @@ def store(data: bytes, filename: str, session: str) -> str:
         if not path.is_file():
             _make_room(root, folder, len(data))
             tmp = folder / f".{name}.tmp"
-            tmp.write_bytes(data)
-            os.replace(tmp, path)
+            try:
+                tmp.write_bytes(data)
+                os.replace(tmp, path)
+            except OSError as exc:
+                tmp.unlink(missing_ok=True)
+                if not datadir.is_disk_error(exc):
+                    raise
+                raise CustomModelError(
+                    datadir.disk_error_message(exc, root), key="up_no_space"
+                ) from None
         datadir.touch(path)
         datadir.touch(folder)
     return f"{PREFIX}{session}/{name}:{shown}"

@@ -28,6 +28,7 @@ import shutil
 import tempfile
 import threading
 import time
+import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -49,6 +50,14 @@ CHUNK_TOKENS = 4000  # tokens traced per batch (fastest on the cws test split, C
 WAIT_POLL = 0.25  # seconds between a waiter's looks at the builder's progress
 BUILD_LOG = ".builds.log"  # one JSON line per finished build, in the corpus folder
 Progress = Callable[[float], None]
+# What opening a damaged index raises (a truncated .npy or .npz, a cut-off JSON file, a missing
+# key): the folder is rebuilt once instead of failing every session that opens it.
+DAMAGED = (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile)
+
+
+class IndexUnavailable(RuntimeError):
+    """The corpus index can't be built or opened here (full or read-only disk); the message
+    says what to do."""
 
 
 @dataclass(frozen=True)
@@ -253,6 +262,8 @@ def _write_index(model: Any, corpus: Corpus, out: Path, progress: Progress) -> N
         )
         for key in keys
     }
+    for key in keys:  # a full disk must raise ENOSPC here, not SIGBUS (the whole server) later
+        _reserve(out / f"h_l{key[0]}_{key[1]}.npy")
     gate_hists = {
         (*key, g): np.zeros(hidden * GATE_BINS, dtype=np.int64)
         for key in keys
@@ -326,8 +337,20 @@ def _write_index(model: Any, corpus: Corpus, out: Path, progress: Progress) -> N
         "sentences": len(corpus.sentences),
         "track_labels": track_labels,
         "files": [*sorted(p.name for p in out.iterdir()), "meta.json"],
+        "sizes": {p.name: p.stat().st_size for p in out.iterdir()},  # a truncated file shows
     }
     (out / "meta.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1))
+
+
+def _reserve(path: Path) -> None:
+    """Allocate every block of a freshly created (sparse) memory-mapped file now. Writing
+    through a mapping into a hole the disk has no room for kills the process with SIGBUS; an
+    allocation raises OSError(ENOSPC) instead, which the caller turns into a message."""
+    fd = os.open(path, os.O_RDWR)
+    try:
+        os.posix_fallocate(fd, 0, os.fstat(fd).st_size)
+    finally:
+        os.close(fd)
 
 
 def _complete(folder: Path) -> bool:
@@ -336,9 +359,15 @@ def _complete(folder: Path) -> bool:
         meta = json.loads((folder / "meta.json").read_text())
     except (OSError, ValueError):
         return False
-    return meta.get("version") == CACHE_VERSION and all(
-        (folder / name).is_file() for name in meta.get("files", ())
-    )
+    sizes = meta.get("sizes", {})
+    try:
+        return meta.get("version") == CACHE_VERSION and all(
+            (folder / name).is_file()
+            and (name not in sizes or (folder / name).stat().st_size == sizes[name])
+            for name in meta.get("files", ())
+        )
+    except OSError:
+        return False
 
 
 def _lock(folder: Path) -> FileLock:
@@ -445,7 +474,21 @@ def ensure_index(
                 _build_locked(model, corpus or corpus_for(model), folder, progress)
                 built = True
             datadir.touch(folder)
-            index = CorpusIndex(folder)
+            try:
+                index = CorpusIndex(folder)
+            except DAMAGED:
+                if built:
+                    raise
+                _build_locked(model, corpus or corpus_for(model), folder, progress)  # once
+                built = True
+                index = CorpusIndex(folder)
+        except OSError as exc:
+            if not datadir.is_disk_error(exc):
+                raise
+            raise IndexUnavailable(
+                f"the corpus index of {getattr(model, 'name', 'this model')} cannot be built: "
+                + datadir.disk_error_message(exc, root)
+            ) from exc
         finally:
             lock.release()
         if built:

@@ -1,4 +1,5 @@
-"""Server start: heavy modules imported once, torch threads, the session language hook.
+"""Server start: heavy modules imported once, torch threads, the session language hook; per
+session: what is released when it ends, and a notice when it had to move to another replica.
 
 Imported first by ``rnnviz.ui``, i.e. when the server runs app.py for the first time, never
 lazily inside a session's script thread: a module half-imported by one session was seen by Plotly
@@ -7,8 +8,11 @@ in another ("partially initialized module 'pandas' has no attribute 'Series'").
 
 from __future__ import annotations
 
+import collections
 import contextlib
+import gc
 import os
+from dataclasses import dataclass
 
 import numpy as np  # noqa: F401
 import pandas as pd  # noqa: F401  (Plotly and the tables use it)
@@ -18,6 +22,7 @@ import pyarrow  # noqa: F401  (parquet downloads)
 import safetensors.torch  # noqa: F401  (uploads)
 import streamlit as st
 import torch
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from .. import custom, figures, frames, i18n, markup, models, onepass, uploads  # noqa: F401
 from ..analysis import codecells, saliency, saturation, search, whatif  # noqa: F401
@@ -48,3 +53,57 @@ def _session_language() -> str | None:
 
 
 i18n.set_resolver(_session_language)
+
+# Everything imported above lives as long as the process. RNNVIZ_GC_FREEZE=1 moves it out of the
+# collector's generations (gc.freeze), so later collections stop walking torch's, pandas' and
+# Plotly's module objects (bench/soak.py --freeze measures it).
+if os.environ.get("RNNVIZ_GC_FREEZE", "0") == "1":
+    gc.collect()
+    gc.freeze()
+
+
+# --- per session ---------------------------------------------------------------------------------
+
+# This process's name behind deploy/serve.py's nginx (r0, r1, ...; that nginx's stickiness cookie
+# carries it). Unset elsewhere: no notice.
+REPLICA = os.environ.get("RNNVIZ_REPLICA", "")
+STICKY_COOKIE = "rnnviz_replica"
+RELEASED: collections.deque[tuple[str, int]] = collections.deque(maxlen=1000)  # (session, files)
+
+
+@dataclass(frozen=True)
+class SessionResources:
+    """What a session owns outside its session state (its uploads folder, by its id)."""
+
+    session: str
+
+
+def _release(resources: SessionResources) -> None:
+    """The session has ended (its websocket closed and ``server.disconnectedSessionTTL`` passed,
+    or the server stops): its uploaded and live-trained checkpoints go from the disk. Its models
+    were in session-scoped caches, which Streamlit drops at the same moment."""
+    files = 0
+    with contextlib.suppress(Exception):  # runs on Streamlit's thread: never raise there
+        files = uploads.release(resources.session)
+    RELEASED.append((resources.session, files))
+
+
+@st.cache_resource(scope="session", on_release=_release, show_spinner=False)
+def session_resources(session: str) -> SessionResources:
+    return SessionResources(session)
+
+
+def session_started() -> None:
+    """Per run: register the session's release hook; tell a student who landed here because
+    the replica holding their session stopped (once per session)."""
+    ctx = get_script_run_ctx()
+    if ctx is None or not ctx.session_id:
+        return
+    session_resources(ctx.session_id)
+    ss = st.session_state
+    if not REPLICA or ss.get("replica_checked"):
+        return
+    ss["replica_checked"] = True
+    came_from = st.context.cookies.get(STICKY_COOKIE)
+    if came_from and came_from != REPLICA:
+        st.info(i18n.t("replica_moved"), icon=":material/sync_problem:")

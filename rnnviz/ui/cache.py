@@ -26,11 +26,15 @@ def model_names() -> list[str]:
         return []
 
 
-@st.cache_resource(max_entries=16, show_spinner=False)
 def load_model(name: str) -> Any:
     """The model ``name``, loaded once per process; the user's own model by its key (see
-    ``rnnviz.custom``). Never mutate what this returns."""
-    return load_custom(name) if custom.is_custom(name) else models.load(name)
+    ``rnnviz.custom``), once per session. Never mutate what this returns."""
+    return load_custom(name) if custom.is_custom(name) else _load_shipped(name)
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def _load_shipped(name: str) -> Any:
+    return models.load(name)
 
 
 def load_custom(key: str) -> Any:
@@ -40,7 +44,9 @@ def load_custom(key: str) -> Any:
     return _resolve_custom(key)
 
 
-@st.cache_resource(max_entries=8, show_spinner=False)
+# Per session: another session's uploads never evict this one's models, and they are freed when
+# the session ends (issue 20; before, up to 8 of them stayed in a process-wide cache).
+@st.cache_resource(scope="session", max_entries=8, show_spinner=False)
 def _resolve_custom(key: str) -> Any:
     return custom.resolve(key)
 

@@ -114,18 +114,22 @@ def corpus_index(name: str) -> Any:
     """The corpus index of a model: built once for every session and process (a progress bar
     here, whether this session builds it or waits for another), then cached on disk."""
     model = any_model(name)
-    if not search.is_cached(model):
-        words = t("corpus_building_shared")
-        bar = st.progress(0.0, text=words)
-        # every update names the work again: progress(value) alone replaces the words with none
-        search.ensure_index(
-            model,
-            progress=lambda f: bar.progress(
-                min(1.0, max(0.0, f)), text=f"{words} {min(1.0, max(0.0, f)):.0%}"
-            ),
-        )
-        bar.empty()
-    index = _open_index(name)
+    try:
+        if not search.is_cached(model):
+            words = t("corpus_building_shared")
+            bar = st.progress(0.0, text=words)
+            # every update names the work again: progress(value) alone replaces the words with none
+            search.ensure_index(
+                model,
+                progress=lambda f: bar.progress(
+                    min(1.0, max(0.0, f)), text=f"{words} {min(1.0, max(0.0, f)):.0%}"
+                ),
+            )
+            bar.empty()
+        index = _open_index(name)
+    except search.IndexUnavailable as exc:  # a full or read-only disk: say so, keep running
+        st.error(t("corpus_unavailable", error=exc))
+        st.stop()
     meta = index.meta
     st.caption(
         t("corpus_info", corpus=meta["corpus"], sentences=meta["sentences"], tokens=meta["tokens"])

@@ -10,6 +10,7 @@ import streamlit as st
 
 from .. import custom, i18n, markup, uploads
 from ..i18n import t
+from . import boot
 from .cache import (
     Result,
     _default_text,
@@ -76,6 +77,7 @@ def setup() -> None:
     """Per page: state, language, CSS. Call first in every page."""
     _leave_legacy_mode()
     start()
+    boot.session_started()  # release hook; notice after a replica went away
     if st.session_state.get(CUSTOM_KEY):  # this session's uploads stay while it is open
         uploads.touch_session(upload_session())
     st.html(BASE_CSS + markup.SENTENCE_CSS + (PROJECTOR_CSS if st.session_state.projector else ""))
