@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import sysconfig
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
@@ -29,13 +31,13 @@ from ..analysis.codecells import (
     BestUnit,
     CharLM,
     CodeConfig,
-    analyse,
     best_units,
     features,
     held_out_text,
     load,
     read_text,
     readouts,
+    scorecard,
     split_of,
     stdlib_files,
 )
@@ -50,10 +52,18 @@ class CodeRecipe:
     max_steps: int | None = None
     hidden_size: int = 256
     embed_size: int = 32
+    num_layers: int = 1
     seq_len: int = 128
     batch_size: int = 32
     lr: float = 3e-3
     clip: float = 1.0
+    # the forget gate's bias starts here (char-rnn: 1, so cells keep what they hold until they
+    # learn to forget); None: PyTorch's default initialisation, as the first shipped runs
+    forget_bias: float | None = None
+    # False: docstrings removed from every file (training and held-out alike), so strings are
+    # short literals; True: files as they are
+    docstrings: bool = True
+    quotes: bool = False  # True: one quote style ('...' becomes "..." where the value allows)
     min_char_count: int = 20  # rarer characters read as the unknown one
     # True: each batch row reads one stretch of the text window after window, its state carried
     # over (detached), as the app and the analysis run the model over a whole file; False: random
@@ -96,28 +106,78 @@ def bits_per_char(model: CharLM, text: str, chunk: int = 2000) -> float:
     return total / max(count, 1) / np.log(2)
 
 
+def training_text(recipe: CodeRecipe) -> str:
+    """The training split's text as the recipe reads it (:func:`codecells.prepare`)."""
+    return read_text(training_files(recipe.packages), recipe.docstrings, recipe.quotes)
+
+
+def init_forget_bias(rnn: nn.LSTM, value: float) -> None:
+    """Set every layer's forget-gate bias (``b_ih + b_hh``, PyTorch's i f g o order) to ``value``."""
+    h = rnn.hidden_size
+    with torch.no_grad():
+        for k in range(rnn.num_layers):
+            getattr(rnn, f"bias_ih_l{k}")[h : 2 * h] = value
+            getattr(rnn, f"bias_hh_l{k}")[h : 2 * h] = 0.0
+
+
+CHECKPOINT = "checkpoint.pt"
+
+
 def train(
     recipe: CodeRecipe = CodeRecipe(),
     text: str | None = None,
     log: Callable[[str], None] | None = print,
     held_out_chars: int = 200_000,
+    run: Path | None = None,
+    resume: bool = False,
+    checkpoint_seconds: float = 300.0,
 ) -> CharLM:
-    """Train on ``text`` (default: the stdlib training files) within the recipe's budget."""
+    """Train on ``text`` (default: the stdlib training files) within the recipe's budget.
+
+    ``run``: a folder that gets ``checkpoint.pt`` every ``checkpoint_seconds`` and at the end
+    (raw weights, Adam, the weight average, step, time, where each batch row stands in the
+    text, its carried state, the random generators); ``resume=True`` goes on from it (the
+    recipe's budget and step limit may grow; the rest of the recipe is the checkpoint's).
+    """
     r = recipe
+    saved = None
+    if resume:
+        if run is None or not (run / CHECKPOINT).is_file():
+            raise FileNotFoundError(f"nothing to resume: no {CHECKPOINT} in {run}")
+        saved = torch.load(run / CHECKPOINT, weights_only=False)
+        r = replace(CodeRecipe(**saved["recipe"]), budget_seconds=r.budget_seconds,
+                    max_steps=r.max_steps)  # fmt: skip
     torch.manual_seed(r.seed)
     rng = np.random.default_rng(r.seed)
-    files = stdlib_files()
     if text is None:
-        text = read_text(training_files(r.packages))
-    counts: dict[str, int] = {}
-    for c in text:
-        counts[c] = counts.get(c, 0) + 1
-    rare = r.min_char_count
-    chars = UNK + "".join(sorted(c for c, k in counts.items() if k >= rare and c != UNK))
-    model = CharLM(CodeConfig(chars=chars, embed_size=r.embed_size, hidden_size=r.hidden_size))
+        text = training_text(r)
+    if saved is not None:
+        chars = saved["chars"]
+    else:
+        counts: dict[str, int] = {}
+        for c in text:
+            counts[c] = counts.get(c, 0) + 1
+        rare = r.min_char_count
+        chars = UNK + "".join(sorted(c for c, k in counts.items() if k >= rare and c != UNK))
+    cfg = CodeConfig(chars=chars, embed_size=r.embed_size, hidden_size=r.hidden_size,
+                     num_layers=r.num_layers)  # fmt: skip
+    model = CharLM(cfg)
+    if r.forget_bias is not None:
+        init_forget_bias(model.rnn, r.forget_bias)
     ids = model.encode(text)  # (N,)
 
     carried: list = [None]  # the state each row ends its last window with (stateful)
+    # where the next batch starts: (pass over the text, offset in each row's stretch)
+    position = [0, 0]
+    snapshot = None
+    if saved is not None:
+        model.load_state_dict(saved["weights"])
+        torch.set_rng_state(saved["torch_rng"])
+        rng.bit_generator.state = saved["numpy_rng"]
+        carried[0] = saved["carried"]
+        position[:] = saved["position"]
+        snapshot = loop.Snapshot(saved["step"], saved["seconds"], saved["optimizer"],
+                                 saved["average"], False)  # fmt: skip
 
     def random_windows() -> Iterator[torch.Tensor]:
         while True:
@@ -125,15 +185,19 @@ def train(
             yield torch.stack([ids[s : s + r.seq_len + 1] for s in starts])  # (B, L+1)
 
     def streams() -> Iterator[torch.Tensor]:
-        """Row b reads stretch b of the text (from a random offset) window after window; at the
-        end of the stretches every row starts again from a fresh offset and a zero state."""
+        """Row b reads stretch b of the text (from an offset fixed by the seed and the pass)
+        window after window; at the end of the stretches every row starts again from a fresh
+        offset and a zero state."""
         span = len(ids) // r.batch_size
         while True:
-            shift = int(rng.integers(0, span))
+            shift = int(np.random.default_rng([r.seed, position[0]]).integers(0, span))
             rows = torch.roll(ids, -shift)[: span * r.batch_size].view(r.batch_size, span)
-            carried[0] = None
-            for a in range(0, span - r.seq_len - 1, r.seq_len):
+            if position[1] == 0:
+                carried[0] = None
+            for a in range(position[1], span - r.seq_len - 1, r.seq_len):
+                position[1] = a + r.seq_len
                 yield rows[:, a : a + r.seq_len + 1]
+            position[:] = [position[0] + 1, 0]
 
     def windows(_epoch: int) -> Iterator[torch.Tensor]:
         return streams() if r.stateful else random_windows()
@@ -148,7 +212,23 @@ def train(
 
     def on_step(s: loop.Step[torch.Tensor]) -> None:
         if log is not None and s.step % 200 == 0:
-            log(f"step {s.step}  {s.seconds:.0f} s  {s.loss / np.log(2):.3f} bits/char")
+            log(f"step {s.step}  {s.seconds:.0f} s  {s.epoch_loss / np.log(2):.3f} bits/char "
+                f"(mean since start or resume; this batch {s.loss / np.log(2):.3f})")  # fmt: skip
+
+    def keep(s: loop.Snapshot) -> None:
+        assert run is not None
+        run.mkdir(parents=True, exist_ok=True)
+        state = {
+            "recipe": asdict(r), "chars": chars, "train_chars": len(text),
+            "step": s.step, "seconds": s.seconds,
+            "weights": model.state_dict(), "optimizer": s.optimizer, "average": s.average,
+            "carried": carried[0], "position": list(position),
+            "torch_rng": torch.get_rng_state(), "numpy_rng": rng.bit_generator.state,
+        }  # fmt: skip
+        torch.save(state, run / (CHECKPOINT + ".tmp"))
+        os.replace(run / (CHECKPOINT + ".tmp"), run / CHECKPOINT)  # never half a checkpoint
+        if log is not None:
+            log(f"checkpoint: step {s.step}, {s.seconds:.0f} s of training")
 
     fitted = loop.fit(
         model,
@@ -160,16 +240,43 @@ def train(
         max_steps=r.max_steps,
         on_step=on_step,
         average=r.average,
+        resume=snapshot,
+        checkpoint=keep if run is not None else None,
+        checkpoint_seconds=checkpoint_seconds,
     )
-    held = [p.name for p in files if split_of(p) == "test"]
-    bpc = bits_per_char(model, held_out_text(held_out_chars))
-    facts = {"train_chars": len(text), "steps": fitted.steps, "seconds": round(fitted.seconds, 1)}
+    return finish(model, r, fitted.steps, fitted.seconds, len(text), held_out_chars)
+
+
+def finish(model: CharLM, r: CodeRecipe, steps: int, seconds: float, train_chars: int,
+           held_out_chars: int = 200_000) -> CharLM:  # fmt: skip
+    """Store the recipe, run facts and held-out bits/char in the model's config."""
+    held = [p.name for p in stdlib_files() if split_of(p) == "test"]
+    bpc = bits_per_char(model, held_out_text(held_out_chars, r.docstrings, r.quotes))
+    facts = {"train_chars": train_chars, "steps": steps, "seconds": round(seconds, 1)}
     model.cfg = replace(
         model.cfg,
         training={**asdict(r), **facts, "held_out_files": held, "torch": torch.__version__},
         metrics={"held_out_bits_per_char": round(bpc, 4)},
     )
     return model
+
+
+def from_checkpoint(run: Path, held_out_chars: int = 200_000) -> CharLM:
+    """The model of a run's last checkpoint with its weight average (what would be shipped)."""
+    saved = torch.load(run / CHECKPOINT, weights_only=False)
+    r = CodeRecipe(**saved["recipe"])
+    cfg = CodeConfig(chars=saved["chars"], embed_size=r.embed_size, hidden_size=r.hidden_size,
+                     num_layers=r.num_layers)  # fmt: skip
+    model = CharLM(cfg)
+    model.load_state_dict(saved["weights"])
+    if saved["average"]:
+        params = [p for p in model.parameters() if p.requires_grad]
+        with torch.no_grad():
+            for p, v in zip(params, saved["average"], strict=True):
+                p.copy_(v)
+    model.eval()
+    chars = saved.get("train_chars", 0)
+    return finish(model, r, saved["step"], saved["seconds"], chars, held_out_chars)
 
 
 def save(model: CharLM, folder: Path = ASSET, eval_chars: int = 100_000) -> dict[str, list[BestUnit]]:  # fmt: skip
@@ -184,7 +291,8 @@ def save(model: CharLM, folder: Path = ASSET, eval_chars: int = 100_000) -> dict
 
 def write_cards(model: CharLM, folder: Path = ASSET, eval_chars: int = 100_000) -> dict[str, list[BestUnit]]:  # fmt: skip
     """Measure the model on held-out text and write ``card.md`` and ``card.zh.md``."""
-    text = held_out_text(eval_chars)
+    tr = model.cfg.training
+    text = held_out_text(eval_chars, tr.get("docstrings", True), tr.get("quotes", False))
     trace, feats = model.trace(text), features(text)
     best, reads = best_units(trace, feats), readouts(trace, feats)
     for lang, name in (("en", "card.md"), ("zh", "card.zh.md")):
@@ -302,37 +410,105 @@ def card(
 
 
 def main(argv: list[str] | None = None) -> None:
-    """``train [--seconds S] [--hidden H] …`` writes a model and its cards; ``cards`` rewrites a
-    model's cards; ``report`` ranks its units (``--out``: which folder, default the shipped)."""
+    """``train [--seconds S] [--hidden H] …`` writes a model and its cards (``--run DIR``: with
+    checkpoints and a log there, ``--resume`` goes on from them); ``export --run DIR`` writes a
+    run's last checkpoint as a model; ``cards`` rewrites a model's cards; ``report`` ranks its
+    units (``--out``: which folder, default the shipped one, or ``DIR/model`` for a run)."""
     parser = argparse.ArgumentParser(description="Train the code LSTM and report its cells.")
-    parser.add_argument("command", choices=["train", "report", "cards"])
-    parser.add_argument("--seconds", type=float, default=CodeRecipe.budget_seconds)
-    parser.add_argument("--hidden", type=int, default=CodeRecipe.hidden_size)
-    parser.add_argument("--seq-len", type=int, default=CodeRecipe.seq_len)
-    parser.add_argument("--average", type=float, default=CodeRecipe.average)
+    parser.add_argument("command", choices=["train", "report", "cards", "export"])
+    d = CodeRecipe()
+    parser.add_argument("--seconds", type=float, default=d.budget_seconds)
+    parser.add_argument("--max-steps", type=int, default=None)
+    parser.add_argument("--hidden", type=int, default=d.hidden_size)
+    parser.add_argument("--layers", type=int, default=d.num_layers)
+    parser.add_argument("--seq-len", type=int, default=d.seq_len)
+    parser.add_argument("--batch", type=int, default=d.batch_size)
+    parser.add_argument("--lr", type=float, default=d.lr)
+    parser.add_argument("--clip", type=float, default=d.clip)
+    parser.add_argument("--forget-bias", type=float, default=None)
+    parser.add_argument("--average", type=float, default=d.average)
+    parser.add_argument("--no-docstrings", action="store_true", help="train without docstrings")
+    parser.add_argument("--quotes", action="store_true", help="one quote style where safe")
     parser.add_argument(
         "--random-windows", action="store_true", help="the old way: no state carried over"
     )
     parser.add_argument("--top-level-only", action="store_true", help="no packages' modules")
-    parser.add_argument("--out", type=Path, default=ASSET, help="model folder (default: shipped)")
+    parser.add_argument("--run", type=Path, default=None, help="checkpoint and log folder")
+    parser.add_argument("--resume", action="store_true", help="go on from --run's checkpoint")
+    parser.add_argument("--checkpoint-minutes", type=float, default=5.0)
+    parser.add_argument("--out", type=Path, default=None, help="model folder (default: shipped)")
+    parser.add_argument("--eval-chars", type=int, default=100_000, help="held-out characters")
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
+    out = args.out or (args.run / "model" if args.run and args.command != "export" else ASSET)
+    log: Callable[[str], None] = print
+    if args.run is not None:
+        args.run.mkdir(parents=True, exist_ok=True)
+        log_path = args.run / "train.log"
+
+        def log(line: str) -> None:
+            stamped = f"{time.strftime('%Y-%m-%d %H:%M:%S')}  {line}"
+            print(stamped, flush=True)
+            with log_path.open("a", encoding="utf-8") as f:
+                f.write(stamped + "\n")
+
     if args.command == "train":
         recipe = CodeRecipe(
             budget_seconds=args.seconds,
+            max_steps=args.max_steps,
             hidden_size=args.hidden,
+            num_layers=args.layers,
             seq_len=args.seq_len,
+            batch_size=args.batch,
+            lr=args.lr,
+            clip=args.clip,
+            forget_bias=args.forget_bias,
             average=args.average,
             stateful=not args.random_windows,
             packages=not args.top_level_only,
+            docstrings=not args.no_docstrings,
+            quotes=args.quotes,
         )
-        best = save(train(recipe), args.out)
+        log(f"train {'(resume) ' if args.resume else ''}{' '.join(argv or sys.argv[1:])}")
+        model = train(recipe, log=log, run=args.run, resume=args.resume,
+                      checkpoint_seconds=60 * args.checkpoint_minutes)  # fmt: skip
+        best = save(model, out)
+        log(f"done: {model.cfg.metrics} -> {out}")
+    elif args.command == "export":  # a run's last checkpoint, averaged, as a model
+        if args.run is None:
+            parser.error("export needs --run")
+        model = from_checkpoint(args.run)
+        best = save(model, out)
+        log(f"exported step {model.cfg.training['steps']}: {model.cfg.metrics} -> {out}")
     elif args.command == "cards":  # rewrite the cards of a trained model
-        best = write_cards(load(args.out), args.out)
+        best = write_cards(load(out), out)
     else:
-        best = analyse(load(args.out), held_out_text(100_000))
+        model = load(args.run / "model" if args.run and not args.out else out)
+        print(report(model, args.eval_chars, False if args.no_docstrings else None))
+        return
     for name, units in best.items():
-        print(name, ", ".join(f"{b.quantity}[{b.unit}] r={b.r:+.3f}" for b in units[:3]))
+        print(name, ", ".join(f"{b.name(2)} r={b.r:+.3f}" for b in units[:3]))
+
+
+def report(model: CharLM, eval_chars: int = 100_000, docstrings: bool | None = None) -> str:
+    """The scorecard of a model as text: per feature and representation the best unit, its r
+    and AUROC on held-out text read as the model was trained (``docstrings``: with or without
+    them whatever the training did), and the read-out."""
+    tr = model.cfg.training
+    keep = tr.get("docstrings", True) if docstrings is None else docstrings
+    text = held_out_text(eval_chars, keep, tr.get("quotes", False))
+    trace, feats = model.trace(text), features(text)
+    score, reads = scorecard(trace, feats), readouts(trace, feats)
+    layers = model.cfg.num_layers
+    lines = [f"{len(text):,} held-out characters; bits/char {bits_per_char(model, text):.3f}"]
+    for name, by_rep in score.items():
+        cells = [
+            f"{b.name(layers)} r={b.r:+.3f}"
+            + (f" AUROC={b.auroc:.3f}" if b.auroc is not None else "")
+            for b in by_rep.values()
+        ]
+        lines.append(f"{name:16s} " + " | ".join(cells) + f" | read-out {reads[name]:+.3f}")
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":
