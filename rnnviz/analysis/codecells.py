@@ -43,6 +43,7 @@ FEATURES = (
     "line_position",
 )
 UNK = "\x00"
+REPRESENTATIONS = ("tanh_c", "c", "h")  # the states a unit is scored on (tanh(c) as the paper)
 
 
 def stdlib_files() -> list[Path]:
@@ -320,8 +321,9 @@ def quantity(trace: Trace, layer: int, name: str) -> np.ndarray:
 
 
 def quantities(trace: Trace) -> tuple[str, ...]:
-    """What :func:`best_units` ranks: the trace's quantities and, for an LSTM, ``tanh_c``."""
-    return trace.names + (("tanh_c",) if "c" in trace.names else ())
+    """What :func:`best_units` ranks: for an LSTM ``tanh_c``, ``c``, ``h``, then the gates."""
+    first = REPRESENTATIONS if "c" in trace.names else ()
+    return first + tuple(q for q in trace.names if q not in first)
 
 
 @dataclass(frozen=True)
@@ -364,9 +366,6 @@ def with_auroc(trace: Trace, b: BestUnit, feature: np.ndarray) -> BestUnit:
     return replace(b, auroc=auroc(values, feature))
 
 
-REPRESENTATIONS = ("c", "tanh_c", "h")
-
-
 def scorecard(trace: Trace, feats: dict[str, np.ndarray]) -> dict[str, dict[str, BestUnit]]:
     """``{feature: {representation: the best unit}}``: for each of ``c``, ``tanh(c)`` and ``h``
     the unit (any layer) with the largest ``|r|``, with its AUROC for a 0/1 feature. What the
@@ -377,6 +376,26 @@ def scorecard(trace: Trace, feats: dict[str, np.ndarray]) -> dict[str, dict[str,
         for name, units in best.items():
             out[name][rep] = units[0]
     return out
+
+
+def held_out_unit(cfg: CodeConfig, feature: str, representation: str = "tanh_c") -> BestUnit | None:  # fmt: skip
+    """The model's best unit for ``feature`` in ``representation`` on held-out text, as its
+    card measured it (``metrics["cells"]``); None for a config without those scores."""
+    b = cfg.metrics.get("cells", {}).get(feature, {}).get(representation)
+    if b is None:
+        return None
+    auroc = b.get("auroc")
+    return BestUnit(feature, representation, b["unit"], b["r"], b["layer"], auroc)
+
+
+def unit_score(values: np.ndarray, feature: np.ndarray) -> tuple[float, float | None]:
+    """``(r, AUROC)`` of one unit's ``values (N,)`` with ``feature (N,)``; AUROC only for a 0/1
+    feature with both labels present (else None)."""
+    r = float(correlations(values[:, None], {"f": feature})["f"][0])
+    if not np.isin(feature, (0, 1)).all():
+        return r, None
+    area = auroc(values, feature)
+    return r, None if np.isnan(area) else area
 
 
 def readouts(trace: Trace, feats: dict[str, np.ndarray], ridge: float = 1e-3) -> dict[str, float]:
