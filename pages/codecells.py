@@ -20,7 +20,7 @@ except FileNotFoundError as exc:
     st.stop()
 
 if "cc_text" not in ss:
-    ss.cc_text = codecells.snippet()
+    ss.cc_text = codecells.snippet(cfg=model.cfg)
 ss.cc_text = ss.cc_text[: ui.CODE_MAX_CHARS]
 text = st.text_area(t("cc_code"), key="cc_text", height=160, max_chars=ui.CODE_MAX_CHARS)
 if not text.strip():

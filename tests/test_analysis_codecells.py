@@ -72,11 +72,13 @@ def test_shipped_code_model_has_interpretable_cells() -> None:
         model = C.load()
     except FileNotFoundError:
         pytest.fail("code-lstm is missing from assets/code")
-    text = C.held_out_text(20_000)
+    tr = model.cfg.training
+    text = C.held_out_text(20_000, tr.get("docstrings", True), tr.get("quotes", False))
     assert codelm.bits_per_char(model, text[:5000]) < 3.0
     best = C.analyse(model, text)
     assert abs(best["line_position"][0].r) > 0.5
     assert abs(best["indentation"][0].r) > 0.5
+    assert abs(best["in_string"][0].r) > 0.6  # a quote cell, scored on text read as in training
 
 
 def test_shipped_config_reads_into_architecture_training_and_metrics() -> None:

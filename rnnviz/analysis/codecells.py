@@ -437,13 +437,17 @@ def held_out_text(max_chars: int | None = None, docstrings: bool = True, quotes:
     return text[:max_chars] if max_chars else text
 
 
-def snippet(chars: int = 2500, name: str = "configparser.py") -> str:
-    """A held-out piece of code to look at: from the first ``def`` past a third of the file."""
+def snippet(chars: int = 2500, name: str = "configparser.py", cfg: CodeConfig | None = None) -> str:  # fmt: skip
+    """A held-out piece of code to look at: from the first ``def`` past a third of the file,
+    read as ``cfg``'s model was trained (without docstrings if it was trained without them)."""
     held = [p for p in stdlib_files() if split_of(p) == "test"]
     if not held:
         return ""
     path = next((p for p in held if p.name == name), held[0])
-    text = path.read_text(encoding="utf-8")
+    tr = cfg.training if cfg is not None else {}
+    text = prepare(
+        path.read_text(encoding="utf-8"), tr.get("docstrings", True), tr.get("quotes", False)
+    )
     start = text.find("\n    def ", len(text) // 3)
     return text[start + 1 if start >= 0 else 0 :][:chars]
 
