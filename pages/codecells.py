@@ -34,6 +34,7 @@ rows = [
      "AUROC": None if b.auroc is None else round(b.auroc, 3)}
     for units in best.values()
     for b in units[:3]
+    if b.r  # a feature absent from the text (docstrings the model never saw) has no row
 ]  # fmt: skip
 st.markdown(f"**{t('cc_best')}**")
 ui.table(pd.DataFrame(rows), hide_index=True, height=300)
@@ -65,12 +66,14 @@ shown = codecells.BestUnit(feature, quantity, int(unit), r, int(layer))
 left, right = st.columns([4, 1])
 left.markdown(t("cc_showing", unit=shown.name(layers)))
 left.html(markup.coloured_text(text, values, quantity))
-right.metric(t("cc_r_with", feature=t("cc_" + feature)) + f" ({t('cc_here')})", f"{r:+.3f}")
-right.metric(t("cc_auroc"), "—" if auroc is None else f"{auroc:.3f}")
+right.metric(f"r · {t('cc_here')}", f"{r:+.3f}", help=t("cc_r_with", feature=t("cc_" + feature)))
+right.metric(f"AUROC · {t('cc_here')}", "—" if auroc is None else f"{auroc:.3f}",
+             help=t("cc_auroc"))  # fmt: skip
 if held is not None:
     right.caption(t("cc_held_unit", unit=t("cc_tanh_c"), feature=t("cc_" + feature),
                     name=held.name(layers)))  # fmt: skip
     right.metric(t("cc_held_out") + " · r", f"{held.r:+.3f}")
-    right.metric(t("cc_held_out") + " · AUROC", "—" if held.auroc is None else f"{held.auroc:.3f}")
+    right.metric(t("cc_held_out") + " · AUROC", "—" if held.auroc is None else f"{held.auroc:.3f}",
+                 help=t("cc_auroc"))  # fmt: skip
 with st.expander(t("cc_card")):
     ui.card(cards.load(codecells.ASSET, "en"), cards.load(codecells.ASSET, "zh"))
