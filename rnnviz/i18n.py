@@ -561,12 +561,36 @@ STRINGS.update(
         "cc_line_position": {"en": "position in the line", "zh": "行内位置"},
         "cc_in_comment": {"en": "inside a comment", "zh": "在注释内"},
         "cc_best": {
-            "en": "Best units for each feature on this text (Pearson r)",
-            "zh": "该文本上每个特征最相关的单元(皮尔逊相关系数 r)",
+            "en": "Best units for each feature on this text (Pearson r; AUROC for the yes/no "
+            "features)",
+            "zh": "该文本上每个特征最相关的单元(皮尔逊相关系数 r;是/否特征另给 AUROC)",
         },
         "cc_showing": {
-            "en": "Colouring by {quantity}[{unit}] (r = {r:+.3f} with {feature})",
-            "zh": "按 {quantity}[{unit}] 着色(与{feature}的 r = {r:+.3f})",
+            "en": "Colouring by {unit}: each character's background is the unit's value after "
+            "reading it (red +, white 0, blue −)",
+            "zh": "按 {unit} 着色:每个字符的底色是该单元读完这个字符后的取值(红 +,白 0,蓝 −)",
+        },
+        # --- issue 21: the quote cell (tanh(c), layers, split string labels, AUROC) ---
+        "cc_in_short_string": {"en": "inside a short string", "zh": "在短字符串内"},
+        "cc_in_docstring": {"en": "inside a docstring", "zh": "在文档字符串内"},
+        "cc_layer": {"en": "layer", "zh": "层"},
+        "cc_tanh_c": {"en": "tanh(c)", "zh": "tanh(c)"},
+        "cc_c": {"en": "c", "zh": "c"},
+        "cc_h": {"en": "h", "zh": "h"},
+        "cc_i": {"en": "i", "zh": "i"},
+        "cc_f": {"en": "f", "zh": "f"},
+        "cc_g": {"en": "g", "zh": "g"},
+        "cc_o": {"en": "o", "zh": "o"},
+        "cc_here": {"en": "on this text", "zh": "在这段文本上"},
+        "cc_held_out": {"en": "on held-out files", "zh": "在留出文件上"},
+        "cc_r_with": {"en": "r with {feature}", "zh": "与{feature}的 r"},
+        "cc_auroc": {
+            "en": "AUROC (0.5 chance, 1 or 0 a clean split)",
+            "zh": "AUROC(0.5 为随机,1 或 0 为完全分开)",
+        },
+        "cc_held_unit": {
+            "en": "The model's best {unit} unit for {feature} on held-out files: {name}",
+            "zh": "模型在留出文件上与{feature}最相关的 {unit} 单元:{name}",
         },
         "lv_intro": {
             "en": "Train a tiny LSTM or GRU on the counting task (brackets) right here, then open "

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ast
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -70,17 +72,22 @@ def test_shipped_code_model_has_interpretable_cells() -> None:
         model = C.load()
     except FileNotFoundError:
         pytest.fail("code-lstm is missing from assets/code")
-    text = C.held_out_text(20_000)
+    tr = model.cfg.training
+    text = C.held_out_text(20_000, tr.get("docstrings", True), tr.get("quotes", False))
     assert codelm.bits_per_char(model, text[:5000]) < 3.0
     best = C.analyse(model, text)
     assert abs(best["line_position"][0].r) > 0.5
     assert abs(best["indentation"][0].r) > 0.5
+    assert abs(best["in_string"][0].r) > 0.6  # a quote cell, scored on text read as in training
 
 
 def test_shipped_config_reads_into_architecture_training_and_metrics() -> None:
     data = json.loads((C.ASSET / "config.json").read_text(encoding="utf-8"))
     cfg = C.CodeConfig.from_json(data)
-    assert (cfg.embed_size, cfg.hidden_size, cfg.chars) == (32, 256, data["chars"])
+    assert (cfg.embed_size, cfg.hidden_size, cfg.chars) == (32, data["hidden_size"], data["chars"])
+    assert cfg.num_layers == data.get("num_layers", 1)
+    assert set(cfg.metrics["cells"]) == set(C.FEATURES) and cfg.metrics["runs"]
+    assert set(cfg.metrics["cells"]["in_string"]) == set(C.REPRESENTATIONS)
     assert cfg.training["stateful"] and cfg.training["packages"] and cfg.training["steps"] > 0
     assert cfg.training["held_out_files"] and cfg.metrics["held_out_bits_per_char"] < 1.6
     assert C.CodeConfig.from_json(cfg.to_json()) == cfg  # the layout round-trips
@@ -91,7 +98,7 @@ def test_shipped_config_reads_into_architecture_training_and_metrics() -> None:
     first["held_out_bits_per_char"] = data["metrics"]["held_out_bits_per_char"]
     old = C.CodeConfig.from_json(first)
     assert old == cfg and old.training["steps"] == data["training"]["steps"]
-    assert old.metrics == data["metrics"]
+    assert old.metrics == {"held_out_bits_per_char": data["metrics"]["held_out_bits_per_char"]}
     with pytest.raises(ValueError, match="unknown keys"):
         C.CodeConfig.from_json({**data, "layers": 2})
 
@@ -156,3 +163,142 @@ def test_readout_finds_a_feature_spread_over_two_units() -> None:
     reads = C.readouts(trace, spread)
     assert reads["two_units"] > 0.99 and abs(best["two_units"][0].r) < reads["two_units"]
     assert abs(reads["noise"]) < 0.3
+
+
+DOCS = '''"""Module docstring."""
+import os  # a comment
+
+
+class A:
+    """Only a docstring: its body becomes pass."""
+
+
+class B:
+    """Class docstring."""  # with a comment after it
+
+    x = 'kept'
+
+    def f(self):
+        """Method
+        docstring."""
+        s = "not a docstring"
+        return s
+
+
+def g(): "doc on the header's line"; return 1
+
+
+def h():
+    x = 1
+    """a string after the first statement is no docstring"""
+    return x
+'''
+
+
+def _without_docstrings(tree: ast.AST) -> str:
+    """``ast.dump`` of ``tree`` without docstrings and without a ``pass`` beside other statements."""
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        if not isinstance(body, list):
+            continue
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+            first = body[0] if body else None
+            if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant):
+                body = body[1:] if isinstance(first.value.value, str) else body
+        node.body = [s for s in body if not isinstance(s, ast.Pass)] or [ast.Pass()]
+    return ast.dump(tree)
+
+
+def test_strip_docstrings_keeps_the_code_and_removes_only_docstrings() -> None:
+    out = C.strip_docstrings(DOCS)
+    assert _without_docstrings(ast.parse(out)) == _without_docstrings(ast.parse(DOCS))
+    for gone in ("Module docstring", "Only a docstring", "Class docstring", "Method", "header"):
+        assert gone not in out
+    for kept in ("# a comment", "x = 'kept'", '"not a docstring"', "no docstring", "return 1"):
+        assert kept in out
+    assert "class A:\n    pass\n" in out and "\n\n\nclass B:\n\n    x" in out
+    for path in [p for p in C.stdlib_files() if C.split_of(p) == "test"][:6]:
+        source = path.read_text(encoding="utf-8")
+        stripped = C.strip_docstrings(source)
+        assert _without_docstrings(ast.parse(stripped)) == _without_docstrings(ast.parse(source))
+    assert C.strip_docstrings("def broken(:\n") == "def broken(:\n"  # does not parse: as is
+
+
+def test_normalise_quotes_changes_no_value() -> None:
+    source = "a = 'x' + rb'y' + 'it\"s' + f'{a}' + 'don\\'t'\nb = '''tri'''\n"
+    out = C.normalise_quotes(source)
+    assert out == "a = \"x\" + rb\"y\" + 'it\"s' + f'{a}' + 'don\\'t'\nb = '''tri'''\n"
+    assert ast.dump(ast.parse(out)) == ast.dump(ast.parse(source))
+    assert C.prepare(DOCS, docstrings=False, quotes=True).count("'kept'") == 0
+
+
+def test_features_split_short_strings_docstrings_and_comments() -> None:
+    code = '"""Doc."""\nx = \'a\' + f"b{x}"  # c\ns = ("""multi\nline""")\n'
+    f = C.features(code)
+
+    def marked(name: str) -> str:
+        return "".join(c for c, v in zip(code, f[name], strict=True) if v)
+
+    assert marked("in_docstring") == '"""Doc."""'
+    assert marked("in_short_string") == "'a'f\"b{x}\""
+    assert marked("in_comment") == "# c"
+    assert marked("in_string") == '"""Doc."""\'a\'f"b{x}""""multi\nline"""'
+
+
+def test_auroc_equals_counting_pairs() -> None:
+    rng = np.random.default_rng(1)
+    values = rng.integers(0, 5, 60).astype(float)  # many ties
+    label = (rng.random(60) < 0.3).astype(float)
+    pos, neg = values[label == 1], values[label == 0]
+    pairs = (pos[:, None] > neg[None, :]).mean() + 0.5 * (pos[:, None] == neg[None, :]).mean()
+    assert C.auroc(values, label) == pytest.approx(pairs, abs=1e-12)
+    assert C.auroc(np.arange(4.0), np.array([0, 0, 1, 1])) == 1.0
+    assert np.isnan(C.auroc(np.arange(3.0), np.zeros(3)))
+
+
+def test_forget_bias_starts_at_one_in_every_layer() -> None:
+    rnn = torch.nn.LSTM(3, 4, num_layers=2)
+    before = rnn.bias_ih_l1.detach().clone()
+    codelm.init_forget_bias(rnn, 1.0)
+    for k in range(2):
+        total = getattr(rnn, f"bias_ih_l{k}") + getattr(rnn, f"bias_hh_l{k}")
+        assert torch.equal(total[4:8], torch.ones(4))
+    assert torch.equal(rnn.bias_ih_l1[:4], before[:4]) and torch.equal(
+        rnn.bias_ih_l1[8:], before[8:]
+    )
+
+
+def test_a_resumed_run_ends_where_an_uninterrupted_one_does(tmp_path: Path) -> None:
+    recipe = codelm.CodeRecipe(hidden_size=8, embed_size=4, num_layers=2, seq_len=16,
+                               batch_size=4, min_char_count=1, forget_bias=1.0)  # fmt: skip
+    text = CODE * 8  # short: the rows' stretches run out and a second pass starts
+    kw = {"text": text, "log": None, "held_out_chars": 500}
+    whole = codelm.train(replace(recipe, max_steps=12), run=tmp_path / "a", **kw)
+    codelm.train(replace(recipe, max_steps=5), run=tmp_path / "b", **kw)  # stopped at step 5
+    saved = torch.load(tmp_path / "b" / codelm.CHECKPOINT, weights_only=False)
+    assert saved["step"] == 5 and saved["carried"] is not None
+    resumed = codelm.train(replace(recipe, max_steps=12), run=tmp_path / "b", resume=True, **kw)
+    for (name, a), b in zip(whole.state_dict().items(), resumed.state_dict().values(), strict=True):
+        assert torch.equal(a, b), name
+    assert resumed.cfg.training["steps"] == 12 and resumed.cfg.training["num_layers"] == 2
+    exported = codelm.from_checkpoint(tmp_path / "b", held_out_chars=500)  # the average, as shipped
+    for a, b in zip(exported.state_dict().values(), whole.state_dict().values(), strict=True):
+        assert torch.equal(a, b)
+    with pytest.raises(FileNotFoundError, match="nothing to resume"):
+        codelm.train(recipe, run=tmp_path / "c", resume=True, **kw)
+
+
+def test_best_units_and_scorecard_look_in_every_layer() -> None:
+    cfg = C.CodeConfig(chars=C.UNK + "".join(sorted(set(CODE))), hidden_size=6, num_layers=2)
+    trace = C.CharLM(cfg).trace(CODE * 3)
+    c1 = trace.quantity(1, "forward", "c")
+    feats = {"in_string": C.features(CODE * 3)["in_string"], "planted": np.tanh(c1[:, 4])}
+    best = C.best_units(trace, feats)
+    top = best["planted"][0]
+    assert (top.layer, top.quantity, top.unit, top.name(2)) == (1, "tanh_c", 4, "L2 tanh(c)[4]")
+    assert top.r == pytest.approx(1.0) and top.auroc is None
+    assert all(b.auroc is not None and 0 <= b.auroc <= 1 for b in best["in_string"])
+    card = C.scorecard(trace, feats)
+    assert set(card["planted"]) == set(C.REPRESENTATIONS)
+    assert card["planted"]["tanh_c"].r == pytest.approx(1.0)
+    assert abs(card["planted"]["c"].r) < 1

@@ -9,6 +9,7 @@ import torch
 from streamlit.testing.v1 import AppTest
 
 from rnnviz import models
+from rnnviz.analysis import codecells
 from rnnviz.analysis.saturation import group_name, pick_from_event
 
 torch.set_num_threads(1)
@@ -151,6 +152,13 @@ def test_codecells_colours_the_best_unit_of_each_feature() -> None:
     if at.warning:
         pytest.fail("code-lstm is missing from assets/code")
     assert "Colouring by" in body(at)
+    # the paper's view by default: the model's own held-out cell for strings, by its tanh(c)
+    held = codecells.held_out_unit(codecells.load().cfg, "in_string")
+    assert held is not None
+    assert at.number_input(key="w_cc_unit_in_string").value == held.unit
+    assert at.number_input(key="w_cc_layer_in_string").value == held.layer + 1
+    assert at.segmented_control(key="w_cc_q_in_string").value == "tanh_c"
+    assert f"{held.r:+.3f}" in [m.value for m in at.metric]
     at.segmented_control(key="w_cc_feature").set_value("bracket_depth").run()
     ok(at)
     assert "bracket depth" in body(at)

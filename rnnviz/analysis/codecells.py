@@ -14,12 +14,13 @@ as the first shipped card said, ``python -m rnnviz.analysis.codecells train``) w
 
 from __future__ import annotations
 
+import ast
 import io
 import json
 import sysconfig
 import tokenize
 import zlib
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -32,8 +33,17 @@ from ..tracer import Trace, trace_rnn
 from .bestunits import unit_correlations
 
 ASSET = Path(__file__).resolve().parents[2] / "assets" / "code" / "code-lstm"
-FEATURES = ("in_string", "bracket_depth", "indentation", "line_position", "in_comment")
+FEATURES = (
+    "in_string",
+    "in_short_string",
+    "in_docstring",
+    "in_comment",
+    "bracket_depth",
+    "indentation",
+    "line_position",
+)
 UNK = "\x00"
+REPRESENTATIONS = ("tanh_c", "c", "h")  # the states a unit is scored on (tanh(c) as the paper)
 
 
 def stdlib_files() -> list[Path]:
@@ -46,12 +56,13 @@ def split_of(path: Path) -> str:
     return "test" if zlib.crc32(path.name.encode()) % 10 == 9 else "train"
 
 
-def read_text(paths: list[Path]) -> str:
-    """Files joined by a blank line; tabs kept, non-ASCII characters left for ``<unk>``."""
+def read_text(paths: list[Path], docstrings: bool = True, quotes: bool = False) -> str:
+    """Files joined by a blank line; tabs kept, non-ASCII characters left for ``<unk>``; each
+    file as :func:`prepare` makes it (default: as it is)."""
     parts = []
     for p in paths:
         try:
-            parts.append(p.read_text(encoding="utf-8"))
+            parts.append(prepare(p.read_text(encoding="utf-8"), docstrings, quotes))
         except (UnicodeDecodeError, OSError):
             continue
     return "\n\n".join(parts)
@@ -65,6 +76,7 @@ class CodeConfig:
     chars: str  # index 0 is the unknown character
     embed_size: int = 32
     hidden_size: int = 128
+    num_layers: int = 1
     training: dict[str, Any] = field(default_factory=dict, compare=False)
     metrics: dict[str, Any] = field(default_factory=dict, compare=False)
 
@@ -95,13 +107,13 @@ _FIRST_LAYOUT_METRICS = ("held_out_bits_per_char",)
 
 
 class CharLM(nn.Module):
-    """Embedding → one-layer LSTM → Linear over the characters."""
+    """Embedding → LSTM (``cfg.num_layers`` stacked) → Linear over the characters."""
 
     def __init__(self, cfg: CodeConfig) -> None:
         super().__init__()
         self.cfg = cfg
         self.emb = nn.Embedding(len(cfg.chars), cfg.embed_size)
-        self.rnn = nn.LSTM(cfg.embed_size, cfg.hidden_size, batch_first=True)
+        self.rnn = nn.LSTM(cfg.embed_size, cfg.hidden_size, cfg.num_layers, batch_first=True)
         self.head = nn.Linear(cfg.hidden_size, len(cfg.chars))
         self.index = {c: i for i, c in enumerate(cfg.chars)}
 
@@ -120,10 +132,105 @@ class CharLM(nn.Module):
         return trace_rnn(self.rnn, x, tokens=list(text))
 
 
+def docstring_spans(source: str) -> list[tuple[int, int, bool]]:
+    """Character spans ``(start, end, alone)`` of the docstrings in ``source``: the first
+    statement of a module, class or function when it is a string (``ast``'s rule); ``alone``:
+    it is the only statement of its body. ``[]`` for source that does not parse."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return []
+    lines = source.splitlines(keepends=True)
+    starts = np.cumsum([0] + [len(line) for line in lines])
+
+    def offset(row: int, byte_col: int) -> int:  # ast columns count UTF-8 bytes
+        line = lines[row - 1] if row <= len(lines) else ""
+        return int(starts[row - 1]) + len(line.encode()[:byte_col].decode(errors="ignore"))
+
+    spans = []
+    kinds = (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)
+    for node in ast.walk(tree):
+        if not isinstance(node, kinds) or not node.body:
+            continue
+        first = node.body[0]
+        if (
+            isinstance(first, ast.Expr)
+            and isinstance(first.value, ast.Constant)
+            and isinstance(first.value.value, str)
+        ):
+            a = offset(first.lineno, first.col_offset)
+            b = offset(first.end_lineno or first.lineno, first.end_col_offset or 0)
+            spans.append((a, b, len(node.body) == 1))
+    return sorted(spans)
+
+
+def strip_docstrings(source: str) -> str:
+    """``source`` without its docstrings: a docstring on lines of its own (a comment after it
+    included) goes with its lines; one that shares a line, or is the only statement of its body,
+    becomes ``pass``; everything else is kept character for character (the code parses to the
+    same tree, less the docstrings)."""
+    out, at = [], 0
+    for a, b, alone in docstring_spans(source):
+        line_start = source.rfind("\n", 0, a) + 1
+        line_end = source.find("\n", b)
+        line_end = len(source) if line_end < 0 else line_end + 1
+        rest = source[b:line_end].strip()
+        own_lines = not source[line_start:a].strip() and (not rest or rest.startswith("#"))
+        if own_lines and not alone:
+            out.append(source[at:line_start])
+            at = line_end
+        else:
+            out.append(source[at:a] + "pass")
+            at = b
+    out.append(source[at:])
+    return "".join(out)
+
+
+_PREFIX = set("rRbBuUfF")
+
+
+def normalise_quotes(source: str) -> str:
+    """One quote style: every one-line ``'...'`` string whose body holds no quote, backslash or
+    brace becomes ``"..."`` (any prefix, f-strings too), so every value stays the same."""
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
+    except (tokenize.TokenError, IndentationError, SyntaxError):
+        return source
+    lines = source.splitlines(keepends=True)
+    starts = np.cumsum([0] + [len(line) for line in lines])
+    chars = list(source)
+    for tok in tokens:
+        s = tok.string
+        if tok.type != tokenize.STRING or tok.start[0] != tok.end[0]:
+            continue
+        k = 0
+        while k < len(s) and s[k] in _PREFIX:
+            k += 1
+        body = s[k + 1 : -1]
+        if s[k] != "'" or s[k : k + 3] == "'" * 3 or any(c in body for c in "'\"\\{}"):
+            continue
+        a = int(starts[tok.start[0] - 1]) + tok.start[1]
+        chars[a + k] = chars[a + len(s) - 1] = '"'
+    return "".join(chars)
+
+
+def prepare(source: str, docstrings: bool = True, quotes: bool = False) -> str:
+    """A file's text as a recipe reads it: without docstrings (``docstrings=False``), with one
+    quote style (``quotes=True``)."""
+    if not docstrings:
+        source = strip_docstrings(source)
+    if quotes:
+        source = normalise_quotes(source)
+    return source
+
+
 def features(text: str) -> dict[str, np.ndarray]:
-    """Per character: ``in_string`` (0/1), ``bracket_depth``, ``indentation`` (leading spaces of
-    its line), ``line_position`` (column), ``in_comment`` (0/1). Strings, brackets and comments
-    come from Python's own tokenizer (a file that does not tokenize keeps zeros there)."""
+    """Per character: ``in_string`` (0/1, any string literal), split into ``in_short_string``
+    (a one-line literal, f-strings included, that is not a statement of its own) and
+    ``in_docstring`` (a string that is a whole statement: docstrings and their like);
+    ``in_comment`` (0/1), ``bracket_depth``, ``indentation`` (leading spaces of its line),
+    ``line_position`` (column). Strings, brackets and comments come from Python's own tokenizer
+    (a file that does not tokenize keeps zeros there)."""
     n = len(text)
     out = {k: np.zeros(n, dtype=np.float32) for k in FEATURES}
     line_starts = [0]
@@ -148,12 +255,29 @@ def features(text: str) -> dict[str, np.ndarray]:
         return min(int(starts[row - 1]) + column, n)
 
     depth_changes = np.zeros(n + 1, dtype=np.float32)
+    statement: list[tuple[int, int, bool]] = []  # the strings of the current logical line
+    only_strings = True  # so far the logical line holds nothing but strings
+    layout = (tokenize.NL, tokenize.COMMENT, tokenize.INDENT, tokenize.DEDENT)
+
+    def end_statement(whole: bool) -> None:  # whole: the statement is nothing but strings
+        for a, b, one_line in statement:
+            if whole or one_line:
+                out["in_docstring" if whole else "in_short_string"][a:b] = 1
+        statement.clear()
+
     try:
         for tok in tokenize.generate_tokens(io.StringIO(text).readline):
             a, b = offset(*tok.start), offset(*tok.end)
+            if tok.type in (tokenize.NEWLINE, tokenize.ENDMARKER):
+                end_statement(only_strings)
+                only_strings = True
+                continue
             if tok.type == tokenize.STRING:
                 out["in_string"][a:b] = 1
-            elif tok.type == tokenize.COMMENT:
+                statement.append((a, b, tok.start[0] == tok.end[0]))
+            elif tok.type not in layout:
+                only_strings = False
+            if tok.type == tokenize.COMMENT:
                 out["in_comment"][a:b] = 1
             elif tok.type == tokenize.OP and tok.string in "([{":
                 depth_changes[b] += 1  # inside from the character after the opening bracket
@@ -167,36 +291,122 @@ def features(text: str) -> dict[str, np.ndarray]:
 
 def correlations(values: np.ndarray, feats: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """Pearson r of every unit ``values (N, U)`` with each feature ``(N,)`` → ``{name: (U,)}``
-    (0 for a flat unit or feature; :func:`rnnviz.analysis.bestunits.unit_correlations`)."""
+    (0 for a flat unit or feature; :func:`rnnviz.analysis.bestunits.unit_correlations`);
+    against a 0/1 feature it is the point-biserial r."""
     v = values.astype(np.float64)
     return {name: unit_correlations(v, f.astype(np.float64)) for name, f in feats.items()}
+
+
+def auroc(values: np.ndarray, label: np.ndarray) -> float:
+    """Area under the ROC curve of ``values (N,)`` as a score for ``label (N,)`` (0/1): the
+    chance that a positive character's value is above a negative one's (ties count half);
+    0.5 is no better than chance, 0 or 1 separate the two perfectly. NaN without both labels."""
+    pos = label > 0.5
+    n1, n0 = int(pos.sum()), int((~pos).sum())
+    if n1 == 0 or n0 == 0:
+        return float("nan")
+    _, inverse, counts = np.unique(values, return_inverse=True, return_counts=True)
+    average_rank = np.cumsum(counts) - (counts - 1) / 2  # 1-based, ties averaged
+    ranks = average_rank[inverse.reshape(-1)]
+    return float((ranks[pos].sum() - n1 * (n1 + 1) / 2) / (n1 * n0))
+
+
+def quantity(trace: Trace, layer: int, name: str) -> np.ndarray:
+    """A layer's ``(T, units)`` values of ``name``: a traced quantity (``c``, ``h``, a gate) or
+    ``tanh_c``, the cell state squashed as the paper coloured it (and as ``h = o * tanh(c)``
+    reads it)."""
+    if name == "tanh_c":
+        return np.tanh(trace.quantity(layer, "forward", "c"))
+    return trace.quantity(layer, "forward", name)
+
+
+def quantities(trace: Trace) -> tuple[str, ...]:
+    """What :func:`best_units` ranks: for an LSTM ``tanh_c``, ``c``, ``h``, then the gates."""
+    first = REPRESENTATIONS if "c" in trace.names else ()
+    return first + tuple(q for q in trace.names if q not in first)
 
 
 @dataclass(frozen=True)
 class BestUnit:
     feature: str
-    quantity: str  # "c", "h" or a gate "i" / "f" / "g" / "o"
+    quantity: str  # "c", "tanh_c", "h" or a gate "i" / "f" / "g" / "o"
     unit: int
-    r: float  # signed Pearson r
+    r: float  # signed Pearson r (point-biserial for a 0/1 feature)
+    layer: int = 0
+    auroc: float | None = None  # for a 0/1 feature
+
+    def name(self, layers: int = 1) -> str:
+        """``tanh(c)[116]``, with the layer first when there are several: ``L2 c[7]``."""
+        q = "tanh(c)" if self.quantity == "tanh_c" else self.quantity
+        return (f"L{self.layer + 1} " if layers > 1 else "") + f"{q}[{self.unit}]"
 
 
-def best_units(trace: Trace, feats: dict[str, np.ndarray], top: int = 5) -> dict[str, list[BestUnit]]:  # fmt: skip
-    """For each feature, the ``top`` units with the largest ``|r|`` among every quantity the
-    trace holds: the states ``c`` and ``h`` and the gates ``i f g o``."""
+def best_units(trace: Trace, feats: dict[str, np.ndarray], top: int = 5, names: tuple[str, ...] | None = None) -> dict[str, list[BestUnit]]:  # fmt: skip
+    """For each feature, the ``top`` units with the largest ``|r|`` among every layer's
+    quantities (``names``, default :func:`quantities`: ``c``, ``h``, the gates ``i f g o`` and
+    ``tanh_c``); a 0/1 feature's units carry their AUROC."""
     ranked: dict[str, list[BestUnit]] = {name: [] for name in feats}
-    for quantity in trace.names:
-        rs = correlations(trace.quantity(0, "forward", quantity), feats)
-        for name, r in rs.items():
-            ranked[name] += [BestUnit(name, quantity, int(u), float(r[u])) for u in range(len(r))]
-    return {name: sorted(units, key=lambda b: -abs(b.r))[:top] for name, units in ranked.items()}
+    for layer in range(trace.num_layers):
+        for q in names or quantities(trace):
+            rs = correlations(quantity(trace, layer, q), feats)
+            for name, r in rs.items():
+                order = np.argsort(-np.abs(r), kind="stable")[:top]
+                ranked[name] += [BestUnit(name, q, int(u), float(r[u]), layer) for u in order]
+    best = {name: sorted(units, key=lambda b: -abs(b.r))[:top] for name, units in ranked.items()}
+    return {
+        name: [with_auroc(trace, b, feats[name]) for b in units] for name, units in best.items()
+    }
+
+
+def with_auroc(trace: Trace, b: BestUnit, feature: np.ndarray) -> BestUnit:
+    """``b`` with its AUROC when ``feature`` is 0/1 (else unchanged)."""
+    if not np.isin(feature, (0, 1)).all():
+        return b
+    values = quantity(trace, b.layer, b.quantity)[:, b.unit]
+    return replace(b, auroc=auroc(values, feature))
+
+
+def scorecard(trace: Trace, feats: dict[str, np.ndarray]) -> dict[str, dict[str, BestUnit]]:
+    """``{feature: {representation: the best unit}}``: for each of ``c``, ``tanh(c)`` and ``h``
+    the unit (any layer) with the largest ``|r|``, with its AUROC for a 0/1 feature. What the
+    card reports, so a clean cell in one representation is not hidden by another's."""
+    out: dict[str, dict[str, BestUnit]] = {name: {} for name in feats}
+    for rep in REPRESENTATIONS:
+        best = best_units(trace, feats, top=1, names=(rep,))
+        for name, units in best.items():
+            out[name][rep] = units[0]
+    return out
+
+
+def held_out_unit(cfg: CodeConfig, feature: str, representation: str = "tanh_c") -> BestUnit | None:  # fmt: skip
+    """The model's best unit for ``feature`` in ``representation`` on held-out text, as its
+    card measured it (``metrics["cells"]``); None for a config without those scores."""
+    b = cfg.metrics.get("cells", {}).get(feature, {}).get(representation)
+    if b is None:
+        return None
+    auroc = b.get("auroc")
+    return BestUnit(feature, representation, b["unit"], b["r"], b["layer"], auroc)
+
+
+def unit_score(values: np.ndarray, feature: np.ndarray) -> tuple[float, float | None]:
+    """``(r, AUROC)`` of one unit's ``values (N,)`` with ``feature (N,)``; AUROC only for a 0/1
+    feature with both labels present (else None)."""
+    r = float(correlations(values[:, None], {"f": feature})["f"][0])
+    if not np.isin(feature, (0, 1)).all():
+        return r, None
+    area = auroc(values, feature)
+    return r, None if np.isnan(area) else area
 
 
 def readouts(trace: Trace, feats: dict[str, np.ndarray], ridge: float = 1e-3) -> dict[str, float]:
     """For each feature, how well *all* units together carry it: a linear read-out of every
-    value in the trace (``c``, ``h``, the gates), fitted by ridge regression on the first half
-    of the characters and scored (Pearson r) on the second. Beside the best single unit it says
-    whether a feature is absent from the model or only spread over many units."""
-    x = np.concatenate([trace.quantity(0, "forward", q) for q in trace.names], axis=1)
+    layer's ``c`` and ``h``, fitted by ridge regression on the first half of the characters
+    and scored (Pearson r) on the second. Beside the best single unit it says whether a
+    feature is absent from the model or only spread over many units."""
+    x = np.concatenate(
+        [trace.quantity(k, "forward", q) for k in range(trace.num_layers) for q in ("c", "h")],
+        axis=1,
+    )
     x = np.c_[x.astype(np.float64), np.ones(len(x))]  # (N, K + 1)
     half = len(x) // 2
     a, b = x[:half], x[half:]
@@ -220,19 +430,24 @@ def load(folder: Path = ASSET) -> CharLM:
     return model.eval()
 
 
-def held_out_text(max_chars: int | None = None) -> str:
-    """The held-out files' text (what correlations are measured on)."""
-    text = read_text([p for p in stdlib_files() if split_of(p) == "test"])
+def held_out_text(max_chars: int | None = None, docstrings: bool = True, quotes: bool = False) -> str:  # fmt: skip
+    """The held-out files' text (what correlations are measured on), read as a recipe with
+    ``docstrings`` and ``quotes`` reads its training text (:func:`prepare`)."""
+    text = read_text([p for p in stdlib_files() if split_of(p) == "test"], docstrings, quotes)
     return text[:max_chars] if max_chars else text
 
 
-def snippet(chars: int = 2500, name: str = "configparser.py") -> str:
-    """A held-out piece of code to look at: from the first ``def`` past a third of the file."""
+def snippet(chars: int = 2500, name: str = "configparser.py", cfg: CodeConfig | None = None) -> str:  # fmt: skip
+    """A held-out piece of code to look at: from the first ``def`` past a third of the file,
+    read as ``cfg``'s model was trained (without docstrings if it was trained without them)."""
     held = [p for p in stdlib_files() if split_of(p) == "test"]
     if not held:
         return ""
     path = next((p for p in held if p.name == name), held[0])
-    text = path.read_text(encoding="utf-8")
+    tr = cfg.training if cfg is not None else {}
+    text = prepare(
+        path.read_text(encoding="utf-8"), tr.get("docstrings", True), tr.get("quotes", False)
+    )
     start = text.find("\n    def ", len(text) // 3)
     return text[start + 1 if start >= 0 else 0 :][:chars]
 

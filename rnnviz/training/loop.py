@@ -50,6 +50,18 @@ class Epoch:
 
 
 @dataclass(frozen=True)
+class Snapshot:
+    """Where a run stands after a step, enough to go on from there (``fit(resume=...)``):
+    the net's own weights are saved beside it by whoever keeps the snapshot."""
+
+    step: int
+    seconds: float  # training time so far (over every part of the run)
+    optimizer: dict[str, Any]  # Adam's state_dict
+    average: list[torch.Tensor]  # the moving average of the weights ([] without average)
+    last: bool  # the budget is used up
+
+
+@dataclass(frozen=True)
 class Fitted:
     """How a run ended; the net holds the best epoch's weights (or the last, without evaluate)."""
 
@@ -105,6 +117,9 @@ def fit(
     on_epoch: Callable[[Epoch], None] | None = None,
     average: float = 0.0,
     keep: Literal["best", "last"] = "best",
+    resume: Snapshot | None = None,
+    checkpoint: Callable[[Snapshot], None] | None = None,
+    checkpoint_seconds: float = 300.0,
 ) -> Fitted:
     """Train ``net`` with Adam for ``epochs`` passes over ``batches(epoch)``.
 
@@ -118,6 +133,11 @@ def fit(
       kept and returned; training itself goes on from the raw weights.
     - ``keep="last"``: return the last epoch's weights whatever its score (a run whose dev
       examples are part of its training data cannot select on them).
+    - ``checkpoint(snapshot)`` is called every ``checkpoint_seconds`` of training and after the
+      last step; ``resume=snapshot`` (the net already holding that step's raw weights) goes on
+      from it: Adam's state, the average, the step count and the time budget carry over, so a
+      run stopped and resumed ends where an uninterrupted one does (the batches hook must start
+      where the stopped run's left off; one-epoch runs, as the code model's).
     """
     if keep not in ("best", "last"):
         raise ValueError(f"keep must be 'best' or 'last', got {keep!r}")
@@ -133,6 +153,12 @@ def fit(
     rate = lr
     began = time.perf_counter()
     step = 0
+    if resume is not None:
+        opt.load_state_dict(resume.optimizer)
+        if shadow:
+            _load(shadow, resume.average)
+        step, began = resume.step, began - resume.seconds
+    saved = time.perf_counter()
     best: tuple[float, dict[str, torch.Tensor], dict[str, float]] | None = None
     top = -math.inf  # the best score so far
     epoch, stop = 0, False
@@ -164,6 +190,9 @@ def fit(
                         step, epoch, done, elapsed, value.item(), total / done, batch, output, stop
                     )
                 )
+            if checkpoint is not None and (stop or time.perf_counter() - saved >= checkpoint_seconds):  # fmt: skip
+                checkpoint(Snapshot(step, elapsed, opt.state_dict(), shadow, stop))
+                saved = time.perf_counter()
             if stop:
                 break
         net.eval()
