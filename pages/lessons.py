@@ -21,7 +21,9 @@ if lesson_id not in LESSONS:
 
 lesson = LESSONS[lesson_id]
 n = len(lesson.stages)
-stage = min(max(int(qp.get("stage", "0")) if qp.get("stage", "0").isdigit() else 0, 0), n - 1)
+raw_stage = qp.get("stage", "0")
+# ASCII digits only: '²' passes str.isdigit() and int() refuses it
+stage = min(int(raw_stage) if raw_stage.isascii() and raw_stage.isdecimal() else 0, n - 1)
 st.subheader(t(f"ls_{lesson_id}_title"))
 missing = lesson.missing(ui.model_names())
 if missing:

@@ -233,12 +233,6 @@ def test_a_thousand_hostile_inputs_no_traceback_no_hang() -> None:
     assert sweep.inputs >= 1000, f"only {sweep.inputs} hostile inputs were delivered"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="pages/lessons.py (issue 18's file) reads ?stage= with str.isdigit() then int(): "
-    "'²' passes isdigit and int() raises; str.isdecimal() is the guard. Drop this mark with "
-    "the fix.",
-)
 def test_lesson_links_with_hostile_stages() -> None:
     from rnnviz import lessons
 
