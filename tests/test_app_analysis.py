@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -183,5 +184,9 @@ def test_custom_model_opens_on_the_main_pages(name) -> None:
     at = page(name, custom_model=key, model=key, text="(())")
     ok(at)
     assert at.session_state["model"] == key
-    if name in ("heatmaps", "step"):
+    if name == "heatmaps":
         assert at.get("plotly_chart"), "no figure for the user's own model"
+    if name == "step":  # the trace player, holding the user's model's sentence
+        found = [e for e in at.get("bidi_component") if e.proto.component_name == "rnnviz_player"]
+        assert len(found) == 1, "no player for the user's own model"
+        assert json.loads(found[0].proto.json)["payload"]["tokens"] == list("(())")
