@@ -68,9 +68,15 @@ def _build() -> None:
         # whoever holds it may remove torch's: no live builder can own it then.
         with FileLock(str(build_dir / "rnnviz-build.lock"), timeout=BUILD_SECONDS):
             (build_dir / "lock").unlink(missing_ok=True)
+            # build from a copy inside the build folder: the folder is named by the source's
+            # hash, so every checkout (another clone, another install path) writes the same
+            # build.ninja and reuses the build instead of recompiling it for its own path
+            source = build_dir / "onepass.cpp"
+            if not source.exists() or source.read_bytes() != SOURCE.read_bytes():
+                source.write_bytes(SOURCE.read_bytes())
             _built["module"] = cpp_extension.load(
                 name=name,
-                sources=[str(SOURCE)],
+                sources=[str(source)],
                 extra_cflags=["-O3", "-march=native"],
                 verbose=False,
             )
