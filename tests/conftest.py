@@ -35,6 +35,20 @@ def _keep_main_module() -> Iterator[None]:
     sys.modules["__main__"] = main
 
 
+@pytest.fixture(autouse=True)
+def _no_language_left_behind() -> Iterator[None]:
+    """Each test starts with no language chosen in the test's own thread.
+
+    A test calling ``i18n.use("zh")`` sets it for the rest of the process's main thread; AppTest
+    then formats widget options there (``format_func`` on reading widget states) in Chinese
+    while the page drew them in English, and a later test fails for an earlier one's reason."""
+    from rnnviz import i18n
+
+    token = i18n._language.set(None)
+    yield
+    i18n._language.reset(token)
+
+
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 CHROMIUM = os.environ.get("RNNVIZ_CHROMIUM", "/usr/bin/chromium")
