@@ -111,9 +111,15 @@ new MutationObserver(changes => {
 
 
 def sentence_for(student: int, length: int = 50) -> str:
-    """Student ``student``'s own sentence: two of SENTENCES joined, clipped to ``length``."""
+    """Student ``student``'s own sentence: two of SENTENCES joined (more for a long one),
+    clipped to ``length``."""
     k = len(SENTENCES)
-    return (SENTENCES[student % k] + SENTENCES[(student * 7 + 3) % k])[:length]
+    text = SENTENCES[student % k] + SENTENCES[(student * 7 + 3) % k]
+    more = 1
+    while len(text) < length:
+        text += SENTENCES[(student * 7 + 3 + 5 * more) % k]
+        more += 1
+    return text[:length]
 
 
 @dataclass

@@ -18,7 +18,11 @@ opened): the replica's RSS after it is the *warm* level. Every ``--every`` secon
 samples the replica's RSS, CPU seconds, the bytes Streamlit's caches hold (``/_stcore/metrics``,
 ``cache_memory_bytes``) and the sessions open. After the last student leaves it waits for
 ``server.disconnectedSessionTTL`` (``--ttl``) and more, so ended sessions are released, and
-samples again: *after* should come back near *warm*. Errors: a traceback on a page, an action that
+samples again: *after* should come back near *warm*. With the trace player (issue 17) Next
+steps in the browser and never reaches the server. A share of the students (``--long``) types a
+sentence of 200 characters, the sidebar's limit, so the caches fill by bytes. After the sessions
+end the bench also waits for the caches' idle time (``--cache-idle``, the server's
+``RNNVIZ_CACHE_IDLE_S``) and the sweep after it. Errors: a traceback on a page, an action that
 timed out or failed, a reconnect that got a new session, a traceback in the server's log.
 """
 
@@ -123,13 +127,13 @@ async def student(soak: Soak, k: int, delay: float) -> None:
         if not await act(wire, "open", ""):
             return
         await think()
-        await act(wire, "new sentence", "", text=sentence_for(k))
+        length = 200 if rng.random() < args.long else 50  # 200: the sidebar's limit
+        await act(wire, "new sentence", "", text=sentence_for(k, length))
         await think()
         await act(wire, "page", "step")
         for _ in range(rng.randint(2, args.nexts)):
             await think()
-            if wire.next_button is None:
-                soak.errors.append(f"student {k}: no Next button on Step through")
+            if wire.next_button is None:  # the trace player: Next never reaches the server
                 break
             await act(wire, "next", "step", trigger=wire.next_button)
         if rng.random() < args.drop:  # the network blinks: reconnect, naming the session
@@ -216,7 +220,8 @@ async def run(url: str, pid: int | None, args: argparse.Namespace) -> dict:
     sampling = asyncio.create_task(sampler(soak, pid, start, samples))
     await asyncio.gather(*(student(soak, k, a) for k, a in enumerate(arrivals)))
     students_s = time.perf_counter() - start
-    await asyncio.sleep(args.ttl + 2 * args.every + 5)  # ended sessions are released
+    # ended sessions are released, then the caches' idle entries go (and the sweep trims)
+    await asyncio.sleep(max(args.ttl, args.cache_idle + 60) + 2 * args.every + 5)
     sampling.cancel()
     after = proc_stats(pid) if pid else {"rss": float("nan"), "cpu": float("nan")}
     after_cache = cache_bytes(url) / 2**20
@@ -301,6 +306,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--gc", choices=("off", "on"), default="off", help="runner.postScriptGC")
     parser.add_argument("--freeze", action="store_true", help="RNNVIZ_GC_FREEZE=1 (gc.freeze)")
     parser.add_argument("--ttl", type=int, default=120, help="server.disconnectedSessionTTL")
+    parser.add_argument("--long", type=float, default=0.2, help="share typing 200 characters")
+    parser.add_argument(
+        "--cache-idle", type=int, default=300, help="RNNVIZ_CACHE_IDLE_S of the server started"
+    )
     parser.add_argument("--every", type=float, default=10.0, help="seconds between samples")
     parser.add_argument("--timeout", type=float, default=120.0, help="per action, seconds")
     parser.add_argument("--seed", type=int, default=0)
@@ -321,7 +330,12 @@ def main(argv: list[str] | None = None) -> int:
                 f"--runner.postScriptGC={'true' if args.gc == 'on' else 'false'}",
                 f"--server.disconnectedSessionTTL={args.ttl}",
             ]
-            env = {**os.environ, **THREAD_ENV, "RNNVIZ_GC_FREEZE": "1" if args.freeze else "0"}
+            env = {
+                **os.environ,
+                **THREAD_ENV,
+                "RNNVIZ_GC_FREEZE": "1" if args.freeze else "0",
+                "RNNVIZ_CACHE_IDLE_S": str(args.cache_idle),
+            }
             log_path = Path(tempfile.mkdtemp(prefix="rnnviz-soak-")) / "server.log"
             log = open(log_path, "w")  # noqa: SIM115 (closed below)
             proc = subprocess.Popen(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pickle
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -79,3 +80,21 @@ def test_too_big_results_are_not_kept_and_one_computation_serves_waiters() -> No
     assert calls == [100]  # four sessions asking at once: computed once
     assert small(5000) == b"x" * 5000  # larger than the whole budget: returned, not kept
     assert small.held_bytes < 1000 and len(small) == 1
+
+
+def test_idle_entries_go() -> None:
+    """An entry nobody used for ``RNNVIZ_CACHE_IDLE_S`` is dropped by the sweep (the clock is
+    passed in: no waiting for it); one used since stays."""
+    lists = cache.ByteCache(lambda n: list(range(n)), max_bytes=10**6)
+    lists(10)
+    lists(20)
+    assert lists.expire(cache.IDLE_S, now=time.monotonic() + cache.IDLE_S / 2) == 0
+    time.sleep(0.01)
+    mid = time.monotonic()
+    time.sleep(0.01)
+    lists(20)  # used again after ``mid``: its idle time starts over
+    assert lists.expire(cache.IDLE_S, now=mid + cache.IDLE_S) > 0
+    assert list(lists._entries) == [(20,)]
+    assert lists.held_bytes == len(pickle.dumps(list(range(20)), protocol=pickle.HIGHEST_PROTOCOL))
+    assert lists.expire(cache.IDLE_S, now=time.monotonic() + cache.IDLE_S + 1) > 0
+    assert len(lists) == 0 and lists.held_bytes == 0

@@ -5,7 +5,8 @@ Results whose size grows with the text (traces, Runs, figure specs, tables, comp
 kept in :class:`ByteCache`: a process-wide least-recently-used cache bounded by the bytes it
 holds, not by a count of entries (a Run of a 200-character sentence on cws-bilstm is ~7 MB, one
 of 10 characters ~0.4 MB: 64 entries could be 25 MB or 460 MB). The budgets, in ``BUDGETS_MB``,
-add up to ``RNNVIZ_CACHE_MB`` (default 256). Small results keep ``st.cache_data(max_entries=…)``.
+add up to ``RNNVIZ_CACHE_MB`` (default 256); an entry unused for ``RNNVIZ_CACHE_IDLE_S`` (default
+300) goes. Small results keep ``st.cache_data(max_entries=…)``.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import io
 import os
 import pickle
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Sequence
 from typing import Any
@@ -29,6 +31,7 @@ from ..analysis.bestunits import BestUnit, best_unit
 from ..cells import CELLS
 from ..models import Run
 from ..tracer import Trace
+from . import boot
 
 # --- caches bounded by bytes ---------------------------------------------------------------------
 
@@ -64,7 +67,8 @@ class ByteCache:
         self._func = func
         self._signature = inspect.signature(func)
         self.max_bytes = int(max_bytes)
-        self._entries: OrderedDict[Hashable, bytes] = OrderedDict()
+        self._entries: OrderedDict[Hashable, bytes] = OrderedDict()  # least recently used first
+        self._used: dict[Hashable, float] = {}  # time.monotonic() of the last use
         self._held = 0
         self._lock = threading.Lock()
         self._computing: dict[Hashable, threading.Lock] = {}
@@ -87,6 +91,7 @@ class ByteCache:
             blob = self._entries.get(key)
             if blob is not None:
                 self._entries.move_to_end(key)
+                self._used[key] = time.monotonic()
             return blob
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
@@ -115,14 +120,29 @@ class ByteCache:
             old = self._entries.pop(key, None)
             self._held -= len(old) if old is not None else 0
             self._entries[key] = blob
+            self._used[key] = time.monotonic()
             self._held += len(blob)
             while self._held > self.max_bytes:
-                _, dropped = self._entries.popitem(last=False)
-                self._held -= len(dropped)
+                self._drop_oldest()
+
+    def _drop_oldest(self) -> None:
+        key, dropped = self._entries.popitem(last=False)
+        del self._used[key]
+        self._held -= len(dropped)
+
+    def expire(self, idle_s: float, now: float | None = None) -> int:
+        """Drop the entries not used for ``idle_s`` seconds; returns the bytes freed."""
+        cutoff = (time.monotonic() if now is None else now) - idle_s
+        with self._lock:
+            before = self._held
+            while self._entries and self._used[next(iter(self._entries))] < cutoff:
+                self._drop_oldest()
+            return before - self._held
 
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+            self._used.clear()
             self._held = 0
 
 
@@ -140,6 +160,29 @@ def bounded(func: Callable[..., Any]) -> ByteCache:
 def held_bytes() -> int:
     """Bytes every :class:`ByteCache` holds now."""
     return sum(c.held_bytes for c in BYTE_CACHES.values())
+
+
+# An entry nobody has used for IDLE_S seconds goes (recomputing a Run costs ~10-50 ms), so a
+# server whose class has left gives its memory back instead of holding the caches full all night.
+IDLE_S = float(os.environ.get("RNNVIZ_CACHE_IDLE_S", "") or 300)
+
+
+def expire_idle(now: float | None = None) -> int:
+    """Drop every byte cache's idle entries; returns the bytes dropped."""
+    return sum(c.expire(IDLE_S, now) for c in BYTE_CACHES.values())
+
+
+def _sweep() -> None:
+    """Once a minute: idle entries go, and what they and ended sessions freed goes back to the
+    system (a few ms of ``malloc_trim``)."""
+    while True:
+        time.sleep(max(1.0, min(60.0, IDLE_S / 4)))
+        with contextlib.suppress(Exception):  # a daemon thread must never die of one bad sweep
+            expire_idle()
+            boot.trim_memory()
+
+
+threading.Thread(target=_sweep, name="rnnviz-cache-sweep", daemon=True).start()
 
 
 class _ByteCacheStats:
