@@ -79,18 +79,29 @@ class Soak:
 
 
 def cache_bytes(url: str) -> float:
-    """Bytes Streamlit's caches hold (its ``cache_memory_bytes`` metric), NaN if unavailable."""
+    """Bytes Streamlit's caches hold (its ``cache_memory_bytes`` metric, which includes the
+    app's byte-bounded caches), NaN if unavailable."""
+    by_cache = cache_bytes_by_name(url)
+    return sum(by_cache.values()) if by_cache is not None else float("nan")
+
+
+def cache_bytes_by_name(url: str) -> dict[str, float] | None:
+    """``cache_memory_bytes`` per cache (``type:name``), None if unavailable."""
     try:
         req = urllib.request.Request(f"{url}/_stcore/metrics?families=cache_memory_bytes")
         with urllib.request.urlopen(req, timeout=20) as r:
             text = r.read().decode()
     except OSError:
-        return float("nan")
-    total = 0.0
+        return None
+    by_cache: dict[str, float] = {}
     for line in text.splitlines():
         if line.startswith("cache_memory_bytes"):
-            total += float(line.rsplit(" ", 1)[1])
-    return total
+            labels, value = line.rsplit(" ", 1)
+            kind = labels.split('cache_type="', 1)[-1].split('"', 1)[0]
+            name = labels.split('cache="', 1)[-1].split('"', 1)[0].rsplit(".", 1)[-1]
+            key = f"{kind}:{name}"
+            by_cache[key] = by_cache.get(key, 0.0) + float(value)
+    return by_cache
 
 
 async def student(soak: Soak, k: int, delay: float) -> None:
@@ -224,7 +235,8 @@ async def run(url: str, pid: int | None, args: argparse.Namespace) -> dict:
     await asyncio.sleep(max(args.ttl, args.cache_idle + 60) + 2 * args.every + 5)
     sampling.cancel()
     after = proc_stats(pid) if pid else {"rss": float("nan"), "cpu": float("nan")}
-    after_cache = cache_bytes(url) / 2**20
+    after_by_cache = cache_bytes_by_name(url) or {}
+    after_cache = sum(after_by_cache.values()) / 2**20
     by_action: dict[str, list[float]] = {}
     for action, ms in soak.actions:
         by_action.setdefault(action, []).append(ms)
@@ -240,6 +252,11 @@ async def run(url: str, pid: int | None, args: argparse.Namespace) -> dict:
         "warm_cache_mb": round(warm_cache, 1),
         "peak_cache_mb": round(max((s.cache_mb for s in samples), default=float("nan")), 1),
         "after_cache_mb": round(after_cache, 1),
+        "after_cache_mb_by_name": {
+            k: round(v / 2**20, 2)
+            for k, v in sorted(after_by_cache.items(), key=lambda kv: -kv[1])
+            if v >= 2**18
+        },
         "max_open_sessions": max((s.open_sessions for s in samples), default=0),
         "cpu_s": round(after["cpu"] - warm["cpu"], 1),
         "actions": len(soak.actions),
@@ -281,6 +298,8 @@ def report(result: dict, server_log: Path | None, every_row: int) -> None:
         f"{result['warm_cache_mb']} MB, peak {result['peak_cache_mb']} MB, after "
         f"{result['after_cache_mb']} MB"
     )
+    held = ", ".join(f"{k} {v}" for k, v in result["after_cache_mb_by_name"].items())
+    print(f"caches after (MB, those over 0.25): {held or 'none'}")
     print(
         f"{result['actions']} actions, {result['max_open_sessions']} sessions open at most, "
         f"{result['resumed']} reconnects resumed their session, server CPU {result['cpu_s']} s "
