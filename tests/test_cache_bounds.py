@@ -24,6 +24,7 @@ def _sentences(n: int) -> list[str]:
 
 def test_budgets_add_up_to_the_documented_total() -> None:
     assert set(cache.BUDGETS_MB) == set(cache.BYTE_CACHES)
+    assert sum(cache.BUDGETS_MB.values()) == 256  # MB at the default RNNVIZ_CACHE_MB
     total = sum(c.max_bytes for c in cache.BYTE_CACHES.values())
     assert total == pytest.approx(cache.TOTAL_MB * MB, abs=len(cache.BYTE_CACHES))
 
@@ -39,7 +40,7 @@ def test_long_sentences_stay_within_the_analyse_budget() -> None:
         sizes.append(len(pickle.dumps(run, protocol=pickle.HIGHEST_PROTOCOL)))
         # what the cache says it holds is what it holds, and never more than its bound
         assert runs.held_bytes == sum(len(b) for b in runs._entries.values())
-        assert runs.held_bytes <= runs.max_bytes == int(96 / 256 * cache.TOTAL_MB * MB)
+        assert runs.held_bytes <= runs.max_bytes == int(cache.BUDGETS_MB["analyse"] / 256 * cache.TOTAL_MB * MB)
     # a count bound would be wrong: one long sentence's Run is megabytes, so 64 entries (the old
     # max_entries) would have held ~460 MB
     assert min(sizes) > 4 * MB

@@ -41,7 +41,7 @@ from . import boot
 # step's specs 14 KB; one unit's timeline 21 KB; the CSV download 21 MB (parquet 2.8 MB); a What-if
 # comparison 14 MB; a saliency matrix 0.16 MB. tests/test_cache_bounds.py fills them.
 BUDGETS_MB: dict[str, float] = {
-    "analyse": 96,
+    "analyse": 88,
     "any_trace": 24,
     "what_if_result": 32,
     "_trace_table": 32,
@@ -51,6 +51,8 @@ BUDGETS_MB: dict[str, float] = {
     "unit_lines_spec": 8,
     "saliency_result": 8,
     "code_analysis": 12,
+    "prediction_specs": 6,
+    "score_split_spec": 2,
 }
 TOTAL_MB = float(os.environ.get("RNNVIZ_CACHE_MB", "") or 256)
 
@@ -330,6 +332,53 @@ def _timeline(name: str, text: str, layer: int, direction: str, unit: int, lang:
     i18n.use(lang)
     trace = analyse(name, text).trace
     return figures.unit_timeline(trace, layer, direction, unit).to_dict()
+
+
+# Figures that Overview and Predictions drew anew on every run (built through Plotly's
+# validating objects: ~10-20 ms each, the largest share of those pages' CPU in a py-spy profile of
+# bench/classroom.py), cached as specs per what they show.
+@st.cache_data(max_entries=64, show_spinner=False)
+def model_diagram_spec(
+    cell: str,
+    bidirectional: bool,
+    num_layers: int,
+    input_size: int,
+    hidden_size: int,
+    labels: int,
+    kind: str,
+    vocab: int | None,
+    lang: str,
+) -> dict:
+    """Overview's picture of a model (``figures.model_diagram``), cached per what it shows."""
+    i18n.use(lang)
+    return figures.model_diagram(
+        cell, bidirectional, num_layers, input_size, hidden_size, labels, kind, vocab
+    ).to_dict()
+
+
+@bounded
+def prediction_specs(name: str, text: str, lang: str) -> dict[str, dict]:
+    """Predictions' figures of one sentence that do not move with the step: ``evolution``
+    (classifiers) or ``probabilities`` and, with a CRF, ``transitions`` (taggers)."""
+    i18n.use(lang)
+    res = analyse(name, text)
+    if res.kind == "classifier":
+        return {"evolution": figures.evolution_figure(res.tokens, res.labels, res.proba).to_dict()}
+    specs = {
+        "probabilities": figures.label_probabilities(res.tokens, res.labels, res.proba).to_dict()
+    }
+    crf = getattr(any_model(name), "transitions", lambda: None)()
+    if crf is not None:
+        specs["transitions"] = figures.transition_figure(res.labels, *crf).to_dict()
+    return specs
+
+
+@bounded
+def score_split_spec(name: str, text: str, step: int, lang: str) -> dict:
+    """Each label's score at token ``step`` split into forward, backward and bias (Predictions)."""
+    i18n.use(lang)
+    res = analyse(name, text)
+    return figures.score_split_figure(res.split, res.tokens, step).to_dict()
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
