@@ -40,7 +40,11 @@ def test_long_sentences_stay_within_the_analyse_budget() -> None:
         sizes.append(len(pickle.dumps(run, protocol=pickle.HIGHEST_PROTOCOL)))
         # what the cache says it holds is what it holds, and never more than its bound
         assert runs.held_bytes == sum(len(b) for b in runs._entries.values())
-        assert runs.held_bytes <= runs.max_bytes == int(cache.BUDGETS_MB["analyse"] / 256 * cache.TOTAL_MB * MB)
+        assert (
+            runs.held_bytes
+            <= runs.max_bytes
+            == int(cache.BUDGETS_MB["analyse"] / 256 * cache.TOTAL_MB * MB)
+        )
     # a count bound would be wrong: one long sentence's Run is megabytes, so 64 entries (the old
     # max_entries) would have held ~460 MB
     assert min(sizes) > 4 * MB
