@@ -3,7 +3,7 @@
     python bench/soak.py                                  # 300 sessions over 15 minutes
     python bench/soak.py --minutes 3 --sessions 40        # a short run
     python bench/soak.py --minutes 3 --sessions 40 --gc on      # Streamlit's gc.collect per run
-    python bench/soak.py --minutes 3 --sessions 40 --freeze     # gc.freeze() after the warm start
+    python bench/soak.py --minutes 3 --sessions 40 --no-freeze  # without gc.freeze() at start
     python bench/soak.py --url http://127.0.0.1:8501 --pid 1234  # a running server
 
 Each student is bench/classroom.py's ``WireStudent`` (Streamlit's own websocket protocol, no
@@ -323,7 +323,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--drop", type=float, default=0.1, help="share that reconnect midway")
     parser.add_argument("--search", type=float, default=0.3, help="share that open Unit search")
     parser.add_argument("--gc", choices=("off", "on"), default="off", help="runner.postScriptGC")
-    parser.add_argument("--freeze", action="store_true", help="RNNVIZ_GC_FREEZE=1 (gc.freeze)")
+    parser.add_argument(
+        "--freeze",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="RNNVIZ_GC_FREEZE (gc.freeze at the server's start; on by default)",
+    )
     parser.add_argument("--ttl", type=int, default=120, help="server.disconnectedSessionTTL")
     parser.add_argument("--long", type=float, default=0.2, help="share typing 200 characters")
     parser.add_argument(

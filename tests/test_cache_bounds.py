@@ -3,9 +3,13 @@ filled with long sentences, a cache keeps at most its documented share of ``RNNV
 
 from __future__ import annotations
 
+import os
 import pickle
+import subprocess
+import sys
 import threading
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -13,6 +17,7 @@ import pytest
 from rnnviz.ui import cache
 
 MB = 2**20
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def _sentences(n: int) -> list[str]:
@@ -103,3 +108,24 @@ def test_idle_entries_go() -> None:
     assert lists.held_bytes == len(pickle.dumps(list(range(20)), protocol=pickle.HIGHEST_PROTOCOL))
     assert lists.expire(cache.IDLE_S, now=time.monotonic() + cache.IDLE_S + 1) > 0
     assert len(lists) == 0 and lists.held_bytes == 0
+
+
+def test_server_start_freezes_what_it_imported() -> None:
+    """The server's start moves the imported libraries out of the collector (gc.freeze) unless
+    ``RNNVIZ_GC_FREEZE=0``: a full collection then no longer walks them."""
+    code = "import gc, rnnviz.ui.boot; print(gc.get_freeze_count())"
+    procs = {
+        setting: subprocess.Popen(
+            [sys.executable, "-c", code],
+            env={**os.environ, "RNNVIZ_GC_FREEZE": setting},
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
+        for setting in ("", "0")  # the default, and off
+    }
+    frozen = {
+        k: int(p.communicate(timeout=300)[0].strip().splitlines()[-1]) for k, p in procs.items()
+    }
+    assert frozen[""] > 100_000 and frozen["0"] == 0
