@@ -111,9 +111,15 @@ new MutationObserver(changes => {
 
 
 def sentence_for(student: int, length: int = 50) -> str:
-    """Student ``student``'s own sentence: two of SENTENCES joined, clipped to ``length``."""
+    """Student ``student``'s own sentence: two of SENTENCES joined (more for a long one),
+    clipped to ``length``."""
     k = len(SENTENCES)
-    return (SENTENCES[student % k] + SENTENCES[(student * 7 + 3) % k])[:length]
+    text = SENTENCES[student % k] + SENTENCES[(student * 7 + 3) % k]
+    more = 1
+    while len(text) < length:
+        text += SENTENCES[(student * 7 + 3 + 5 * more) % k]
+        more += 1
+    return text[:length]
 
 
 @dataclass
@@ -467,6 +473,7 @@ def report(
     if len(errors) > 10:
         print(f"  … {len(errors) - 10} more errors")
     servers = []
+    actions = sum(r["count"] for r in rows)
     for k, pid in enumerate(pids):
         now = proc_stats(pid)
         cpu = now["cpu"] - before[k]["cpu"]
@@ -474,6 +481,7 @@ def report(
         print(
             f"replica {k} (pid {pid}): RSS {before[k]['rss']:.0f} → {now['rss']:.0f} MB, "
             f"peak {now['peak']:.0f} MB, CPU {cpu:.1f} s during the run"
+            + (f" ({1000 * cpu / actions:.0f} ms per action)" if len(pids) == 1 and actions else "")
         )
     return {
         "n": args.n,

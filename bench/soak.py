@@ -3,7 +3,7 @@
     python bench/soak.py                                  # 300 sessions over 15 minutes
     python bench/soak.py --minutes 3 --sessions 40        # a short run
     python bench/soak.py --minutes 3 --sessions 40 --gc on      # Streamlit's gc.collect per run
-    python bench/soak.py --minutes 3 --sessions 40 --freeze     # gc.freeze() after the warm start
+    python bench/soak.py --minutes 3 --sessions 40 --no-freeze  # without gc.freeze() at start
     python bench/soak.py --url http://127.0.0.1:8501 --pid 1234  # a running server
 
 Each student is bench/classroom.py's ``WireStudent`` (Streamlit's own websocket protocol, no
@@ -18,7 +18,11 @@ opened): the replica's RSS after it is the *warm* level. Every ``--every`` secon
 samples the replica's RSS, CPU seconds, the bytes Streamlit's caches hold (``/_stcore/metrics``,
 ``cache_memory_bytes``) and the sessions open. After the last student leaves it waits for
 ``server.disconnectedSessionTTL`` (``--ttl``) and more, so ended sessions are released, and
-samples again: *after* should come back near *warm*. Errors: a traceback on a page, an action that
+samples again: *after* should come back near *warm*. With the trace player (issue 17) Next
+steps in the browser and never reaches the server. A share of the students (``--long``) types a
+sentence of 200 characters, the sidebar's limit, so the caches fill by bytes. After the sessions
+end the bench also waits for the caches' idle time (``--cache-idle``, the server's
+``RNNVIZ_CACHE_IDLE_S``) and the sweep after it. Errors: a traceback on a page, an action that
 timed out or failed, a reconnect that got a new session, a traceback in the server's log.
 """
 
@@ -75,18 +79,29 @@ class Soak:
 
 
 def cache_bytes(url: str) -> float:
-    """Bytes Streamlit's caches hold (its ``cache_memory_bytes`` metric), NaN if unavailable."""
+    """Bytes Streamlit's caches hold (its ``cache_memory_bytes`` metric, which includes the
+    app's byte-bounded caches), NaN if unavailable."""
+    by_cache = cache_bytes_by_name(url)
+    return sum(by_cache.values()) if by_cache is not None else float("nan")
+
+
+def cache_bytes_by_name(url: str) -> dict[str, float] | None:
+    """``cache_memory_bytes`` per cache (``type:name``), None if unavailable."""
     try:
         req = urllib.request.Request(f"{url}/_stcore/metrics?families=cache_memory_bytes")
         with urllib.request.urlopen(req, timeout=20) as r:
             text = r.read().decode()
     except OSError:
-        return float("nan")
-    total = 0.0
+        return None
+    by_cache: dict[str, float] = {}
     for line in text.splitlines():
         if line.startswith("cache_memory_bytes"):
-            total += float(line.rsplit(" ", 1)[1])
-    return total
+            labels, value = line.rsplit(" ", 1)
+            kind = labels.split('cache_type="', 1)[-1].split('"', 1)[0]
+            name = labels.split('cache="', 1)[-1].split('"', 1)[0].rsplit(".", 1)[-1]
+            key = f"{kind}:{name}"
+            by_cache[key] = by_cache.get(key, 0.0) + float(value)
+    return by_cache
 
 
 async def student(soak: Soak, k: int, delay: float) -> None:
@@ -123,13 +138,13 @@ async def student(soak: Soak, k: int, delay: float) -> None:
         if not await act(wire, "open", ""):
             return
         await think()
-        await act(wire, "new sentence", "", text=sentence_for(k))
+        length = 200 if rng.random() < args.long else 50  # 200: the sidebar's limit
+        await act(wire, "new sentence", "", text=sentence_for(k, length))
         await think()
         await act(wire, "page", "step")
         for _ in range(rng.randint(2, args.nexts)):
             await think()
-            if wire.next_button is None:
-                soak.errors.append(f"student {k}: no Next button on Step through")
+            if wire.next_button is None:  # the trace player: Next never reaches the server
                 break
             await act(wire, "next", "step", trigger=wire.next_button)
         if rng.random() < args.drop:  # the network blinks: reconnect, naming the session
@@ -216,10 +231,12 @@ async def run(url: str, pid: int | None, args: argparse.Namespace) -> dict:
     sampling = asyncio.create_task(sampler(soak, pid, start, samples))
     await asyncio.gather(*(student(soak, k, a) for k, a in enumerate(arrivals)))
     students_s = time.perf_counter() - start
-    await asyncio.sleep(args.ttl + 2 * args.every + 5)  # ended sessions are released
+    # ended sessions are released, then the caches' idle entries go (and the sweep trims)
+    await asyncio.sleep(max(args.ttl, args.cache_idle + 60) + 2 * args.every + 5)
     sampling.cancel()
     after = proc_stats(pid) if pid else {"rss": float("nan"), "cpu": float("nan")}
-    after_cache = cache_bytes(url) / 2**20
+    after_by_cache = cache_bytes_by_name(url) or {}
+    after_cache = sum(after_by_cache.values()) / 2**20
     by_action: dict[str, list[float]] = {}
     for action, ms in soak.actions:
         by_action.setdefault(action, []).append(ms)
@@ -235,6 +252,11 @@ async def run(url: str, pid: int | None, args: argparse.Namespace) -> dict:
         "warm_cache_mb": round(warm_cache, 1),
         "peak_cache_mb": round(max((s.cache_mb for s in samples), default=float("nan")), 1),
         "after_cache_mb": round(after_cache, 1),
+        "after_cache_mb_by_name": {
+            k: round(v / 2**20, 2)
+            for k, v in sorted(after_by_cache.items(), key=lambda kv: -kv[1])
+            if v >= 2**18
+        },
         "max_open_sessions": max((s.open_sessions for s in samples), default=0),
         "cpu_s": round(after["cpu"] - warm["cpu"], 1),
         "actions": len(soak.actions),
@@ -276,6 +298,8 @@ def report(result: dict, server_log: Path | None, every_row: int) -> None:
         f"{result['warm_cache_mb']} MB, peak {result['peak_cache_mb']} MB, after "
         f"{result['after_cache_mb']} MB"
     )
+    held = ", ".join(f"{k} {v}" for k, v in result["after_cache_mb_by_name"].items())
+    print(f"caches after (MB, those over 0.25): {held or 'none'}")
     print(
         f"{result['actions']} actions, {result['max_open_sessions']} sessions open at most, "
         f"{result['resumed']} reconnects resumed their session, server CPU {result['cpu_s']} s "
@@ -299,8 +323,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--drop", type=float, default=0.1, help="share that reconnect midway")
     parser.add_argument("--search", type=float, default=0.3, help="share that open Unit search")
     parser.add_argument("--gc", choices=("off", "on"), default="off", help="runner.postScriptGC")
-    parser.add_argument("--freeze", action="store_true", help="RNNVIZ_GC_FREEZE=1 (gc.freeze)")
+    parser.add_argument(
+        "--freeze",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="RNNVIZ_GC_FREEZE (gc.freeze at the server's start; on by default)",
+    )
     parser.add_argument("--ttl", type=int, default=120, help="server.disconnectedSessionTTL")
+    parser.add_argument("--long", type=float, default=0.2, help="share typing 200 characters")
+    parser.add_argument(
+        "--cache-idle", type=int, default=300, help="RNNVIZ_CACHE_IDLE_S of the server started"
+    )
     parser.add_argument("--every", type=float, default=10.0, help="seconds between samples")
     parser.add_argument("--timeout", type=float, default=120.0, help="per action, seconds")
     parser.add_argument("--seed", type=int, default=0)
@@ -321,7 +354,12 @@ def main(argv: list[str] | None = None) -> int:
                 f"--runner.postScriptGC={'true' if args.gc == 'on' else 'false'}",
                 f"--server.disconnectedSessionTTL={args.ttl}",
             ]
-            env = {**os.environ, **THREAD_ENV, "RNNVIZ_GC_FREEZE": "1" if args.freeze else "0"}
+            env = {
+                **os.environ,
+                **THREAD_ENV,
+                "RNNVIZ_GC_FREEZE": "1" if args.freeze else "0",
+                "RNNVIZ_CACHE_IDLE_S": str(args.cache_idle),
+            }
             log_path = Path(tempfile.mkdtemp(prefix="rnnviz-soak-")) / "server.log"
             log = open(log_path, "w")  # noqa: SIM115 (closed below)
             proc = subprocess.Popen(

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from rnnviz import figures, ui
+from rnnviz import ui
 from rnnviz.i18n import t
 
 ui.setup()
@@ -14,7 +14,7 @@ tr = res.trace
 
 intro = "overview_intro" if tr.bidirectional else "overview_intro_uni"
 st.markdown(t(intro, cell=tr.cell.upper()))
-diagram = figures.model_diagram(
+diagram = ui.model_diagram_spec(
     tr.cell,
     tr.bidirectional,
     tr.num_layers,
@@ -23,6 +23,7 @@ diagram = figures.model_diagram(
     len(res.labels),
     res.kind,
     ui.vocab_size(m),
+    st.session_state.lang,
 )
 ui.chart(diagram, name="model")
 

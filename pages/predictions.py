@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from rnnviz import figures, ui
+from rnnviz import ui
 from rnnviz.i18n import t
 
 ui.setup()
@@ -10,20 +10,20 @@ st.title(t("page_predictions"))
 res = ui.selection()
 st.subheader(t("task_" + res.task))
 
+specs = ui.prediction_specs(res.model, res.text, st.session_state.lang)
 if res.kind == "classifier":
     ui.sentence(res)
     ui.prediction(res)
-    ui.chart(figures.evolution_figure(res.tokens, res.labels, res.proba), name="evolution")
+    ui.chart(specs["evolution"], name="evolution")
     st.caption(t("evolution_explain"))
 else:
     ui.sentence(res, st.session_state.step)
-    ui.chart(figures.label_probabilities(res.tokens, res.labels, res.proba), name="probabilities")
-    crf = getattr(ui.load_model(res.model), "transitions", lambda: None)()
-    if crf is not None:  # a CRF decodes: show what it adds between neighbouring tags
-        ui.chart(figures.transition_figure(res.labels, *crf), name="transitions")
+    ui.chart(specs["probabilities"], name="probabilities")
+    if "transitions" in specs:  # a CRF decodes: show what it adds between neighbouring tags
+        ui.chart(specs["transitions"], name="transitions")
         st.caption(t("crf_explain"))
 
 st.subheader(t("score_split"))
 st.caption(t("split_explain"))
 step = ui.step_controls(res.length, play=False)
-ui.chart(figures.score_split_figure(res.split, res.tokens, step), name=f"split{step}")
+ui.chart(ui.score_split_spec(res.model, res.text, step, st.session_state.lang), name=f"split{step}")

@@ -1,10 +1,26 @@
-"""Every ``st.cache_*`` of the app: models by name, one Run per (model, text), figure specs per
-view, analysis results. Cache by meaning; never mutate what ``cache_resource`` returns.
+"""Every cache of the app: models by name, one Run per (model, text), figure specs per view,
+analysis results. Cache by meaning; never mutate what ``cache_resource`` returns.
+
+Results whose size grows with the text (traces, Runs, figure specs, tables, comparisons) are
+kept in :class:`ByteCache`: a process-wide least-recently-used cache bounded by the bytes it
+holds, not by a count of entries (a Run of a 200-character sentence on cws-bilstm is ~7 MB, one
+of 10 characters ~0.4 MB: 64 entries could be 25 MB or 460 MB). The budgets, in ``BUDGETS_MB``,
+add up to ``RNNVIZ_CACHE_MB`` (default 256); an entry unused for ``RNNVIZ_CACHE_IDLE_S`` (default
+300) goes. Small results keep ``st.cache_data(max_entries=…)``.
 """
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import inspect
 import io
+import os
+import pickle
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Sequence
 from typing import Any
 
 import streamlit as st
@@ -15,6 +31,184 @@ from ..analysis.bestunits import BestUnit, best_unit
 from ..cells import CELLS
 from ..models import Run
 from ..tracer import Trace
+from . import boot
+
+# --- caches bounded by bytes ---------------------------------------------------------------------
+
+# Each big cache's share of RNNVIZ_CACHE_MB (MB at the default 256). Sized from measured entries
+# (cws-bilstm, 2 layers x 2 directions x 128 units; the sidebar clips a sentence at 200
+# characters): a Run 1.8 MB at 50 characters, 7.2 MB at 200; a heatmap pair 0.43 MB at 200; one
+# step's specs 14 KB; one unit's timeline 21 KB; the CSV download 21 MB (parquet 2.8 MB); a What-if
+# comparison 14 MB; a saliency matrix 0.16 MB. tests/test_cache_bounds.py fills them.
+BUDGETS_MB: dict[str, float] = {
+    "analyse": 88,
+    "any_trace": 24,
+    "what_if_result": 32,
+    "_trace_table": 32,
+    "heatmap_specs": 24,
+    "step_specs": 12,
+    "_timeline": 8,
+    "unit_lines_spec": 8,
+    "saliency_result": 8,
+    "code_analysis": 12,
+    "prediction_specs": 6,
+    "score_split_spec": 2,
+}
+TOTAL_MB = float(os.environ.get("RNNVIZ_CACHE_MB", "") or 256)
+
+
+class ByteCache:
+    """``func``'s results by its arguments, least recently used first out once the pickled
+    results exceed ``max_bytes``; like ``st.cache_data`` each caller gets its own copy
+    (unpickled), so what a page does with it never reaches another session. A result larger
+    than the whole budget is returned and not kept. Concurrent callers of the same arguments
+    wait for one computation. Process-wide: one cache for every session."""
+
+    def __init__(self, func: Callable[..., Any], max_bytes: int) -> None:
+        functools.update_wrapper(self, func)
+        self._func = func
+        self._signature = inspect.signature(func)
+        self.max_bytes = int(max_bytes)
+        self._entries: OrderedDict[Hashable, bytes] = OrderedDict()  # least recently used first
+        self._used: dict[Hashable, float] = {}  # time.monotonic() of the last use
+        self._held = 0
+        self._lock = threading.Lock()
+        self._computing: dict[Hashable, threading.Lock] = {}
+
+    @property
+    def held_bytes(self) -> int:
+        """Bytes of the pickled results held now (always ≤ ``max_bytes``)."""
+        return self._held
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def _key(self, args: tuple, kwargs: dict) -> Hashable:
+        bound = self._signature.bind(*args, **kwargs)
+        bound.apply_defaults()
+        return tuple(bound.arguments.values())
+
+    def _lookup(self, key: Hashable) -> bytes | None:
+        with self._lock:
+            blob = self._entries.get(key)
+            if blob is not None:
+                self._entries.move_to_end(key)
+                self._used[key] = time.monotonic()
+            return blob
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        key = self._key(args, kwargs)
+        blob = self._lookup(key)
+        if blob is not None:
+            return pickle.loads(blob)
+        with self._lock:
+            gate = self._computing.setdefault(key, threading.Lock())
+        with gate:
+            blob = self._lookup(key)  # another session computed it while this one waited
+            if blob is not None:
+                return pickle.loads(blob)
+            try:
+                value = self._func(*args, **kwargs)
+                self._store(key, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+            finally:
+                with self._lock:
+                    self._computing.pop(key, None)
+        return value
+
+    def _store(self, key: Hashable, blob: bytes) -> None:
+        if len(blob) > self.max_bytes:
+            return
+        with self._lock:
+            old = self._entries.pop(key, None)
+            self._held -= len(old) if old is not None else 0
+            self._entries[key] = blob
+            self._used[key] = time.monotonic()
+            self._held += len(blob)
+            while self._held > self.max_bytes:
+                self._drop_oldest()
+
+    def _drop_oldest(self) -> None:
+        key, dropped = self._entries.popitem(last=False)
+        del self._used[key]
+        self._held -= len(dropped)
+
+    def expire(self, idle_s: float, now: float | None = None) -> int:
+        """Drop the entries not used for ``idle_s`` seconds; returns the bytes freed."""
+        cutoff = (time.monotonic() if now is None else now) - idle_s
+        with self._lock:
+            before = self._held
+            while self._entries and self._used[next(iter(self._entries))] < cutoff:
+                self._drop_oldest()
+            return before - self._held
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+            self._used.clear()
+            self._held = 0
+
+
+BYTE_CACHES: dict[str, ByteCache] = {}
+
+
+def bounded(func: Callable[..., Any]) -> ByteCache:
+    """Decorator: cache ``func`` in a :class:`ByteCache` with its share of ``TOTAL_MB``."""
+    share = BUDGETS_MB[func.__name__] / sum(BUDGETS_MB.values())
+    cache = ByteCache(func, int(share * TOTAL_MB * 2**20))
+    BYTE_CACHES[func.__name__] = cache
+    return cache
+
+
+def held_bytes() -> int:
+    """Bytes every :class:`ByteCache` holds now."""
+    return sum(c.held_bytes for c in BYTE_CACHES.values())
+
+
+# An entry nobody has used for IDLE_S seconds goes (recomputing a Run costs ~10-50 ms), so a
+# server whose class has left gives its memory back instead of holding the caches full all night.
+IDLE_S = float(os.environ.get("RNNVIZ_CACHE_IDLE_S", "") or 300)
+
+
+def expire_idle(now: float | None = None) -> int:
+    """Drop every byte cache's idle entries; returns the bytes dropped."""
+    return sum(c.expire(IDLE_S, now) for c in BYTE_CACHES.values())
+
+
+def _sweep() -> None:
+    """Once a minute: idle entries go, and what they and ended sessions freed goes back to the
+    system (a few ms of ``malloc_trim``)."""
+    while True:
+        time.sleep(max(1.0, min(60.0, IDLE_S / 4)))
+        with contextlib.suppress(Exception):  # a daemon thread must never die of one bad sweep
+            expire_idle()
+            boot.trim_memory()
+
+
+threading.Thread(target=_sweep, name="rnnviz-cache-sweep", daemon=True).start()
+
+
+class _ByteCacheStats:
+    """Reports the byte caches in Streamlit's ``cache_memory_bytes`` metric
+    (``/_stcore/metrics``), beside its own caches: bench/soak.py reads it."""
+
+    stats_families: Sequence[str] = ("cache_memory_bytes",)
+
+    def get_stats(self, family_names: Sequence[str] | None = None) -> dict[str, list[Any]]:
+        from streamlit.runtime.stats import CacheStat
+
+        stats = [CacheStat("rnnviz.ByteCache", n, c.held_bytes) for n, c in BYTE_CACHES.items()]
+        return {"cache_memory_bytes": stats}
+
+
+def _register_stats() -> None:
+    from streamlit.runtime import Runtime
+
+    if Runtime.exists():
+        Runtime.instance().stats_mgr.register_provider(_ByteCacheStats())
+
+
+with contextlib.suppress(Exception):  # no runtime (bare mode, AppTest): nothing to report to
+    _register_stats()
 
 
 @st.cache_data(ttl=30, show_spinner=False)
@@ -46,7 +240,7 @@ def load_custom(key: str) -> Any:
 
 # Per session: another session's uploads never evict this one's models, and they are freed when
 # the session ends (issue 20; before, up to 8 of them stayed in a process-wide cache).
-@st.cache_resource(scope="session", max_entries=8, show_spinner=False)
+@st.cache_resource(scope="session", max_entries=4, show_spinner=False)
 def _resolve_custom(key: str) -> Any:
     return custom.resolve(key)
 
@@ -69,14 +263,14 @@ def vocab_size(model: Any) -> int | None:
 Result = Run  # what the pages read about one sentence (``rnnviz.models.Run``)
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+@bounded
 def analyse(name: str, text: str) -> Run:
     """One pass of ``text`` through model ``name`` (shipped, or the user's own by its key):
     tokenized once, traced once, the head applied to the trace; cached per (model, text)."""
     return models.run(any_model(name), text, name=name)
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
+@bounded
 def _trace_table(name: str, text: str, fmt: str) -> bytes:
     frame = analyse(name, text).trace.to_frame()
     buffer = io.BytesIO()
@@ -87,7 +281,7 @@ def _trace_table(name: str, text: str, fmt: str) -> bytes:
     return buffer.getvalue()
 
 
-@st.cache_data(max_entries=48, show_spinner=False)
+@bounded
 def heatmap_specs(
     name: str, text: str, quantity: str, layer: int, order: str, lang: str
 ) -> dict[str, dict]:
@@ -99,7 +293,7 @@ def heatmap_specs(
     return figures.heatmaps(trace, quantity, layer, order)
 
 
-@st.cache_data(max_entries=256, show_spinner=False)
+@bounded
 def step_specs(
     name: str, text: str, layer: int, direction: str, step: int, unit: int, lang: str
 ) -> dict[str, Any]:
@@ -115,7 +309,7 @@ def step_specs(
     }
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+@bounded
 def unit_lines_spec(
     name: str, text: str, unit: int, layer: int, lines: tuple[str, ...], step: int, lang: str
 ) -> dict:
@@ -133,11 +327,58 @@ def timeline_spec(
     return figures.at_step(_timeline(name, text, layer, direction, unit, lang), step)
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+@bounded
 def _timeline(name: str, text: str, layer: int, direction: str, unit: int, lang: str) -> dict:
     i18n.use(lang)
     trace = analyse(name, text).trace
     return figures.unit_timeline(trace, layer, direction, unit).to_dict()
+
+
+# Figures that Overview and Predictions drew anew on every run (built through Plotly's
+# validating objects: ~10-20 ms each, the largest share of those pages' CPU in a py-spy profile of
+# bench/classroom.py), cached as specs per what they show.
+@st.cache_data(max_entries=64, show_spinner=False)
+def model_diagram_spec(
+    cell: str,
+    bidirectional: bool,
+    num_layers: int,
+    input_size: int,
+    hidden_size: int,
+    labels: int,
+    kind: str,
+    vocab: int | None,
+    lang: str,
+) -> dict:
+    """Overview's picture of a model (``figures.model_diagram``), cached per what it shows."""
+    i18n.use(lang)
+    return figures.model_diagram(
+        cell, bidirectional, num_layers, input_size, hidden_size, labels, kind, vocab
+    ).to_dict()
+
+
+@bounded
+def prediction_specs(name: str, text: str, lang: str) -> dict[str, dict]:
+    """Predictions' figures of one sentence that do not move with the step: ``evolution``
+    (classifiers) or ``probabilities`` and, with a CRF, ``transitions`` (taggers)."""
+    i18n.use(lang)
+    res = analyse(name, text)
+    if res.kind == "classifier":
+        return {"evolution": figures.evolution_figure(res.tokens, res.labels, res.proba).to_dict()}
+    specs = {
+        "probabilities": figures.label_probabilities(res.tokens, res.labels, res.proba).to_dict()
+    }
+    crf = getattr(any_model(name), "transitions", lambda: None)()
+    if crf is not None:
+        specs["transitions"] = figures.transition_figure(res.labels, *crf).to_dict()
+    return specs
+
+
+@bounded
+def score_split_spec(name: str, text: str, step: int, lang: str) -> dict:
+    """Each label's score at token ``step`` split into forward, backward and bias (Predictions)."""
+    i18n.use(lang)
+    res = analyse(name, text)
+    return figures.score_split_figure(res.split, res.tokens, step).to_dict()
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -181,13 +422,13 @@ def _legend_spec(lang: str) -> dict:
     return figures.legend_figure().to_dict()
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
+@bounded
 def what_if_result(name: str, before: str, after: str) -> tuple[Any, Any]:
     """``(Comparison, prediction table)`` of two texts; cached per (model, before, after)."""
     return whatif.what_if(any_model(name), before, after)
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
+@bounded
 def saliency_result(name: str, text: str, label: str | None) -> Any:
     """Saliency matrix of ``text`` for ``label`` (None: each position's predicted label)."""
     return saliency.saliency(any_model(name), text, label)
@@ -205,7 +446,7 @@ def saturation_result(name: str, low: float, high: float) -> tuple[Any, Any]:
     return table, saturation.summary(table)
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
+@bounded
 def any_trace(name: str, text: str) -> Trace:
     """Trace of ``text`` by a shipped or custom model; cached per (model, text)."""
     return any_model(name).trace(text)
@@ -217,7 +458,7 @@ def load_code_model() -> Any:
     return codecells.load()
 
 
-@st.cache_data(max_entries=8, show_spinner=False)
+@bounded
 def code_analysis(text: str) -> tuple[Trace, dict[str, list[Any]]]:
     """Trace of a piece of code and the best units per feature on it."""
     model = load_code_model()
