@@ -23,16 +23,21 @@ import torch
 torch.set_num_threads(1)
 
 
+_MAIN = sys.modules["__main__"]  # pytest's own, before any page script ran
+
+
 @pytest.fixture(autouse=True)
 def _keep_main_module() -> Iterator[None]:
     """Put ``sys.modules["__main__"]`` back after each test.
 
     Streamlit's script runner (AppTest included) installs the page it ran as ``__main__`` and
     leaves it there. A process started with ``spawn`` re-imports the parent's ``__main__`` by
-    path, so it would run the last page script (``pages/custom.py``) and die before its target."""
-    main = sys.modules["__main__"]
+    path, so it would run the last page script (``pages/custom.py``) and die before its target.
+    The real one is kept from the start of the run: a module-scoped fixture that ran AppTest
+    before a test would otherwise hand that test (and its spawned processes) a page script."""
+    sys.modules["__main__"] = _MAIN
     yield
-    sys.modules["__main__"] = main
+    sys.modules["__main__"] = _MAIN
 
 
 @pytest.fixture(autouse=True)
