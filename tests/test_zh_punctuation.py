@@ -20,7 +20,7 @@ NOT_PROSE = re.compile(r"\{[^{}]*\}|`[^`]*`|\$[^$]*\$|“[^”]{1,3}”")
 HALF_NEXT_TO_CJK = re.compile(rf"[{CJK}][{HALF}]|[{HALF}][{CJK}]")
 # A half-width pair around Chinese words; maths (a one-letter function such as P(…) or e^(…)) stays.
 PAREN_AROUND_CJK = re.compile(
-    r"(?<![A-Za-z^_])(?<![A-Za-z][A-Za-z])\([^()]*[\u4e00-\u9fff][^()]*\)"
+    r"(?<![\^_])(?<!(?<![A-Za-z])[A-Za-z])\([^()]*[\u4e00-\u9fff][^()]*\)"
 )
 ALLOWED: dict[str, str] = {}  # key -> why a half-width mark must stay (none needed so far)
 
