@@ -482,7 +482,7 @@ STRINGS.update(
             "another; the normalizer n (the running sum of the input gates) divides the cell, "
             "h = o ⊙ c / n, so h stays within −1..1.",
             "zh": "{cell}：指数门 {gates} 的值为 e^(预激活)，这里显示的是除以稳定器 m 之后的值："
-            "{first} = e^(ĩ − m),m 是迄今最大的对数门值。所以 {first} = 1 表示这个字符的写入是该单元"
+            "{first} = e^(ĩ − m)，m 是迄今最大的对数门值。所以 {first} = 1 表示这个字符的写入是该单元"
             "见过的最强一次（由它设定了 m）；接近 0 表示比之前某次写入弱得多——而不是像 sigmoid 门那样"
             "“关闭”。指数门的写入强度可以是另一次的 e^5 ≈ 148 倍；归一化器 n（输入门的累计和）"
             "去除单元状态，h = o ⊙ c / n，所以 h 仍在 −1..1 之内。",
@@ -888,7 +888,7 @@ STRINGS.update(
         },
         "gr_keep_bias": {
             "en": "Bias added to the gate that keeps (LSTM f, GRU z)",
-            "zh": "加到保留门上的偏置（LSTM 的 f,GRU 的 z）",
+            "zh": "加到保留门上的偏置（LSTM 的 f，GRU 的 z）",
         },
         "gr_keep_help": {
             "en": "Untrained networks, PyTorch's default initialisation, 50 random inputs, "
@@ -1480,7 +1480,7 @@ STRINGS.update(
             "rewriting it.\n"
             "- On Compare, the GRU has no c: its h must count and saturates near ±1.",
             "zh": "- 看计数单元的 **c**：每个“(”让它升高大约相同的量，每个“)”让它下降，它就是括号深度。\n"
-            "- 遗忘门 **f** 一直接近 1:LSTM 保留计数而不是重写它。\n"
+            "- 遗忘门 **f** 一直接近 1：LSTM 保留计数而不是重写它。\n"
             "- 在“对比”页上，GRU 没有 c：只能用 h 计数，而 h 会在 ±1 附近饱和。",
         },
         "notice_cws": {

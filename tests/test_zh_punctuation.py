@@ -17,7 +17,8 @@ CJK = r"\u3400-\u4dbf\u4e00-\u9fff\u3000-\u303f\uff00-\uffef"
 HALF = ",:;?!"
 # Parts of a sentence that are not prose: placeholders, code, LaTeX, a quoted character.
 NOT_PROSE = re.compile(r"\{[^{}]*\}|`[^`]*`|\$[^$]*\$|“[^”]{1,3}”")
-HALF_NEXT_TO_CJK = re.compile(rf"[{CJK}][{HALF}]|[{HALF}][{CJK}]")
+# A mark touching Chinese, or glued to the next Latin word ("f,GRU", "1:LSTM"): Chinese prose.
+HALF_NEXT_TO_CJK = re.compile(rf"[{CJK}][{HALF}]|[{HALF}][{CJK}]|(?<=\S)[,;:](?=[A-Za-z])")
 # A half-width pair around Chinese words; maths (a one-letter function such as P(…) or e^(…)) stays.
 PAREN_AROUND_CJK = re.compile(
     r"(?<![\^_])(?<!(?<![A-Za-z])[A-Za-z])\([^()]*[\u4e00-\u9fff][^()]*\)"
