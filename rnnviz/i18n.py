@@ -228,15 +228,15 @@ STRINGS: dict[str, dict[str, str]] = {
     "kept_written": {"en": "new state = kept + written", "zh": "新状态 = 保留 + 写入"},
     "split_explain_lstm": {
         "en": "Blue: what the forget gate kept of the old cell (f⊙c). Orange: what the input "
-        "gate wrote (i⊙g). Their sum is the new cell state c_t (◆).",
+        "gate wrote (i⊙g). Their sum is the new cell state cₜ (◆).",
         "zh": "蓝色：遗忘门保留下来的旧细胞状态 (f⊙c)；橙色：输入门写入的新内容 (i⊙g)；"
-        "两者之和就是新的细胞状态 c_t（◆）。",
+        "两者之和就是新的细胞状态 cₜ（◆）。",
     },
     "split_explain_gru": {
         "en": "Blue: what the update gate kept of the old state (z⊙h). Orange: what it wrote "
-        "from the candidate ((1−z)⊙n). Their sum is the new state h_t (◆).",
+        "from the candidate ((1−z)⊙n). Their sum is the new state hₜ (◆).",
         "zh": "蓝色：更新门保留的旧状态 (z⊙h)；橙色：从候选值写入的部分 ((1−z)⊙n)；"
-        "两者之和就是新状态 h_t（◆）。",
+        "两者之和就是新状态 hₜ（◆）。",
     },
     # --- issue 17: the trace player (rnnviz/ui/player.js) ---
     "player_play_back": {"en": "◀ Play backward", "zh": "◀ 反向播放"},
@@ -678,7 +678,7 @@ STRINGS.update(
             "zh": "最后的隐藏状态对此前每一步隐藏状态的依赖还剩多少",
         },
         "ex_grad_x": {"en": "step t", "zh": "第 t 步"},
-        "ex_grad_y": {"en": "‖∂h_T/∂h_t‖ (log scale)", "zh": "‖∂h_T/∂h_t‖（对数坐标）"},
+        "ex_grad_y": {"en": "{norm} (log scale)", "zh": "{norm}（对数坐标）"},
         "ex_cell_rnn": {"en": "vanilla RNN (tanh)", "zh": "普通 RNN(tanh)"},
         "ex_cell_lstm": {"en": "LSTM", "zh": "LSTM（长短期记忆）"},
         "ex_cell_gru": {"en": "GRU", "zh": "GRU（门控循环单元）"},
@@ -819,10 +819,10 @@ STRINGS.update(
         },
         # --- issue 19: the kept factor, read from the cell's spec ---
         "mem_keeps": {
-            "en": "A {cell} keeps its memory in {name}: {name}_t = {keep} ⊙ {name}_(t−1) + "
+            "en": "A {cell} keeps its memory in {name}: {name}ₜ = {keep} ⊙ {name}ₜ₋₁ + "
             "{write}. {keep} is how much of the old {name} survives a step; the product of "
             "{keep} since a token is how much of its write is still there.",
-            "zh": "{cell} 把记忆存放在 {name} 中：{name}_t = {keep} ⊙ {name}_(t−1) + {write}。"
+            "zh": "{cell} 把记忆存放在 {name} 中：{name}ₜ = {keep} ⊙ {name}ₜ₋₁ + {write}。"
             "{keep} 是每一步旧的 {name} 保留下来的比例；某个字词之后各步 {keep} 的乘积，"
             "就是它写入的量还剩多少。",
         },
@@ -880,10 +880,11 @@ STRINGS.update(
         },
         # why gates
         "gr_intro": {
-            "en": "Training learns from the gradient. ‖∂h_T/∂h_t‖ measures how much the last "
+            "en": "Training learns from the gradient. $\\lVert \\partial h_T / \\partial h_t \\rVert$ "
+            "measures how much the last "
             "state still depends on the state at step t. A vanilla RNN multiplies one tanh′·U "
             "per step, so the gradient shrinks geometrically: it forgets.",
-            "zh": "训练依靠梯度学习。‖∂h_T/∂h_t‖ 衡量最后的状态还依赖第 t 步状态多少。"
+            "zh": "训练依靠梯度学习。$\\lVert \\partial h_T / \\partial h_t \\rVert$ 衡量最后的状态还依赖第 t 步状态多少。"
             "普通 RNN 每一步都乘一次 tanh′·U，梯度按几何级数缩小：它会遗忘。",
         },
         "gr_keep_bias": {
@@ -918,8 +919,8 @@ STRINGS.update(
         },
         "gr_computing": {"en": "Computing the gradients…", "zh": "正在计算梯度……"},
         "gr_model_caption": {
-            "en": "{model}, {direction}: ‖∂h_last/∂h_t‖ over the sentence.",
-            "zh": "{model}，{direction}：整句上的 ‖∂h_last/∂h_t‖。",
+            "en": "{model}, {direction}: ‖∂hₗₐₛₜ/∂hₜ‖ over the sentence (hₗₐₛₜ: the last state read).",
+            "zh": "{model}，{direction}：整句上的 ‖∂hₗₐₛₜ/∂hₜ‖（hₗₐₛₜ：最后读到的状态）。",
         },
         "gr_model_note": {
             "en": "At the last token read the Jacobian is the identity (norm √H). A trained "
@@ -1257,9 +1258,9 @@ STRINGS.update(
         "ls_whygates_0_title": {"en": "A vanilla RNN forgets", "zh": "普通 RNN 会遗忘"},
         "ls_whygates_0_text": {
             "en": "Untrained networks with PyTorch's default initialisation read the same 50 random "
-            "inputs. The curves show ‖∂h_50/∂h_t‖: how much the last state still depends on the "
+            "inputs. The curves show ‖∂h₅₀/∂hₜ‖: how much the last state still depends on the "
             "state at step t. Training can only learn from what this gradient carries back.",
-            "zh": "使用 PyTorch 默认初始化的未训练网络读入同样的 50 个随机输入。曲线是 ‖∂h_50/∂h_t‖："
+            "zh": "使用 PyTorch 默认初始化的未训练网络读入同样的 50 个随机输入。曲线是 ‖∂h₅₀/∂hₜ‖："
             "最后的状态还依赖第 t 步的状态多少。训练只能从这个梯度带回的信息中学习。",
         },
         "ls_whygates_0_q": {
@@ -1305,8 +1306,8 @@ STRINGS.update(
             "zh": "训练过的 count-lstm 读 60 个括号（30 个“(”再接 30 个“)”）。",
         },
         "ls_whygates_2_q": {
-            "en": "Does ‖∂h_59/∂h_t‖ vanish on the way back to the first bracket?",
-            "zh": "‖∂h_59/∂h_t‖ 在回到第一个括号的路上会消失吗？",
+            "en": "Does ‖∂h₅₉/∂hₜ‖ vanish on the way back to the first bracket?",
+            "zh": "‖∂h₅₉/∂hₜ‖ 在回到第一个括号的路上会消失吗？",
         },
         "ls_whygates_2_o0": {"en": "yes, below 1e-6", "zh": "会，低于 1e-6"},
         "ls_whygates_2_o1": {"en": "no, it stays above 0.01", "zh": "不会，保持在 0.01 以上"},
@@ -1439,20 +1440,30 @@ STRINGS.update(
     }
 )
 
+# --- issue 18, round 2: Why gates per direction, projector and dark theme ---
+STRINGS.update(
+    {
+        "ex_grad_title_dir": {
+            "en": "The {direction} direction: how much the last state it read depends on each step",
+            "zh": "{direction}方向：它最后读到的状态对每一步状态的依赖还剩多少",
+        },
+    }
+)
+
 STRINGS.update(
     {
         # helper "pages": step story, timeline, compare by mechanism
         "timeline": {"en": "over the sentence", "zh": "整句变化"},
         "split_explain_rnn": {
-            "en": "A vanilla RNN keeps nothing of the old state as it is (blue is 0): the new h_t "
-            "(◆) is all written anew from x_t and h_{t-1}, which is why it forgets.",
-            "zh": "普通 RNN 不原样保留任何旧状态（蓝色为 0）：新的 h_t（◆）全部由 x_t 和 h_{t-1} "
+            "en": "A vanilla RNN keeps nothing of the old state as it is (blue is 0): the new hₜ "
+            "(◆) is all written anew from xₜ and hₜ₋₁, which is why it forgets.",
+            "zh": "普通 RNN 不原样保留任何旧状态（蓝色为 0）：新的 hₜ（◆）全部由 xₜ 和 hₜ₋₁ "
             "重新写出，所以它容易遗忘。",
         },
         "split_explain_rnn_relu": {
             "en": "A vanilla RNN (relu) keeps nothing of the old state as it is (blue is 0): the "
-            "new h_t (◆) is all written anew, and relu lets it grow without bound.",
-            "zh": "普通 RNN（relu）不原样保留任何旧状态（蓝色为 0）：新的 h_t（◆）全部重新写出，"
+            "new hₜ (◆) is all written anew, and relu lets it grow without bound.",
+            "zh": "普通 RNN（relu）不原样保留任何旧状态（蓝色为 0）：新的 hₜ（◆）全部重新写出，"
             "而 relu 让它可以无限增大。",
         },
         "play_reads": {"en": "Play reads", "zh": "播放方向"},
