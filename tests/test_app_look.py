@@ -67,3 +67,22 @@ def test_open_why_gates_on_a_bidirectional_model_each_direction_has_its_own_titl
     shown += [s for spec in specs for s in _figure_text(spec)]
     assert not [s for s in shown if underscores(s)], [s for s in shown if underscores(s)]
     assert "$\\lVert \\partial h_T / \\partial h_t \\rVert$" in at.markdown[0].value  # KaTeX
+
+
+def test_train_live_in_projector_mode_draws_the_curve_at_projector_size() -> None:
+    """Train live's curve (redrawn while training) was the one chart left at 12 px on a
+    projector; it now gets the same scaling as every other chart (20 px text)."""
+    i18n.use("zh")
+    at = AppTest.from_file(str(ROOT / "pages" / "live.py"), default_timeout=180)
+    at.query_params.update({"lang": "zh", "projector": "1"})
+    at.run()
+    at.slider(key="w_lv_seconds").set_value(5)
+    at.number_input(key="w_lv_hidden").set_value(4)
+    at.button(key="b_lv_train").click().run()
+    assert not at.exception and not at.error, [e.value for e in [*at.exception, *at.error]]
+    specs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    curve = next(s for s in specs if any(d.get("yaxis") == "y2" for d in s["data"]))
+    assert curve["layout"]["font"]["size"] == 20, curve["layout"].get("font")
+    assert all(s["layout"]["font"]["size"] >= 19 for s in specs), [
+        s["layout"]["font"] for s in specs
+    ]
