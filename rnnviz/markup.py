@@ -82,7 +82,8 @@ def coloured_text(text: str, values: np.ndarray, name: str = "h") -> str:
     """
     if len(values) != len(text):
         raise ValueError(f"{len(values)} values for {len(text)} characters")
-    out = ['<pre style="font-family: monospace; line-height: 1.35; white-space: pre-wrap">']
+    out = ['<pre class="rnnviz-coloured" '
+           'style="font-family: monospace; line-height: 1.35; white-space: pre-wrap">']  # fmt: skip
     for ch, v in zip(text, values, strict=True):
         shown = "↵\n" if ch == "\n" else html.escape(ch)
         out.append(

@@ -111,7 +111,7 @@ def test_figures_take_the_language_and_keep_english_defaults() -> None:
     import numpy as np
 
     fig = af.diff_heatmap(np.zeros((3, 2)), ["a", "b", "c"], "h", lang="zh")
-    assert fig.layout.xaxis.title.text == "字词(已对齐)" and fig.layout.yaxis.title.text == "单元"
+    assert fig.layout.xaxis.title.text == "字词（已对齐）" and fig.layout.yaxis.title.text == "单元"
     assert "单元" in fig.data[0].hovertemplate
     fig = af.diff_heatmap(np.zeros((3, 2)), ["a", "b", "c"], "h")
     assert fig.layout.xaxis.title.text == "token (aligned)"

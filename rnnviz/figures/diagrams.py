@@ -45,7 +45,7 @@ def model_diagram(
     def arrow(x0: float, y0: float, x1: float, y1: float) -> None:
         _arrow(fig, x0, y0, x1, y1)
 
-    box(0.9, 1.5, f"<b>{t('tokens')}</b><br>x₁ … x_T", "#f3f3f3")
+    box(0.9, 1.5, f"<b>{t('tokens')}</b><br>x<sub>1</sub> … x<sub>T</sub>", "#f3f3f3")
     vocab_text = f"{vocab:,} → {input_size}" if vocab else f"→ {input_size}"
     box(3.0, 1.5, f"<b>{t('embedding')}</b><br>{vocab_text}", "#e8eef7")
     layers = f" × {num_layers}" if num_layers > 1 else ""
@@ -63,7 +63,9 @@ def model_diagram(
         arrow(6.5, y, 7.3, 1.5)
     merged = 2 * hidden_size if bidirectional else hidden_size
     merge_text = (
-        f"<b>{t('merge')}</b><br>concat {merged}" if bidirectional else f"<b>h_t</b><br>{merged}"
+        f"<b>{t('merge')}</b><br>concat {merged}"
+        if bidirectional
+        else f"<b>h<sub>t</sub></b><br>{merged}"
     )
     box(8.1, 1.5, merge_text, "#f3f3f3")
     head = t("head_tagger") if kind == "tagger" else t("head_classifier")

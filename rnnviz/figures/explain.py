@@ -330,14 +330,20 @@ def gradient_curves(
     lang: str,
     tokens: Sequence[str] | None = None,
     scale: float = 1.0,
+    direction: str | None = None,
 ) -> go.Figure:
-    """``‖∂h_T/∂h_t‖`` over ``t`` for each cell (keys: registry names), log y axis."""
+    """``‖∂h_T/∂h_t‖`` over ``t`` for each cell (keys: registry names), log y axis.
+
+    ``direction`` (a model's own curve): ``h_T`` is the last state that direction read (token 0
+    for the backward one), and the title names the direction, so two charts never share one."""
     steps = {len(v) for v in curves.values()}
     if len(steps) != 1:
         raise ValueError(f"curves have different lengths {sorted(steps)}")
     (n,) = steps
     if tokens is not None and len(tokens) != n:
         raise ValueError(f"{len(tokens)} tokens for curves of {n} steps")
+    last = "T" if direction is None else "last"
+    norm = f"‖∂h<sub>{last}</sub>/∂h<sub>t</sub>‖"
     fig = go.Figure()
     for cell, values in curves.items():
         label = (
@@ -354,14 +360,21 @@ def gradient_curves(
                 name=label,
                 line={"color": cell_colour(cell), "width": 2.5 * scale},
                 hovertemplate=f"{label}<br>{tr('ex_step', lang)} %{{x}}<br>"
-                "‖∂h_T/∂h_t‖ = %{y:.3e}<extra></extra>",
+                f"{norm} = %{{y:.3e}}<extra></extra>",
             )
         )
     axis = _token_axis(list(tokens)) if tokens is not None else {"range": [0, n - 1]}
     fig.update_xaxes(**axis, title={"text": tr("ex_grad_x", lang)})
-    fig.update_yaxes(type="log", title={"text": tr("ex_grad_y", lang)}, exponentformat="power")
+    fig.update_yaxes(
+        type="log", title={"text": tr("ex_grad_y", lang, norm=norm)}, exponentformat="power"
+    )
     fig.update_layout(legend={"orientation": "h", "y": -0.25})
-    return _layout(fig, tr("ex_grad_title", lang), scale, height=420)
+    title = (
+        tr("ex_grad_title", lang)
+        if direction is None
+        else tr("ex_grad_title_dir", lang, direction=_direction(direction, lang))
+    )
+    return _layout(fig, title, scale, height=420)
 
 
 def scratch_table(check: TextbookCheck, lang: str, units: int = 4, scale: float = 1.0) -> go.Figure:

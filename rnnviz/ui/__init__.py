@@ -52,6 +52,7 @@ from .charts import (
 from .legacy import (
     _leave_legacy_mode as _leave_legacy_mode,
 )
+from .look import BASE_CSS, PROJECTOR_CSS
 from .player import player_payload, seek_unit, trace_player
 from .services import (
     analysis_model,
@@ -64,8 +65,6 @@ from .services import (
     uploader_text,
 )
 from .sidebar import (
-    BASE_CSS,
-    PROJECTOR_CSS,
     other_result,
     page,
     routes,

@@ -168,4 +168,7 @@ def live_chart(slot: Any, fig: go.Figure) -> None:
     drawing) would otherwise collide on Streamlit's auto-generated element id.
     """
     key = f"live_chart_{next(_LIVE_DRAWS)}"
-    slot.plotly_chart(fig.to_dict(), theme=None, config=PLOTLY_CONFIG, key=key)
+    spec = fig.to_dict()
+    if st.session_state.get("projector"):  # the back row reads the curve too
+        spec = _projector(spec)
+    slot.plotly_chart(spec, theme=None, config=PLOTLY_CONFIG, key=key)

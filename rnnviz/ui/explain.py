@@ -145,7 +145,8 @@ def model_gradient_spec(
     """The curve of :func:`model_gradient` over the sentence's tokens."""
     run = analyse(name, text)
     curve = model_gradient(name, text, layer, direction)
-    return ef.gradient_curves({run.trace.cell: curve}, lang, run.tokens, size).to_dict()
+    spec = ef.gradient_curves({run.trace.cell: curve}, lang, run.tokens, size, direction)
+    return spec.to_dict()
 
 
 @st.cache_data(max_entries=4, show_spinner=False)

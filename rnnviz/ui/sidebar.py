@@ -8,9 +8,9 @@ from typing import Any
 
 import streamlit as st
 
-from .. import custom, i18n, markup, uploads
+from .. import custom, i18n, uploads
 from ..i18n import t
-from . import boot
+from . import boot, look
 from .cache import (
     Result,
     _default_text,
@@ -45,33 +45,6 @@ from .widgets import (
     model_label,
 )
 
-PROJECTOR_CSS = """
-<style>
-html, body, .stApp { font-size: 21px; }
-.stApp { background: #ffffff; color: #000000; }
-.stApp p, .stApp li, .stApp label, .stMarkdown { font-size: 1.15rem !important; color: #000; }
-.stApp h1 { font-size: 2.6rem !important; } .stApp h2, .stApp h3 { font-size: 1.9rem !important; }
-.katex { font-size: 1.35em !important; }
-.rnnviz-sentence { font-size: 1.9em !important; }
-/* page links wrap instead of being cut at the sidebar's edge ("对比 LSTM 与 GRU" at 21 px) */
-[data-testid="stPageLink-NavLink"] { height: auto !important; }
-[data-testid="stPageLink-NavLink"] span:not([data-testid="stIconMaterial"]),
-[data-testid="stPageLink-NavLink"] p,
-[data-testid="stPageLink-NavLink"] [data-testid="stMarkdownContainer"] {
-  white-space: normal !important; overflow: visible !important; text-overflow: clip !important;
-  line-height: 1.3 !important; }
-</style>
-"""
-
-
-BASE_CSS = """
-<style>
-.block-container { padding-top: 2.2rem !important; }
-.katex-display { overflow-x: auto; overflow-y: hidden; margin: .3em 0 !important; }
-.katex { font-size: 1.05em; }
-</style>
-"""
-
 
 def setup() -> None:
     """Per page: state, language, CSS. Call first in every page."""
@@ -80,7 +53,7 @@ def setup() -> None:
     boot.session_started()  # release hook; notice after a replica went away
     if st.session_state.get(CUSTOM_KEY):  # this session's uploads stay while it is open
         uploads.touch_session(upload_session())
-    st.html(BASE_CSS + markup.SENTENCE_CSS + (PROJECTOR_CSS if st.session_state.projector else ""))
+    look.apply(st.session_state.projector)
 
 
 def page(path: str, title_key: str, url_path: str, icon: str, default: bool = False):
