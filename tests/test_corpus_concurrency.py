@@ -16,8 +16,6 @@ import torch
 from rnnviz import models
 from rnnviz.analysis import search as S
 
-torch.set_num_threads(1)
-
 MODEL = "count-lstm"
 
 

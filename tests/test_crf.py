@@ -18,7 +18,6 @@ from rnnviz.training.recipes import RECIPES
 from rnnviz.training.shipped import fit
 from rnnviz.training.tasks import batch_loss
 
-torch.set_num_threads(1)
 BMES = ("B", "M", "E", "S")
 
 

@@ -15,13 +15,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
 from streamlit.testing.v1 import AppTest
 
 from rnnviz import datadir, models, uploads
 from rnnviz.analysis import search
 
-torch.set_num_threads(1)
 ROOT = Path(__file__).resolve().parent.parent
 MODEL = "count-lstm"  # its corpus (400 bracket strings) indexes in about a second
 

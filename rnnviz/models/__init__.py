@@ -2,7 +2,7 @@
 (``shipped``). ``rnnviz.models.load(name)`` returns a shipped model with ``.predict``,
 ``.words`` (segmenters) and ``.trace``; :func:`run` makes the :class:`Run` pages read."""
 
-from .base import Prepared, Run, ShowableModel, argmax_decode, run, softmax
+from .base import EmptyText, Prepared, Run, ShowableModel, argmax_decode, run, softmax
 from .shipped import (
     ASSETS,
     CARD_FILE,
@@ -38,6 +38,7 @@ __all__ = [
     "FORMAT_VERSION",
     "TASKS",
     "WEIGHTS_FILE",
+    "EmptyText",
     "Kind",
     "ModelConfig",
     "Prepared",

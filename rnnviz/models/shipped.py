@@ -546,7 +546,7 @@ class RNNModel:
         if self.task != "cws":
             raise AttributeError(f"{self.name} is a {self.task} model; words() needs cws or pos")
         tokens = self.tokenize(text)
-        return spans_to_words(tokens, self.predict(text)) if tokens else []
+        return spans_to_words(tokens, self.predict_tokens(tokens)) if tokens else []
 
     def trace(self, text: str) -> Trace:
         """Every gate and state of :attr:`rnn` on :meth:`inputs`; ValueError on empty text."""
