@@ -76,7 +76,9 @@ def test_what_if_runs_the_model_once_per_sentence(monkeypatch: pytest.MonkeyPatc
     real = base.trace_rnn
     monkeypatch.setattr(base, "trace_rnn", lambda *a, **k: calls.append(1) or real(*a, **k))
     for method in ("trace", "predict_proba", "predict", "scores"):
-        monkeypatch.setattr(type(m), method, lambda *a, **k: pytest.fail("the model ran outside run()"))
+        monkeypatch.setattr(
+            type(m), method, lambda *a, **k: pytest.fail("the model ran outside run()")
+        )
     comp, pred = what_if(m, "abcd", "abXd")
     assert len(calls) == 2 and comp.changed() == [2]
     before, after = base.run(m, "abcd"), base.run(m, "abXd")
