@@ -216,3 +216,22 @@ def test_pos_tags_gold_words_of_a_test_line() -> None:
     e = corpus.pos_tagged("test")[0]
     assert len(m.predict_tokens(e.tokens)) == len(e.tokens)
     assert m.segmenter.name == "cws-bilstm"
+
+
+def test_cards_regenerate_byte_identical_with_the_teacher_sentences(tmp_path: Path) -> None:
+    """``write_cards`` (what ``python -m rnnviz.train`` ends with) rewrites the sentiment card,
+    its "Known failure cases" teacher sentences included, exactly as committed, in both
+    languages: the section comes from ``TEACHER_SENTENCES``, not a hand edit."""
+    from rnnviz.training.card_text import TEACHER_SENTENCES
+    from rnnviz.training.evaluate import write_cards
+
+    source = models.ASSETS / "sentiment-gru"
+    folder = tmp_path / "sentiment-gru"
+    shutil.copytree(source, folder)
+    write_cards(folder)
+    for card in ("card.md", "card.zh.md"):
+        assert (folder / card).read_bytes() == (source / card).read_bytes(), card
+        text = (folder / card).read_text(encoding="utf-8")
+        assert all(f"- `{s}` → " in text for s in TEACHER_SENTENCES["sentiment"])
+    write_cards(folder)  # again: the section is replaced, not repeated
+    assert (folder / "card.zh.md").read_bytes() == (source / "card.zh.md").read_bytes()

@@ -241,3 +241,20 @@ OLD_COMPARISON_HEADS = (
     "## LSTM vs GRU vs vanilla RNN on the same task",
     "## 同一任务上的 LSTM、GRU 与普通 RNN",
 )
+
+
+FAILURES_HEAD = {"en": "## Known failure cases", "zh": "## 已知的失败情形"}
+# Sentences a teacher will meet, per task (issue 18): the card shows what the model answers on each
+# (``cards.example_output``), so retraining rewrites the answers; the intro comes before them.
+TEACHER_SENTENCES: dict[str, tuple[str, ...]] = {
+    "sentiment": ("这家餐厅不难吃。", "小明在清华大学读书。"),
+}
+TEACHER_INTRO: dict[str, dict[str, str]] = {
+    "sentiment": {
+        "en": "Sentences a teacher will meet: a many-to-one GRU reads the whole sentence into its "
+        "last state,\nand this one learned from product reviews. A negated complaint still reads as "
+        "a complaint, and a\nneutral sentence (no review at all) is pushed to one side:",
+        "zh": "课堂上会遇到的句子：多对一的 GRU 把整句读进最后一个状态，而这个模型只从商品评论中学习过。"
+        "否定的抱怨仍被读成抱怨，\n一句中性的话（根本不是评论）也会被推向某一边：",
+    },
+}

@@ -17,6 +17,7 @@ from .card_text import (
     COMPARISON_HEAD,
     COUNT_PROSE,
     EXAMPLES_HEAD,
+    FAILURES_HEAD,
     HISTORY,
     HISTORY_HEAD,
     OLD_COMPARISON_HEADS,
@@ -25,6 +26,8 @@ from .card_text import (
     SCHEDULES,
     TABLE_HEAD,
     TASK_TEXT,
+    TEACHER_INTRO,
+    TEACHER_SENTENCES,
     THULAC_NOTE,
 )
 
@@ -237,7 +240,7 @@ def card(model: RNNModel) -> str:
     lines += [EXAMPLES_HEAD["en"], ""]
     lines += [f"- `{ex}` → {example_output(model, ex)}" for ex in c.examples]
     lines.append("")
-    lines += ["## Known failure cases", ""]
+    lines += [FAILURES_HEAD["en"], "", *teacher_lines(model)]
     notes = {
         "cws": "Segmentation follows the PKU standard of 1998 (e.g. names split into surname + given "
         "name, dates into parts); new words of later years, Latin letters and digits typed in "
@@ -377,3 +380,29 @@ def _count_comparison(model: RNNModel, lang: str = "en") -> list[str]:
         *rows,
         "",
     ]
+
+
+def teacher_lines(model: RNNModel, lang: str = "en") -> list[str]:
+    """The task's teacher sentences (``TEACHER_SENTENCES``) with what ``model`` answers on each,
+    after their intro; none for a task without them."""
+    sentences = TEACHER_SENTENCES.get(model.task, ())
+    if not sentences:
+        return []
+    answers = [f"- `{s}` → {example_output(model, s)}" for s in sentences]
+    return [TEACHER_INTRO[model.task][lang], "", *answers, ""]
+
+
+def with_teacher_sentences(text: str, model: RNNModel, lang: str) -> str:
+    """A translated card with its teacher sentences (re)written right after the failures head."""
+    lines = text.split("\n")
+    if FAILURES_HEAD[lang] not in lines:
+        return text
+    at = lines.index(FAILURES_HEAD[lang]) + 2
+    intro = TEACHER_INTRO.get(model.task, {}).get(lang)
+    if intro and lines[at : at + intro.count("\n") + 1] == intro.split("\n"):
+        end = at + intro.count("\n") + 2  # the intro and the blank line after it
+        while end < len(lines) and lines[end].startswith("- `"):
+            end += 1
+        del lines[at : end + 1]  # the answers and their blank line
+    lines[at:at] = teacher_lines(model, lang)
+    return "\n".join(lines)
