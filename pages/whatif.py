@@ -116,7 +116,7 @@ for direction in comp.before.directions:
         comp.diff(layer, direction, quantity),
         comp.labels,
         quantity,
-        title=f"Δ {t('an_' + direction)} · {quantity} ({t('q_' + quantity)}) · {t('layer')} {layer}",
+        title=f"Δ {t('an_' + direction)} · {quantity} ({t(comp.before.spec.label(quantity))}) · {t('layer')} {layer}",
         xlabel="",
         lang=lang,
     )

@@ -35,7 +35,7 @@ class ModelConfig:
 
     name: str
     task: str
-    cell: str  # a key of rnnviz.cells.CELLS: "lstm", "gru", "rnn", "rnn_relu"
+    cell: str  # a key of rnnviz.cells.CELLS (the registry)
     labels: tuple[str, ...]
     chars: tuple[str, ...]
     bidirectional: bool = True

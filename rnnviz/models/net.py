@@ -13,7 +13,7 @@ from .decoding import FORBIDDEN, bmes_constraints
 
 
 class TaskNet(nn.Module):
-    """Embeddings → ``rnn`` (nn.LSTM / nn.GRU / nn.RNN, batch_first) → dropout → ``head`` (one
+    """Embeddings → ``rnn`` (the config's registered cell, batch_first) → dropout → ``head`` (one
     Linear) [→ ``crf``: a linear-chain CRF (``pytorch-crf``) over the head's scores]."""
 
     def __init__(self, config: ModelConfig) -> None:

@@ -1,4 +1,4 @@
-"""Task models shipped in ``assets/models/``: Embedding → nn.LSTM/nn.GRU/nn.RNN → one nn.Linear head.
+"""Task models shipped in ``assets/models/``: Embedding → a registered cell → one nn.Linear head.
 
 Every model rebuilds from its own folder: ``config.json`` (a :class:`ModelConfig`: architecture,
 vocabularies, labels, training settings, metrics), ``model.safetensors`` (weights, never pickle)
