@@ -45,7 +45,7 @@ def build_random(
     arch = Architecture(cell, input_size, hidden_size, num_layers, bidirectional, True)
     with torch.random.fork_rng():
         torch.manual_seed(seed)
-        rnn = arch.build()
+        rnn = arch.build().eval()
         rnn.requires_grad_(False)
         embedding = torch.randn(len(vocab), input_size) if vocab else None
         head = nn.Linear(_out_width(arch), n_labels) if n_labels else None

@@ -12,8 +12,8 @@ import torch
 from torch import nn
 
 from .. import uploads
+from ..architecture import Architecture
 from ..cells import CELLS
-from ..schema import Cell
 from ..tracer import Trace, trace_rnn
 from ..uploads import CustomModelError
 
@@ -38,49 +38,6 @@ KNOWN_TASKS = uploads.KNOWN_TASKS
 NO_HEAD = "(no head)"  # the one pseudo-label of a model without a linear head
 
 DEFAULT_CELL = next(iter(CELLS))  # the registry's first cell: what a picker opens on
-
-
-@dataclass(frozen=True)
-class Architecture:
-    """What the tensor shapes say the recurrent module is."""
-
-    cell: Cell
-    input_size: int
-    hidden_size: int
-    num_layers: int
-    bidirectional: bool
-    bias: bool
-    proj_size: int = 0
-
-    def describe(self) -> str:
-        """One line such as ``LSTM, 2 layers, bidirectional, input 16, hidden 32``."""
-        parts = [
-            CELLS[self.cell].title,
-            f"{self.num_layers} layer{'s' if self.num_layers > 1 else ''}",
-            "bidirectional" if self.bidirectional else "unidirectional",
-            f"input {self.input_size}",
-            f"hidden {self.hidden_size}",
-        ]
-        if self.proj_size:
-            parts.append(f"projection {self.proj_size}")
-        if not self.bias:
-            parts.append("no bias")
-        return ", ".join(parts)
-
-    def build(self) -> nn.RNNBase:
-        """An untrained module of this architecture (float32, eval mode)."""
-        return (
-            CELLS[self.cell]
-            .build(
-                self.input_size,
-                self.hidden_size,
-                self.proj_size,
-                num_layers=self.num_layers,
-                bidirectional=self.bidirectional,
-                bias=self.bias,
-            )
-            .eval()
-        )
 
 
 @dataclass(frozen=True)
@@ -317,4 +274,4 @@ def _parse_rows(text: str, width: int) -> list[list[float]]:
 
 
 def _out_width(arch: Architecture) -> int:
-    return (2 if arch.bidirectional else 1) * (arch.proj_size or arch.hidden_size)
+    return arch.out_width

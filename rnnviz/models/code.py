@@ -14,11 +14,13 @@ import torch
 from safetensors.torch import load_file
 from torch import nn
 
+from ..architecture import Architecture
 from ..tracer import Trace, trace_rnn
 
 ASSET = Path(__file__).resolve().parents[2] / "assets" / "code" / "code-lstm"
 
 UNK = "\x00"
+CODE_CELL = "lstm"  # the paper's cell; the checkpoint's names are nn.LSTM's
 
 
 @dataclass(frozen=True)
@@ -32,6 +34,11 @@ class CodeConfig:
     num_layers: int = 1
     training: dict[str, Any] = field(default_factory=dict, compare=False)
     metrics: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    @property
+    def arch(self) -> Architecture:
+        """The recurrent module's shape: an LSTM (Karpathy et al.'s model), one direction."""
+        return Architecture(CODE_CELL, self.embed_size, self.hidden_size, self.num_layers)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -67,7 +74,7 @@ class CharLM(nn.Module):
         super().__init__()
         self.cfg = cfg
         self.emb = nn.Embedding(len(cfg.chars), cfg.embed_size)
-        self.rnn = nn.LSTM(cfg.embed_size, cfg.hidden_size, cfg.num_layers, batch_first=True)
+        self.rnn = cfg.arch.build(batch_first=True)
         self.head = nn.Linear(cfg.hidden_size, len(cfg.chars))
         self.index = {c: i for i, c in enumerate(cfg.chars)}
 

@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any, Literal
 
+from ..architecture import Architecture
 from ..cells import CELLS
 
 Task = Literal["cws", "pos", "ner", "sentiment", "count"]
@@ -98,7 +99,14 @@ class ModelConfig:
 
     @property
     def output_size(self) -> int:
-        return self.hidden_size * (2 if self.bidirectional else 1)
+        return self.arch.out_width
+
+    @property
+    def arch(self) -> Architecture:
+        """The recurrent module's shape (the record every kind of model shares)."""
+        return Architecture(
+            self.cell, self.input_size, self.hidden_size, self.num_layers, self.bidirectional
+        )
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

@@ -7,7 +7,6 @@ from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 from torchcrf import CRF
 
-from ..cells import CELLS
 from .config import ModelConfig
 from .decoding import FORBIDDEN, bmes_constraints
 
@@ -32,11 +31,7 @@ class TaskNet(nn.Module):
         self.lexicon_emb = (
             nn.Embedding(c.lexicon_patterns, c.lexicon_dim) if c.lexicon_dim else None
         )
-        self.rnn = CELLS[c.cell].build(
-            c.input_size,
-            c.hidden_size,
-            num_layers=c.num_layers,
-            bidirectional=c.bidirectional,
+        self.rnn = c.arch.build(
             batch_first=True,
             dropout=c.dropout if c.num_layers > 1 else 0.0,  # between stacked layers (training)
         )

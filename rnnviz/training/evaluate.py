@@ -35,15 +35,14 @@ from ..models import (
     spans_to_words,
     write_config,
 )
-from .cards import (
-    card,
-    entities_str,
+from .card_sections import (
     with_app_unit,
     with_comparison,
     with_history,
     with_references,
     with_teacher_sentences,
 )
+from .cards import card, entities_str
 from .recipes import recipe_of
 from .tasks import task_data
 
