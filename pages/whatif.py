@@ -6,7 +6,15 @@ import numpy as np
 import streamlit as st
 
 from rnnviz import ui
-from rnnviz.analysis.whatif import EDITS, apply_edit, join_tokens, position_label, suggest_token
+from rnnviz.analysis.whatif import (
+    EDITS,
+    apply_edit,
+    column_labels,
+    compare_runs,
+    join_tokens,
+    position_label,
+    suggest_token,
+)
 from rnnviz.figures import analysis as af
 from rnnviz.i18n import current, label_name, t
 
@@ -17,7 +25,12 @@ ss = st.session_state
 lang = current()
 name, model = ui.analysis_model()
 before = ui.analysis_text(name, model)
-tokens = model.tokenize(before)
+try:
+    first = ui.analyse(name, before)  # the sentence's one Run (cached); its tokens are the page's
+except Exception as exc:
+    ui.show_error(exc)
+    st.stop()
+tokens = list(first.tokens)
 
 c1, c2, c3 = st.columns([2, 2, 1])
 with c1:
@@ -62,7 +75,7 @@ if after == before:
     st.info(t("wi_same"))
     st.stop()
 try:
-    comp, pred = ui.what_if_result(name, before, after)
+    comp, pred = compare_runs(first, ui.analyse(name, after))  # the edited sentence's one Run
 except Exception as exc:
     ui.show_error(exc)
     st.stop()
@@ -84,6 +97,7 @@ ui.chart(
         pred["p_after"].to_numpy(dtype=np.float32),
         comp.labels,
         lang=lang,
+        labels=column_labels(pred),
     ),
     key="wi_bars",
     name="whatif-prediction",
@@ -102,7 +116,7 @@ for direction in comp.before.directions:
         comp.diff(layer, direction, quantity),
         comp.labels,
         quantity,
-        title=f"Δ {t('an_' + direction)} · {quantity} ({t('q_' + quantity)}) · {t('layer')} {layer}",
+        title=f"Δ {t('an_' + direction)} · {quantity} ({t(comp.before.spec.label(quantity))}) · {t('layer')} {layer}",
         xlabel="",
         lang=lang,
     )

@@ -2,18 +2,29 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
+from typing import Protocol
 
 import numpy as np
 import pandas as pd
 
-if TYPE_CHECKING:  # only a type: tracer imports this module for Trace.to_frame
-    from .tracer import Trace
+
+class Traced(Protocol):
+    """What a table is made from: a :class:`rnnviz.Trace`'s arrays and names. This module never
+    imports the tracer (``Trace.to_frame`` imports this one: one direction, no cycle)."""
+
+    names: Sequence[str]
+    tokens: Sequence[str]
+    num_layers: int
+    directions: Sequence[str]
+
+    def quantity(self, layer: int, direction: str, name: str) -> np.ndarray: ...
+
 
 COLUMNS = ("layer", "direction", "position", "token", "quantity", "unit", "value")
 
 
-def to_frame(trace: Trace, quantities: tuple[str, ...] | None = None) -> pd.DataFrame:
+def to_frame(trace: Traced, quantities: tuple[str, ...] | None = None) -> pd.DataFrame:
     """Long table ``[layer, direction, position, token, quantity, unit, value]``.
 
     One row per recorded number; ``position`` is the token index (both directions share it).

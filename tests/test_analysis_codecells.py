@@ -15,8 +15,6 @@ from test_app_zh import assert_same_numbers_and_tables
 from rnnviz.analysis import codecells as C
 from rnnviz.training import codelm
 
-torch.set_num_threads(1)
-
 CODE = 'def f(a, b):\n    s = "x(y"  # c\n    return [a,\n            b]\n'
 
 

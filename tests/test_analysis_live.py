@@ -6,13 +6,10 @@ import json
 
 import numpy as np
 import pytest
-import torch
 
 from rnnviz.analysis import search
 from rnnviz.custom import load_upload
 from rnnviz.live import LiveConfig, train_counting
-
-torch.set_num_threads(1)
 
 
 @pytest.mark.parametrize("cell", ["lstm", "gru"])

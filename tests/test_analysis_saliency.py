@@ -10,8 +10,6 @@ from shipped import shipped_model
 from rnnviz.analysis.saliency import saliency
 from rnnviz.custom import build_random
 
-torch.set_num_threads(1)
-
 
 @pytest.mark.parametrize("cell", ["lstm", "gru"])
 def test_forward_only_model_never_looks_ahead(cell: str) -> None:

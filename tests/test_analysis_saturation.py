@@ -6,13 +6,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
 
 from rnnviz.analysis import saturation as Z
 from rnnviz.analysis import search as S
 from rnnviz.custom import build_random
-
-torch.set_num_threads(1)
 
 
 @pytest.mark.parametrize("cell", ["lstm", "gru"])

@@ -7,14 +7,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
 from shipped import shipped_model
 
 from rnnviz import datadir
 from rnnviz.analysis import search as S
 from rnnviz.custom import build_random
-
-torch.set_num_threads(1)
 
 
 def test_select_units_on_inside_off_outside() -> None:

@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import torch
 from shipped import shipped_model
 
 from rnnviz.analysis.whatif import align, apply_edit, compare, join_tokens, what_if
 from rnnviz.custom import build_random
-
-torch.set_num_threads(1)
 
 
 def test_apply_edit_and_join() -> None:
@@ -68,3 +65,37 @@ def test_shipped_model_edit_changes_prediction_table() -> None:
     assert pred["p_before"].between(0, 1).all() and pred["p_after"].between(0, 1).all()
     layer = comp.before.num_layers - 1
     assert np.nanmax(np.abs(comp.diff(layer, "forward", "h"))) > 0
+
+
+def test_what_if_runs_the_model_once_per_sentence(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each sentence makes one Run (one trace, the head on it); nothing else calls the model."""
+    from rnnviz.models import base
+
+    m = build_random("gru", 8, input_size=4, vocab=list("abcdX"), n_labels=3)
+    calls = []
+    real = base.trace_rnn
+    monkeypatch.setattr(base, "trace_rnn", lambda *a, **k: calls.append(1) or real(*a, **k))
+    for method in ("trace", "predict_proba", "predict", "scores"):
+        monkeypatch.setattr(
+            type(m), method, lambda *a, **k: pytest.fail("the model ran outside run()")
+        )
+    comp, pred = what_if(m, "abcd", "abXd")
+    assert len(calls) == 2 and comp.changed() == [2]
+    before, after = base.run(m, "abcd"), base.run(m, "abXd")
+    np.testing.assert_array_equal(pred["p_before"], before.proba.max(axis=1))
+    np.testing.assert_array_equal(pred["p_after"], after.proba.max(axis=1))
+
+
+def test_a_flipped_label_is_visible_even_when_the_bars_are_equal() -> None:
+    from rnnviz.figures import analysis as af
+
+    p = np.array([0.6, 0.7], dtype=np.float32)
+    fig = af.change_bars(
+        p, p, ["a", "b→c"], labels=(["positive", "positive"], ["positive", "negative"]), lang="zh"
+    )
+    before, after = fig.data
+    assert list(after.marker.pattern.shape) == ["", "/"]  # only the flipped column is hatched
+    assert list(after.text) == ["", "负面"] and list(before.text) == ["", "正面"]
+    assert after.marker.line.color[1] != after.marker.line.color[0]
+    plain = af.change_bars(p, p, ["a", "b"])
+    assert not any(plain.data[1].text or [])

@@ -6,14 +6,12 @@ import json
 from pathlib import Path
 
 import pytest
-import torch
 from streamlit.testing.v1 import AppTest
 
 from rnnviz import models
 from rnnviz.analysis import codecells
 from rnnviz.analysis.saturation import group_name, pick_from_event
 
-torch.set_num_threads(1)
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
 PAGES = ["whatif", "saliency", "saturation", "search", "custom", "live", "codecells"]
@@ -165,12 +163,49 @@ def test_codecells_colours_the_best_unit_of_each_feature() -> None:
     assert "bracket depth" in body(at)
 
 
-def test_whatif_on_a_classifier_shows_the_answer_change() -> None:
+def counting(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
+    """Counts model passes (``trace_rnn`` inside ``run``) and POS tokenizations (segmenter runs)."""
+    from rnnviz.models import base, shipped
+
+    counts = {"runs": 0, "pos_tokenize": 0}
+    trace, tokenize = base.trace_rnn, shipped.RNNModel.tokenize
+
+    def counted_trace(*args, **kwargs):
+        counts["runs"] += 1
+        return trace(*args, **kwargs)
+
+    def counted_tokenize(self, text):
+        counts["pos_tokenize"] += self.task == "pos"
+        return tokenize(self, text)
+
+    monkeypatch.setattr(base, "trace_rnn", counted_trace)
+    monkeypatch.setattr(shipped.RNNModel, "tokenize", counted_tokenize)
+    return counts
+
+
+def test_whatif_on_a_classifier_shows_the_answer_change(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Once per sentence: the page's two Runs are the only model passes, cached for reruns."""
     if "sentiment-gru" not in models.available():
         pytest.fail("no sentiment model shipped")
-    at = page("whatif", model="sentiment-gru", text="这个手机质量很好，我很喜欢")
+    counts = counting(monkeypatch)
+    at = page("whatif", model="sentiment-gru", text="这个手机质量很好，我很喜欢它。")
     ok(at)
     assert "→" in at.markdown[0].value and "%" in at.markdown[0].value
+    assert counts["runs"] == 2  # before and after, once each (four passes before)
+    at.run()
+    assert counts["runs"] == 2
+
+
+def test_sidebar_tokenizes_a_pos_sentence_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The sidebar no longer tokenizes to test emptiness: the Run's one tokenization decides."""
+    if "pos-bilstm" not in models.available():
+        pytest.fail("no pos-bilstm shipped")
+    counts = counting(monkeypatch)
+    at = page("overview", model="pos-bilstm", text="我们在北京读书，很开心。")
+    ok(at)
+    assert counts == {"runs": 1, "pos_tokenize": 1}
+    empty = page("overview", model="pos-bilstm", text="   ")
+    assert not empty.exception and empty.info  # empty text: the prompt, not an error
 
 
 @pytest.mark.parametrize("name", ["overview", "step", "heatmaps", "predictions", "compare"])

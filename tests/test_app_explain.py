@@ -9,13 +9,11 @@ import re
 from pathlib import Path
 
 import pytest
-import torch
 from streamlit.testing.v1 import AppTest
 
 from rnnviz import i18n, lessons, models
 from rnnviz.cells import CELLS
 
-torch.set_num_threads(1)
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = ["lessons", "memory", "clamps", "gradients", "scratch"]
 LANGS = ["en", "zh"]

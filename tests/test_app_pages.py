@@ -185,7 +185,7 @@ def test_trace_downloads_are_tables() -> None:
 def test_step_opens_on_the_story_unit() -> None:
     """count-lstm's counter is c[4] (its card): the player opens on it."""
     if "count-lstm" not in names():
-        pytest.skip("count-lstm not shipped")
+        pytest.fail("count-lstm not shipped (assets/models)")
     at = fresh(model="count-lstm", text="(()(()))")
     at.switch_page("pages/step.py").run()
     ok(at)
@@ -198,7 +198,7 @@ def test_step_opens_on_the_story_unit() -> None:
 @pytest.mark.parametrize("model", ["count-lstm", "cws-bigru"])
 def test_compare_shows_every_cell_of_the_task_with_its_best_unit(model: str) -> None:
     if model not in names():
-        pytest.skip(f"{model} not shipped")
+        pytest.fail(f"{model} not shipped (assets/models)")
     at = fresh(model=model, lang="en")
     at.switch_page("pages/compare.py").run()
     ok(at)

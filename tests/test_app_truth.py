@@ -10,14 +10,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
 from streamlit.testing.v1 import AppTest
 
 from rnnviz import i18n, lessons, models
 from rnnviz.analysis import gradients
 from rnnviz.models.base import prepare
 
-torch.set_num_threads(1)
 ROOT = Path(__file__).resolve().parent.parent
 TIMEOUT = 180
 LANGS = ["en", "zh"]

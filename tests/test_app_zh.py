@@ -10,7 +10,6 @@ import json
 from pathlib import Path
 
 import pytest
-import torch
 from streamlit.testing.v1 import AppTest
 
 from rnnviz import cards, models
@@ -20,7 +19,6 @@ from rnnviz.figures import analysis as af
 from rnnviz.i18n import STRINGS
 from rnnviz.ui.services import table_frame
 
-torch.set_num_threads(1)
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = ["whatif", "saliency", "saturation", "search", "custom", "live", "codecells"]
 SHIPPED = ["cws-bilstm", "cws-bigru", "pos-bilstm", "ner-bilstm", "sentiment-gru", "count-lstm",

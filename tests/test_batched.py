@@ -11,8 +11,6 @@ from rnnviz.batched import spec_of, trace_batch
 from rnnviz.cells import CELLS
 from rnnviz.tracer import trace_rnn
 
-torch.set_num_threads(1)
-
 # every test runs on both tracer designs (one pass in C++, and the torch-only fallback)
 pytestmark = pytest.mark.usefixtures("tracer_path")
 

@@ -11,8 +11,6 @@ from rnnviz import trace_rnn
 from rnnviz.analysis.clamps import Clamp, allowed_gates, clamp, probabilities, value_range
 from rnnviz.cells import CELLS
 
-torch.set_num_threads(1)  # tiny per-step ops: threads only contend on a shared machine
-
 T = 12
 
 

@@ -14,9 +14,8 @@ import pytest
 import torch
 
 from rnnviz import models
+from rnnviz.analysis import corpus_index
 from rnnviz.analysis import search as S
-
-torch.set_num_threads(1)
 
 MODEL = "count-lstm"
 
@@ -93,7 +92,7 @@ def test_threads_build_once_and_waiters_see_progress(
         waiter_saw.wait(30)  # hold the build until a waiting session has shown 0.5
         real(model, corpus, out, progress)
 
-    monkeypatch.setattr(S, "_write_index", slow_write)
+    monkeypatch.setattr(corpus_index, "_write_index", slow_write)  # where the builder calls it
     calls: dict[int, list[float]] = {}
     prints: list[str] = []
 

@@ -13,12 +13,11 @@ from torchcrf import CRF
 
 from rnnviz import figures, models
 from rnnviz.data import corpus
-from rnnviz.models.shipped import FORBIDDEN
+from rnnviz.models import FORBIDDEN
 from rnnviz.training.recipes import RECIPES
 from rnnviz.training.shipped import fit
 from rnnviz.training.tasks import batch_loss
 
-torch.set_num_threads(1)
 BMES = ("B", "M", "E", "S")
 
 

@@ -27,8 +27,6 @@ from rnnviz.custom import (
     save_upload,
 )
 
-torch.set_num_threads(1)
-
 
 def _pt_bytes(obj: object) -> bytes:
     buf = io.BytesIO()

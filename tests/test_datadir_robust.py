@@ -15,13 +15,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
 from streamlit.testing.v1 import AppTest
 
 from rnnviz import datadir, models, uploads
-from rnnviz.analysis import search
+from rnnviz.analysis import corpus_index, search
 
-torch.set_num_threads(1)
 ROOT = Path(__file__).resolve().parent.parent
 MODEL = "count-lstm"  # its corpus (400 bracket strings) indexes in about a second
 
@@ -95,7 +93,7 @@ def test_a_full_disk_refuses_with_a_message(model, small_disk: Path) -> None:
 
 
 def test_a_write_error_refuses_with_a_message(model, tmp_path, monkeypatch) -> None:
-    monkeypatch.setattr(search, "_write_index", no_space)
+    monkeypatch.setattr(corpus_index, "_write_index", no_space)  # the builder calls it there
     with pytest.raises(search.IndexUnavailable, match="no space left to write"):
         search.ensure_index(model, root=tmp_path)
     assert [p.name for p in tmp_path.iterdir() if p.is_dir()] == []
@@ -103,7 +101,7 @@ def test_a_write_error_refuses_with_a_message(model, tmp_path, monkeypatch) -> N
 
 def test_pages_say_the_disk_is_full_and_keep_running(tmp_path, monkeypatch) -> None:
     monkeypatch.setenv("RNNVIZ_CORPUS_DIR", str(tmp_path / "corpus"))
-    monkeypatch.setattr(search, "_write_index", no_space)
+    monkeypatch.setattr(corpus_index, "_write_index", no_space)  # the builder calls it there
     for page in ("search", "saturation"):
         at = AppTest.from_file(str(ROOT / "pages" / f"{page}.py"), default_timeout=90)
         at.query_params["model"] = MODEL

@@ -19,8 +19,6 @@ from rnnviz.analysis.provenance import provenance
 from rnnviz.cells import CELLS
 from rnnviz.figures import explain as ef
 
-torch.set_num_threads(1)  # tiny per-step ops: threads only contend on a shared machine
-
 TOKENS = ["我", "们", "的", "的", "好", "x", " ", "好"]  # repeated tokens must not merge
 EX_KEYS = [k for k in i18n.STRINGS if k.startswith("ex_")]
 

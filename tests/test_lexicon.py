@@ -5,7 +5,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
 from shipped import tiny_recipe
 
 from rnnviz import models
@@ -13,8 +12,6 @@ from rnnviz.data import corpus
 from rnnviz.training.recipes import RECIPES, Recipe
 from rnnviz.training.shipped import fit
 from rnnviz.vocab import lexicon_marks
-
-torch.set_num_threads(1)
 
 
 def test_marks_set_start_and_end_bits_per_word_length() -> None:

@@ -216,3 +216,48 @@ def test_pos_tags_gold_words_of_a_test_line() -> None:
     e = corpus.pos_tagged("test")[0]
     assert len(m.predict_tokens(e.tokens)) == len(e.tokens)
     assert m.segmenter.name == "cws-bilstm"
+
+
+def test_cards_regenerate_byte_identical_with_the_teacher_sentences(tmp_path: Path) -> None:
+    """``write_cards`` (what ``python -m rnnviz.train`` ends with) rewrites the sentiment card,
+    its "Known failure cases" teacher sentences included, exactly as committed, in both
+    languages: the section comes from ``TEACHER_SENTENCES``, not a hand edit."""
+    from rnnviz.training.card_text import TEACHER_SENTENCES
+    from rnnviz.training.evaluate import write_cards
+
+    source = models.ASSETS / "sentiment-gru"
+    folder = tmp_path / "sentiment-gru"
+    shutil.copytree(source, folder)
+    write_cards(folder)
+    for card in ("card.md", "card.zh.md"):
+        assert (folder / card).read_bytes() == (source / card).read_bytes(), card
+        text = (folder / card).read_text(encoding="utf-8")
+        assert all(f"- `{s}` → " in text for s in TEACHER_SENTENCES["sentiment"])
+    write_cards(folder)  # again: the section is replaced, not repeated
+    assert (folder / "card.zh.md").read_bytes() == (source / "card.zh.md").read_bytes()
+
+
+def test_every_kind_of_model_is_built_from_one_architecture_record() -> None:
+    """Shipped, uploaded/random, live and code models all say what they are through ``.arch``
+    (one frozen ``rnnviz.architecture.Architecture``) and their module is that record's build."""
+    from rnnviz.architecture import Architecture
+    from rnnviz.custom import build_random
+    from rnnviz.models.code import load as load_code
+    from rnnviz.training.live import LiveConfig, _Net
+
+    shipped = models.load("count-lstm")
+    code = load_code()
+    live = LiveConfig(cell="gru", hidden_size=5, embed_size=3)
+    cases = [
+        (shipped.config.arch, shipped.rnn),
+        (build_random("slstm", 6, input_size=3).arch, build_random("slstm", 6, input_size=3).rnn),
+        (live.arch, _Net(live).rnn),
+        (code.cfg.arch, code.rnn),
+    ]
+    for arch, rnn in cases:
+        assert type(arch) is Architecture
+        built = arch.build()
+        assert type(built) is type(rnn)
+        assert {k: v.shape for k, v in built.state_dict().items()} == {
+            k: v.shape for k, v in rnn.state_dict().items()
+        }

@@ -11,8 +11,6 @@ from rnnviz import trace_rnn
 from rnnviz.analysis.provenance import decompose, provenance
 from rnnviz.cells import CELLS
 
-torch.set_num_threads(1)  # tiny per-step ops: threads only contend on a shared machine
-
 
 def _trace(cls, seed: int = 0, steps: int = 17, hx: bool = False):
     torch.manual_seed(seed)

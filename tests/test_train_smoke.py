@@ -15,8 +15,6 @@ from rnnviz.training import loop
 from rnnviz.training.recipes import RECIPES, Recipe
 from rnnviz.training.shipped import fit
 
-torch.set_num_threads(1)
-
 
 def test_one_short_epoch_learns_and_round_trips(tmp_path: Path) -> None:
     recipe = tiny_recipe("cws-bigru")

@@ -21,7 +21,6 @@ from torch import nn
 from rnnviz import custom, uploads
 from rnnviz.custom import MAX_EXAMPLE_CHARS, CustomModelError, load_upload, save_upload
 
-torch.set_num_threads(1)
 ROOT = Path(__file__).resolve().parent.parent
 
 

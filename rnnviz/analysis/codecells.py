@@ -7,6 +7,7 @@ Data: the ``*.py`` files of this interpreter's stdlib folder (on every machine).
 ``crc32(file name) % 10 == 9`` is held out (never trained on); the held-out text is the top-level
 held-out modules; training reads the other top-level modules and (the shipped recipe) the
 packages' modules (:func:`rnnviz.training.codelm.training_files`).
+The model is :mod:`rnnviz.models.code`, the corpus :mod:`rnnviz.data.code` (both re-exported here).
 Training lives in :mod:`rnnviz.training.codelm`: ``python -m rnnviz.training.codelm train`` (or,
 as the first shipped card said, ``python -m rnnviz.analysis.codecells train``) writes
 ``assets/code/code-lstm/`` (``model.safetensors``, ``config.json``, ``card.md``).
@@ -14,25 +15,27 @@ as the first shipped card said, ``python -m rnnviz.analysis.codecells train``) w
 
 from __future__ import annotations
 
-import ast
 import io
-import json
-import sysconfig
 import tokenize
-import zlib
-from dataclasses import asdict, dataclass, field, fields, replace
-from pathlib import Path
-from typing import Any
+from dataclasses import dataclass, replace
 
 import numpy as np
-import torch
-from safetensors.torch import load_file
-from torch import nn
 
-from ..tracer import Trace, trace_rnn
+from ..data.code import (
+    docstring_spans,
+    held_out_text,
+    normalise_quotes,
+    prepare,
+    read_text,
+    snippet,
+    split_of,
+    stdlib_files,
+    strip_docstrings,
+)
+from ..models.code import ASSET, UNK, CharLM, CodeConfig, load
+from ..tracer import Trace
 from .bestunits import unit_correlations
 
-ASSET = Path(__file__).resolve().parents[2] / "assets" / "code" / "code-lstm"
 FEATURES = (
     "in_string",
     "in_short_string",
@@ -42,186 +45,7 @@ FEATURES = (
     "indentation",
     "line_position",
 )
-UNK = "\x00"
 REPRESENTATIONS = ("tanh_c", "c", "h")  # the states a unit is scored on (tanh(c) as the paper)
-
-
-def stdlib_files() -> list[Path]:
-    """Top-level ``*.py`` modules of the running interpreter's standard library, sorted."""
-    return sorted(Path(sysconfig.get_paths()["stdlib"]).glob("*.py"))
-
-
-def split_of(path: Path) -> str:
-    """``test`` for held-out files (``crc32(name) % 10 == 9``), else ``train``."""
-    return "test" if zlib.crc32(path.name.encode()) % 10 == 9 else "train"
-
-
-def read_text(paths: list[Path], docstrings: bool = True, quotes: bool = False) -> str:
-    """Files joined by a blank line; tabs kept, non-ASCII characters left for ``<unk>``; each
-    file as :func:`prepare` makes it (default: as it is)."""
-    parts = []
-    for p in paths:
-        try:
-            parts.append(prepare(p.read_text(encoding="utf-8"), docstrings, quotes))
-        except (UnicodeDecodeError, OSError):
-            continue
-    return "\n\n".join(parts)
-
-
-@dataclass(frozen=True)
-class CodeConfig:
-    """The language model's architecture and vocabulary, stored as ``config.json`` beside the
-    weights; ``training`` holds the recipe and run facts, ``metrics`` the held-out scores."""
-
-    chars: str  # index 0 is the unknown character
-    embed_size: int = 32
-    hidden_size: int = 128
-    num_layers: int = 1
-    training: dict[str, Any] = field(default_factory=dict, compare=False)
-    metrics: dict[str, Any] = field(default_factory=dict, compare=False)
-
-    def to_json(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> CodeConfig:
-        """Read ``config.json``; the first shipped layout kept run facts and scores at top level."""
-        data = dict(data)
-        training = dict(data.pop("training", {}))
-        metrics = dict(data.pop("metrics", {}))
-        for key in _FIRST_LAYOUT_TRAINING:
-            if key in data:
-                training[key] = data.pop(key)
-        for key in _FIRST_LAYOUT_METRICS:
-            if key in data:
-                metrics[key] = data.pop(key)
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(data) - known)
-        if unknown:
-            raise ValueError(f"code model config: unknown keys {unknown}")
-        return cls(**data, training=training, metrics=metrics)
-
-
-_FIRST_LAYOUT_TRAINING = ("train_chars", "steps", "seconds", "held_out_files")
-_FIRST_LAYOUT_METRICS = ("held_out_bits_per_char",)
-
-
-class CharLM(nn.Module):
-    """Embedding → LSTM (``cfg.num_layers`` stacked) → Linear over the characters."""
-
-    def __init__(self, cfg: CodeConfig) -> None:
-        super().__init__()
-        self.cfg = cfg
-        self.emb = nn.Embedding(len(cfg.chars), cfg.embed_size)
-        self.rnn = nn.LSTM(cfg.embed_size, cfg.hidden_size, cfg.num_layers, batch_first=True)
-        self.head = nn.Linear(cfg.hidden_size, len(cfg.chars))
-        self.index = {c: i for i, c in enumerate(cfg.chars)}
-
-    def encode(self, text: str) -> torch.Tensor:
-        """Character ids ``(T,)``; unknown characters map to 0."""
-        return torch.tensor([self.index.get(c, 0) for c in text], dtype=torch.long)
-
-    def forward(self, ids: torch.Tensor, state=None):
-        out, state = self.rnn(self.emb(ids), state)  # (B, T, H)
-        return self.head(out), state  # (B, T, V)
-
-    def trace(self, text: str) -> Trace:
-        """Every gate and state of the LSTM on ``text`` (one character per step)."""
-        with torch.no_grad():
-            x = self.emb(self.encode(text))  # (T, E)
-        return trace_rnn(self.rnn, x, tokens=list(text))
-
-
-def docstring_spans(source: str) -> list[tuple[int, int, bool]]:
-    """Character spans ``(start, end, alone)`` of the docstrings in ``source``: the first
-    statement of a module, class or function when it is a string (``ast``'s rule); ``alone``:
-    it is the only statement of its body. ``[]`` for source that does not parse."""
-    try:
-        tree = ast.parse(source)
-    except (SyntaxError, ValueError):
-        return []
-    lines = source.splitlines(keepends=True)
-    starts = np.cumsum([0] + [len(line) for line in lines])
-
-    def offset(row: int, byte_col: int) -> int:  # ast columns count UTF-8 bytes
-        line = lines[row - 1] if row <= len(lines) else ""
-        return int(starts[row - 1]) + len(line.encode()[:byte_col].decode(errors="ignore"))
-
-    spans = []
-    kinds = (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)
-    for node in ast.walk(tree):
-        if not isinstance(node, kinds) or not node.body:
-            continue
-        first = node.body[0]
-        if (
-            isinstance(first, ast.Expr)
-            and isinstance(first.value, ast.Constant)
-            and isinstance(first.value.value, str)
-        ):
-            a = offset(first.lineno, first.col_offset)
-            b = offset(first.end_lineno or first.lineno, first.end_col_offset or 0)
-            spans.append((a, b, len(node.body) == 1))
-    return sorted(spans)
-
-
-def strip_docstrings(source: str) -> str:
-    """``source`` without its docstrings: a docstring on lines of its own (a comment after it
-    included) goes with its lines; one that shares a line, or is the only statement of its body,
-    becomes ``pass``; everything else is kept character for character (the code parses to the
-    same tree, less the docstrings)."""
-    out, at = [], 0
-    for a, b, alone in docstring_spans(source):
-        line_start = source.rfind("\n", 0, a) + 1
-        line_end = source.find("\n", b)
-        line_end = len(source) if line_end < 0 else line_end + 1
-        rest = source[b:line_end].strip()
-        own_lines = not source[line_start:a].strip() and (not rest or rest.startswith("#"))
-        if own_lines and not alone:
-            out.append(source[at:line_start])
-            at = line_end
-        else:
-            out.append(source[at:a] + "pass")
-            at = b
-    out.append(source[at:])
-    return "".join(out)
-
-
-_PREFIX = set("rRbBuUfF")
-
-
-def normalise_quotes(source: str) -> str:
-    """One quote style: every one-line ``'...'`` string whose body holds no quote, backslash or
-    brace becomes ``"..."`` (any prefix, f-strings too), so every value stays the same."""
-    try:
-        tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
-    except (tokenize.TokenError, IndentationError, SyntaxError):
-        return source
-    lines = source.splitlines(keepends=True)
-    starts = np.cumsum([0] + [len(line) for line in lines])
-    chars = list(source)
-    for tok in tokens:
-        s = tok.string
-        if tok.type != tokenize.STRING or tok.start[0] != tok.end[0]:
-            continue
-        k = 0
-        while k < len(s) and s[k] in _PREFIX:
-            k += 1
-        body = s[k + 1 : -1]
-        if s[k] != "'" or s[k : k + 3] == "'" * 3 or any(c in body for c in "'\"\\{}"):
-            continue
-        a = int(starts[tok.start[0] - 1]) + tok.start[1]
-        chars[a + k] = chars[a + len(s) - 1] = '"'
-    return "".join(chars)
-
-
-def prepare(source: str, docstrings: bool = True, quotes: bool = False) -> str:
-    """A file's text as a recipe reads it: without docstrings (``docstrings=False``), with one
-    quote style (``quotes=True``)."""
-    if not docstrings:
-        source = strip_docstrings(source)
-    if quotes:
-        source = normalise_quotes(source)
-    return source
 
 
 def features(text: str) -> dict[str, np.ndarray]:
@@ -418,43 +242,42 @@ def readouts(trace: Trace, feats: dict[str, np.ndarray], ridge: float = 1e-3) ->
     return out
 
 
-def load(folder: Path = ASSET) -> CharLM:
-    """The shipped code language model (eval mode)."""
-    cfg_path, w_path = folder / "config.json", folder / "model.safetensors"
-    if not cfg_path.is_file() or not w_path.is_file():
-        raise FileNotFoundError(
-            f"{folder} has no model; train it with python -m rnnviz.training.codelm train"
-        )
-    model = CharLM(CodeConfig.from_json(json.loads(cfg_path.read_text(encoding="utf-8"))))
-    model.load_state_dict(load_file(str(w_path)))
-    return model.eval()
-
-
-def held_out_text(max_chars: int | None = None, docstrings: bool = True, quotes: bool = False) -> str:  # fmt: skip
-    """The held-out files' text (what correlations are measured on), read as a recipe with
-    ``docstrings`` and ``quotes`` reads its training text (:func:`prepare`)."""
-    text = read_text([p for p in stdlib_files() if split_of(p) == "test"], docstrings, quotes)
-    return text[:max_chars] if max_chars else text
-
-
-def snippet(chars: int = 2500, name: str = "configparser.py", cfg: CodeConfig | None = None) -> str:  # fmt: skip
-    """A held-out piece of code to look at: from the first ``def`` past a third of the file,
-    read as ``cfg``'s model was trained (without docstrings if it was trained without them)."""
-    held = [p for p in stdlib_files() if split_of(p) == "test"]
-    if not held:
-        return ""
-    path = next((p for p in held if p.name == name), held[0])
-    tr = cfg.training if cfg is not None else {}
-    text = prepare(
-        path.read_text(encoding="utf-8"), tr.get("docstrings", True), tr.get("quotes", False)
-    )
-    start = text.find("\n    def ", len(text) // 3)
-    return text[start + 1 if start >= 0 else 0 :][:chars]
-
-
 def analyse(model: CharLM, text: str) -> dict[str, list[BestUnit]]:
     """Trace ``text`` and rank units per feature."""
     return best_units(model.trace(text), features(text))
+
+
+__all__ = [
+    "ASSET",
+    "FEATURES",
+    "REPRESENTATIONS",
+    "UNK",
+    "BestUnit",
+    "CharLM",
+    "CodeConfig",
+    "analyse",
+    "auroc",
+    "best_units",
+    "correlations",
+    "docstring_spans",
+    "features",
+    "held_out_text",
+    "held_out_unit",
+    "load",
+    "normalise_quotes",
+    "prepare",
+    "quantities",
+    "quantity",
+    "read_text",
+    "readouts",
+    "scorecard",
+    "snippet",
+    "split_of",
+    "stdlib_files",
+    "strip_docstrings",
+    "unit_score",
+    "with_auroc",
+]
 
 
 if __name__ == "__main__":  # the command the shipped card names; only a script run imports training

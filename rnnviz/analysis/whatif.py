@@ -10,25 +10,16 @@ from __future__ import annotations
 import difflib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import Literal
 
 import numpy as np
 import pandas as pd
 
+from ..models.base import Run, ShowableModel, run
 from ..tracer import Trace
 
 Edit = Literal["replace", "delete", "insert"]
 EDITS: tuple[Edit, ...] = ("replace", "delete", "insert")
-
-
-class TextModel(Protocol):
-    """What the comparison needs from a model (shipped or custom)."""
-
-    labels: Sequence[str]
-
-    def tokenize(self, text: str) -> list[str]: ...
-    def trace(self, text: str) -> Trace: ...
-    def predict_proba(self, text: str) -> np.ndarray: ...
 
 
 def apply_edit(tokens: Sequence[str], edit: Edit, position: int, token: str = "") -> list[str]:
@@ -174,14 +165,15 @@ def compare(before: Trace, after: Trace) -> Comparison:
     return Comparison(before, after, pairs, tuple(pair_labels(before.tokens, after.tokens, pairs)))
 
 
-def prediction_change(model: TextModel, before: str, after: str, comp: Comparison) -> pd.DataFrame:
+def prediction_change(before: Run, after: Run, comp: Comparison) -> pd.DataFrame:
     """Per aligned column: label and its probability before and after, and the probability shift.
 
-    Columns: ``token, label_before, p_before, label_after, p_after, p_of_before_label_after``.
-    A classifier's prediction is its last row (the head on the final state).
+    Reads each Run's probabilities (no model call). Columns: ``column, token, label_before,
+    p_before, label_after, p_after, p_of_before_label_after, flipped``. A classifier's
+    prediction is its last row (the head on the final state).
     """
-    labels = list(model.labels)
-    pa, pb = model.predict_proba(before), model.predict_proba(after)  # (T, n_labels)
+    labels = list(before.labels)
+    pa, pb = before.proba, after.proba  # (T, n_labels) each
     rows = []
     for k, (i, j) in enumerate(comp.pairs):
         row: dict[str, object] = {"column": k, "token": comp.labels[k]}
@@ -214,7 +206,24 @@ def prediction_change(model: TextModel, before: str, after: str, comp: Compariso
     return frame
 
 
-def what_if(model: TextModel, before: str, after: str) -> tuple[Comparison, pd.DataFrame]:
-    """Trace both texts, align them, and tabulate how the predictions changed."""
-    comp = compare(model.trace(before), model.trace(after))
-    return comp, prediction_change(model, before, after, comp)
+def column_labels(pred: pd.DataFrame) -> tuple[list[str | None], list[str | None]]:
+    """The predicted label of each aligned column before and after (None: no such token)."""
+    return tuple(  # type: ignore[return-value]
+        [None if pd.isna(v) else str(v) for v in pred[col]]
+        for col in ("label_before", "label_after")
+    )
+
+
+def compare_runs(before: Run, after: Run) -> tuple[Comparison, pd.DataFrame]:
+    """Align two Runs of the same model and tabulate how the predictions changed.
+
+    Reads only what each Run already holds (its trace and probabilities): the page passes the
+    cached Runs of the two sentences, so the model runs once per sentence.
+    """
+    comp = compare(before.trace, after.trace)
+    return comp, prediction_change(before, after, comp)
+
+
+def what_if(model: ShowableModel, before: str, after: str) -> tuple[Comparison, pd.DataFrame]:
+    """Run both texts through ``model`` once each (``rnnviz.models.run``) and compare them."""
+    return compare_runs(run(model, before), run(model, after))

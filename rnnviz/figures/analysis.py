@@ -15,7 +15,7 @@ from collections.abc import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from ..i18n import STRINGS
+from ..i18n import STRINGS, label_name
 from ..schema import STYLES
 
 _FONT = "Noto Sans CJK SC, Noto Sans, sans-serif"
@@ -100,20 +100,59 @@ def change_bars(
     names: tuple[str, str] | None = None,
     ylabel: str | None = None,
     lang: str = "en",
+    labels: tuple[Sequence[str | None], Sequence[str | None]] | None = None,
 ) -> go.Figure:
-    """Per aligned column the top probability before and after (NaN = no such token)."""
+    """Per aligned column the top probability before and after (NaN = no such token).
+
+    ``labels`` (the model's predicted label of each column before and after, None where there is
+    no token; shown in ``lang``) go into the hover, and a column whose label flipped is made
+    visible even when both bars are equally tall: its after-bar is hatched, its outline dark,
+    and both bars carry their label's name above them.
+    """
     x = np.arange(len(columns))
     names = names or (tr("wi_before", lang), tr("wi_after_short", lang))
-    fig = go.Figure(
+    k = len(columns)
+    lab_before, lab_after = (
+        [None if lab is None else label_name(lab, lang) for lab in side]
+        for side in (labels or ([None] * k, [None] * k))
+    )
+    flipped = np.array(
         [
-            go.Bar(x=x, y=before, name=names[0], marker_color="#7f7f7f", customdata=columns,
-                   hovertemplate="%{customdata}: %{y:.3f}<extra></extra>"),
-            go.Bar(x=x, y=after, name=names[1], marker_color="#e66101", customdata=columns,
-                   hovertemplate="%{customdata}: %{y:.3f}<extra></extra>"),
-        ]
-    )  # fmt: skip
+            a is not None and b is not None and a != b
+            for a, b in zip(lab_before, lab_after, strict=True)
+        ],
+        dtype=bool,
+    )
+    hover = "%{customdata[0]}: %{y:.3f} %{customdata[1]}<extra></extra>"
+    bars = []
+    for values, name, colour, labs, hatch in (
+        (before, names[0], "#7f7f7f", lab_before, ""),
+        (after, names[1], "#e66101", lab_after, "/"),
+    ):
+        custom = np.array(
+            [[c, "" if lab is None else lab] for c, lab in zip(columns, labs, strict=True)],
+            dtype=object,
+        ).reshape(k, 2)
+        bars.append(
+            go.Bar(
+                x=x,
+                y=values,
+                name=name,
+                marker=dict(
+                    color=colour,
+                    pattern=dict(shape=[hatch if f else "" for f in flipped], solidity=0.45),
+                    line=dict(color=["#000000" if f else colour for f in flipped], width=1.5),
+                ),
+                text=[lab if f else "" for lab, f in zip(labs, flipped, strict=True)],
+                textposition="outside",
+                cliponaxis=False,
+                customdata=custom,
+                hovertemplate=hover,
+            )
+        )
+    fig = go.Figure(bars)
     fig.update_xaxes(**_ticks(columns))
-    fig.update_yaxes(range=[0, 1])
+    fig.update_yaxes(range=[0, 1.15 if flipped.any() else 1], tickvals=[0, 0.25, 0.5, 0.75, 1])
     fig.update_layout(barmode="group")
     return _layout(fig, title, "", _or(ylabel, "fa_prob_top", lang), 280)
 

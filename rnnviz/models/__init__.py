@@ -1,43 +1,42 @@
 """Models the app can show: the protocol and one pass (``base``), the shipped task models
-(``shipped``). ``rnnviz.models.load(name)`` returns a shipped model with ``.predict``,
-``.words`` (segmenters) and ``.trace``; :func:`run` makes the :class:`Run` pages read."""
+(``shipped``; their record ``config``, network ``net``, ``decoding`` and file ``storage``).
+``rnnviz.models.load(name)`` returns a shipped model with ``.predict``, ``.words`` (segmenters)
+and ``.trace``; :func:`run` makes the :class:`Run` pages read."""
 
-from .base import Prepared, Run, ShowableModel, argmax_decode, run, softmax
-from .shipped import (
+from .base import EmptyText, Prepared, Run, ShowableModel, argmax_decode, run, softmax
+from .config import (
     ASSETS,
     CARD_FILE,
     CONFIG_FILE,
-    EMB_SUFFIX,
     FORMAT_VERSION,
     TASKS,
     WEIGHTS_FILE,
     Kind,
     ModelConfig,
-    RNNModel,
     Task,
-    TaskNet,
-    available,
+)
+from .decoding import (
+    FORBIDDEN,
     bmes_constraints,
     crf_marginals,
-    dequantize,
-    load,
-    load_dir,
     log_softmax,
-    quantize_rows,
-    size_mb,
     spans_to_words,
     viterbi,
-    write_config,
 )
+from .net import TaskNet
+from .shipped import RNNModel, available, load, load_dir
+from .storage import EMB_SUFFIX, dequantize, quantize_rows, size_mb, write_config
 
 __all__ = [
     "ASSETS",
     "CARD_FILE",
     "CONFIG_FILE",
     "EMB_SUFFIX",
+    "FORBIDDEN",
     "FORMAT_VERSION",
     "TASKS",
     "WEIGHTS_FILE",
+    "EmptyText",
     "Kind",
     "ModelConfig",
     "Prepared",

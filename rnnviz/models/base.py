@@ -30,6 +30,10 @@ class Prepared:
     inputs: torch.Tensor  # (T, input_size) float
 
 
+class EmptyText(ValueError):
+    """The text has no tokens (raised by :func:`run`, so callers need not tokenize to check)."""
+
+
 @runtime_checkable
 class ShowableModel(Protocol):
     """The interface every model the app shows implements (duck-typed; see ``run``)."""
@@ -117,11 +121,12 @@ def run(model: ShowableModel, text: str, name: str | None = None) -> Run:
     """Tokenize ``text`` once, trace the RNN once, apply the head to the trace's output.
 
     ``name`` is what the Run calls the model (default ``model.name``). Raises ``ValueError``
-    for a text without tokens (and whatever the model raises for text it cannot read).
+    for a text without tokens (:class:`EmptyText`; and whatever the model raises for text it
+    cannot read).
     """
     prep = prepare(model, text)
     if not prep.tokens:
-        raise ValueError("the text has no tokens; type at least one character")
+        raise EmptyText("the text has no tokens; type at least one character")
     trace = trace_rnn(model.rnn, prep.inputs, tokens=list(prep.tokens))
     weight, bias = (np.asarray(a, dtype=np.float32) for a in model.head())
     hidden = trace.hidden()  # (T, D*H)

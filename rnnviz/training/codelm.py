@@ -27,21 +27,14 @@ from safetensors.torch import save_file
 from torch import nn
 
 from ..analysis.codecells import (
-    ASSET,
     REPRESENTATIONS,
-    UNK,
     BestUnit,
-    CharLM,
-    CodeConfig,
     features,
-    held_out_text,
-    load,
-    read_text,
     readouts,
     scorecard,
-    split_of,
-    stdlib_files,
 )
+from ..data.code import held_out_text, read_text, split_of, stdlib_files
+from ..models.code import ASSET, UNK, CharLM, CodeConfig, load
 from . import loop
 
 

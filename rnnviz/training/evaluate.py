@@ -35,14 +35,14 @@ from ..models import (
     spans_to_words,
     write_config,
 )
-from .cards import (
-    card,
-    entities_str,
+from .card_sections import (
     with_app_unit,
     with_comparison,
     with_history,
     with_references,
+    with_teacher_sentences,
 )
+from .cards import card, entities_str
 from .recipes import recipe_of
 from .tasks import task_data
 
@@ -321,6 +321,7 @@ def write_cards(folder: Path) -> None:
             zh = with_app_unit(zh, model.config.metrics.get("counter", {}), "zh")
             zh = with_comparison(zh, model, "zh")
         zh = with_history(zh, model.name, "zh")
+        zh = with_teacher_sentences(zh, model, "zh")
         zh_path.write_text(zh, encoding="utf-8")
     en = card(model)
     (folder / CARD_FILE).write_text(en, encoding="utf-8")

@@ -17,6 +17,7 @@ import torch
 from safetensors.torch import save
 from torch import nn
 
+from ..architecture import Architecture
 from ..cells import CELLS, cell_of
 from ..data import counting
 from ..tracer import trace_rnn
@@ -44,6 +45,11 @@ class LiveConfig:
     batch_size: int = 32
     lr: float = 0.01
     seed: int = 0
+
+    @property
+    def arch(self) -> Architecture:
+        """The recurrent module's shape (the record every kind of model shares)."""
+        return Architecture(self.cell, self.embed_size, self.hidden_size)
 
 
 @dataclass(frozen=True)
@@ -77,7 +83,7 @@ class _Net(nn.Module):
     def __init__(self, cfg: LiveConfig) -> None:
         super().__init__()
         self.emb = nn.Embedding(len(VOCAB), cfg.embed_size, padding_idx=0)
-        self.rnn = CELLS[cfg.cell].build(cfg.embed_size, cfg.hidden_size, batch_first=True)
+        self.rnn = cfg.arch.build(batch_first=True)
         self.head = nn.Linear(cfg.hidden_size, len(LABELS))
 
     def forward(self, ids: torch.Tensor) -> torch.Tensor:

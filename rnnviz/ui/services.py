@@ -13,6 +13,7 @@ import streamlit as st
 from .. import custom, i18n
 from ..analysis import saturation, search
 from ..i18n import STRINGS, t
+from ..models.base import prepare
 from .cache import (
     _open_index,
     any_model,
@@ -97,10 +98,8 @@ def analysis_text(name: str, model: Any) -> str:
             key=f"b_rand_{state_key}",
         )
         text = ss[state_key][:CUSTOM_MAX_CHARS]
-    try:
-        tokens = model.tokenize(text) if text.strip() else []
-        if tokens:
-            model.inputs(text)
+    try:  # one tokenization (a POS model's runs the whole segmenter), inputs checked with it
+        tokens = prepare(model, text).tokens if text.strip() else ()
     except Exception as exc:
         st.error(t("an_failed", error=exc))
         st.stop()

@@ -10,6 +10,7 @@ import streamlit as st
 
 from .. import custom, i18n, uploads
 from ..i18n import t
+from ..models import EmptyText
 from . import boot, look
 from .cache import (
     Result,
@@ -243,9 +244,10 @@ def selection() -> Result:
         st.warning(t("truncated", n=len(text), limit=limit))
         text = text[:limit]
     try:
-        with st.spinner("…"):
-            empty = not text.strip() or not m.tokenize(text)
-            result = None if empty else analyse(ss.model, text)
+        with st.spinner("…"):  # the one Run tokenizes; no tokens raises EmptyText
+            result = analyse(ss.model, text) if text.strip() else None
+    except EmptyText:
+        result = None
     except Exception as exc:  # whatever the text, the page explains instead of a traceback
         st.error(t("trace_failed", error=i18n.error_text(exc)))
         st.stop()
