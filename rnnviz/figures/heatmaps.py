@@ -183,7 +183,7 @@ def heatmaps(
     stacked = np.concatenate([trace.quantity(layer, d, quantity) for d in trace.directions])
     rows = unit_order(stacked, order)  # one order for both directions: row r is the same unit
     name = t(trace.spec.label(quantity))
-    return {
+    specs = {
         d: heatmap_panel(
             trace.quantity(layer, d, quantity),
             trace.tokens,
@@ -194,6 +194,9 @@ def heatmaps(
         )
         for d in trace.directions
     }
+    for d, spec in specs.items():  # what a player reading this chart's clicks needs to know
+        spec["layout"]["meta"].update(direction=d, quantity=quantity, layer=layer)
+    return specs
 
 
 def merged_heatmap(trace: Trace, mode: str, layer: int = -1, order: str = "index") -> dict:
@@ -203,7 +206,7 @@ def merged_heatmap(trace: Trace, mode: str, layer: int = -1, order: str = "index
     if mode == "concat" and trace.bidirectional:
         h = trace.output_size
         names = [f"→{u}" for u in range(h)] + [f"←{u}" for u in range(h)]
-    return heatmap_panel(
+    spec = heatmap_panel(
         values,
         trace.tokens,
         "merged",
@@ -211,6 +214,8 @@ def merged_heatmap(trace: Trace, mode: str, layer: int = -1, order: str = "index
         unit_order(values, order),
         names,
     )
+    spec["layout"]["meta"].update(direction="merged", quantity=f"merged:{mode}", layer=layer)
+    return spec
 
 
 def unit_lines(

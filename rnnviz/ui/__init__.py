@@ -49,7 +49,7 @@ from .charts import (
 from .legacy import (
     _leave_legacy_mode as _leave_legacy_mode,
 )
-from .player import player_payload, seek_unit, trace_player
+from .player import linked, player_payload, seek_unit, trace_player
 from .services import (
     analysis_model,
     analysis_text,
@@ -104,12 +104,14 @@ from .widgets import (
     playing,
     prediction,
     prefixed,
+    quantity_labels,
     quantity_names,
     reading,
     sentence,
     show_error,
     side_by_side,
     step_controls,
+    sticky,
     story,
     task_runs,
     unit_picker,
@@ -155,6 +157,7 @@ __all__ = [
     "heatmap_specs",
     "layer_picker",
     "link",
+    "linked",
     "live_chart",
     "load_code_model",
     "load_custom",
@@ -170,6 +173,7 @@ __all__ = [
     "playing",
     "prediction",
     "prefixed",
+    "quantity_labels",
     "quantity_names",
     "reading",
     "routes",
@@ -186,6 +190,7 @@ __all__ = [
     "start",
     "step_controls",
     "step_specs",
+    "sticky",
     "story",
     "story_unit",
     "sync_url",
