@@ -112,7 +112,7 @@ def heatmap_panel(
         "yaxis": {
             "title": {"text": unit_label, "standoff": 6},
             "automargin": True,
-            "autorange": "reversed",
+            "range": [units - 0.5, -0.5],  # top row first; no padding for the markers
             "tickmode": "array",
             "tickvals": list(range(0, units, every)),
             "ticktext": ticktext[::every],

@@ -215,7 +215,7 @@ class Player {
       for (const d of p.directions) {
         const v = this.values[d];
         let m = 0;
-        for (const k of ["kept", "written", p.updated]) for (const x of v[k]) m = Math.max(m, Math.abs(x));
+        for (const k of ["kept", "written", p.updated]) for (const x of v[k] || []) m = Math.max(m, Math.abs(x));
         this.splitRange[d] = m || 1;
       }
     }
@@ -357,22 +357,33 @@ class Player {
       const d = view.direction || p.directions[0];
       this.selected.textContent = `${S[d]} · ${S.unit} ${u} · ${t}: ${tok}`;
     }
-    if (!this.hovering) this.readout.textContent = this.cellText(view.direction || p.directions[0], view.quantity, t, u);
+    if (!this.hovering) this.fillReadout(view.direction || p.directions[0], view.quantity, t, u);
   }
 
-  // "token · position t · unit u · q = v" read from the payload (the trace's float32 values)
-  cellText(d, quantity, t, u, value) {
+  // "token · position t · unit u — q v · …" from the payload (the trace's float32 values); each
+  // number is a span with data-d / data-q (what the tests compare with the trace)
+  fillReadout(d, quantity, t, u, value) {
     const p = this.data.payload;
     const S = this.S;
-    const names = this.mode === "unit" ? p.names : p.names;
-    const parts = [];
-    if (quantity && !(quantity in p.widths) && value !== undefined) parts.push(`${quantity} = ${num(value)}`);
+    const node = this.readout;
+    node.textContent = `${p.tokens[t]} · ${S.position} ${t} · ${S.unit} ${u} — `;
+    node.setAttribute("data-step", String(t));
+    node.setAttribute("data-unit", String(u));
+    if (quantity && !(quantity in p.widths) && value !== undefined) {
+      node.appendChild(document.createTextNode(`${quantity} = `));
+      el("b", { text: num(value), "data-q": quantity }, node);
+      node.appendChild(document.createTextNode("  "));
+    }
     const dirs = this.mode === "unit" ? p.directions : [d];
     for (const dd of dirs) {
-      const vals = names.filter((n) => u < p.widths[n]).map((n) => `${n} ${num(this.value(dd, n, t, u))}`);
-      parts.push((dirs.length > 1 ? `${dd === "forward" ? "→" : "←"} ` : "") + vals.join(" · "));
+      const part = el("span", { class: "rp-part", "data-d": dd }, node);
+      if (dirs.length > 1) part.appendChild(document.createTextNode(dd === "forward" ? "→ " : "← "));
+      p.names.filter((n) => u < p.widths[n]).forEach((n, k) => {
+        part.appendChild(document.createTextNode(`${k ? " · " : ""}${n} `));
+        el("span", { text: num(this.value(dd, n, t, u)), "data-d": dd, "data-q": n }, part);
+      });
+      part.appendChild(document.createTextNode("   "));
     }
-    return `${p.tokens[t]} · ${S.position} ${t} · ${S.unit} ${u} — ${parts.join("   ")}`;
   }
 
   buildDiagram(parent, d) {
@@ -464,6 +475,7 @@ class Player {
       gd.on("plotly_hover", (ev) => gd.__rnnvizPlayer === this && this.heatmapHover(gd, ev));
       gd.on("plotly_unhover", () => {
         this.hovering = false;
+        this.readout.removeAttribute("data-hover");
         this.draw();
       });
       gd.on("plotly_afterplot", () => this.outline(gd));
@@ -486,7 +498,7 @@ class Player {
     const cell = this.heatmapCell(gd, ev);
     if (!cell) return;
     this.step = cell.t;
-    if (cell.unit < this.H) this.unit = cell.unit;
+    this.unit = cell.unit % this.H; // a concatenated merge's ←u rows are unit u
     this.drawUnit();
     this.draw();
   }
@@ -499,8 +511,8 @@ class Player {
     const own = colours && colours.length ? colours[cell.pt.pointNumber] : undefined;
     this.hovering = true;
     const d = meta.direction in this.values ? meta.direction : (this.data.view || {}).direction || this.data.payload.directions[0];
-    this.readout.textContent = this.cellText(d, meta.quantity, cell.t, cell.unit, own);
-    this.readout.setAttribute("data-hover", `${cell.t},${cell.unit}`);
+    this.fillReadout(d, meta.quantity, cell.t, cell.unit, own);
+    this.readout.setAttribute("data-hover", "on");
   }
 
   // The selected unit's row and the step's column outlined over a heatmap (plain divs over the
@@ -511,7 +523,8 @@ class Player {
     const order = (gd.layout.meta || {}).order || [];
     const xa = fl.xaxis;
     const ya = fl.yaxis;
-    let box = gd.querySelector(":scope > .rnnviz-outline");
+    const host = gd.querySelector(".svg-container") || gd; // positioned; the axes' origin
+    let box = host.querySelector(":scope > .rnnviz-outline");
     if (!box) {
       box = document.createElement("div");
       box.className = "rnnviz-outline";
@@ -522,7 +535,7 @@ class Player {
         mark.style.cssText = "position:absolute;pointer-events:none;box-sizing:border-box";
         box.appendChild(mark);
       }
-      gd.appendChild(box);
+      host.appendChild(box);
     }
     const [rowMark, colMark] = box.children;
     const clip = (a, b, lo, len) => [Math.max(lo, Math.min(a, b)), Math.min(lo + len, Math.max(a, b))];
