@@ -92,9 +92,9 @@ def quantity_labels(runs: Sequence[Result]) -> dict[str, str]:
 def sticky(key: str) -> None:
     """Keep the container ``st.container(key=key)`` in view while its column's neighbour scrolls
     (the Heatmaps page's unit chart beside tall heatmaps)."""
-    st.html(
-        f"<style>.st-key-{key} {{ position: sticky; top: 3.8rem; z-index: 2; }}"
-        f"[data-testid=stColumn]:has(.st-key-{key}) {{ align-self: stretch; }}</style>"
+    st.html(  # the wrapper around the container is the box that moves inside the column
+        f"<style>[data-testid=stLayoutWrapper]:has(> .st-key-{key}) "
+        "{ position: sticky; top: 3.8rem; z-index: 2; background: inherit; }</style>"
     )
 
 
