@@ -1,5 +1,9 @@
 """Compare: the same sentence through the task's LSTM, GRU (and RNN), each on its own best unit
-for the task, any gate or state, one shared step cursor."""
+for the task, any gate or state, one shared step cursor.
+
+The cursor is the browser's: one trace player per model (``ui.trace_player`` in its "compare"
+view), all in one group, so Prev/Next, the keys, Play, a token or a heatmap click move every
+model's step together without a script rerun."""
 
 import streamlit as st
 
@@ -17,22 +21,31 @@ if len(runs) < 2:
 st.markdown(t("cmp_intro", task=t("task_" + res.task)))
 ui.agreement(runs)
 
-quantity = ui.choice("cmp_quantity", ui.quantity_names(runs), "w_cmp_quantity", prefix="q_")
-step = ui.step_controls(res.length, play=False)
-for col, r in zip(st.columns(len(runs)), runs, strict=True):
+labels = ui.quantity_labels(runs)
+quantity = ui.choice("cmp_quantity", ui.quantity_names(runs), "w_cmp_quantity", labels=labels)
+for k, (col, r) in enumerate(zip(st.columns(len(runs)), runs, strict=True)):
     best = ui.story_unit(r.model, r.text)
+    direction = best.direction if best is not None else r.trace.directions[0]
     with col:
         st.subheader(f"{r.trace.spec.title} · {r.model}")
-        ui.sentence(r, step)
         if r.kind == "classifier":
             ui.prediction(r)
-        if best is None:
-            continue
         ui.story(best, button=False)
         shown = quantity if quantity in r.trace.names else r.trace.spec.updated
         if shown != quantity:
             st.caption(t("cmp_missing", cell=r.trace.spec.title, quantity=quantity, shown=shown))
-        timeline = ui.timeline_spec(r.model, r.text, 0, best.direction, best.unit, step, ss.lang)
-        ui.chart(timeline, key=f"cmp_line_{r.model}", name=f"timeline_{r.model}")
-        spec = ui.heatmap_specs(r.model, r.text, shown, 0, "index", ss.lang)[best.direction]
-        ui.heatmap(spec, f"cmp_{r.model}", best.unit, step)
+        ui.trace_player(
+            r,
+            0,
+            key=f"cmp_player_{r.model}",
+            mode="compare",
+            view={"direction": direction, "quantity": shown},
+            group="compare",
+            heatmaps=f"cmp:{r.model}",
+            controls=k == 0,  # one step bar drives them all
+            url_keys=("step", "play") if k == 0 else (),
+            unit=best.unit if best is not None else 0,
+        )
+        spec = ui.heatmap_specs(r.model, r.text, shown, 0, "index", ss.lang)[direction]
+        ui.chart(ui.linked(spec, f"cmp:{r.model}"), key=f"cmp_{r.model}", name=f"cmp_{r.model}")
+ui.sync_url()

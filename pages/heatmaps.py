@@ -1,4 +1,8 @@
-"""Heatmaps: units × tokens for every gate and state, both directions on one token axis."""
+"""Heatmaps: units × tokens for every gate and state, both directions on one token axis.
+
+A click on a cell picks its unit and step in the browser (``ui.trace_player`` in its "unit"
+view reads the heatmaps' clicks and hover): the unit's lines appear beside the heatmaps with no
+script rerun. Python hears only about a new quantity, order, layer, sentence or language."""
 
 import streamlit as st
 
@@ -10,10 +14,9 @@ ui.setup()
 st.title(t("page_heatmaps"))
 res = ui.selection()
 tr = res.trace
-ss = st.session_state
 
 names = [*tr.names, "merged"] if tr.bidirectional else list(tr.names)
-quantity = ui.choice("quantity", names, "w_quantity", prefix="q_")
+quantity = ui.choice("quantity", names, "w_quantity", labels=ui.quantity_labels([res]))
 c2, c3 = st.columns([3, 1])
 with c2:
     order = ui.choice("order", ORDERS, "w_order", prefix="order_")
@@ -24,26 +27,15 @@ if quantity == "merged":
     quantity = f"merged:{mode}"
 st.caption(t("click_hint"))
 
-
-@st.fragment
-def heatmap_view() -> None:
-    specs = ui.heatmap_specs(res.model, res.text, quantity, layer, order, ss.lang)
-    left, right = ui.side_by_side([3, 2])
-    with left:
-        for direction, spec in specs.items():
-            ui.heatmap(spec, f"hm_{direction}", ss.unit, ss.step)
-    with right:
-        ui.unit_picker(tr.hidden_size)  # the keyboard way to select what a click selects
-        st.markdown(f"**{t('selected_unit')}: {ss.unit}** · {res.tokens[ss.step]} ({ss.step})")
-        shown = quantity if quantity in tr.names else "h"
-        lines = (shown, "h") if shown != "h" else ("h",)
-        if ss.unit < tr.units(shown):
-            ui.chart(
-                ui.unit_lines_spec(res.model, res.text, ss.unit, layer, lines, ss.step, ss.lang),
-                key="unit_lines",
-                name=f"unit{ss.unit}",
-            )
-    ui.sync_url()
-
-
-heatmap_view()
+specs = ui.heatmap_specs(res.model, res.text, quantity, layer, order, st.session_state.lang)
+left, right = st.columns([3, 2])
+with left:
+    for direction, spec in specs.items():
+        ui.chart(ui.linked(spec, "heatmaps"), key=f"hm_{direction}", name=f"hm_{direction}")
+with right, st.container(key="rnnviz_side"):  # stays in view while the heatmaps scroll
+    shown = quantity if quantity in tr.names else "h"
+    lines = [shown, "h"] if shown != "h" else ["h"]
+    view = {"lines": lines, "quantity": quantity}
+    ui.trace_player(res, layer, key="heatmaps_player", mode="unit", view=view, heatmaps="heatmaps")
+ui.sticky("rnnviz_side")
+ui.sync_url()

@@ -141,15 +141,23 @@ def _scale(name: str, trace: Trace) -> dict[str, Any]:
     }
 
 
-def payload(trace: Trace, layer: int = 0, tags: Sequence[str] | None = None) -> dict[str, Any]:
+def payload(
+    trace: Trace, layer: int = 0, tags: Sequence[str] | None = None, full: bool = True
+) -> dict[str, Any]:
     """One layer of ``trace`` for the browser player (JSON-able; no strings of the UI).
 
     ``values[direction][field]`` is base64 float32 ``(T, widths[field])``, row-major; fields are
-    named as in the cell's numeric equations (see :func:`_fields`).
+    named as in the cell's numeric equations (see :func:`_fields`). ``full=False`` carries the
+    quantities only (the Heatmaps and Compare views draw no equations): about a third the bytes.
     """
     spec = trace.spec
     layer = layer % trace.num_layers
-    directions = {d: _fields(trace, layer, d) for d in trace.directions}
+    if full:
+        directions = {d: _fields(trace, layer, d) for d in trace.directions}
+    else:
+        directions = {
+            d: {n: trace.quantity(layer, d, n) for n in trace.names} for d in trace.directions
+        }
     first = directions[trace.directions[0]]
     widths = {k: int(v.shape[1]) for k, v in first.items()}
     diagram = spec.diagram

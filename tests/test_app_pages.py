@@ -210,6 +210,7 @@ def test_compare_shows_every_cell_of_the_task_with_its_best_unit(model: str) -> 
     at.button_group(key="w_cmp_quantity").set_value("c").run()
     ok(at)
     assert "GRU has no c" in texts(at)
-    at.button(key="b_next").click().run()
-    ok(at)
-    assert at.session_state["step"] == 1
+    # the shared step cursor is the browser's: one player per model, one group, one step bar
+    found = [json.loads(e.proto.json) for e in at.main.get("bidi_component")]
+    assert len(found) == len(titles) and {p["group"] for p in found} == {"compare"}
+    assert sum(p["controls"] for p in found) == 1

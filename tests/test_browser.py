@@ -157,7 +157,7 @@ def test_click_a_heatmap_cell_selects_a_unit(app_server, browser_page) -> None:
     )
     settle(page, charts=2)
     unit = query(page)["unit"]
-    assert f"Selected unit: {unit}" in page.locator("[data-testid=stMain]").inner_text()
+    assert f"Selected unit: {unit}" in player_text(page)  # drawn in the browser, no rerun
     no_traceback(page)
     shot(page, "3-heatmaps-clicked")
 
@@ -293,7 +293,7 @@ def test_chinese_stays_chinese_through_next_play_and_clicks(app_server, chromium
             "() => new URL(location.href).searchParams.get('unit') !== '0'", timeout=20_000
         )
         settle(page, charts=2)
-        main = page.locator("[data-testid=stMain]").inner_text()
+        main = page.locator("[data-testid=stMain]").inner_text() + player_text(page)
         assert "选中的单元" in main and "Selected unit" not in main
         assert english_left(page) == []
         no_traceback(page)

@@ -278,3 +278,155 @@ def test_screenshots(app_server, chromium, width, height, projector, lang) -> No
         assert page.locator("[data-testid=stException]").count() == 0
     finally:
         context.close()
+
+
+# --- Heatmaps and Compare: the same player reads the heatmaps' clicks and shares the step ---
+
+
+def players(page, mode: str):
+    return page.locator(f"{PLAYER}[data-mode={mode}]")
+
+
+def watch_frames(page) -> list[tuple[str, int]]:
+    frames: list[tuple[str, int]] = []
+
+    def watch(ws) -> None:
+        ws.on("framesent", lambda payload: frames.append(("sent", len(payload))))
+        ws.on("framereceived", lambda payload: frames.append(("received", len(payload))))
+
+    page.on("websocket", watch)
+    return frames
+
+
+def click_cell(page, chart: int, step: int, row: int) -> float:
+    """Click the centre of heatmap ``chart``'s cell at (position ``step``, row ``row``), placed
+    from the chart's own axes."""
+    grid = page.locator("[data-testid=stMain] [data-testid=stPlotlyChart]").nth(chart)
+    grid.scroll_into_view_if_needed()
+    page.wait_for_timeout(300)
+    x, y = page.evaluate(
+        """([k, t, row]) => {
+          const gd = document.querySelectorAll('[data-testid=stMain] .js-plotly-plot')[k];
+          const fl = gd._fullLayout;
+          const box = gd.querySelector('.svg-container').getBoundingClientRect();
+          return [box.left + fl.xaxis._offset + fl.xaxis.l2p(t),
+                  box.top + fl.yaxis._offset + fl.yaxis.l2p(row)];
+        }""",
+        [chart, step, row],
+    )
+    page.mouse.move(x, y)
+    page.wait_for_timeout(300)
+    page.mouse.click(x, y)
+    return y
+
+
+def readout_numbers(player, trace, layer: int, step: int, unit: int) -> None:
+    """Every number of the read-out against the trace (the payload's float32, 2 decimals)."""
+    spans = player.locator(".rp-readout span[data-q]")
+    assert spans.count() >= len(trace.names)
+    for k in range(spans.count()):
+        span = spans.nth(k)
+        d, q = span.get_attribute("data-d"), span.get_attribute("data-q")
+        want = float(trace.quantity(layer, d, q)[step, unit])
+        assert abs(float(span.text_content()) - want) <= 0.0051, (d, q, step, unit)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_heatmap_click_draws_the_unit_beside_it_without_a_rerun(app_server, chromium, run, lang):
+    from rnnviz.i18n import STRINGS
+
+    context = chromium.new_context(viewport={"width": 1920, "height": 1080}, locale="en-US")
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    frames = watch_frames(page)
+    try:
+        page.goto(
+            f"{app_server}/heatmaps?model={MODEL}&lang={lang}&text={quote(SENTENCE)}&projector=1"
+        )
+        player = players(page, "unit")
+        player.wait_for(timeout=60_000)
+        settle(page)
+        page.wait_for_function(  # the player has found both heatmaps
+            "() => document.querySelectorAll('.js-plotly-plot[data-rnnviz-unit]').length === 2"
+        )
+        page.wait_for_timeout(500)
+        frames.clear()
+        click_cell(page, 0, 5, 40)  # index order: row r is unit r
+        page.wait_for_function(
+            "() => new URL(location.href).searchParams.get('unit') === '40'", timeout=10_000
+        )
+        assert attr(player, "step") == "5" and attr(player, "unit") == "40"
+        readout_numbers(player, run.trace, 0, 5, 40)
+        text = player.inner_text()
+        assert f"{STRINGS['selected_unit'][lang]}: 40" in text
+        if lang == "zh":
+            assert "Selected unit" not in text and "position" not in text
+        lines = player.locator("polyline[data-q]")
+        assert lines.count() == 2 * len(run.trace.directions)  # i and h, both directions
+        assert query(page)["step"] == "5" and query(page)["quantity"] == "i"
+        # the other heatmap outlines the same cell; the unit chart shares the screen
+        assert page.locator(".js-plotly-plot[data-rnnviz-unit='40']").count() == 2
+        y = click_cell(page, 0, 2, 7)
+        wait_attr(page, "unit", "7")
+        readout_numbers(player, run.trace, 0, 2, 7)
+        chart = player.locator(".rp-tl").bounding_box()
+        assert chart is not None and chart["y"] >= 0 and chart["y"] + chart["height"] <= 1080
+        assert 0 <= y <= 1080  # the clicked cell and the unit's chart on one screen
+        page.wait_for_timeout(500)
+        assert frames == [], frames  # the clicks never reached the server
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"heatmaps-1920-projector-{lang}.png"))
+        # the link lands on the same view: the unit and step the click chose, gate i
+        page.goto(page.url)
+        player = players(page, "unit")
+        player.wait_for(timeout=60_000)
+        wait_attr(page, "unit", "7")
+        assert attr(player, "step") == "2"
+        assert page.locator("[data-testid=stException]").count() == 0
+    finally:
+        context.close()
+
+
+def test_compare_shares_one_step_cursor_without_a_rerun(app_server, chromium) -> None:
+    context = chromium.new_context(viewport={"width": 1920, "height": 1080}, locale="en-US")
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    frames = watch_frames(page)
+    try:
+        page.goto(f"{app_server}/compare?model={MODEL}&lang=en&text={quote(SENTENCE)}&projector=1")
+        both = players(page, "compare")
+        both.nth(1).wait_for(timeout=60_000)
+        settle(page)
+        page.wait_for_timeout(500)
+        names = [
+            n.split(" · ")[-1]
+            for n in page.locator("[data-testid=stMain] h3").all_inner_texts()[:2]
+        ]
+        runs = {n: models.run(models.load(n), SENTENCE) for n in names}
+        frames.clear()
+        leader = both.nth(0)
+        for k in range(1, 4):
+            leader.get_by_role("button", name=re.compile("Next")).click()
+            page.wait_for_function(
+                "([sel, k]) => [...document.querySelectorAll('*')].filter(e => e.shadowRoot)"
+                "  .map(e => e.shadowRoot.querySelector(sel)).filter(Boolean)"
+                "  .every(p => p.dataset.step === String(k))",
+                arg=[f"{PLAYER}[data-mode=compare]", k],
+            )
+        for k, name in enumerate(names):
+            p = both.nth(k)
+            assert attr(p, "step") == "3"  # each on its own best unit, one shared step
+            readout_numbers(p, runs[name].trace, 0, 3, int(attr(p, "unit")))
+        assert query(page)["step"] == "3"
+        # the follower's token click moves the leader too
+        both.nth(1).locator(".tok").nth(6).click()
+        page.wait_for_function(
+            "() => new URL(location.href).searchParams.get('step') === '6'", timeout=10_000
+        )
+        assert attr(leader, "step") == "6"
+        page.wait_for_timeout(500)
+        assert frames == [], frames
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "compare-1920-projector-en.png"))
+    finally:
+        context.close()

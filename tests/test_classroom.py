@@ -95,6 +95,8 @@ async def student(browser, url: str, page_name: str, locale: str, sentence: str)
                 await player.get_by_role("button", name="Next").click()
                 await page.wait_for_function(f"() => location.search.includes('step={k}')")
             text += "\n" + await player.inner_text()
+        elif page_name == "heatmaps":  # the selected cell's token is in the player's read-out
+            text += "\n" + await page.locator("[data-testid=rnnviz-player]").inner_text()
         if await page.locator("[data-testid=stException]").count():
             problems.append(f"{page_name}: traceback: {text[:300]}")
         if page_name in ("heatmaps", "step", "predictions") and sentence[0] not in text:

@@ -214,3 +214,21 @@ def test_step_specs_are_the_figures_as_plain_dicts(trace) -> None:
                         np.testing.assert_array_equal(decoded(a[key]), np.asarray(b[key]))
             assert fast["layout"]["title"]["text"] == slow.layout.title.text
             assert len(fast["layout"].get("annotations", [])) == len(slow.layout.annotations)
+
+
+def test_sixty_tokens_write_at_most_thirty_labels_and_hover_keeps_every_token() -> None:
+    """Issue 18: 60 token labels smeared into each other. The data axis keeps every position's
+    token (Plotly's hover reads the tick texts) without writing them; an overlaid axis that
+    follows it writes every second token, upright, at integer positions."""
+    tokens = list("我爱我的家。" * 10)
+    values = np.random.default_rng(0).random((60, 4)).astype(np.float32)
+    spec = F.heatmap_panel(values, tokens, "h", "h")
+    x, labels = spec["layout"]["xaxis"], spec["layout"]["xaxis2"]
+    assert list(x["tickvals"]) == list(range(60)) and list(x["ticktext"]) == tokens
+    assert x["showticklabels"] is False
+    assert list(labels["tickvals"]) == list(range(0, 60, 2))
+    assert list(labels["ticktext"]) == tokens[::2] and labels["tickangle"] == 0
+    assert labels["matches"] == "x" and labels["overlaying"] == "x"
+    go.Figure(spec)  # Plotly accepts it as it is
+    short = F.heatmap_panel(values[:30], tokens[:30], "h", "h")["layout"]
+    assert "xaxis2" not in short and list(short["xaxis"]["ticktext"]) == tokens[:30]

@@ -139,3 +139,75 @@ def test_story_button_asks_the_player_for_its_unit() -> None:
     at.button(key="b_story_unit").click().run()
     after = player_data(at)
     assert after["seek"] == before["seek"] + 1 and after["unit"] == 4
+
+
+def test_the_views_payload_carries_the_quantities_only_and_exactly() -> None:
+    tr = traced("lstm")
+    data = json.loads(json.dumps(player.payload(tr, 1, full=False)))
+    assert set(data["values"]["backward"]) == set(tr.names)
+    for d in tr.directions:
+        for name in tr.names:
+            got = player.decode(data["values"][d][name], data["widths"][name])
+            assert np.array_equal(got, tr.quantity(1, d, name)), (d, name)
+
+
+def players(at: AppTest) -> list[dict]:
+    found = [e for e in at.get("bidi_component") if e.proto.component_name == "rnnviz_player"]
+    return [json.loads(e.proto.json) for e in found]
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_shared_link_opens_heatmaps_and_compare_on_its_view(lang: str) -> None:
+    """gate/state, order, layer and Play direction come from the link and go back into it; the
+    Heatmaps and Compare players get the trace's numbers and the view (no Python per click)."""
+    from rnnviz import ui
+
+    text = "我爱北京天安门。"
+    view = {"quantity": "c", "order": "variance", "layer": "1", "play": "backward"}
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    at.query_params.update(model="cws-bilstm", lang=lang, text=text, unit="9", **view)
+    at.run()
+    at.switch_page("pages/heatmaps.py").run()
+    assert not at.exception and not at.error, [e.value for e in at.exception]
+    assert at.button_group(key="w_quantity").value == "c"
+    assert at.button_group(key="w_order").value == "variance"
+    assert at.selectbox(key="w_layer").value == 1
+    assert {k: at.query_params[k] for k in view} == view  # still in the link
+    (data,) = players(at)
+    assert (data["mode"], data["heatmaps"], data["unit"]) == ("unit", "heatmaps", 9)
+    assert data["view"] == {"lines": ["c", "h"], "quantity": "c"}
+    assert data["play_direction"] == "backward"
+    assert data["strings"]["selected_unit"] == STRINGS["selected_unit"][lang]
+    res = ui.analyse("cws-bilstm", text)
+    assert data["payload"]["layer"] == 1
+    c = player.decode(data["payload"]["values"]["forward"]["c"], res.trace.hidden_size)
+    assert np.array_equal(c, res.trace.quantity(1, "forward", "c"))
+    charts = [json.loads(e.proto.spec) for e in at.get("plotly_chart")]
+    metas = [c["layout"]["meta"] for c in charts if c["layout"].get("meta", {}).get("group")]
+    assert [(m["group"], m["direction"], m["quantity"]) for m in metas] == [
+        ("heatmaps", "forward", "c"),
+        ("heatmaps", "backward", "c"),
+    ]
+    chosen = "c"
+    if lang == "en":  # AppTest formats a chosen option in the test's thread: English labels
+        chosen = "f"
+        at.button_group(key="w_quantity").set_value(chosen).run()
+        assert at.query_params["quantity"] == chosen
+
+    at.switch_page("pages/compare.py").run()
+    assert not at.exception and not at.error
+    assert at.button_group(key="w_cmp_quantity").value == chosen  # the same view follows
+    found = players(at)
+    assert len(found) >= 2 and {p["group"] for p in found} == {"compare"}
+    assert [p["controls"] for p in found] == [True] + [False] * (len(found) - 1)
+    assert all(p["mode"] == "compare" and p["heatmaps"].startswith("cmp:") for p in found)
+
+
+def test_quantity_names_come_from_the_cell() -> None:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    at.query_params.update(model="count-slstm", lang="en", text="(())")
+    at.run()
+    at.switch_page("pages/heatmaps.py").run()
+    assert not at.exception
+    shown = at.button_group(key="w_quantity").options
+    assert "z · cell input" in shown and "n · normalizer" in shown, shown

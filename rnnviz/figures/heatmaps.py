@@ -102,17 +102,18 @@ def heatmap_panel(
         },
         "layout": BASE_LAYOUT,
     }
+    data.extend(_label_trace(steps))
     ticktext = [names[u] for u in order]
     every = max(1, units // 16)
     layout = {
         "template": template,
         "title": {"text": title, "x": 0, "font": {"size": 15}},
         "height": int(min(560, max(260, 90 + 9 * units))),
-        "xaxis": token_axis(tokens),
+        **_token_axes(tokens),
         "yaxis": {
             "title": {"text": unit_label, "standoff": 6},
             "automargin": True,
-            "autorange": "reversed",
+            "range": [units - 0.5, -0.5],  # top row first; no padding for the markers
             "tickmode": "array",
             "tickvals": list(range(0, units, every)),
             "ticktext": ticktext[::every],
@@ -125,6 +126,40 @@ def heatmap_panel(
         "meta": {"order": [int(u) for u in order], "steps": steps},
     }
     return {"data": data, "layout": layout}
+
+
+LABELS = 30  # token labels a heatmap's axis writes at most (every k-th beyond: no smear)
+
+
+def _token_axes(tokens: Sequence[str]) -> dict:
+    """The heatmap's token axis. Up to ``LABELS`` tokens: every token labelled. Longer: the data
+    axis keeps every position's token for the hover (Plotly's hover reads the tick texts) but
+    writes none, and an overlaid axis that follows it writes every k-th token, upright."""
+    axis = token_axis(tokens, tickangle=0)
+    n = len(tokens)
+    if n <= LABELS:
+        return {"xaxis": axis}
+    every = -(-n // LABELS)
+    shown = list(range(0, n, every))
+    return {
+        "xaxis": {**axis, "showticklabels": False, "ticks": ""},
+        "xaxis2": {
+            **axis,
+            "tickvals": shown,
+            "ticktext": [axis["ticktext"][k] for k in shown],
+            "overlaying": "x",
+            "matches": "x",
+            "anchor": "y",
+            "side": "bottom",
+        },
+    }
+
+
+def _label_trace(steps: int) -> list[dict]:
+    """An empty trace on the overlaid label axis (Plotly draws only axes that carry a trace)."""
+    if steps <= LABELS:
+        return []
+    return [{"type": "scatter", "x": [], "y": [], "xaxis": "x2", "hoverinfo": "skip"}]
 
 
 def mark(spec: dict, unit: int | None = None, step: int | None = None) -> dict:
@@ -183,7 +218,7 @@ def heatmaps(
     stacked = np.concatenate([trace.quantity(layer, d, quantity) for d in trace.directions])
     rows = unit_order(stacked, order)  # one order for both directions: row r is the same unit
     name = t(trace.spec.label(quantity))
-    return {
+    specs = {
         d: heatmap_panel(
             trace.quantity(layer, d, quantity),
             trace.tokens,
@@ -194,6 +229,9 @@ def heatmaps(
         )
         for d in trace.directions
     }
+    for d, spec in specs.items():  # what a player reading this chart's clicks needs to know
+        spec["layout"]["meta"].update(direction=d, quantity=quantity, layer=layer)
+    return specs
 
 
 def merged_heatmap(trace: Trace, mode: str, layer: int = -1, order: str = "index") -> dict:
@@ -203,7 +241,7 @@ def merged_heatmap(trace: Trace, mode: str, layer: int = -1, order: str = "index
     if mode == "concat" and trace.bidirectional:
         h = trace.output_size
         names = [f"→{u}" for u in range(h)] + [f"←{u}" for u in range(h)]
-    return heatmap_panel(
+    spec = heatmap_panel(
         values,
         trace.tokens,
         "merged",
@@ -211,6 +249,8 @@ def merged_heatmap(trace: Trace, mode: str, layer: int = -1, order: str = "index
         unit_order(values, order),
         names,
     )
+    spec["layout"]["meta"].update(direction="merged", quantity=f"merged:{mode}", layer=layer)
+    return spec
 
 
 def unit_lines(

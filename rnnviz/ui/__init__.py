@@ -53,7 +53,7 @@ from .legacy import (
     _leave_legacy_mode as _leave_legacy_mode,
 )
 from .look import BASE_CSS, PROJECTOR_CSS
-from .player import player_payload, seek_unit, trace_player
+from .player import linked, player_payload, seek_unit, trace_player
 from .services import (
     analysis_model,
     analysis_text,
@@ -106,12 +106,14 @@ from .widgets import (
     playing,
     prediction,
     prefixed,
+    quantity_labels,
     quantity_names,
     reading,
     sentence,
     show_error,
     side_by_side,
     step_controls,
+    sticky,
     story,
     task_runs,
     unit_picker,
@@ -157,6 +159,7 @@ __all__ = [
     "heatmap_specs",
     "layer_picker",
     "link",
+    "linked",
     "live_chart",
     "load_code_model",
     "load_custom",
@@ -174,6 +177,7 @@ __all__ = [
     "prediction",
     "prediction_specs",
     "prefixed",
+    "quantity_labels",
     "quantity_names",
     "reading",
     "routes",
@@ -191,6 +195,7 @@ __all__ = [
     "start",
     "step_controls",
     "step_specs",
+    "sticky",
     "story",
     "story_unit",
     "sync_url",

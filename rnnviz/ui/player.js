@@ -127,9 +127,14 @@ class Player {
     this.em = 14;
     this.resize = new ResizeObserver(() => {
       this.measure();
+      if (this.data) this.drawTicks();
       this.drawCanvases();
     });
     this.resize.observe(this.root);
+    this.timelines = [];
+    this.hooked = new Set(); // Plotly heatmaps whose clicks and hover this player reads
+    this.onGroup = (e) => this.follow(e.detail);
+    window.addEventListener("rnnviz-step", this.onGroup);
   }
 
   // --- the DOM, built once ---
@@ -210,7 +215,7 @@ class Player {
       for (const d of p.directions) {
         const v = this.values[d];
         let m = 0;
-        for (const k of ["kept", "written", p.updated]) for (const x of v[k]) m = Math.max(m, Math.abs(x));
+        for (const k of ["kept", "written", p.updated]) for (const x of v[k] || []) m = Math.max(m, Math.abs(x));
         this.splitRange[d] = m || 1;
       }
     }
@@ -225,7 +230,11 @@ class Player {
     }
     this.step = Math.max(0, Math.min(this.T - 1, this.step));
     this.unit = Math.max(0, Math.min(this.H - 1, this.unit));
+    this.mode = data.mode || "step";
     this.root.classList.toggle("projector", !!data.projector);
+    this.root.classList.toggle("rp-follow", data.controls === false);
+    this.root.setAttribute("data-mode", this.mode);
+    if (!sameSentence && data.play_direction === "backward") this.lastPlay = -1;
     this.root.setAttribute("data-layer", String(p.layer));
     this.root.setAttribute("lang", data.lang === "zh" ? "zh" : "en");
     this.root.setAttribute("aria-label", this.S.player_label);
@@ -235,6 +244,10 @@ class Player {
     this.measure();
     this.drawUnit();
     this.draw();
+    this.hookHeatmaps();
+    clearInterval(this.hookTimer);
+    // Streamlit draws the page's Plotly heatmaps after (or without) this element: look again
+    if (data.heatmaps) this.hookTimer = setInterval(() => this.hookHeatmaps(), 500);
   }
 
   label() {
@@ -259,8 +272,13 @@ class Player {
     const p = this.data.payload;
     const S = this.S;
     this.dirs.textContent = "";
-    this.dirs.classList.toggle("single", p.directions.length === 1);
+    this.dirs.classList.toggle("single", p.directions.length === 1 || this.mode !== "step");
     this.panels = {};
+    this.timelines = [];
+    if (this.mode !== "step") {
+      this.buildView();
+      return;
+    }
     for (const d of p.directions) {
       const text = p.text[d];
       const panel = el("section", { class: "rp-dir", "data-direction": d }, this.dirs);
@@ -275,6 +293,9 @@ class Player {
         return el("div", { class: "rp-num" }, row);
       });
       const timeline = this.buildTimeline(grid, d);
+      timeline.direction = d;
+      timeline.series = p.names.map((name, k) => ({ d, name, colour: PALETTE[k % PALETTE.length], state: p.scales[name].state }));
+      this.timelines.push(timeline);
       const stripsBox = el("div", { class: "rp-box rp-stripsbox" }, grid);
       el("div", { class: "rp-cap", text: S.all_units }, stripsBox);
       const strips = el("canvas", { class: "rp-strips", "data-direction": d }, stripsBox);
@@ -291,6 +312,77 @@ class Player {
         c.addEventListener("mouseleave", () => (this.tip.hidden = true));
       }
       this.panels[d] = { panel, title, diagram, eqRows, timeline, strips, split };
+    }
+  }
+
+  // Heatmaps ("unit"): the selected unit's lines over the sentence, both directions, and what
+  // the pointer is over; Compare ("compare"): one model's best unit in one direction.
+  buildView() {
+    const p = this.data.payload;
+    const view = this.data.view || {};
+    const box = el("section", { class: "rp-view", "data-view": this.mode }, this.dirs);
+    this.selected = el("div", { class: "rp-selected" }, box);
+    const timeline = this.buildTimeline(box, view.direction || "");
+    timeline.box.classList.add("rp-big");
+    const dash = { forward: "", backward: "6 4" };
+    if (this.mode === "unit") {
+      const lines = (view.lines || p.names).filter((q) => q in p.widths);
+      timeline.series = [];
+      lines.forEach((name, k) => {
+        for (const d of p.directions) {
+          timeline.series.push({ d, name, colour: PALETTE[k % PALETTE.length], state: p.scales[name].state, dash: dash[d], label: `${name} ${this.S[d]}` });
+        }
+      });
+    } else {
+      const d = view.direction || p.directions[0];
+      timeline.direction = d;
+      timeline.series = p.names.map((name, k) => ({ d, name, colour: PALETTE[k % PALETTE.length], state: p.scales[name].state }));
+    }
+    this.timelines.push(timeline);
+    this.readout = el("div", { class: "rp-readout", "aria-hidden": "true" }, box);
+  }
+
+  drawView() {
+    const p = this.data.payload;
+    const S = this.S;
+    const view = this.data.view || {};
+    const t = this.step;
+    const u = this.unit;
+    const tok = p.tokens[t];
+    if (this.mode === "unit") {
+      this.selected.innerHTML = "";
+      el("b", { text: `${S.selected_unit}: ${u}` }, this.selected);
+      this.selected.appendChild(document.createTextNode(` · ${tok} (${t})`));
+    } else {
+      const d = view.direction || p.directions[0];
+      this.selected.textContent = `${S[d]} · ${S.unit} ${u} · ${t}: ${tok}`;
+    }
+    if (!this.hovering) this.fillReadout(view.direction || p.directions[0], view.quantity, t, u);
+  }
+
+  // "token · position t · unit u — q v · …" from the payload (the trace's float32 values); each
+  // number is a span with data-d / data-q (what the tests compare with the trace)
+  fillReadout(d, quantity, t, u, value) {
+    const p = this.data.payload;
+    const S = this.S;
+    const node = this.readout;
+    node.textContent = `${p.tokens[t]} · ${S.position} ${t} · ${S.unit} ${u} — `;
+    node.setAttribute("data-step", String(t));
+    node.setAttribute("data-unit", String(u));
+    if (quantity && !(quantity in p.widths) && value !== undefined) {
+      node.appendChild(document.createTextNode(`${quantity} = `));
+      el("b", { text: num(value), "data-q": quantity }, node);
+      node.appendChild(document.createTextNode("  "));
+    }
+    const dirs = this.mode === "unit" ? p.directions : [d];
+    for (const dd of dirs) {
+      const part = el("span", { class: "rp-part", "data-d": dd }, node);
+      if (dirs.length > 1) part.appendChild(document.createTextNode(dd === "forward" ? "→ " : "← "));
+      p.names.filter((n) => u < p.widths[n]).forEach((n, k) => {
+        part.appendChild(document.createTextNode(`${k ? " · " : ""}${n} `));
+        el("span", { text: num(this.value(dd, n, t, u)), "data-d": dd, "data-q": n }, part);
+      });
+      part.appendChild(document.createTextNode("   "));
     }
   }
 
@@ -346,6 +438,119 @@ class Player {
     const ticks = el("div", { class: "rp-ticks" }, box);
     const legend = el("div", { class: "rp-legend" }, box);
     return { box, cap, s, ticks, legend };
+  }
+
+  // --- other players and the page's heatmaps ---
+  // Compare: players of one group share the step (a window event; no server round trip).
+  follow(detail) {
+    if (!this.data || !detail || detail.source === this || detail.group !== this.data.group) return;
+    const s = Math.max(0, Math.min(this.T - 1, detail.step | 0));
+    if (s === this.step && this.drawn === s) return;
+    this.step = s;
+    this.following = true;
+    try {
+      this.draw();
+    } finally {
+      this.following = false;
+    }
+  }
+
+  broadcast() {
+    if (!this.data.group || this.following) return;
+    window.dispatchEvent(new CustomEvent("rnnviz-step", { detail: { group: this.data.group, step: this.step, source: this } }));
+  }
+
+  // The Plotly heatmaps drawn for this player (layout.meta.group): a click picks the unit and
+  // the step here, hover reads the exact value here, the selection is outlined over them.
+  hookHeatmaps() {
+    const group = this.data && this.data.heatmaps;
+    if (!group) return;
+    for (const gd of document.querySelectorAll(".js-plotly-plot")) {
+      const meta = gd.layout && gd.layout.meta;
+      if (!meta || meta.group !== group || typeof gd.on !== "function") continue;
+      if (gd.__rnnvizPlayer === this && this.hooked.has(gd)) continue;
+      gd.__rnnvizPlayer = this;
+      this.hooked.add(gd);
+      gd.on("plotly_click", (ev) => gd.__rnnvizPlayer === this && this.heatmapClick(gd, ev));
+      gd.on("plotly_hover", (ev) => gd.__rnnvizPlayer === this && this.heatmapHover(gd, ev));
+      gd.on("plotly_unhover", () => {
+        this.hovering = false;
+        this.readout.removeAttribute("data-hover");
+        this.draw();
+      });
+      gd.on("plotly_afterplot", () => this.outline(gd));
+      this.outline(gd);
+    }
+    for (const gd of [...this.hooked]) if (!gd.isConnected) this.hooked.delete(gd);
+  }
+
+  heatmapCell(gd, ev) {
+    const pt = ev && ev.points && ev.points[0];
+    const order = (gd.layout.meta || {}).order || [];
+    if (!pt || pt.y === undefined) return null;
+    const row = Math.round(Number(pt.y));
+    const t = Math.round(Number(pt.x));
+    if (!(row >= 0 && row < order.length && t >= 0 && t < this.T)) return null;
+    return { unit: order[row], t, pt };
+  }
+
+  heatmapClick(gd, ev) {
+    const cell = this.heatmapCell(gd, ev);
+    if (!cell) return;
+    this.step = cell.t;
+    this.unit = cell.unit % this.H; // a concatenated merge's ←u rows are unit u
+    this.drawUnit();
+    this.draw();
+  }
+
+  heatmapHover(gd, ev) {
+    const cell = this.heatmapCell(gd, ev);
+    if (!cell || !this.readout) return;
+    const meta = gd.layout.meta || {};
+    const colours = cell.pt.data && cell.pt.data.marker && cell.pt.data.marker.color;
+    const own = colours && colours.length ? colours[cell.pt.pointNumber] : undefined;
+    this.hovering = true;
+    const d = meta.direction in this.values ? meta.direction : (this.data.view || {}).direction || this.data.payload.directions[0];
+    this.fillReadout(d, meta.quantity, cell.t, cell.unit, own);
+    this.readout.setAttribute("data-hover", "on");
+  }
+
+  // The selected unit's row and the step's column outlined over a heatmap (plain divs over the
+  // plot, placed from its axes: no Plotly call, no rerun).
+  outline(gd) {
+    const fl = gd._fullLayout;
+    if (!fl || !fl.xaxis || !fl.yaxis || !gd.isConnected) return;
+    const order = (gd.layout.meta || {}).order || [];
+    const xa = fl.xaxis;
+    const ya = fl.yaxis;
+    const host = gd.querySelector(".svg-container") || gd; // positioned; the axes' origin
+    let box = host.querySelector(":scope > .rnnviz-outline");
+    if (!box) {
+      box = document.createElement("div");
+      box.className = "rnnviz-outline";
+      box.style.cssText = "position:absolute;left:0;top:0;width:0;height:0;pointer-events:none;z-index:2";
+      for (const k of ["row", "col"]) {
+        const mark = document.createElement("div");
+        mark.className = `rnnviz-outline-${k}`;
+        mark.style.cssText = "position:absolute;pointer-events:none;box-sizing:border-box";
+        box.appendChild(mark);
+      }
+      host.appendChild(box);
+    }
+    const [rowMark, colMark] = box.children;
+    const clip = (a, b, lo, len) => [Math.max(lo, Math.min(a, b)), Math.min(lo + len, Math.max(a, b))];
+    const [x0, x1] = clip(xa._offset + xa.l2p(this.step - 0.5), xa._offset + xa.l2p(this.step + 0.5), xa._offset, xa._length);
+    const [y0, y1] = [ya._offset, ya._offset + ya._length];
+    colMark.style.cssText += `;left:${x0}px;top:${y0}px;width:${Math.max(0, x1 - x0)}px;height:${y1 - y0}px;border:2px dashed #111`;
+    const row = order.indexOf(this.unit);
+    if (row < 0) {
+      rowMark.style.display = "none";
+    } else {
+      const [r0, r1] = clip(ya._offset + ya.l2p(row - 0.5), ya._offset + ya.l2p(row + 0.5), ya._offset, ya._length);
+      rowMark.style.cssText += `;display:block;left:${xa._offset}px;top:${r0}px;width:${xa._length}px;height:${Math.max(0, r1 - r0)}px;border:2px solid ${CURSOR}`;
+    }
+    gd.setAttribute("data-rnnviz-step", String(this.step));
+    gd.setAttribute("data-rnnviz-unit", String(this.unit));
   }
 
   // --- reading values ---
@@ -459,8 +664,14 @@ class Player {
     this.reading.textContent = this.readingText(t);
     const toks = this.sentence.querySelectorAll(".tok");
     toks.forEach((node, k) => node.classList.toggle("cur", k === t));
-    for (const d of p.directions) this.drawDirection(d);
-    this.drawCanvases();
+    if (this.mode === "step") {
+      for (const d of p.directions) this.drawDirection(d);
+      this.drawCanvases();
+    } else {
+      this.drawView();
+    }
+    this.drawCursors();
+    for (const gd of this.hooked) this.outline(gd);
     this.drawn = t;
     const r = this.root;
     r.setAttribute("data-step", String(t));
@@ -470,6 +681,7 @@ class Player {
     r.setAttribute("data-play-direction", this.play > 0 ? "forward" : this.play < 0 ? "backward" : "");
     if (!this.play) this.announce();
     this.url();
+    this.broadcast();
   }
 
   readingText(t) {
@@ -518,23 +730,29 @@ class Player {
       html += ` = <b data-eq-value="${eq.name}">${num(this.value(d, eq.name))}</b>`;
       P.eqRows[k].innerHTML = html;
     });
-    const x = this.tx(t);
-    P.timeline.cursor.setAttribute("x1", x);
-    P.timeline.cursor.setAttribute("x2", x);
-    P.timeline.marks.forEach((m) => {
-      const v = this.value(d, m.name);
-      if (v === null) return;
-      m.dot.setAttribute("cx", x);
-      m.dot.setAttribute("cy", this.ty(d, v));
-    });
+  }
+
+  drawCursors() {
+    const x = this.tx(this.step);
+    for (const TL of this.timelines) {
+      if (!TL.cursor) continue;
+      TL.cursor.setAttribute("x1", x);
+      TL.cursor.setAttribute("x2", x);
+      TL.marks.forEach((m) => {
+        const v = this.value(m.d, m.name);
+        if (v === null) return;
+        m.dot.setAttribute("cx", x);
+        m.dot.setAttribute("cy", this.ty(TL, v));
+      });
+    }
   }
 
   tx(t) {
     return (t + 0.5) / this.T;
   }
 
-  ty(d, v) {
-    const [lo, hi] = this.panels[d].timeline.range;
+  ty(TL, v) {
+    const [lo, hi] = TL.range;
     return 1 - (v - lo) / (hi - lo);
   }
 
@@ -543,53 +761,66 @@ class Player {
     const p = this.data.payload;
     const S = this.S;
     const u = this.unit;
-    for (const d of p.directions) {
-      const TL = this.panels[d].timeline;
+    for (const TL of this.timelines) {
       const s = TL.s;
       s.textContent = "";
       s.setAttribute("viewBox", "0 0 1 1");
-      TL.cap.textContent = `${d === "forward" ? "→" : "←"} ${S.unit} ${u} · ${S.timeline}`;
+      const d = TL.direction;
+      TL.cap.textContent = d ? `${d === "forward" ? "→" : "←"} ${S.unit} ${u} · ${S.timeline}` : `${S.unit} ${u} · ${S.timeline}`;
       let lo = 0;
       let hi = 1;
       const lines = [];
-      p.names.forEach((name, k) => {
-        if (u >= p.widths[name]) return;
+      for (const line of TL.series) {
+        if (u >= p.widths[line.name]) continue;
         const ys = [];
-        for (let t = 0; t < this.T; t++) ys.push(this.value(d, name, t, u));
-        const sc = p.scales[name];
+        for (let t = 0; t < this.T; t++) ys.push(this.value(line.d, line.name, t, u));
+        const sc = p.scales[line.name];
         lo = Math.min(lo, sc.zmin, ...ys);
         hi = Math.max(hi, ...ys);
-        lines.push({ name, ys, colour: PALETTE[k % PALETTE.length], state: sc.state });
-      });
-      lo -= 0.08;
-      hi += 0.08;
-      TL.range = [lo, hi];
-      const zero = svg("line", { x1: 0, x2: 1, y1: this.ty(d, 0), y2: this.ty(d, 0), class: "rp-zero" }, s);
+        lines.push({ ...line, ys });
+      }
+      const pad = 0.04 * (hi - lo);
+      TL.range = [lo - pad, hi + pad];
+      const zero = svg("line", { x1: 0, x2: 1, y1: this.ty(TL, 0), y2: this.ty(TL, 0), class: "rp-zero" }, s);
       zero.setAttribute("vector-effect", "non-scaling-stroke");
       TL.cursor = svg("line", { y1: 0, y2: 1, class: "rp-cursor", "vector-effect": "non-scaling-stroke" }, s);
       TL.marks = [];
       TL.legend.textContent = "";
       for (const line of lines) {
-        const pts = line.ys.map((v, t) => `${this.tx(t)},${this.ty(d, v)}`).join(" ");
+        const pts = line.ys.map((v, t) => `${this.tx(t)},${this.ty(TL, v)}`).join(" ");
         svg("polyline", {
           points: pts,
           fill: "none",
           stroke: line.colour,
           "stroke-width": line.state ? 3 : 1.6,
+          "stroke-dasharray": line.dash || "",
           "vector-effect": "non-scaling-stroke",
           "data-q": line.name,
+          "data-direction": line.d,
         }, s);
         const dot = svg("ellipse", { rx: 0.006, ry: 0.03, fill: line.colour, class: "rp-dot" }, s);
-        TL.marks.push({ name: line.name, dot });
+        TL.marks.push({ d: line.d, name: line.name, dot });
         const item = el("span", { class: "rp-item" }, TL.legend);
-        el("span", { class: "rp-sw", style: `background:${line.colour}` }, item);
-        item.appendChild(document.createTextNode(line.name));
+        el("span", { class: "rp-sw", style: line.dash ? `border:2px dashed ${line.colour};background:none` : `background:${line.colour}` }, item);
+        item.appendChild(document.createTextNode(line.label || line.name));
       }
-      // token ticks under the lines (every k-th on long sentences)
+    }
+    this.drawTicks();
+  }
+
+  // Token ticks under each timeline: as many as fit the width without touching (every k-th on
+  // long sentences; positions are integers, so repeated tokens never merge).
+  drawTicks() {
+    const p = this.data.payload;
+    const longest = Math.max(1, ...p.tokens.map((tok) => [...tok].reduce((n, ch) => n + (ch.charCodeAt(0) > 0x2e80 ? 1 : 0.6), 0)));
+    for (const TL of this.timelines) {
+      const width = this.sizes.get(TL.ticks) || 600;
+      const label = (longest * 0.8 + 0.8) * this.em; // the tick font is .8em
+      const every = Math.max(1, Math.ceil((this.T * label) / width));
       TL.ticks.textContent = "";
-      const every = Math.max(1, Math.ceil(this.T / 40));
+      TL.ticks.setAttribute("data-every", String(every));
       for (let t = 0; t < this.T; t += every) {
-        const tick = el("span", { text: p.tokens[t] }, TL.ticks);
+        const tick = el("span", { text: p.tokens[t].trim() ? p.tokens[t] : "␣" }, TL.ticks);
         tick.style.left = `${(100 * (t + 0.5)) / this.T}%`;
       }
     }
@@ -604,10 +835,11 @@ class Player {
     for (const P of Object.values(this.panels)) {
       for (const c of [P.strips, P.split]) this.sizes.set(c, c.clientWidth || 300);
     }
+    for (const TL of this.timelines) this.sizes.set(TL.ticks, TL.ticks.clientWidth || 600);
   }
 
   drawCanvases() {
-    if (!this.data) return;
+    if (!this.data || this.mode !== "step") return;
     for (const d of this.data.payload.directions) {
       this.drawStrips(d);
       this.drawSplit(d);
@@ -791,8 +1023,12 @@ class Player {
       this.urlTimer = null;
       this.lastUrl = performance.now();
       const u = new URL(window.location.href);
-      u.searchParams.set("step", String(this.step));
-      u.searchParams.set("unit", String(this.unit));
+      const keys = this.data.url_keys || ["step", "unit", "play"];
+      if (keys.includes("step")) u.searchParams.set("step", String(this.step));
+      if (keys.includes("unit")) u.searchParams.set("unit", String(this.unit));
+      // the way Play last read (a shared link opens with Space playing that way)
+      if (keys.includes("play") && this.lastPlay) u.searchParams.set("play", this.lastPlay < 0 ? "backward" : "forward");
+      if (!keys.length) return;
       if (u.href !== window.location.href) window.history.replaceState(window.history.state, "", u.href);
     };
     const wait = 200 - (performance.now() - this.lastUrl);
@@ -806,6 +1042,8 @@ class Player {
 
   destroy() {
     this.stop(false);
+    clearInterval(this.hookTimer);
+    window.removeEventListener("rnnviz-step", this.onGroup);
     clearTimeout(this.urlTimer);
     this.resize.disconnect();
   }

@@ -34,15 +34,16 @@ STRING_KEYS = (
     "all_units", "kept", "written", "kept_written", "reading", "reading_uni", "reading_one",
     "reading_first", "reading_last", "player_play_back", "player_speed", "player_keys",
     "player_key_prev", "player_key_next", "player_key_play", "player_label", "player_aria",
+    "selected_unit", "position",
 )  # fmt: skip
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
-def player_payload(name: str, text: str, layer: int) -> dict[str, Any]:
+def player_payload(name: str, text: str, layer: int, full: bool = True) -> dict[str, Any]:
     """:func:`rnnviz.player.payload` of a model's run on ``text`` (cached per layer)."""
     result = analyse(name, text)
     tags = result.predicted if result.kind == "tagger" else None
-    return payloads.payload(result.trace, layer, tags)
+    return payloads.payload(result.trace, layer, tags, full)
 
 
 def strings(cell: str) -> dict[str, str]:
@@ -62,25 +63,57 @@ def seek_unit(unit: int) -> None:
     ss[SEEK_KEY] = ss.get(SEEK_KEY, 0) + 1
 
 
-def data(result: Result, layer: int) -> dict[str, Any]:
+def data(
+    result: Result,
+    layer: int,
+    mode: str = "step",
+    view: dict[str, Any] | None = None,
+    group: str | None = None,
+    heatmaps: str | None = None,
+    controls: bool = True,
+    url_keys: tuple[str, ...] = ("step", "unit", "play"),
+    unit: int | None = None,
+) -> dict[str, Any]:
     """What the player receives: the payload, strings, where to start (the URL's step and unit
-    on a new sentence) and the sentence as HTML."""
+    on a new sentence) and the sentence as HTML; for the Heatmaps (``mode="unit"``) and Compare
+    (``"compare"``) views also the view, the group whose players share a step, the
+    ``layout.meta.group`` of the page's heatmaps it reads clicks from, what it puts in the URL,
+    and a unit to open on instead of the session's (Compare: each model's best unit).
+    """
     ss = st.session_state
     tags = result.predicted if result.kind == "tagger" else [""] * result.length
+    full = mode == "step"
     return {
-        "payload": player_payload(result.model, result.text, layer),
-        "payload_id": f"{result.model}\n{result.text}\n{layer}",
+        "payload": player_payload(result.model, result.text, layer, full),
+        "payload_id": f"{result.model}\n{result.text}\n{layer}\n{int(full)}",
         "sentence_id": f"{result.model}\n{result.text}",
         "strings": strings(result.trace.cell),
         "lang": ss.get("lang", "en"),
         "projector": bool(ss.get("projector")),
         "step": int(min(ss.get("step", 0), result.length - 1)),
-        "unit": int(min(ss.get("unit", 0), result.trace.hidden_size - 1)),
+        "unit": int(min(ss.get("unit", 0) if unit is None else unit, result.trace.hidden_size - 1)),
         "seek": int(ss.get(SEEK_KEY, 0)),
         "sentence_html": markup.tokens_html(result.tokens, tags, result.task, result.unknown),
+        "mode": mode,
+        "view": view or {},
+        "group": group,
+        "heatmaps": heatmaps,
+        "controls": controls,
+        "url_keys": list(url_keys),
+        "play_direction": ss.get("play", "forward"),
     }
 
 
-def trace_player(result: Result, layer: int = 0, key: str = "rnnviz_player") -> None:
-    """Draw the player for ``result``'s trace at ``layer`` (one element; no rerun per step)."""
-    _component(data=data(result, layer), key=key)
+def trace_player(result: Result, layer: int = 0, key: str = "rnnviz_player", **view: Any) -> None:
+    """Draw the player for ``result``'s trace at ``layer`` (one element; no rerun per step).
+
+    ``view`` goes to :func:`data` (``mode``, ``view``, ``group``, ``heatmaps``, ``controls``,
+    ``url_keys``): the Heatmaps and Compare pages use the same element for their cursors."""
+    _component(data=data(result, layer, **view), key=key)
+
+
+def linked(spec: dict, group: str) -> dict:
+    """A heatmap spec whose clicks and hover the player with ``heatmaps=group`` reads (its
+    ``layout.meta.group``); the cached spec is not changed."""
+    layout = spec["layout"]
+    return {**spec, "layout": {**layout, "meta": {**layout.get("meta", {}), "group": group}}}

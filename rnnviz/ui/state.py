@@ -35,7 +35,20 @@ CUSTOM_MAX_CHARS = 20_000  # the user's own model's input (numbers: one row per 
 VOCAB_MAX_CHARS = 500  # a random model's vocabulary
 
 
-STATE_KEYS = ("model", "text", "lang", "step", "unit", "projector")  # mirrored into the URL
+# mirrored into the URL: the selection, then the view (issue 18: a link lands on the same view)
+STATE_KEYS = (
+    "model", "text", "lang", "step", "unit", "projector", "quantity", "order", "merge", "layer",
+    "play",
+)  # fmt: skip
+
+
+BROWSER_KEYS = ("step", "unit", "play")  # the player writes these into the URL itself
+
+
+URL_SEEN = "url_seen"  # session: the BROWSER_KEYS' values as last seen in (or written to) the URL
+
+
+PLAY_DIRECTIONS = ("forward", "backward")
 
 
 CUSTOM_KEY = "custom_model"  # session: key of the user's own model, or absent
@@ -82,9 +95,31 @@ def start() -> None:
         ss.lang = lang if lang in i18n.LANGUAGES else i18n.language_from_locale(_locale())
         ss.step = _int(qp.get("step"))
         ss.unit = _int(qp.get("unit"))
-        ss.layer = 0
+        ss.layer = _int(qp.get("layer"))  # the pages clip it to the model's layers
         ss.projector = qp.get("projector") == "1"
+        for key in ("quantity", "order", "merge"):  # checked against the options where drawn
+            if qp.get(key):
+                ss[key] = str(qp.get(key))[:40]
+    _adopt_browser_keys()
     i18n.use(ss.lang)
+
+
+def _adopt_browser_keys() -> None:
+    """Learn what the browser player wrote into the URL since this script last saw it (its step,
+    unit and Play direction: the player moves them without a rerun), so the next links and the
+    pages Python draws start there too."""
+    ss = st.session_state
+    seen = ss.setdefault(URL_SEEN, {})
+    qp = st.query_params
+    for key in BROWSER_KEYS:
+        value = qp.get(key)
+        if value is None or value == seen.get(key):
+            continue
+        seen[key] = value
+        if key == "play":
+            ss.play = value if value in PLAY_DIRECTIONS else PLAY_DIRECTIONS[0]
+        else:
+            ss[key] = _int(value)
 
 
 def _locale() -> str | None:
@@ -104,6 +139,9 @@ def url_state() -> dict[str, str]:
         state["projector"] = "1"
     else:
         state.pop("projector", None)
+    for key, default in (("layer", "0"), ("play", PLAY_DIRECTIONS[0])):
+        if state.get(key) == default:  # the defaults keep a link short
+            state.pop(key)
     return state
 
 
@@ -116,6 +154,9 @@ def sync_url() -> None:
             qp[key] = wanted[key]
         elif key not in wanted and key in qp:
             del qp[key]
+    seen = st.session_state.setdefault(URL_SEEN, {})
+    for key in BROWSER_KEYS:
+        seen[key] = wanted.get(key)
 
 
 def _copy_value(widget: str, target: str, reset: Sequence[str] = ()) -> None:

@@ -31,21 +31,71 @@ from .state import (
 )
 
 
-def _option_name(prefix: str, option: str) -> str:
+def _option_name(prefix: str, option: str, labels: tuple[tuple[str, str], ...] = ()) -> str:
+    named = dict(labels)
+    if option in named:  # a quantity named by its cell (sLSTM's z is "cell input")
+        return f"{option} · {t(named[option])}" if option != "merged" else t(named[option])
     name = t(prefix + option)
     return f"{option} · {name}" if prefix == "q_" and option != "merged" else name
 
 
-def choice(label_key: str, options: Sequence[str], key: str, prefix: str = "") -> str:
-    """A horizontal single choice with translated option names (``t(prefix + option)``)."""
+URL_CHOICES = {  # widget key -> the plain key a shared link carries (see state.STATE_KEYS)
+    "w_quantity": "quantity",
+    "w_cmp_quantity": "quantity",
+    "w_order": "order",
+    "w_merge": "merge",
+}
+
+
+def choice(
+    label_key: str,
+    options: Sequence[str],
+    key: str,
+    prefix: str = "",
+    labels: dict[str, str] | None = None,
+) -> str:
+    """A horizontal single choice with translated option names: ``labels[option]`` (an i18n
+    key, e.g. from :func:`quantity_labels`) or ``t(prefix + option)``.
+
+    Choices listed in ``URL_CHOICES`` open on the link's (or the last page's) value and are
+    mirrored into the link."""
+    ss = st.session_state
+    url = URL_CHOICES.get(key)
+    default = options[0]
+    if url and key not in ss and ss.get(url) in options:
+        default = ss[url]
     value = st.segmented_control(
         t(label_key),
         list(options),
         key=key,
-        default=options[0],
-        format_func=functools.partial(_option_name, prefix),
+        default=default,
+        format_func=functools.partial(
+            _option_name, prefix, labels=tuple(sorted((labels or {}).items()))
+        ),
     )
-    return value or options[0]
+    value = value or options[0]
+    if url:
+        ss[url] = value
+    return value
+
+
+def quantity_labels(runs: Sequence[Result]) -> dict[str, str]:
+    """Each quantity's i18n key as its cell names it (``trace.spec.label``): sLSTM's ``z`` is
+    "cell input", GRU's ``z`` the update gate; the first run that has a quantity names it."""
+    out: dict[str, str] = {"merged": "q_merged"}
+    for r in runs:
+        for q in r.trace.names:
+            out.setdefault(q, r.trace.spec.label(q))
+    return out
+
+
+def sticky(key: str) -> None:
+    """Keep the container ``st.container(key=key)`` in view while its column's neighbour scrolls
+    (the Heatmaps page's unit chart beside tall heatmaps)."""
+    st.html(  # the wrapper around the container is the box that moves inside the column
+        f"<style>[data-testid=stLayoutWrapper]:has(> .st-key-{key}) "
+        "{ position: sticky; top: 3.8rem; z-index: 2; background: inherit; }</style>"
+    )
 
 
 def prefixed(prefix: str, option: str) -> str:
