@@ -41,7 +41,8 @@ from . import boot
 # step's specs 14 KB; one unit's timeline 21 KB; the CSV download 21 MB (parquet 2.8 MB); a What-if
 # comparison 14 MB; a saliency matrix 0.16 MB. tests/test_cache_bounds.py fills them.
 BUDGETS_MB: dict[str, float] = {
-    "analyse": 88,
+    "analyse": 64,
+    "player_payload": 24,
     "any_trace": 24,
     "what_if_result": 32,
     "_trace_table": 32,

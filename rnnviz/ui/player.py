@@ -15,7 +15,7 @@ import streamlit as st
 from .. import markup
 from .. import player as payloads
 from ..i18n import t
-from .cache import Result, analyse
+from .cache import Result, analyse, bounded
 from .legacy import plain_component_state
 
 _HERE = Path(__file__).resolve().parent
@@ -38,7 +38,7 @@ STRING_KEYS = (
 )  # fmt: skip
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
+@bounded  # 1.3 MB for 50 characters, 5 MB for 200: bounded by bytes, not entries
 def player_payload(name: str, text: str, layer: int, full: bool = True) -> dict[str, Any]:
     """:func:`rnnviz.player.payload` of a model's run on ``text`` (cached per layer)."""
     result = analyse(name, text)
