@@ -68,7 +68,7 @@ def test_every_page_shows_every_cell(cell: str, lang: str) -> None:
                 assert any(spec.title in i.value for i in at.info), "no decomposition note"
             else:
                 state_name, keep = spec.memory
-                assert f"{state_name}_t = {keep} ⊙" in text, text[:300]
+                assert f"{state_name}ₜ = {keep} ⊙" in text, text[:300]
                 assert at.get("plotly_chart"), "no provenance heatmap"
         elif page != "gradients":
             assert at.get("plotly_chart") or at.get("html") or at.get("bidi_component"), page
