@@ -258,6 +258,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "Step {t}: “{tok}”. Unit {unit}: {values}.",
         "zh": "第 {t} 步：“{tok}”。单元 {unit}：{values}。",
     },
+    "player_colon": {"en": ": ", "zh": "："},  # between a label and its value in the player
     # --- heatmaps page ---
     "quantity": {"en": "Gate or state", "zh": "门或状态"},
     "order": {"en": "Order units by", "zh": "单元排序方式"},

@@ -358,7 +358,7 @@ def test_heatmap_click_draws_the_unit_beside_it_without_a_rerun(app_server, chro
         assert attr(player, "step") == "5" and attr(player, "unit") == "40"
         readout_numbers(player, run.trace, 0, 5, 40)
         text = player.inner_text()
-        assert f"{STRINGS['selected_unit'][lang]}: 40" in text
+        assert f"{STRINGS['selected_unit'][lang]}{STRINGS['player_colon'][lang]}40" in text
         if lang == "zh":
             assert "Selected unit" not in text and "position" not in text
         lines = player.locator("polyline[data-q]")

@@ -351,11 +351,11 @@ class Player {
     const tok = p.tokens[t];
     if (this.mode === "unit") {
       this.selected.innerHTML = "";
-      el("b", { text: `${S.selected_unit}: ${u}` }, this.selected);
+      el("b", { text: `${S.selected_unit}${S.colon}${u}` }, this.selected);
       this.selected.appendChild(document.createTextNode(` · ${tok} (${t})`));
     } else {
       const d = view.direction || p.directions[0];
-      this.selected.textContent = `${S[d]} · ${S.unit} ${u} · ${t}: ${tok}`;
+      this.selected.textContent = `${S[d]} · ${S.unit} ${u} · ${t}${S.colon}${tok}`;
     }
     if (!this.hovering) this.fillReadout(view.direction || p.directions[0], view.quantity, t, u);
   }
@@ -703,7 +703,7 @@ class Player {
     const P = this.panels[d];
     const t = this.step;
     const u = this.unit;
-    P.title.textContent = `${S[d]} · ${p.title} · ${S.unit} ${u} · ${t}: ${p.tokens[t]}`;
+    P.title.textContent = `${S[d]} · ${p.title} · ${S.unit} ${u} · ${t}${S.colon}${p.tokens[t]}`;
     for (const c of P.diagram) {
       if (!c.value) continue;
       const v = this.value(d, c.value);
@@ -1007,7 +1007,7 @@ class Player {
     const t = this.step;
     const parts = p.directions.map((d) => {
       const vals = p.names.map((n) => `${n} ${num(this.value(d, n))}`).join(", ");
-      return `${this.S[d]}: ${vals}`;
+      return `${this.S[d]}${this.S.colon}${vals}`;
     });
     this.live.textContent = format(this.S.player_aria, {
       t,

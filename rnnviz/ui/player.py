@@ -34,6 +34,7 @@ STRING_KEYS = (
     "all_units", "kept", "written", "kept_written", "reading", "reading_uni", "reading_one",
     "reading_first", "reading_last", "player_play_back", "player_speed", "player_keys",
     "player_key_prev", "player_key_next", "player_key_play", "player_label", "player_aria",
+    "player_colon",
     "selected_unit", "position",
 )  # fmt: skip
 
@@ -52,6 +53,7 @@ def strings(cell: str) -> dict[str, str]:
     out["key_prev"], out["key_next"] = out.pop("player_key_prev"), out.pop("player_key_next")
     out["key_play"], out["play_back"] = out.pop("player_key_play"), out.pop("player_play_back")
     out["speed"], out["keys"] = out.pop("player_speed"), out.pop("player_keys")
+    out["colon"] = out.pop("player_colon")
     out["split_note"] = t("split_explain_" + cell)
     return out
 
