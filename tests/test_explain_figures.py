@@ -18,6 +18,7 @@ from rnnviz.analysis.gradients import compare_cells
 from rnnviz.analysis.provenance import provenance
 from rnnviz.cells import CELLS
 from rnnviz.figures import explain as ef
+from rnnviz.figures import scratch as sf
 
 TOKENS = ["我", "们", "的", "的", "好", "x", " ", "好"]  # repeated tokens must not merge
 EX_KEYS = [k for k in i18n.STRINGS if k.startswith("ex_")]
@@ -140,8 +141,8 @@ def test_gradient_curves_are_log_and_translated():
 
 def test_scratch_figures():
     for lang in ("en", "zh"):
-        t = ef.scratch_table(scratch.textbook_vs_pytorch("lstm"), lang)
-        b = ef.no_carry_figure(scratch.no_carry_bug("gru"), lang)
+        t = sf.scratch_table(scratch.textbook_vs_pytorch("lstm"), lang)
+        b = sf.no_carry_figure(scratch.no_carry_bug("gru"), lang)
         if lang == "zh":
             assert _english_left(t) == [] and _english_left(b) == []
             assert "✓ 相等" in t.layout.title.text

@@ -171,7 +171,6 @@ KNOWN_LONG = {
     "rnnviz.uploads": 485,
     "rnnviz.cells.base": 455,
     "rnnviz.training.evaluate": 450,
-    "rnnviz.figures.explain": 425,
 }
 
 

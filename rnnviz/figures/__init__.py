@@ -2,12 +2,13 @@
 
 ``style`` (template, colour scales, token axis, typed arrays), ``heatmaps``, ``step`` (cell
 diagram, gate strips, kept vs written, equations), ``diagrams`` (the model, the legend),
-``predictions``, ``analysis`` (what-if, saliency, saturation, live training). HTML lives in
+``predictions``, ``explain`` and ``scratch`` (the explainer pages), ``analysis`` (what-if, saliency, saturation, live training). HTML lives in
 ``rnnviz.markup``. Everything public is re-exported here: ``from rnnviz import figures``.
 """
 
 from . import analysis
 from . import explain as explain
+from . import scratch as scratch
 from .diagrams import legend_figure, model_diagram
 from .heatmaps import heatmap_panel, heatmaps, mark, merged_heatmap, unit_at, unit_lines
 from .predictions import (

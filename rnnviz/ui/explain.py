@@ -14,6 +14,7 @@ from streamlit.errors import StreamlitAPIException
 from .. import figures, i18n, lessons, markup
 from ..analysis import clamps, gradients, provenance, scratch
 from ..figures import explain as ef
+from ..figures import scratch as sf
 from ..models.base import prepare
 from .cache import analyse, any_model
 from .state import url_state
@@ -162,9 +163,9 @@ def scratch_view(cell: str, lang: str, size: float) -> dict[str, Any]:
         "source": check.source,
         "ok": check.ok,
         "diff": check.max_abs_diff,
-        "table": ef.scratch_table(check, lang, units=3, scale=size).to_dict(),
+        "table": sf.scratch_table(check, lang, units=3, scale=size).to_dict(),
         "bug_source": bug.source,
-        "bug": ef.no_carry_figure(bug, lang, scale=size).to_dict(),
+        "bug": sf.no_carry_figure(bug, lang, scale=size).to_dict(),
         "diverges": bug.first_divergence,
         "shapes": ways.shapes,
         "ways_diff": ways.max_abs_diff_last,
