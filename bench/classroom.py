@@ -34,6 +34,7 @@ import argparse
 import asyncio
 import json
 import os
+import random
 import statistics
 import sys
 import tempfile
@@ -110,16 +111,18 @@ new MutationObserver(changes => {
 """
 
 
-def sentence_for(student: int, length: int = 50) -> str:
+def sentence_for(student: int, length: int = 50, round_: int = 0) -> str:
     """Student ``student``'s own sentence: two of SENTENCES joined (more for a long one),
-    clipped to ``length``."""
+    clipped to ``length``; round ``round_`` > 0 rotates it by that many characters, so a second
+    bench on a warm server types sentences its caches have not seen."""
     k = len(SENTENCES)
     text = SENTENCES[student % k] + SENTENCES[(student * 7 + 3) % k]
     more = 1
     while len(text) < length:
         text += SENTENCES[(student * 7 + 3 + 5 * more) % k]
         more += 1
-    return text[:length]
+    text = text[:length]
+    return text[round_ % length :] + text[: round_ % length]
 
 
 @dataclass
@@ -143,25 +146,30 @@ class Student:
 class Class:
     """Shared clock points: every student waits here before typing, so all press at once."""
 
-    def __init__(self, n: int) -> None:
+    def __init__(self, n: int, pids: list[int] | None = None) -> None:
         self.n = n
         self.arrived = 0
         self.go = asyncio.Event()
         self.go_time = 0.0
+        self.pids = pids or []
+        self.cpu_at_go: list[float] = []  # each server's CPU seconds when everyone had opened
+
+    def _go(self) -> None:
+        self.go_time = time.perf_counter()
+        self.cpu_at_go = [proc_stats(pid)["cpu"] for pid in self.pids]
+        self.go.set()
 
     async def gather(self) -> None:
         self.arrived += 1
         if self.arrived == self.n:
-            self.go_time = time.perf_counter()
-            self.go.set()
+            self._go()
         await self.go.wait()
 
     def leave(self) -> None:
         """A student that failed before the meeting point must not hold up the others."""
         self.n -= 1
         if self.arrived >= self.n and not self.go.is_set():
-            self.go_time = time.perf_counter()
-            self.go.set()
+            self._go()
 
 
 async def act(page, student: Student, action: str, do, timeout: float) -> bool:
@@ -211,7 +219,7 @@ async def run_student(
             klass.leave()
             return
         await klass.gather()
-        text = sentence_for(student.index)
+        text = sentence_for(student.index, round_=args.round)
         box = page.locator("[data-testid=stSidebar] textarea")
 
         async def type_sentence() -> None:
@@ -339,14 +347,19 @@ async def run_student_ws(url: str, student: Student, klass: Class, args: argpars
                 klass.leave()
                 return
             await klass.gather()
-            if await wire.rerun("new sentence", "", query, text=sentence_for(student.index)):
+            text = sentence_for(student.index, round_=args.round)
+            if await wire.rerun("new sentence", "", query, text=text):
                 student.sentence_done = time.perf_counter()
+            think = thinker(student.index, args.think)
+            await think()
             await wire.rerun("page", "step", query)
             for _ in range(args.nexts):
                 if wire.next_button is None:  # the trace player: Next never reaches the server
                     break
+                await think()
                 await wire.rerun("next", "step", query, wire.next_button)
             for name in ("heatmaps", "predictions", ""):
+                await think()
                 await wire.rerun("page", name, query)
     except Exception as exc:  # could not connect at all
         student.records.append(Record("open", 0.0, 0, f"{type(exc).__name__}: {str(exc)[:120]}"))
@@ -354,9 +367,31 @@ async def run_student_ws(url: str, student: Student, klass: Class, args: argpars
             klass.leave()
 
 
+def thinker(student: int, think: tuple[float, float]):
+    """A coroutine factory: each call waits a student's thinking time, drawn uniformly from
+    ``think`` seconds (seeded by the student, so a rerun of the bench thinks the same)."""
+    rng = random.Random(student)
+
+    async def wait() -> None:
+        if think[1] > 0:
+            await asyncio.sleep(rng.uniform(*think))
+
+    return wait
+
+
+def think_range(text: str) -> tuple[float, float]:
+    """``--think 2,5`` -> (2.0, 5.0); ``--think 3`` -> (3.0, 3.0)."""
+    parts = [float(p) for p in text.split(",")]
+    if len(parts) == 1:
+        parts *= 2
+    if len(parts) != 2 or not 0 <= parts[0] <= parts[1]:
+        raise argparse.ArgumentTypeError("--think takes LOW,HIGH seconds, 0 <= LOW <= HIGH")
+    return parts[0], parts[1]
+
+
 async def run_class_ws(url: str, args: argparse.Namespace) -> tuple[list[Student], Class, float]:
     students = [Student(k) for k in range(args.n)]
-    klass = Class(args.n)
+    klass = Class(args.n, args.pids)
     start = time.perf_counter()
     await asyncio.gather(*(run_student_ws(url, s, klass, args) for s in students))
     return students, klass, time.perf_counter() - start
@@ -382,7 +417,7 @@ async def run_class(url: str, args: argparse.Namespace) -> tuple[list[Student], 
     from playwright.async_api import async_playwright
 
     students = [Student(k) for k in range(args.n)]
-    klass = Class(args.n)
+    klass = Class(args.n, args.pids)
     async with async_playwright() as p:
         browser = await p.chromium.launch(
             executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
@@ -429,17 +464,22 @@ def table(students: list[Student]) -> list[dict]:
     return rows
 
 
-def server_times(path: Path | None) -> dict[str, tuple[int, float, float, float]]:
-    """Per page label: count, p50, p95, max of the server's script-run times in the log."""
+def server_times(path: Path | None, since: float = 0.0) -> dict[str, tuple[int, ...]]:
+    """Per page label: count, p50, p95, max of the server's script-run times in the log, and
+    the p50 and p95 of the script thread's CPU (runs logged at or after ``since``, epoch s)."""
     if path is None or not path.is_file():
         return {}
-    runs: dict[str, list[float]] = {}
+    runs: dict[str, list[tuple[float, float]]] = {}
     for line in path.read_text().splitlines():
         rec = json.loads(line)
-        runs.setdefault(rec["label"], []).append(rec["ms"])
-    return {
-        k: (len(v), percentile(v, 50), percentile(v, 95), max(v)) for k, v in sorted(runs.items())
-    }
+        if rec["t"] >= since:
+            runs.setdefault(rec["label"], []).append((rec["ms"], rec.get("cpu_ms", float("nan"))))
+    out = {}
+    for k, v in sorted(runs.items()):
+        ms, cpu = [a for a, _ in v], [b for _, b in v]
+        out[k] = (len(v), percentile(ms, 50), percentile(ms, 95), max(ms))
+        out[k] += (percentile(cpu, 50), percentile(cpu, 95))
+    return out
 
 
 def report(
@@ -455,12 +495,14 @@ def report(
             f"{r['max ms']:>9.0f}{r['KB p50']:>9.1f}{r['KB max']:>9.1f}"
             f"{r['deflated KB p50']:>9.1f}"
         )
-    server = server_times(args.timing_log)
+    server = server_times(args.timing_log, args.started)
     if server:
-        print("server-side script runs (RNNVIZ_TIMING_LOG; excludes the browsers' drawing):")
-        for label, (count, p50, p95, top) in server.items():
+        print("server-side script runs (RNNVIZ_TIMING_LOG; excludes the browsers' drawing;")
+        print("  cpu = the script thread's own CPU, without waiting for the GIL):")
+        for label, (count, p50, p95, top, cpu50, cpu95) in server.items():
             print(
-                f"  {label:<13}{count:>6}   p50 {p50:>7.0f} ms   p95 {p95:>7.0f} ms   max {top:>7.0f} ms"
+                f"  {label:<13}{count:>6}   p50 {p50:>7.0f} ms   p95 {p95:>7.0f} ms"
+                f"   max {top:>7.0f} ms   cpu p50 {cpu50:>5.0f} ms   cpu p95 {cpu95:>5.0f} ms"
             )
     done = [s.sentence_done - klass.go_time for s in students if s.sentence_done]
     last = max(done) if done else float("nan")
@@ -474,6 +516,7 @@ def report(
         print(f"  … {len(errors) - 10} more errors")
     servers = []
     actions = sum(r["count"] for r in rows)
+    opens = sum(r["count"] for r in rows if r["action"] == "open")
     for k, pid in enumerate(pids):
         now = proc_stats(pid)
         cpu = now["cpu"] - before[k]["cpu"]
@@ -483,6 +526,15 @@ def report(
             f"peak {now['peak']:.0f} MB, CPU {cpu:.1f} s during the run"
             + (f" ({1000 * cpu / actions:.0f} ms per action)" if len(pids) == 1 and actions else "")
         )
+        if len(pids) == 1 and klass.cpu_at_go and actions > opens:
+            # after everyone opened: the actions a class repeats all lesson long (a cold
+            # server's imports and model loads, paid once per process, stay out of it)
+            after = now["cpu"] - klass.cpu_at_go[k]
+            servers[-1]["cpu after open"] = after
+            print(
+                f"  after everyone opened: CPU {after:.1f} s for {actions - opens} actions "
+                f"({1000 * after / (actions - opens):.0f} ms per action, process total)"
+            )
     return {
         "n": args.n,
         "setup": args.label,
@@ -517,9 +569,22 @@ def main(argv: list[str] | None = None) -> int:
         help="headless Chromium per student, or Streamlit's websocket protocol (no browser)",
     )
     parser.add_argument("--lang", default="zh", help="ws clients: the UI language they ask for")
+    parser.add_argument(
+        "--think",
+        type=think_range,
+        default=(0.0, 0.0),
+        help="LOW,HIGH: ws clients think this many seconds (uniform) before each action after "
+        "the sentence everyone types at once (default 0: back to back)",
+    )
+    parser.add_argument(
+        "--round", type=int, default=0, help="rotate every sentence by this many characters"
+    )
+    parser.add_argument(
+        "--timing-log", type=Path, help="with --url: the server's RNNVIZ_TIMING_LOG file"
+    )
     args = parser.parse_args(argv)
+    args.started = time.time()
     # Replicas started here log their script-run times (rnnviz/ui/timing.py) for the report.
-    args.timing_log = None
     if not args.url:
         args.timing_log = Path(tempfile.mkdtemp(prefix="rnnviz-timing-")) / "runs.jsonl"
         os.environ["RNNVIZ_TIMING_LOG"] = str(args.timing_log)
@@ -538,6 +603,7 @@ def main(argv: list[str] | None = None) -> int:
             args.label = (
                 "1 replica, direct" if args.direct else f"{args.replicas} replica(s) + nginx"
             )
+        args.pids = pids
         before = [proc_stats(pid) for pid in pids]
         args.label += ", websocket clients" if args.clients == "ws" else ", Chromium clients"
         runner = run_class_ws if args.clients == "ws" else run_class

@@ -92,8 +92,8 @@ def _derived(trace: Trace, layer: int, direction: str, fields: Mapping[str, np.n
     called per value only when that does not give arrays of the right shape."""
     spec = trace.spec
     shape = fields[spec.quantities[0]].shape
-    try:
-        out = spec.derived(dict(fields))
+    try:  # in float64, as the per-value path computes, so both give the same float32
+        out = spec.derived({k: v.astype(np.float64) for k, v in fields.items()})
         if all(np.shape(v) == shape for v in out.values()):
             return {k: np.asarray(v, dtype=np.float32) for k, v in out.items()}
     except (TypeError, ValueError):

@@ -94,8 +94,9 @@ def _split(v: Mapping[str, Array]) -> tuple[Array, Array]:
     return v["f"] * v["c_prev"], v["i"] * v["g"]  # kept, written
 
 
-def _derived(v: Mapping[str, float]) -> dict[str, float]:
-    return {"tanh_c": float(np.tanh(v["c"]))} if "c" in v else {}
+def _derived(v: Mapping[str, Array]) -> dict[str, Array]:
+    """tanh(c): one number, or every step and unit at once (the player's payload)."""
+    return {"tanh_c": np.tanh(v["c"])} if "c" in v else {}
 
 
 SPEC = CellSpec(

@@ -96,8 +96,14 @@ def _split(v: Mapping[str, Array]) -> tuple[Array, Array]:
     return v["f"] * v["c_prev"], v["i"] * v["z"]  # kept, written
 
 
-def _derived(v: Mapping[str, float]) -> dict[str, float]:
-    return {"c_over_n": v["c"] / v["n"]} if "c" in v and v.get("n") else {}
+def _derived(v: Mapping[str, Array]) -> dict[str, Array]:
+    """c/n: one number (none while n is still 0), or every step and unit at once."""
+    if "c" not in v or "n" not in v:
+        return {}
+    n = np.asarray(v["n"])
+    if n.ndim == 0:
+        return {"c_over_n": v["c"] / v["n"]} if v["n"] else {}
+    return {"c_over_n": np.divide(v["c"], n, out=np.zeros(n.shape), where=n != 0)}
 
 
 def slstm_layer(

@@ -186,13 +186,11 @@ def prediction_specs(name: str, text: str, lang: str) -> dict[str, dict]:
     i18n.use(lang)
     res = analyse(name, text)
     if res.kind == "classifier":
-        return {"evolution": figures.evolution_figure(res.tokens, res.labels, res.proba).to_dict()}
-    specs = {
-        "probabilities": figures.label_probabilities(res.tokens, res.labels, res.proba).to_dict()
-    }
+        return {"evolution": figures.evolution_spec(res.tokens, res.labels, res.proba)}
+    specs = {"probabilities": figures.label_probabilities_spec(res.tokens, res.labels, res.proba)}
     crf = getattr(any_model(name), "transitions", lambda: None)()
     if crf is not None:
-        specs["transitions"] = figures.transition_figure(res.labels, *crf).to_dict()
+        specs["transitions"] = figures.transition_spec(res.labels, *crf)
     return specs
 
 
@@ -201,7 +199,7 @@ def score_split_spec(name: str, text: str, step: int, lang: str) -> dict:
     """Each label's score at token ``step`` split into forward, backward and bias (Predictions)."""
     i18n.use(lang)
     res = analyse(name, text)
-    return figures.score_split_figure(res.split, res.tokens, step).to_dict()
+    return figures.score_split_spec(res.split, res.tokens, step)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)

@@ -196,10 +196,10 @@ def lesson_figures(lesson: str, stage: int, lang: str, size: float) -> list[tupl
         unit = _unit(s.model, s.text, s)
         return [("", provenance_view(s.model, s.text, s.layer, s.direction, unit, lang, size)[0])]
     if s.figure == "split":
-        return [("", figures.score_split_figure(run.split, run.tokens, s.step).to_dict())]
+        return [("", figures.score_split_spec(run.split, run.tokens, s.step))]
     if s.figure == "proba":
         return [
-            (r.model, _upright(figures.label_probabilities(r.tokens, r.labels, r.proba).to_dict(),
+            (r.model, _upright(figures.label_probabilities_spec(r.tokens, r.labels, r.proba),
                                r.tokens))
             for r in (run, analyse(s.other, s.text))
         ]  # fmt: skip
