@@ -28,13 +28,15 @@ def split_of(path: Path) -> str:
     return "test" if zlib.crc32(path.name.encode()) % 10 == 9 else "train"
 
 
-def read_text(paths: list[Path], docstrings: bool = True, quotes: bool = False) -> str:
+def read_text(
+    paths: list[Path], docstrings: bool = True, quotes: bool = False, long_strings: bool = True
+) -> str:
     """Files joined by a blank line; tabs kept, non-ASCII characters left for ``<unk>``; each
     file as :func:`prepare` makes it (default: as it is)."""
     parts = []
     for p in paths:
         try:
-            parts.append(prepare(p.read_text(encoding="utf-8"), docstrings, quotes))
+            parts.append(prepare(p.read_text(encoding="utf-8"), docstrings, quotes, long_strings))
         except (UnicodeDecodeError, OSError):
             continue
     return "\n\n".join(parts)
@@ -122,20 +124,52 @@ def normalise_quotes(source: str) -> str:
     return "".join(chars)
 
 
-def prepare(source: str, docstrings: bool = True, quotes: bool = False) -> str:
-    """A file's text as a recipe reads it: without docstrings (``docstrings=False``), with one
-    quote style (``quotes=True``)."""
+def strip_long_strings(source: str) -> str:
+    """Every string literal that spans lines (a triple-quoted block of prose, SQL, a template:
+    what is left once docstrings are gone) becomes an empty one with the same prefix
+    (``x = '''…'''`` → ``x = ""``); the code still parses, and every string left is one line."""
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
+    except (tokenize.TokenError, IndentationError, SyntaxError):
+        return source
+    lines = source.splitlines(keepends=True)
+    starts = np.cumsum([0] + [len(line) for line in lines])
+    out, at = [], 0
+    for tok in tokens:
+        if tok.type != tokenize.STRING or tok.start[0] == tok.end[0]:
+            continue
+        a = int(starts[tok.start[0] - 1]) + tok.start[1]
+        b = int(starts[tok.end[0] - 1]) + tok.end[1]
+        k = 0
+        while tok.string[k] in _PREFIX:
+            k += 1
+        out.append(source[at:a] + tok.string[:k] + '""')
+        at = b
+    out.append(source[at:])
+    return "".join(out)
+
+
+def prepare(
+    source: str, docstrings: bool = True, quotes: bool = False, long_strings: bool = True
+) -> str:
+    """A file's text as a recipe reads it: without docstrings (``docstrings=False``), without
+    the string literals that span lines (``long_strings=False``), with one quote style
+    (``quotes=True``)."""
     if not docstrings:
         source = strip_docstrings(source)
+    if not long_strings:
+        source = strip_long_strings(source)
     if quotes:
         source = normalise_quotes(source)
     return source
 
 
-def held_out_text(max_chars: int | None = None, docstrings: bool = True, quotes: bool = False) -> str:  # fmt: skip
+def held_out_text(max_chars: int | None = None, docstrings: bool = True, quotes: bool = False,
+                  long_strings: bool = True) -> str:  # fmt: skip
     """The held-out files' text (what correlations are measured on), read as a recipe with
-    ``docstrings`` and ``quotes`` reads its training text (:func:`prepare`)."""
-    text = read_text([p for p in stdlib_files() if split_of(p) == "test"], docstrings, quotes)
+    ``docstrings``, ``quotes`` and ``long_strings`` reads its training text (:func:`prepare`)."""
+    held = [p for p in stdlib_files() if split_of(p) == "test"]
+    text = read_text(held, docstrings, quotes, long_strings)
     return text[:max_chars] if max_chars else text
 
 
@@ -148,7 +182,10 @@ def snippet(chars: int = 2500, name: str = "configparser.py", cfg: CodeConfig | 
     path = next((p for p in held if p.name == name), held[0])
     tr = cfg.training if cfg is not None else {}
     text = prepare(
-        path.read_text(encoding="utf-8"), tr.get("docstrings", True), tr.get("quotes", False)
+        path.read_text(encoding="utf-8"),
+        tr.get("docstrings", True),
+        tr.get("quotes", False),
+        tr.get("long_strings", True),
     )
     start = text.find("\n    def ", len(text) // 3)
     return text[start + 1 if start >= 0 else 0 :][:chars]

@@ -58,6 +58,9 @@ class CodeRecipe:
     # short literals; True: files as they are
     docstrings: bool = True
     quotes: bool = False  # True: one quote style ('...' becomes "..." where the value allows)
+    # False: string literals that span lines (prose blocks once docstrings are gone) become
+    # empty ones in training and held-out text alike, so every string is a one-line literal
+    long_strings: bool = True
     min_char_count: int = 20  # rarer characters read as the unknown one
     # True: each batch row reads one stretch of the text window after window, its state carried
     # over (detached), as the app and the analysis run the model over a whole file; False: random
@@ -102,7 +105,8 @@ def bits_per_char(model: CharLM, text: str, chunk: int = 2000) -> float:
 
 def training_text(recipe: CodeRecipe) -> str:
     """The training split's text as the recipe reads it (:func:`codecells.prepare`)."""
-    return read_text(training_files(recipe.packages), recipe.docstrings, recipe.quotes)
+    r = recipe
+    return read_text(training_files(r.packages), r.docstrings, r.quotes, r.long_strings)
 
 
 def init_forget_bias(rnn: nn.LSTM, value: float) -> None:
@@ -245,7 +249,8 @@ def finish(model: CharLM, r: CodeRecipe, steps: int, seconds: float, train_chars
            held_out_chars: int = 200_000) -> CharLM:  # fmt: skip
     """Store the recipe, run facts and held-out bits/char in the model's config."""
     held = [p.name for p in stdlib_files() if split_of(p) == "test"]
-    bpc = bits_per_char(model, held_out_text(held_out_chars, r.docstrings, r.quotes))
+    held_text = held_out_text(held_out_chars, r.docstrings, r.quotes, r.long_strings)
+    bpc = bits_per_char(model, held_text)
     facts = {"train_chars": train_chars, "steps": steps, "seconds": round(seconds, 1)}
     model.cfg = replace(
         model.cfg,
@@ -295,7 +300,10 @@ def write_cards(model: CharLM, folder: Path = ASSET, eval_chars: int = 100_000,
     ``card.zh.md``. ``runs`` default: the runs the config already reports."""
     c = model.cfg
     tr = c.training
-    text = held_out_text(eval_chars, tr.get("docstrings", True), tr.get("quotes", False))
+    text = held_out_text(
+        eval_chars, tr.get("docstrings", True), tr.get("quotes", False),
+        tr.get("long_strings", True),
+    )  # fmt: skip
     trace, feats = model.trace(text), features(text)
     score, reads = scorecard(trace, feats), readouts(trace, feats)
     cells = {
@@ -322,6 +330,8 @@ def run_summary(c: CodeConfig, cells: dict[str, dict[str, dict[str, Any]]]) -> d
     tr = c.training
     docstrings, quotes = tr.get("docstrings", True), tr.get("quotes", False)
     text = ("code" if docstrings else "code − docstrings") + (", one quote style" if quotes else "")
+    long_strings = tr.get("long_strings", True)
+    text += "" if long_strings else " − multi-line strings"
     best = {}
     for name in ("in_string", "in_short_string", "bracket_depth"):
         by_rep = cells.get(name, {})
@@ -331,7 +341,9 @@ def run_summary(c: CodeConfig, cells: dict[str, dict[str, dict[str, Any]]]) -> d
             layer = f"L{b['layer'] + 1} " if c.num_layers > 1 else ""
             best[name] = {"unit": f"{layer}{q}[{b['unit']}]", "r": b["r"], "auroc": b["auroc"]}
     return {
-        "name": f"{c.num_layers}x{c.hidden_size}" + ("" if docstrings else "-nodoc"),
+        "name": f"{c.num_layers}x{c.hidden_size}"
+        + ("" if docstrings else "-nodoc")
+        + ("" if long_strings else "-nolong"),
         "model": f"LSTM {c.num_layers} × {c.hidden_size}",
         "text": text,
         "steps": tr.get("steps"),
@@ -390,6 +402,7 @@ def card(c: CodeConfig, eval_chars: int, lang: str = "en") -> str:
     stateful, packages = tr.get("stateful", False), tr.get("packages", False)
     average = tr.get("average", 0.0)
     docstrings, quotes = tr.get("docstrings", True), tr.get("quotes", False)
+    long_strings = tr.get("long_strings", True)
     forget, clip = tr.get("forget_bias"), tr.get("clip", CodeRecipe.clip)
     half = tr.get("stored_as") == "float16"
     version = f"{sys.version_info.major}.{sys.version_info.minor}"
@@ -407,6 +420,7 @@ def card(c: CodeConfig, eval_chars: int, lang: str = "en") -> str:
             else f"从零状态开始、随机截取 {seq_len} 字符的窗口,批大小 {batch}"
         )
         prep = ("去掉了文档字符串(模块、类、函数体的第一条语句若是字符串,按 `ast` 判断)" if not docstrings else "")  # fmt: skip
+        prep += ("," if prep and not long_strings else "") + ("跨行的字符串字面量改为空字符串(`x = \"\"\"…\"\"\"` 变为 `x = \"\"`)" if not long_strings else "")  # fmt: skip
         prep += ("," if prep and quotes else "") + ("统一了引号风格(值不变时 '…' 改为 \"…\")" if quotes else "")  # fmt: skip
         lines = [
             "# code-lstm:Python 源代码的字符级 LSTM 语言模型",
@@ -437,6 +451,7 @@ def card(c: CodeConfig, eval_chars: int, lang: str = "en") -> str:
             else f"random {seq_len}-character windows from a zero state, batch {batch}"
         )
         prep = ("docstrings removed (a module's, class's or function's first statement when it is a string, by `ast`)" if not docstrings else "")  # fmt: skip
+        prep += ("; " if prep and not long_strings else "") + ("string literals that span lines made empty (`x = \"\"\"…\"\"\"` becomes `x = \"\"`)" if not long_strings else "")  # fmt: skip
         prep += (" and " if prep and quotes else "") + ("one quote style ('…' becomes \"…\" where the value stays the same)" if quotes else "")  # fmt: skip
         lines = [
             "# code-lstm: a character-level LSTM language model of Python source",
@@ -493,6 +508,7 @@ def card(c: CodeConfig, eval_chars: int, lang: str = "en") -> str:
     flags += "" if stateful else " --random-windows"
     flags += "" if packages else " --top-level-only"
     flags += "" if docstrings else " --no-docstrings"
+    flags += "" if long_strings else " --no-long-strings"
     flags += " --quotes" if quotes else ""
     command = f"`python -m rnnviz.training.codelm train {flags}`"
     lines += ["", f"复现:{command}。" if zh else f"Reproduce: {command}.", ""]
@@ -519,6 +535,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--average", type=float, default=d.average)
     parser.add_argument("--no-docstrings", action="store_true", help="train without docstrings")
     parser.add_argument("--quotes", action="store_true", help="one quote style where safe")
+    parser.add_argument(
+        "--no-long-strings", action="store_true", help="string literals that span lines made empty"
+    )
     parser.add_argument(
         "--random-windows", action="store_true", help="the old way: no state carried over"
     )
@@ -562,6 +581,7 @@ def main(argv: list[str] | None = None) -> None:
             packages=not args.top_level_only,
             docstrings=not args.no_docstrings,
             quotes=args.quotes,
+            long_strings=not args.no_long_strings,
         )
         log(f"train {'(resume) ' if args.resume else ''}{' '.join(argv or sys.argv[1:])}")
         model = train(recipe, log=log, run=args.run, resume=args.resume,
@@ -599,7 +619,7 @@ def report(model: CharLM, eval_chars: int = 100_000, docstrings: bool | None = N
     them whatever the training did), and the read-out."""
     tr = model.cfg.training
     keep = tr.get("docstrings", True) if docstrings is None else docstrings
-    text = held_out_text(eval_chars, keep, tr.get("quotes", False))
+    text = held_out_text(eval_chars, keep, tr.get("quotes", False), tr.get("long_strings", True))
     trace, feats = model.trace(text), features(text)
     score, reads = scorecard(trace, feats), readouts(trace, feats)
     layers = model.cfg.num_layers
