@@ -237,12 +237,12 @@ async def run_student(
 
             return click
 
-        await act(page, student, "page", link("step"), args.timeout)
+        await act(page, student, "page step", link("step"), args.timeout)
         next_button = page.get_by_role("button", name="Next")
         for _ in range(args.nexts):
             await act(page, student, "next", next_button.first.click, args.timeout)
         for name in ("heatmaps", "predictions", "overview"):
-            await act(page, student, "page", link(name), args.timeout)
+            await act(page, student, f"page {name or 'overview'}", link(name), args.timeout)
     finally:
         await context.close()
 
@@ -352,7 +352,7 @@ async def run_student_ws(url: str, student: Student, klass: Class, args: argpars
                 student.sentence_done = time.perf_counter()
             think = thinker(student.index, args.think)
             await think()
-            await wire.rerun("page", "step", query)
+            await wire.rerun("page step", "step", query)
             for _ in range(args.nexts):
                 if wire.next_button is None:  # the trace player: Next never reaches the server
                     break
@@ -360,7 +360,7 @@ async def run_student_ws(url: str, student: Student, klass: Class, args: argpars
                 await wire.rerun("next", "step", query, wire.next_button)
             for name in ("heatmaps", "predictions", ""):
                 await think()
-                await wire.rerun("page", name, query)
+                await wire.rerun(f"page {name or 'overview'}", name, query)
     except Exception as exc:  # could not connect at all
         student.records.append(Record("open", 0.0, 0, f"{type(exc).__name__}: {str(exc)[:120]}"))
         if not opened:
@@ -440,8 +440,21 @@ def percentile(values: list[float], q: float) -> float:
 def table(students: list[Student]) -> list[dict]:
     """One row per action: count, errors, p50/p95/max ms, median and max KB received."""
     rows = []
-    for action in ("open", "new sentence", "page", "next"):
-        recs = [r for s in students for r in s.records if r.action == action]
+    order = ("open", "new sentence", "page", "next")
+    actions = sorted(
+        {r.action for s in students for r in s.records},
+        key=lambda a: (next((k for k, o in enumerate(order) if a.startswith(o)), 9), a),
+    )
+
+    def of(action: str) -> list[Record]:
+        if action == "page":  # every page together
+            return [r for s in students for r in s.records if r.action.startswith("page ")]
+        if action == "after open":  # every interaction after the first page
+            return [r for s in students for r in s.records if r.action != "open"]
+        return [r for s in students for r in s.records if r.action == action]
+
+    for action in [*actions, "page", "after open"]:
+        recs = of(action)
         if not recs:
             continue
         good = [r for r in recs if not r.error] or recs
@@ -486,12 +499,12 @@ def report(
     students: list[Student], klass: Class, wall: float, pids: list[int], args, before: list[dict]
 ) -> dict:
     rows = table(students)
-    head = f"{'action':<13}{'count':>6}{'errors':>7}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}"
+    head = f"{'action':<18}{'count':>6}{'errors':>7}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}"
     print(f"\n{args.n} students, {args.label}, model {args.model}, {wall:.1f} s in all")
     print(head + f"{'KB p50':>9}{'KB max':>9}{'deflated':>9}")
     for r in rows:
         print(
-            f"{r['action']:<13}{r['count']:>6}{r['errors']:>7}{r['p50 ms']:>9.0f}{r['p95 ms']:>9.0f}"
+            f"{r['action']:<18}{r['count']:>6}{r['errors']:>7}{r['p50 ms']:>9.0f}{r['p95 ms']:>9.0f}"
             f"{r['max ms']:>9.0f}{r['KB p50']:>9.1f}{r['KB max']:>9.1f}"
             f"{r['deflated KB p50']:>9.1f}"
         )
@@ -501,7 +514,7 @@ def report(
         print("  cpu = the script thread's own CPU, without waiting for the GIL):")
         for label, (count, p50, p95, top, cpu50, cpu95) in server.items():
             print(
-                f"  {label:<13}{count:>6}   p50 {p50:>7.0f} ms   p95 {p95:>7.0f} ms"
+                f"  {label:<16}{count:>6}   p50 {p50:>7.0f} ms   p95 {p95:>7.0f} ms"
                 f"   max {top:>7.0f} ms   cpu p50 {cpu50:>5.0f} ms   cpu p95 {cpu95:>5.0f} ms"
             )
     done = [s.sentence_done - klass.go_time for s in students if s.sentence_done]
@@ -515,8 +528,8 @@ def report(
     if len(errors) > 10:
         print(f"  … {len(errors) - 10} more errors")
     servers = []
-    actions = sum(r["count"] for r in rows)
-    opens = sum(r["count"] for r in rows if r["action"] == "open")
+    actions = sum(len(s.records) for s in students)
+    opens = sum(r.action == "open" for s in students for r in s.records)
     for k, pid in enumerate(pids):
         now = proc_stats(pid)
         cpu = now["cpu"] - before[k]["cpu"]
