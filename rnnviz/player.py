@@ -12,7 +12,9 @@ browser draws is exactly the trace's value; :func:`decode` reads one back.
 from __future__ import annotations
 
 import base64
+import json
 import re
+import struct
 from collections.abc import Mapping, Sequence
 from string import Template
 from typing import Any
@@ -33,6 +35,47 @@ def encode(values: np.ndarray) -> str:
 def decode(text: str, units: int) -> np.ndarray:
     """The inverse of :func:`encode`: ``(T, units)`` float32."""
     return np.frombuffer(base64.b64decode(text), dtype=np.float32).reshape(-1, units)
+
+
+MAGIC = b"RNV1"  # a packed player message: MAGIC, uint32 LE header length, JSON header, floats
+
+
+def pack(data: dict[str, Any]) -> bytes:
+    """The player's data as one binary message (what the element receives): the float32 values
+    travel as raw bytes, not base64 inside JSON (a quarter fewer bytes, no JSON escaping and
+    no base64 on either side). In the JSON header each value is ``{"o": byte offset, "n":
+    count}`` into the float block that follows, which starts 4-byte aligned."""
+    blocks: list[bytes] = []
+    at = 0
+    header = dict(data)
+    payload = dict(header["payload"])
+    refs: dict[str, dict[str, dict[str, int]]] = {}
+    for d, fields in payload["values"].items():
+        refs[d] = {}
+        for k, b64 in fields.items():
+            raw = base64.b64decode(b64)
+            refs[d][k] = {"o": at, "n": len(raw) // 4}
+            blocks.append(raw)
+            at += len(raw)
+    payload["values"] = refs
+    header["payload"] = payload
+    text = json.dumps(header, ensure_ascii=False, separators=(",", ":")).encode()
+    text += b" " * (-(len(MAGIC) + 4 + len(text)) % 4)  # the floats start 4-byte aligned
+    return b"".join([MAGIC, struct.pack("<I", len(text)), text, *blocks])
+
+
+def unpack(message: bytes) -> dict[str, Any]:
+    """The inverse of :func:`pack` (values back as base64 strings, as :func:`payload` has them)."""
+    if message[:4] != MAGIC:
+        raise ValueError("not a packed player message")
+    (size,) = struct.unpack("<I", message[4:8])
+    data = json.loads(message[8 : 8 + size])
+    start = 8 + size
+    for fields in data["payload"]["values"].values():
+        for k, ref in fields.items():
+            a = start + ref["o"]
+            fields[k] = base64.b64encode(message[a : a + 4 * ref["n"]]).decode()
+    return data
 
 
 _SYMBOLS = {

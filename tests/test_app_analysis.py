@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
@@ -11,6 +10,7 @@ from streamlit.testing.v1 import AppTest
 from rnnviz import models
 from rnnviz.analysis import codecells
 from rnnviz.analysis.saturation import group_name, pick_from_event
+from rnnviz.player import unpack
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
@@ -224,4 +224,4 @@ def test_custom_model_opens_on_the_main_pages(name) -> None:
     if name == "step":  # the trace player, holding the user's model's sentence
         found = [e for e in at.get("bidi_component") if e.proto.component_name == "rnnviz_player"]
         assert len(found) == 1, "no player for the user's own model"
-        assert json.loads(found[0].proto.json)["payload"]["tokens"] == list("(())")
+        assert unpack(found[0].proto.bytes)["payload"]["tokens"] == list("(())")

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from rnnviz import models
+from rnnviz.player import unpack
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
@@ -118,7 +118,7 @@ def test_url_opens_the_shared_view() -> None:
     assert at.session_state["step"] == 1
     assert at.session_state["unit"] == 2
     (player,) = at.main.get("bidi_component")  # the player opens on the link's step and unit
-    data = json.loads(player.proto.json)
+    data = unpack(player.proto.bytes)
     assert (data["step"], data["unit"]) == (1, 2)
 
 
@@ -192,7 +192,7 @@ def test_step_opens_on_the_story_unit() -> None:
     assert at.session_state["unit"] == 4
     assert "bracket depth" in texts(at)
     (player,) = at.main.get("bidi_component")
-    assert json.loads(player.proto.json)["unit"] == 4
+    assert unpack(player.proto.bytes)["unit"] == 4
 
 
 @pytest.mark.parametrize("model", ["count-lstm", "cws-bigru"])
@@ -211,6 +211,6 @@ def test_compare_shows_every_cell_of_the_task_with_its_best_unit(model: str) -> 
     ok(at)
     assert "GRU has no c" in texts(at)
     # the shared step cursor is the browser's: one player per model, one group, one step bar
-    found = [json.loads(e.proto.json) for e in at.main.get("bidi_component")]
+    found = [unpack(e.proto.bytes) for e in at.main.get("bidi_component")]
     assert len(found) == len(titles) and {p["group"] for p in found} == {"compare"}
     assert sum(p["controls"] for p in found) == 1

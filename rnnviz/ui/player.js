@@ -70,6 +70,22 @@ function decode(b64) {
   return new Float32Array(bytes.buffer);
 }
 
+// A packed message (rnnviz/player.py pack): "RNV1", uint32 LE header length, the JSON header,
+// then the float32 values, each referenced in the header as {o: byte offset, n: count}.
+function unpack(message) {
+  if (!(message instanceof Uint8Array)) return message; // plain JSON data
+  const view = new DataView(message.buffer, message.byteOffset, message.byteLength);
+  const size = view.getUint32(4, true);
+  const data = JSON.parse(new TextDecoder().decode(message.subarray(8, 8 + size)));
+  const floats = message.slice(8 + size); // a copy: its own buffer, so 4-byte aligned
+  for (const fields of Object.values(data.payload.values)) {
+    for (const [k, ref] of Object.entries(fields)) {
+      fields[k] = new Float32Array(floats.buffer, ref.o, ref.n);
+    }
+  }
+  return data;
+}
+
 function num(v) {
   return v === null || v === undefined || Number.isNaN(v) ? "–" : v.toFixed(2);
 }
@@ -196,7 +212,9 @@ class Player {
       this.values = {};
       for (const d of p.directions) {
         this.values[d] = {};
-        for (const [k, b64] of Object.entries(p.values[d])) this.values[d][k] = decode(b64);
+        for (const [k, v] of Object.entries(p.values[d])) {
+          this.values[d][k] = typeof v === "string" ? decode(v) : v;
+        }
       }
       this.scales = {};
       this.luts = {};
@@ -1050,7 +1068,8 @@ class Player {
 }
 
 export default function (component) {
-  const { parentElement, data } = component;
+  const { parentElement } = component;
+  const data = unpack(component.data);
   let root = parentElement.querySelector('[data-testid="rnnviz-player"]');
   const player = root ? root.__player : new Player(parentElement);
   player.load(data);

@@ -111,7 +111,7 @@ def trace_player(result: Result, layer: int = 0, key: str = "rnnviz_player", **v
 
     ``view`` goes to :func:`data` (``mode``, ``view``, ``group``, ``heatmaps``, ``controls``,
     ``url_keys``): the Heatmaps and Compare pages use the same element for their cursors."""
-    _component(data=data(result, layer, **view), key=key)
+    _component(data=payloads.pack(data(result, layer, **view)), key=key)
 
 
 def linked(spec: dict, group: str) -> dict:
