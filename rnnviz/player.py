@@ -43,7 +43,7 @@ MAGIC = b"RNV1"  # a packed player message: MAGIC, uint32 LE header length, JSON
 def pack(data: dict[str, Any]) -> bytes:
     """The player's data as one binary message (what the element receives): the float32 values
     travel as raw bytes, not base64 inside JSON (a quarter fewer bytes, no JSON escaping and
-    no base64 on either side). In the JSON header each value is ``{"o": byte offset, "n":
+    no base64 on either side); a value may already be raw ``bytes``. In the JSON header each value is ``{"o": byte offset, "n":
     count}`` into the float block that follows, which starts 4-byte aligned."""
     blocks: list[bytes] = []
     at = 0
@@ -52,8 +52,8 @@ def pack(data: dict[str, Any]) -> bytes:
     refs: dict[str, dict[str, dict[str, int]]] = {}
     for d, fields in payload["values"].items():
         refs[d] = {}
-        for k, b64 in fields.items():
-            raw = base64.b64decode(b64)
+        for k, value in fields.items():  # base64 text, or the raw bytes themselves
+            raw = value if isinstance(value, bytes) else base64.b64decode(value)
             refs[d][k] = {"o": at, "n": len(raw) // 4}
             blocks.append(raw)
             at += len(raw)

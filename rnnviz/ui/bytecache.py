@@ -73,6 +73,12 @@ class ByteCache:
         bound.apply_defaults()
         return tuple(bound.arguments.values())
 
+    def holds(self, *args: Any, **kwargs: Any) -> bool:
+        """Whether a call with these arguments would be answered from the cache (no work)."""
+        key = self._key(args, kwargs)
+        with self._lock:
+            return key in self._entries
+
     def _lookup(self, key: Hashable) -> bytes | None:
         with self._lock:
             blob = self._entries.get(key)

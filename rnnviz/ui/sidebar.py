@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 from collections.abc import Sequence
 from typing import Any
@@ -244,7 +245,10 @@ def selection() -> Result:
         st.warning(t("truncated", n=len(text), limit=limit))
         text = text[:limit]
     try:
-        with st.spinner("…"):  # the one Run tokenizes; no tokens raises EmptyText
+        # the one Run tokenizes; no tokens raises EmptyText. A spinner only for real work: each
+        # one starts a timer thread, on every run of every page
+        cached = analyse.holds(ss.model, text)
+        with contextlib.nullcontext() if cached else st.spinner("…"):
             result = analyse(ss.model, text) if text.strip() else None
     except EmptyText:
         result = None
