@@ -111,6 +111,15 @@ new MutationObserver(changes => {
 """
 
 
+DEFLATE = False  # --deflate: estimate what per-message compression would have sent
+
+
+def deflated_size(raw: bytes) -> int:
+    """The frame deflated alone (raw deflate, no zlib header), when ``--deflate`` asks for it:
+    the estimate costs the client ~50 ms of CPU per MB, on the cores the server uses."""
+    return len(zlib.compress(raw, 6)) - 6 if DEFLATE else 0
+
+
 def sentence_for(student: int, length: int = 50, round_: int = 0) -> str:
     """Student ``student``'s own sentence: two of SENTENCES joined (more for a long one),
     clipped to ``length``; round ``round_`` > 0 rotates it by that many characters, so a second
@@ -207,7 +216,7 @@ async def run_student(
         def count(payload: str | bytes) -> None:
             raw = payload.encode() if isinstance(payload, str) else payload
             student.received += len(raw)
-            student.deflated += len(zlib.compress(raw, 6)) - 6  # raw deflate, no zlib header
+            student.deflated += deflated_size(raw)
 
         page.on("websocket", lambda ws: ws.on("framereceived", count))
         await asyncio.sleep(args.ramp * student.index / max(1, klass.n))
@@ -291,7 +300,7 @@ class WireStudent:
                 while True:
                     raw = await self.ws.recv()
                     received += len(raw)
-                    deflated += len(zlib.compress(raw, 6)) - 6
+                    deflated += deflated_size(raw)
                     fwd = ForwardMsg()
                     fwd.ParseFromString(raw)
                     kind = fwd.WhichOneof("type")
@@ -595,8 +604,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--timing-log", type=Path, help="with --url: the server's RNNVIZ_TIMING_LOG file"
     )
+    parser.add_argument(
+        "--deflate",
+        action="store_true",
+        help="also estimate each frame's deflated size (client CPU; off: the column shows 0)",
+    )
     args = parser.parse_args(argv)
     args.started = time.time()
+    global DEFLATE
+    DEFLATE = args.deflate
     # Replicas started here log their script-run times (rnnviz/ui/timing.py) for the report.
     if not args.url:
         args.timing_log = Path(tempfile.mkdtemp(prefix="rnnviz-timing-")) / "runs.jsonl"
