@@ -58,11 +58,11 @@ def run_summary(c: CodeConfig, cells: dict[str, dict[str, dict[str, Any]]]) -> d
         if by_rep:
             rep, b = max(by_rep.items(), key=lambda kv: abs(kv[1]["r"]))
             q = "tanh(c)" if rep == "tanh_c" else rep
-            layer = f"L{b['layer'] + 1} " if c.num_layers > 1 else ""
+            layer = f"L{b['layer'] + 1} " if c.arch.num_layers > 1 else ""
             best[name] = {"unit": f"{layer}{q}[{b['unit']}]", "r": b["r"], "auroc": b["auroc"]}
     return {
-        "name": f"{c.num_layers}x{c.hidden_size}" + ("" if docstrings else "-nodoc"),
-        "model": f"LSTM {c.num_layers} × {c.hidden_size}",
+        "name": f"{c.arch.num_layers}x{c.arch.hidden_size}" + ("" if docstrings else "-nodoc"),
+        "model": f"LSTM {c.arch.num_layers} × {c.arch.hidden_size}",
         "text": text,
         "steps": tr.get("steps"),
         "seconds": tr.get("seconds"),
@@ -126,7 +126,11 @@ def card(c: CodeConfig, eval_chars: int, lang: str = "en") -> str:
     held = ", ".join(tr.get("held_out_files", ()))
     steps, seconds, chars = tr.get("steps"), tr.get("seconds", 0), tr.get("train_chars", 0)
     bpc = m.get("held_out_bits_per_char", 0)
-    layers = f"{c.num_layers} × {c.hidden_size}" if c.num_layers > 1 else f"{c.hidden_size}"
+    layers = (
+        f"{c.arch.num_layers} × {c.arch.hidden_size}"
+        if c.arch.num_layers > 1
+        else f"{c.arch.hidden_size}"
+    )
     if zh:
         data = "顶层 `*.py` 模块" + (
             "及其各个包中的模块(不含测试、IDLE、lib2to3)" if packages else ""
@@ -146,7 +150,7 @@ def card(c: CodeConfig, eval_chars: int, lang: str = "en") -> str:
             f"- 数据:Python {version} 标准库的{data}"
             + (f";训练与留出文本都{prep}" if prep else "")
             + f";留出的文件(crc32(name) % 10 == 9,无论位于哪个目录,从不参与训练):{held}。",
-            f"- 模型:嵌入 {c.embed_size} → LSTM {layers} → 在 {len(c.chars)} 个字符上的线性层"
+            f"- 模型:嵌入 {c.arch.input_size} → LSTM {layers} → 在 {len(c.chars)} 个字符上的线性层"
             + (f";遗忘门偏置初始化为 {forget:g}" if forget is not None else "")
             + f";梯度裁剪到 {clip:g};"
             f"{steps} 步 Adam,用时 {seconds:.0f} s,1 个 CPU 线程({chars:,} 个训练字符,{reading})"
@@ -175,7 +179,7 @@ def card(c: CodeConfig, eval_chars: int, lang: str = "en") -> str:
             + (f"; training and held-out text alike with {prep}" if prep else "")
             + "; held out "
             f"(crc32(name) % 10 == 9, never trained on, wherever the file lies): {held}.",
-            f"- Model: embedding {c.embed_size} → LSTM {layers} → linear over "
+            f"- Model: embedding {c.arch.input_size} → LSTM {layers} → linear over "
             f"{len(c.chars)} characters"
             + (f"; forget-gate bias initialised to {forget:g}" if forget is not None else "")
             + f"; gradients clipped at {clip:g}; {steps} Adam steps in {seconds:.0f} s on one CPU "
@@ -197,7 +201,7 @@ def card(c: CodeConfig, eval_chars: int, lang: str = "en") -> str:
         row = []
         for rep in REPRESENTATIONS:
             b = by_rep[rep]
-            layer = f"L{b['layer'] + 1} " if c.num_layers > 1 else ""
+            layer = f"L{b['layer'] + 1} " if c.arch.num_layers > 1 else ""
             row.append(_cell({**b, "unit": f"{layer}{_REPS[rep]}[{b['unit']}]"}))
         lines.append(f"| {name} | " + " | ".join(row) + f" | {reads.get(name, 0):+.3f} |")
     runs = m.get("runs", [])
@@ -212,8 +216,8 @@ def card(c: CodeConfig, eval_chars: int, lang: str = "en") -> str:
                 f"{run['seconds']:.0f} | {run['bits_per_char']:.3f} | " + " | ".join(cols) + " |"
             )
     budget = tr.get("budget_seconds", CodeRecipe.budget_seconds)
-    flags = f"--seconds {budget:.0f} --hidden {c.hidden_size} --seq-len {seq_len}"
-    flags += f" --layers {c.num_layers}" if c.num_layers > 1 else ""
+    flags = f"--seconds {budget:.0f} --hidden {c.arch.hidden_size} --seq-len {seq_len}"
+    flags += f" --layers {c.arch.num_layers}" if c.arch.num_layers > 1 else ""
     flags += f" --batch {batch}" if batch != CodeRecipe.batch_size else ""
     lr = tr.get("lr", CodeRecipe.lr)
     flags += f" --lr {lr:g}" if lr != CodeRecipe.lr else ""

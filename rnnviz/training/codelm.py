@@ -18,7 +18,7 @@ import sys
 import sysconfig
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -124,7 +124,7 @@ def train(
         if run is None or not (run / CHECKPOINT).is_file():
             raise FileNotFoundError(f"nothing to resume: no {CHECKPOINT} in {run}")
         saved = torch.load(run / CHECKPOINT, weights_only=False)
-        r = replace(CodeRecipe(**saved["recipe"]), budget_seconds=r.budget_seconds,
+        r = replace(CodeRecipe.from_json(saved["recipe"]), budget_seconds=r.budget_seconds,
                     max_steps=r.max_steps)  # fmt: skip
     torch.manual_seed(r.seed)
     rng = np.random.default_rng(r.seed)
@@ -138,8 +138,7 @@ def train(
             counts[c] = counts.get(c, 0) + 1
         rare = r.min_char_count
         chars = UNK + "".join(sorted(c for c, k in counts.items() if k >= rare and c != UNK))
-    cfg = CodeConfig(chars=chars, embed_size=r.embed_size, hidden_size=r.hidden_size,
-                     num_layers=r.num_layers)  # fmt: skip
+    cfg = CodeConfig(chars=chars, arch=r.arch)
     model = CharLM(cfg)
     if r.forget_bias is not None:
         init_forget_bias(model.rnn, r.forget_bias)
@@ -198,7 +197,7 @@ def train(
         assert run is not None
         run.mkdir(parents=True, exist_ok=True)
         state = {
-            "recipe": asdict(r), "chars": chars, "train_chars": len(text),
+            "recipe": r.to_json(), "chars": chars, "train_chars": len(text),
             "step": s.step, "seconds": s.seconds,
             "weights": model.state_dict(), "optimizer": s.optimizer, "average": s.average,
             "carried": carried[0], "position": list(position),
@@ -234,7 +233,7 @@ def finish(model: CharLM, r: CodeRecipe, steps: int, seconds: float, train_chars
     facts = {"train_chars": train_chars, "steps": steps, "seconds": round(seconds, 1)}
     model.cfg = replace(
         model.cfg,
-        training={**asdict(r), **facts, "held_out_files": held, "torch": torch.__version__},
+        training={**r.to_json(), **facts, "held_out_files": held, "torch": torch.__version__},
         metrics={"held_out_bits_per_char": round(bpc, 4)},
     )
     return model
@@ -243,9 +242,8 @@ def finish(model: CharLM, r: CodeRecipe, steps: int, seconds: float, train_chars
 def from_checkpoint(run: Path, held_out_chars: int = 200_000) -> CharLM:
     """The model of a run's last checkpoint with its weight average (what would be shipped)."""
     saved = torch.load(run / CHECKPOINT, weights_only=False)
-    r = CodeRecipe(**saved["recipe"])
-    cfg = CodeConfig(chars=saved["chars"], embed_size=r.embed_size, hidden_size=r.hidden_size,
-                     num_layers=r.num_layers)  # fmt: skip
+    r = CodeRecipe.from_json(saved["recipe"])
+    cfg = CodeConfig(chars=saved["chars"], arch=r.arch)
     model = CharLM(cfg)
     model.load_state_dict(saved["weights"])
     if saved["average"]:
@@ -283,8 +281,8 @@ def main(argv: list[str] | None = None) -> None:
     d = CodeRecipe()
     parser.add_argument("--seconds", type=float, default=d.budget_seconds)
     parser.add_argument("--max-steps", type=int, default=None)
-    parser.add_argument("--hidden", type=int, default=d.hidden_size)
-    parser.add_argument("--layers", type=int, default=d.num_layers)
+    parser.add_argument("--hidden", type=int, default=d.arch.hidden_size)
+    parser.add_argument("--layers", type=int, default=d.arch.num_layers)
     parser.add_argument("--seq-len", type=int, default=d.seq_len)
     parser.add_argument("--batch", type=int, default=d.batch_size)
     parser.add_argument("--lr", type=float, default=d.lr)
@@ -324,8 +322,7 @@ def main(argv: list[str] | None = None) -> None:
         recipe = CodeRecipe(
             budget_seconds=args.seconds,
             max_steps=args.max_steps,
-            hidden_size=args.hidden,
-            num_layers=args.layers,
+            arch=replace(d.arch, hidden_size=args.hidden, num_layers=args.layers),
             seq_len=args.seq_len,
             batch_size=args.batch,
             lr=args.lr,
@@ -368,7 +365,7 @@ def report(model: CharLM, eval_chars: int = 100_000, docstrings: bool | None = N
     text = held_out_text(eval_chars, keep, tr.get("quotes", False))
     trace, feats = model.trace(text), features(text)
     score, reads = scorecard(trace, feats), readouts(trace, feats)
-    layers = model.cfg.num_layers
+    layers = model.cfg.arch.num_layers
     lines = [f"{len(text):,} held-out characters; bits/char {bits_per_char(model, text):.3f}"]
     for name, by_rep in score.items():
         cells = [
