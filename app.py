@@ -9,6 +9,7 @@ ui.start()
 
 # The ONE list of pages: (file, title key in rnnviz/i18n.py, URL path, icon). Append new pages here.
 PAGES = [
+    # trace pages: one sentence through the model (tests/helpers.app_pages reads these headings)
     ui.page("pages/overview.py", "page_overview", "overview", ":material/home:", default=True),
     ui.page("pages/step.py", "page_step", "step", ":material/footprint:"),
     ui.page("pages/heatmaps.py", "page_heatmaps", "heatmaps", ":material/grid_on:"),

@@ -5,7 +5,7 @@ import streamlit as st
 from rnnviz import cells, custom, ui
 from rnnviz.figures import analysis as af
 from rnnviz.i18n import current, t
-from rnnviz.live import LiveConfig, train_counting
+from rnnviz.live import LiveConfig, live_arch, train_counting
 
 ui.setup()
 st.title(t("page_live"))
@@ -23,9 +23,7 @@ start = c4.button(t("lv_train"), type="primary", key="b_lv_train")
 
 bar_slot, chart_slot = st.empty(), st.empty()
 if start:
-    config = LiveConfig(
-        cell=cell or cells.names()[0], hidden_size=int(hidden), seconds=float(seconds)
-    )
+    config = LiveConfig(live_arch(cell or cells.names()[0], int(hidden)), float(seconds))
     bar = bar_slot.progress(0.0, text=t("lv_train"))
     steps, losses, accs = [], [], []
 
@@ -43,7 +41,9 @@ if start:
         ui.show_error(exc)
         st.stop()
     key, _ = custom.save_upload(
-        result.weights, f"live-{config.cell}-{config.hidden_size}.safetensors", ui.upload_session()
+        result.weights,
+        f"live-{config.arch.cell}-{config.arch.hidden_size}.safetensors",
+        ui.upload_session(),
     )
     ss[ui.CUSTOM_KEY] = key
     ss.an_prefer_custom = True

@@ -4,11 +4,16 @@ bias, projection), shared by shipped, uploaded, random, live and code models.
 Each model's stored config keeps its own file format (a shipped ``config.json``, a code model's
 ``config.json``, an upload's tensor shapes, the live page's metadata); every config says what
 it is through ``.arch`` (an :class:`Architecture`), and the module is built from that one record.
+Records that hold an ``arch`` field (the training recipes, the code model's config) are stored
+flat as before: :func:`flatten` writes the architecture's fields where ``arch`` stands, under
+the record's own key names, and :func:`unflatten` reads them back.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, fields, replace
+from typing import Any
 
 from torch import nn
 
@@ -59,3 +64,28 @@ class Architecture:
             bias=self.bias,
             **kwargs,
         )
+
+
+def flatten(record: Any, keys: Mapping[str, str]) -> dict[str, Any]:
+    """``record``'s fields as one flat dict (its stored layout): each field in order, its
+    ``arch`` replaced by ``{stored key: arch.<field>}`` for ``keys`` (stored key → field of
+    :class:`Architecture`), in that order. Fields of ``arch`` not in ``keys`` are implied by the
+    record (an input width its other fields give, a cell fixed by the model)."""
+    flat: dict[str, Any] = {}
+    for f in fields(record):
+        value = getattr(record, f.name)
+        if f.name == "arch":
+            flat |= {key: getattr(value, name) for key, name in keys.items()}
+        else:
+            flat[f.name] = value
+    return flat
+
+
+def unflatten(
+    data: Mapping[str, Any], keys: Mapping[str, str], default: Architecture
+) -> dict[str, Any]:
+    """The inverse of :func:`flatten`: ``data`` without the stored architecture keys, plus
+    ``arch``: ``default`` with the fields those keys give."""
+    rest = {k: v for k, v in data.items() if k not in keys}
+    given = {keys[k]: v for k, v in data.items() if k in keys}
+    return {**rest, "arch": replace(default, **given)}

@@ -13,6 +13,7 @@ from .training.live import (
     LiveResult,
     LiveStatus,
     counter_unit,
+    live_arch,
     train_counting,
 )
 
@@ -23,5 +24,6 @@ __all__ = [
     "LiveResult",
     "LiveStatus",
     "counter_unit",
+    "live_arch",
     "train_counting",
 ]

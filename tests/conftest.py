@@ -13,10 +13,14 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 import torch
+
+from tests.helpers import opened
 
 # Once for every test (not in each file): tiny per-step ops, and a machine shared by many jobs,
 # where threads only contend.
@@ -87,9 +91,12 @@ def wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 60.0) -> Non
     raise TimeoutError(f"streamlit did not answer {url}/_stcore/health within {timeout:.0f} s")
 
 
-@pytest.fixture(scope="session")
-def app_server() -> Iterator[str]:
-    """Base URL of `streamlit run app.py` on a free port; stopped (by its pid) at the end."""
+@contextmanager
+def streamlit_server(
+    log: str = "streamlit.log", env: dict[str, str] | None = None
+) -> Iterator[str]:
+    """``streamlit run app.py`` on a free port (``env``: its environment), output in
+    ``tests/artifacts/<log>``; its base URL once healthy; stopped by its pid after."""
     port = free_port()
     cmd = [
         sys.executable, "-m", "streamlit", "run", "app.py",
@@ -97,8 +104,8 @@ def app_server() -> Iterator[str]:
         "--browser.gatherUsageStats=false", "--server.fileWatcherType=none",
     ]  # fmt: skip
     ARTIFACTS.mkdir(exist_ok=True)
-    with open(ARTIFACTS / "streamlit.log", "w") as out:
-        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
+    with open(ARTIFACTS / log, "w") as out:
+        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, env=env)
         url = f"http://127.0.0.1:{port}"
         try:
             wait_healthy(url, proc)
@@ -111,18 +118,27 @@ def app_server() -> Iterator[str]:
                 proc.kill()
 
 
-@pytest.fixture(scope="module")
-def chromium(app_server: str):
-    """Headless Debian Chromium through Playwright, one per test module.
+@pytest.fixture(scope="session")
+def app_server() -> Iterator[str]:
+    """Base URL of `streamlit run app.py` on a free port, shared by the session."""
+    with streamlit_server() as url:
+        yield url
 
-    Not per session: Playwright's sync API keeps an event loop running on the main thread while
-    it is open, which breaks later tests that use asyncio or spawn processes."""
-    from playwright import sync_api  # a dev requirement: missing means a broken install
 
+def launch_options() -> dict[str, object]:
+    """``chromium.launch`` arguments (sync and async API alike): Debian's Chromium, headless."""
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium fonts-noto-cjk")
+    return {"executable_path": CHROMIUM, "headless": True, "args": CHROMIUM_ARGS}
+
+
+@contextmanager
+def chromium_browser() -> Iterator[Any]:
+    """Headless Chromium through Playwright's sync API, closed after."""
+    from playwright import sync_api  # a dev requirement: missing means a broken install
+
     with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        browser = p.chromium.launch(**launch_options())
         try:
             yield browser
         finally:
@@ -130,15 +146,28 @@ def chromium(app_server: str):
 
 
 @pytest.fixture(scope="module")
+def chromium(app_server: str):
+    """Headless Debian Chromium through Playwright, one per test module.
+
+    Not per session: Playwright's sync API keeps an event loop running on the main thread while
+    it is open, which breaks later tests that use asyncio or spawn processes."""
+    with chromium_browser() as browser:
+        yield browser
+
+
+@pytest.fixture(scope="module")
 def browser_page(chromium):
     """One page (1400×1000, English locale) shared by the browser tests, run in file order."""
-    context = chromium.new_context(viewport={"width": 1400, "height": 1000}, locale="en-US")
-    page = context.new_page()
-    page.set_default_timeout(30_000)
-    try:
+    with opened(chromium, 1400, 1000, "en-US", timeout=30) as page:
         yield page
-    finally:
-        context.close()
+
+
+@pytest.fixture(scope="module")
+def zh_page(chromium, request: pytest.FixtureRequest):
+    """One 中文 page shared by a module's tests: 1280×720, or the module's ``ZH_VIEWPORT``."""
+    width, height = getattr(request.module, "ZH_VIEWPORT", (1280, 720))
+    with opened(chromium, width, height, "zh-CN") as page:
+        yield page
 
 
 @pytest.fixture(params=["onepass", "recompute"])

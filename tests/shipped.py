@@ -18,9 +18,7 @@ def shipped_model(task: str, cell: str | None = None):
 
 def tiny_recipe(name: str, **changes):
     """Shipped recipe ``name`` shrunk to train one epoch on a slice in seconds (the smoke tests)."""
-    from dataclasses import replace
-
     from rnnviz.training.recipes import RECIPES
 
     small = dict(hidden_size=16, char_dim=16, bigram_dim=8, min_bigram_count=2, lr=1e-2, batch_size=16)  # fmt: skip
-    return replace(RECIPES[name], **{**small, **changes})
+    return RECIPES[name].changed(**{**small, **changes})

@@ -13,6 +13,7 @@ import torch
 from test_app_zh import assert_same_numbers_and_tables
 
 from rnnviz.analysis import codecells as C
+from rnnviz.models.code import code_arch
 from rnnviz.training import codelm
 
 CODE = 'def f(a, b):\n    s = "x(y"  # c\n    return [a,\n            b]\n'
@@ -59,7 +60,9 @@ def test_split_is_by_file_and_fixed() -> None:
 
 
 def test_best_units_on_a_random_model() -> None:
-    model = C.CharLM(C.CodeConfig(chars=C.UNK + "".join(sorted(set(CODE))), hidden_size=8))
+    model = C.CharLM(
+        C.CodeConfig(chars=C.UNK + "".join(sorted(set(CODE))), arch=code_arch(hidden_size=8))
+    )
     best = C.analyse(model, CODE * 3)
     assert set(best) == set(C.FEATURES)
     assert all(abs(b.r) <= 1 for units in best.values() for b in units)
@@ -82,8 +85,10 @@ def test_shipped_code_model_has_interpretable_cells() -> None:
 def test_shipped_config_reads_into_architecture_training_and_metrics() -> None:
     data = json.loads((C.ASSET / "config.json").read_text(encoding="utf-8"))
     cfg = C.CodeConfig.from_json(data)
-    assert (cfg.embed_size, cfg.hidden_size, cfg.chars) == (32, data["hidden_size"], data["chars"])
-    assert cfg.num_layers == data.get("num_layers", 1)
+    arch = code_arch(32, data["hidden_size"], data.get("num_layers", 1))
+    assert (cfg.arch, cfg.chars) == (arch, data["chars"])  # one architecture record, an LSTM
+    # stored flat, key for key and in order, as before the config held an Architecture
+    assert json.dumps(cfg.to_json()) == json.dumps(data)
     assert set(cfg.metrics["cells"]) == set(C.FEATURES) and cfg.metrics["runs"]
     assert set(cfg.metrics["cells"]["in_string"]) == set(C.REPRESENTATIONS)
     assert cfg.training["stateful"] and cfg.training["packages"] and cfg.training["steps"] > 0
@@ -103,8 +108,8 @@ def test_shipped_config_reads_into_architecture_training_and_metrics() -> None:
 
 @pytest.mark.parametrize("stateful", [True, False])
 def test_a_few_steps_of_code_training_through_the_loop(tmp_path: Path, stateful: bool) -> None:
-    recipe = codelm.CodeRecipe(hidden_size=8, embed_size=4, seq_len=16, batch_size=4,
-                               max_steps=30, min_char_count=1, stateful=stateful)  # fmt: skip
+    recipe = codelm.CodeRecipe(arch=code_arch(4, 8), seq_len=16, batch_size=4, max_steps=30,
+                                min_char_count=1, stateful=stateful)  # fmt: skip
     logs: list[str] = []
     model = codelm.train(recipe, text=CODE * 20, log=logs.append, held_out_chars=2000)
     assert model.cfg.training["steps"] == 30 and model.cfg.training["seq_len"] == 16
@@ -134,8 +139,8 @@ def test_stateful_training_reads_each_row_on_and_carries_its_state(monkeypatch) 
 
     monkeypatch.setattr(C.CharLM, "forward", spy)
     text = "".join(chr(65 + i % 26) for i in range(400))
-    recipe = codelm.CodeRecipe(hidden_size=4, embed_size=2, seq_len=8, batch_size=2,
-                               max_steps=3, min_char_count=1, stateful=True)  # fmt: skip
+    recipe = codelm.CodeRecipe(arch=code_arch(2, 4), seq_len=8, batch_size=2, max_steps=3,
+                                min_char_count=1, stateful=True)  # fmt: skip
     codelm.train(recipe, text=text, log=None, held_out_chars=100)
     (first, s0), (second, s1) = seen[0], seen[1]
     assert s0 is None and s1 is not None and not s1[0].requires_grad
@@ -153,7 +158,9 @@ def test_training_files_hold_packages_but_never_a_held_out_name() -> None:
 
 
 def test_readout_finds_a_feature_spread_over_two_units() -> None:
-    model = C.CharLM(C.CodeConfig(chars=C.UNK + "".join(sorted(set(CODE))), hidden_size=8))
+    model = C.CharLM(
+        C.CodeConfig(chars=C.UNK + "".join(sorted(set(CODE))), arch=code_arch(hidden_size=8))
+    )
     trace = model.trace(CODE * 4)
     h = trace.quantity(0, "forward", "h").astype(np.float64)
     spread = {"two_units": h[:, 0] - 2 * h[:, 3], "noise": np.random.default_rng(0).random(len(h))}
@@ -267,14 +274,18 @@ def test_forget_bias_starts_at_one_in_every_layer() -> None:
 
 
 def test_a_resumed_run_ends_where_an_uninterrupted_one_does(tmp_path: Path) -> None:
-    recipe = codelm.CodeRecipe(hidden_size=8, embed_size=4, num_layers=2, seq_len=16,
-                               batch_size=4, min_char_count=1, forget_bias=1.0)  # fmt: skip
+    recipe = codelm.CodeRecipe(arch=code_arch(4, 8, 2), seq_len=16, batch_size=4,
+                               min_char_count=1, forget_bias=1.0)  # fmt: skip
     text = CODE * 8  # short: the rows' stretches run out and a second pass starts
     kw = {"text": text, "log": None, "held_out_chars": 500}
     whole = codelm.train(replace(recipe, max_steps=12), run=tmp_path / "a", **kw)
     codelm.train(replace(recipe, max_steps=5), run=tmp_path / "b", **kw)  # stopped at step 5
     saved = torch.load(tmp_path / "b" / codelm.CHECKPOINT, weights_only=False)
     assert saved["step"] == 5 and saved["carried"] is not None
+    # the checkpoint stores the recipe flat, as every run so far did (a run resumes across code)
+    flat = ["budget_seconds", "max_steps", "hidden_size", "embed_size", "num_layers", "seq_len"]
+    assert list(saved["recipe"])[:6] == flat and saved["recipe"]["embed_size"] == 4
+    assert codelm.CodeRecipe.from_json(saved["recipe"]) == replace(recipe, max_steps=5)
     resumed = codelm.train(replace(recipe, max_steps=12), run=tmp_path / "b", resume=True, **kw)
     for (name, a), b in zip(whole.state_dict().items(), resumed.state_dict().values(), strict=True):
         assert torch.equal(a, b), name
@@ -287,7 +298,7 @@ def test_a_resumed_run_ends_where_an_uninterrupted_one_does(tmp_path: Path) -> N
 
 
 def test_best_units_and_scorecard_look_in_every_layer() -> None:
-    cfg = C.CodeConfig(chars=C.UNK + "".join(sorted(set(CODE))), hidden_size=6, num_layers=2)
+    cfg = C.CodeConfig(C.UNK + "".join(sorted(set(CODE))), code_arch(hidden_size=6, num_layers=2))
     trace = C.CharLM(cfg).trace(CODE * 3)
     c1 = trace.quantity(1, "forward", "c")
     feats = {"in_string": C.features(CODE * 3)["in_string"], "planted": np.tanh(c1[:, 4])}

@@ -9,7 +9,7 @@ import pytest
 
 from rnnviz.analysis import search
 from rnnviz.custom import load_upload
-from rnnviz.live import LiveConfig, train_counting
+from rnnviz.live import LiveConfig, live_arch, train_counting
 
 
 @pytest.mark.parametrize("cell", ["lstm", "gru"])
@@ -17,7 +17,7 @@ def test_trains_reports_and_opens_as_a_custom_model(cell: str) -> None:
     seen = []
     # the step count ends the run, never the clock: a busy machine takes longer, not fewer steps
     result = train_counting(
-        LiveConfig(cell=cell, hidden_size=6, seconds=3600, max_steps=400), seen.append
+        LiveConfig(live_arch(cell, hidden=6), seconds=3600, max_steps=400), seen.append
     )
     assert result.steps == 400 and seen[-1].fraction == 1.0
     assert [s.step for s in seen] == sorted(s.step for s in seen)
@@ -30,9 +30,11 @@ def test_trains_reports_and_opens_as_a_custom_model(cell: str) -> None:
     assert model.predict("(((") == ["open"] * 3
     n = int.from_bytes(result.weights[:8], "little")
     meta = json.loads(result.weights[8 : 8 + n])["__metadata__"]
-    assert LiveConfig(**json.loads(meta["training"])) == result.config  # stored with the weights
+    stored = json.loads(meta["training"])  # stored with the weights, flat as it always was
+    assert LiveConfig.from_json(stored) == result.config
+    assert list(stored)[:4] == ["cell", "hidden_size", "embed_size", "seconds"]
 
 
 def test_bad_config() -> None:
     with pytest.raises(ValueError, match="cell"):
-        train_counting(LiveConfig(cell="elman"))
+        train_counting(LiveConfig(live_arch("elman")))

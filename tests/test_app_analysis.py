@@ -11,10 +11,11 @@ from rnnviz import models
 from rnnviz.analysis import codecells
 from rnnviz.analysis.saturation import group_name, pick_from_event
 from rnnviz.player import unpack
+from tests.helpers import app_pages, ok
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
-PAGES = ["whatif", "saliency", "saturation", "search", "custom", "live", "codecells"]
+PAGES = app_pages("analysis")
 TIMEOUT = 90
 
 
@@ -23,11 +24,6 @@ def counting_model() -> str:
     if not found:
         pytest.fail("no counting model in assets/models")
     return found[0]
-
-
-def ok(at: AppTest) -> None:
-    assert not at.exception, [e.value for e in at.exception]
-    assert not at.error, [e.value for e in at.error]
 
 
 def page(name: str, **state: object) -> AppTest:
@@ -208,7 +204,7 @@ def test_sidebar_tokenizes_a_pos_sentence_once(monkeypatch: pytest.MonkeyPatch) 
     assert not empty.exception and empty.info  # empty text: the prompt, not an error
 
 
-@pytest.mark.parametrize("name", ["overview", "step", "heatmaps", "predictions", "compare"])
+@pytest.mark.parametrize("name", app_pages("trace"))
 def test_custom_model_opens_on_the_main_pages(name) -> None:
     """The user's own model, chosen in the sidebar, drives the five main pages too."""
     built = page("custom")

@@ -8,7 +8,6 @@ RNN) with a random model of that cell, built as Your own model builds it.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
@@ -18,9 +17,10 @@ from rnnviz import models
 from rnnviz.cells import CELLS
 from rnnviz.custom import RandomSpec
 from rnnviz.ui.state import CUSTOM_KEY
+from tests.helpers import app_pages
 
 ROOT = Path(__file__).resolve().parent.parent
-APP_PAGES = re.findall(r'ui\.page\("pages/(\w+)\.py"', (ROOT / "app.py").read_text("utf-8"))
+APP_PAGES = app_pages()
 # The pages that show a cell's gates and states: the sidebar's model drives the first six, the
 # last three pick a cell themselves (their pickers list the registry).
 MODEL_PAGES = ("step", "heatmaps", "compare", "memory", "clamps", "gradients")

@@ -13,17 +13,13 @@ from streamlit.testing.v1 import AppTest
 
 from rnnviz import i18n, lessons, models
 from rnnviz.cells import CELLS
+from tests.helpers import app_pages, ok
 
 ROOT = Path(__file__).resolve().parent.parent
-PAGES = ["lessons", "memory", "clamps", "gradients", "scratch"]
+PAGES = app_pages("explainer")
 LANGS = ["en", "zh"]
 TIMEOUT = 120
 BRACKETS = "(()(()))()"
-
-
-def ok(at: AppTest) -> None:
-    assert not at.exception, [e.value for e in at.exception]
-    assert not at.error, [e.value for e in at.error]
 
 
 def page(name: str, lang: str, projector: bool = False, **params: str) -> AppTest:

@@ -9,11 +9,11 @@ from streamlit.testing.v1 import AppTest
 
 from rnnviz import models
 from rnnviz.player import unpack
+from tests.helpers import app_pages, ok
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
-PAGES = ["pages/overview.py", "pages/step.py", "pages/heatmaps.py", "pages/predictions.py",
-         "pages/compare.py"]  # fmt: skip
+PAGES = [f"pages/{name}.py" for name in app_pages("trace")]
 TIMEOUT = 60  # first runs import torch and load a model
 
 
@@ -28,11 +28,6 @@ def fresh(**params: str) -> AppTest:
     for key, value in params.items():
         at.query_params[key] = value
     return at.run()
-
-
-def ok(at: AppTest) -> None:
-    assert not at.exception, [e.value for e in at.exception]
-    assert not at.error, [e.value for e in at.error]
 
 
 # AppTest drops the sidebar's elements on reruns of an st.navigation app (the browser does not),

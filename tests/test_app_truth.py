@@ -15,6 +15,7 @@ from streamlit.testing.v1 import AppTest
 from rnnviz import i18n, lessons, models
 from rnnviz.analysis import gradients
 from rnnviz.models.base import prepare
+from tests.helpers import ok
 
 ROOT = Path(__file__).resolve().parent.parent
 TIMEOUT = 180
@@ -143,11 +144,6 @@ class Direct:
 
 
 # --- helpers for AppTest ------------------------------------------------------------------------
-
-
-def ok(at: AppTest) -> None:
-    assert not at.exception, [e.value for e in at.exception]
-    assert not at.error, [e.value for e in at.error]
 
 
 def specs(at: AppTest) -> list[dict]:

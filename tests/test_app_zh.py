@@ -18,9 +18,10 @@ from rnnviz.analysis.saturation import group_label
 from rnnviz.figures import analysis as af
 from rnnviz.i18n import STRINGS
 from rnnviz.ui.services import table_frame
+from tests.helpers import app_pages
 
 ROOT = Path(__file__).resolve().parent.parent
-PAGES = ["whatif", "saliency", "saturation", "search", "custom", "live", "codecells"]
+PAGES = app_pages("analysis")
 SHIPPED = ["cws-bilstm", "cws-bigru", "pos-bilstm", "ner-bilstm", "sentiment-gru", "count-lstm",
            "count-gru", "count-rnn", "count-mingru", "count-slstm"]  # fmt: skip
 # Header words that are the same in both languages or are the model's own labels.

@@ -8,13 +8,12 @@ the language switch. The whole file takes about a minute.
 from __future__ import annotations
 
 import re
-import time
 from pathlib import Path
-from urllib.parse import parse_qs, urlparse
 
 import pytest
 
 from rnnviz import models
+from tests.helpers import no_traceback, opened, query, settle
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 
@@ -31,30 +30,8 @@ def chinese_model() -> str:
     return names[0]
 
 
-def settle(page, charts: int = 0, timeout: float = 30.0) -> None:
-    """Wait until the script run is over and at least ``charts`` Plotly charts are drawn."""
-    deadline = time.monotonic() + timeout
-    page.wait_for_timeout(300)
-    while time.monotonic() < deadline:
-        running = page.locator("[data-testid=stStatusWidget]").count()
-        drawn = page.locator(".js-plotly-plot .main-svg").count()
-        if not running and drawn >= charts:
-            page.wait_for_timeout(500)
-            return
-        page.wait_for_timeout(200)
-    raise AssertionError(f"page did not settle: running={running}, charts={drawn}/{charts}")
-
-
 def shot(page, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
-
-
-def query(page) -> dict[str, str]:
-    return {k: v[0] for k, v in parse_qs(urlparse(page.url).query).items()}
-
-
-def no_traceback(page) -> None:
-    assert page.locator("[data-testid=stException]").count() == 0, "a traceback is shown"
 
 
 def test_direct_url_opens_the_page_with_our_sidebar(app_server, browser_page) -> None:
@@ -213,15 +190,11 @@ def test_projector_mode(app_server, browser_page) -> None:
 
 
 def test_chinese_browser_opens_in_chinese(app_server, chromium) -> None:
-    context = chromium.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
-    try:
-        page = context.new_page()
+    with opened(chromium, 1400, 1000, "zh-CN") as page:
         page.goto(f"{app_server}/?model={chinese_model()}")
         page.wait_for_selector("h1:has-text('看懂')", timeout=30_000)
         settle(page, charts=1)
         no_traceback(page)
-    finally:
-        context.close()
 
 
 def english_fragments() -> list[str]:
@@ -254,9 +227,7 @@ def english_left(page) -> list[str]:
 
 def test_chinese_stays_chinese_through_next_play_and_clicks(app_server, chromium) -> None:
     """Fragment reruns (下一步, Play ticks, a heatmap click) keep the session's 中文."""
-    context = chromium.new_context(viewport={"width": 1400, "height": 1000}, locale="en-US")
-    try:
-        page = context.new_page()
+    with opened(chromium, 1400, 1000, "en-US") as page:
         page.goto(f"{app_server}/step?model={chinese_model()}&lang=zh&step=0")
         page.wait_for_selector("h1:has-text('逐步演示')", timeout=30_000)
         player = page.locator("[data-testid=rnnviz-player]")
@@ -298,5 +269,3 @@ def test_chinese_stays_chinese_through_next_play_and_clicks(app_server, chromium
         assert english_left(page) == []
         no_traceback(page)
         shot(page, "10-heatmaps-zh-clicked")
-    finally:
-        context.close()

@@ -13,6 +13,7 @@ from safetensors.torch import save
 from torch import nn
 
 from rnnviz import models
+from tests.helpers import no_traceback, settle
 
 pytestmark = pytest.mark.browser
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
@@ -42,16 +43,6 @@ def open_page(page, url: str, path: str) -> None:
     page.wait_for_load_state("networkidle")
 
 
-def settle(page) -> None:
-    """Wait until Streamlit is no longer running the script."""
-    page.wait_for_timeout(300)
-    page.wait_for_selector('[data-testid="stStatusWidget"]', state="detached", timeout=60_000)
-
-
-def no_exception(page) -> None:
-    assert page.locator('[data-testid="stException"]').count() == 0, page.content()[:2000]
-
-
 @pytest.mark.parametrize(
     "path", ["whatif", "saliency", "saturation", "search", "custom", "live", "codecells"]
 )
@@ -62,7 +53,7 @@ def test_direct_url_renders(browser_page, app_server: str, path: str) -> None:
     shot = str(ARTIFACTS / f"analysis-{path}.png")
     try:
         settle(page)
-        no_exception(page)
+        no_traceback(page)
         if path == "codecells":
             page.wait_for_selector("text=Colouring by", timeout=60_000)
         elif path not in ("custom", "live"):
@@ -86,14 +77,14 @@ def test_upload_then_refuse_a_malicious_pickle(browser_page, app_server: str, tm
     page.wait_for_selector("text=Loaded tiny-gru.safetensors", timeout=60_000)
     page.wait_for_selector("text=GRU, 1 layer, unidirectional, input 3, hidden 5")
     settle(page)
-    no_exception(page)
+    no_traceback(page)
     page.wait_for_selector(MAIN_PLOT)
     page.screenshot(path=str(ARTIFACTS / "analysis-custom-upload.png"), full_page=True)
 
     page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(evil))
     page.wait_for_selector("text=refused without running it", timeout=60_000)
     settle(page)
-    no_exception(page)
+    no_traceback(page)
     assert not target.exists(), "the upload ran code"
     # the model loaded before is still the current one
     assert page.locator("text=GRU, 1 layer, unidirectional, input 3, hidden 5").count() >= 1
@@ -111,7 +102,7 @@ def test_uploaded_model_drives_the_main_pages(browser_page, app_server: str) -> 
     page.wait_for_selector("h1:has-text('Heatmaps')", timeout=60_000)
     settle(page)
     page.wait_for_selector(MAIN_PLOT)
-    no_exception(page)
+    no_traceback(page)
     assert page.locator('[data-testid="stMain"] .js-plotly-plot').count() >= 1
     page.screenshot(path=str(ARTIFACTS / "analysis-custom-heatmaps.png"), full_page=True)
 
@@ -134,12 +125,12 @@ def test_click_a_saturation_dot_opens_the_unit(browser_page, app_server: str) ->
     page.mouse.click(xy[0], xy[1])
     page.wait_for_selector("text=Selected:", timeout=30_000)
     settle(page)
-    no_exception(page)
+    no_traceback(page)
     page.screenshot(path=str(ARTIFACTS / "analysis-saturation-click.png"), full_page=True)
     page.get_by_text("Open in unit search").click()
     page.wait_for_selector("text=Units that separate a label", timeout=60_000)
     settle(page)
-    no_exception(page)
+    no_traceback(page)
     page.screenshot(path=str(ARTIFACTS / "analysis-search-from-click.png"), full_page=True)
 
 
@@ -155,12 +146,12 @@ def test_train_live_in_the_browser_then_open_it_in_search(browser_page, app_serv
     page.get_by_role("button", name="开始训练").click()
     page.wait_for_selector("text=计数单元是", timeout=90_000)
     settle(page)
-    no_exception(page)
+    no_traceback(page)
     page.wait_for_selector(MAIN_PLOT)
     page.screenshot(path=str(ARTIFACTS / "analysis-live-zh.png"), full_page=True)
     page.get_by_role("link", name="单元搜索").last.click()
     page.wait_for_selector("text=区分某个标签的单元", timeout=60_000)
     settle(page)
-    no_exception(page)
+    no_traceback(page)
     assert page.locator("text=counting-400-60-9").count() >= 1
     page.screenshot(path=str(ARTIFACTS / "analysis-search-live-model.png"), full_page=True)

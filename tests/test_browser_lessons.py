@@ -4,39 +4,16 @@ screenshot of every lesson stage (answer revealed) at 1920×1080 and 1280×720 i
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
 
 from rnnviz import i18n, lessons
+from tests.helpers import no_traceback, opened, settle, zh
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 SIZES = {"1920x1080": (1920, 1080), "1280x720": (1280, 720)}
-
-
-def zh(key: str, **fmt: object) -> str:
-    text = i18n.STRINGS[key]["zh"]
-    return text.format(**fmt) if fmt else text
-
-
-def settle(page, charts: int = 0, timeout: float = 60.0) -> None:
-    """Wait until the script run is over and at least ``charts`` Plotly charts are drawn."""
-    deadline = time.monotonic() + timeout
-    page.wait_for_timeout(300)
-    while time.monotonic() < deadline:
-        running = page.locator("[data-testid=stStatusWidget]").count()
-        drawn = page.locator("[data-testid=stMain] .js-plotly-plot .main-svg").count()
-        if not running and drawn >= charts:
-            page.wait_for_timeout(600)
-            return
-        page.wait_for_timeout(200)
-    raise AssertionError(f"page did not settle: running={running}, charts={drawn}/{charts}")
-
-
-def no_traceback(page) -> None:
-    assert page.locator("[data-testid=stException]").count() == 0, "a traceback is shown"
 
 
 def words(key: str, lang: str = "zh") -> str:
@@ -56,13 +33,8 @@ def answer_and_reveal(page, lesson: str, k: int, option: int, lang: str = "zh") 
 
 @pytest.fixture()
 def projector_page(chromium):
-    context = chromium.new_context(viewport={"width": 1920, "height": 1080}, locale="zh-CN")
-    page = context.new_page()
-    page.set_default_timeout(60_000)
-    try:
+    with opened(chromium, 1920, 1080, "zh-CN") as page:
         yield page
-    finally:
-        context.close()
 
 
 def test_walk_a_lesson_by_clicking_in_chinese_projector_mode(app_server, projector_page) -> None:
@@ -104,12 +76,9 @@ def test_screenshots_of_every_lesson_stage(app_server, chromium, size: str, lang
     the normal mode (a student's laptop), both languages."""
     width, height = SIZES[size]
     locale = "zh-CN" if lang == "zh" else "en-US"
-    context = chromium.new_context(viewport={"width": width, "height": height}, locale=locale)
-    page = context.new_page()
-    page.set_default_timeout(60_000)
-    ARTIFACTS.mkdir(exist_ok=True)
-    projector = "&projector=1" if width >= 1920 else ""
-    try:
+    with opened(chromium, width, height, locale) as page:
+        ARTIFACTS.mkdir(exist_ok=True)
+        projector = "&projector=1" if width >= 1920 else ""
         for lesson_id, lesson in lessons.LESSONS.items():
             for k, stage in enumerate(lesson.stages):
                 page.goto(
@@ -132,5 +101,3 @@ def test_screenshots_of_every_lesson_stage(app_server, chromium, size: str, lang
                 ).last.scroll_into_view_if_needed()
                 page.wait_for_timeout(300)
                 page.screenshot(path=f"{stem}-figure.png")  # the revealed figure
-    finally:
-        context.close()

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import opened
+
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 LABEL = {"en": ("Model", "Sentence"), "zh": ("模型", "句子")}
@@ -59,9 +61,7 @@ def _font(page, selector: str) -> float:
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_teacher_opens_memory_in_projector_mode_at_1920x1080(chromium, app_server, lang) -> None:
     """Inputs and selects read at their labels' size; Model and Sentence are above the fold."""
-    context = chromium.new_context(viewport={"width": 1920, "height": 1080})
-    page = context.new_page()
-    try:
+    with opened(chromium, 1920, 1080) as page:
         _open(page, f"{app_server}/memory?projector=1&lang={lang}")
         main = '[data-testid="stMain"]'
         label = _font(page, f'{main} .stNumberInput [data-testid="stWidgetLabel"] p')
@@ -76,16 +76,12 @@ def test_teacher_opens_memory_in_projector_mode_at_1920x1080(chromium, app_serve
             bottom = box.first.evaluate("e => e.getBoundingClientRect().bottom")
             assert 0 < bottom <= 1080, (name, bottom)
         page.screenshot(path=str(ARTIFACTS / f"look-projector-{lang}.png"))
-    finally:
-        context.close()
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_dark_preferring_browser_opens_overview_and_step_through(chromium, app_server, lang):
     """A dark theme, and our HTML (token boxes, the player) and charts keep readable text."""
-    context = chromium.new_context(viewport={"width": 1280, "height": 720}, color_scheme="dark")
-    page = context.new_page()
-    try:
+    with opened(chromium, 1280, 720, color_scheme="dark") as page:
         _open(page, f"{app_server}/?lang={lang}")
         app = page.locator(".stApp").evaluate(CONTRAST_JS)
         assert sum(app["back"][:3]) < 3 * 60, app  # the page itself is dark
@@ -103,16 +99,12 @@ def test_dark_preferring_browser_opens_overview_and_step_through(chromium, app_s
             seen = page.locator(selector).first.evaluate(CONTRAST_JS)
             assert seen["ratio"] >= 4.5, (selector, seen)
         page.screenshot(path=str(ARTIFACTS / f"look-dark-step-{lang}.png"))
-    finally:
-        context.close()
 
 
 def test_student_opens_the_app_in_an_800px_window(chromium, app_server) -> None:
     """The sidebar starts folded (Streamlit folds only below 768 px); opened, it stays open."""
-    context = chromium.new_context(viewport={"width": 800, "height": 900})
-    page = context.new_page()
-    sidebar = '[data-testid="stSidebar"]'
-    try:
+    with opened(chromium, 800, 900) as page:
+        sidebar = '[data-testid="stSidebar"]'
         _open(page, f"{app_server}/heatmaps?lang=en")
         page.wait_for_function(
             f"document.querySelector('{sidebar}').getBoundingClientRect().right <= 0"
@@ -126,5 +118,3 @@ def test_student_opens_the_app_in_an_800px_window(chromium, app_server) -> None:
         time.sleep(1)
         right = page.locator(sidebar).evaluate("e => e.getBoundingClientRect().right")
         assert right > 200, right
-    finally:
-        context.close()

@@ -8,13 +8,13 @@ nothing over the websocket. Screenshots (1920×1080 projector, 1280×720) go to 
 from __future__ import annotations
 
 import re
-import time
 from pathlib import Path
-from urllib.parse import parse_qs, quote, urlparse
+from urllib.parse import quote
 
 import pytest
 
 from rnnviz import models
+from tests.helpers import opened, query, settle
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 MODEL = "cws-bilstm"
@@ -26,23 +26,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 @pytest.fixture(scope="module")
 def run():
     return models.run(models.load(MODEL), SENTENCE)
-
-
-def query(page) -> dict[str, str]:
-    return {k: v[0] for k, v in parse_qs(urlparse(page.url).query).items()}
-
-
-def settle(page, timeout: float = 60.0) -> None:
-    """Until no script run is going on (the status widget gone) for half a second."""
-    deadline = time.monotonic() + timeout
-    page.wait_for_timeout(300)
-    quiet = 0
-    while time.monotonic() < deadline:
-        quiet = 0 if page.locator("[data-testid=stStatusWidget]").count() else quiet + 1
-        if quiet >= 3:
-            return
-        page.wait_for_timeout(200)
-    raise AssertionError("the page did not settle")
 
 
 def open_player(page, app_server: str, lang: str = "en", **params: str):
@@ -94,10 +77,7 @@ def check_numbers(player, run, step: int, unit: int) -> None:
 
 
 def test_keys_step_and_pick_units_with_the_trace_numbers(app_server, chromium, run) -> None:
-    context = chromium.new_context(viewport={"width": 1920, "height": 1080}, locale="en-US")
-    page = context.new_page()
-    page.set_default_timeout(60_000)
-    try:
+    with opened(chromium, 1920, 1080, "en-US") as page:
         player = open_player(page, app_server, step="3", unit="5", projector="1")
         assert attr(player, "step") == "3" and attr(player, "unit") == "5"
         assert attr(player, "layer") == "0" and attr(player, "play") == "off"
@@ -138,23 +118,18 @@ def test_keys_step_and_pick_units_with_the_trace_numbers(app_server, chromium, r
         player.wait_for()
         wait_attr(page, "step", "5")
         assert attr(player, "unit") == "17"
-    finally:
-        context.close()
 
 
 def test_next_sends_nothing_to_the_server(app_server, chromium) -> None:
     """0 reruns: no websocket frame either way while Next, keys and the slider move the step."""
-    context = chromium.new_context(viewport={"width": 1280, "height": 720}, locale="en-US")
-    page = context.new_page()
-    page.set_default_timeout(60_000)
-    frames: list[tuple[str, int]] = []
+    with opened(chromium, 1280, 720, "en-US") as page:
+        frames: list[tuple[str, int]] = []
 
-    def watch(ws) -> None:
-        ws.on("framesent", lambda payload: frames.append(("sent", len(payload))))
-        ws.on("framereceived", lambda payload: frames.append(("received", len(payload))))
+        def watch(ws) -> None:
+            ws.on("framesent", lambda payload: frames.append(("sent", len(payload))))
+            ws.on("framereceived", lambda payload: frames.append(("received", len(payload))))
 
-    page.on("websocket", watch)
-    try:
+        page.on("websocket", watch)
         player = open_player(page, app_server)
         page.wait_for_timeout(1000)
         frames.clear()
@@ -167,15 +142,10 @@ def test_next_sends_nothing_to_the_server(app_server, chromium) -> None:
         page.wait_for_timeout(1000)
         assert frames == [], frames
         assert query(page)["step"] == "4"
-    finally:
-        context.close()
 
 
 def test_play_forward_and_backward_stop_on_the_step_on_screen(app_server, chromium) -> None:
-    context = chromium.new_context(viewport={"width": 1280, "height": 720}, locale="en-US")
-    page = context.new_page()
-    page.set_default_timeout(60_000)
-    try:
+    with opened(chromium, 1280, 720, "en-US") as page:
         player = open_player(page, app_server)
         player.locator("select.rp-speed").select_option("8")
         player.get_by_role("button", name="▶ Play").click()
@@ -217,17 +187,12 @@ def test_play_forward_and_backward_stop_on_the_step_on_screen(app_server, chromi
         page.keyboard.press(" ")
         wait_attr(page, "play", "off")
         assert player.locator(".rp-slider").input_value() == attr(player, "step")
-    finally:
-        context.close()
 
 
 def test_chinese_stays_chinese_through_keys_play_and_a_layer(app_server, chromium, run) -> None:
     from rnnviz.i18n import STRINGS
 
-    context = chromium.new_context(viewport={"width": 1280, "height": 720}, locale="zh-CN")
-    page = context.new_page()
-    page.set_default_timeout(60_000)
-    try:
+    with opened(chromium, 1280, 720, "zh-CN") as page:
         player = open_player(page, app_server, lang="zh", step="2", unit="3")
         player.focus()
         page.keyboard.press("ArrowRight")
@@ -257,8 +222,6 @@ def test_chinese_stays_chinese_through_keys_play_and_a_layer(app_server, chromiu
         want = float(run.trace.quantity(1, "forward", "h")[int(step), 3])
         assert abs(float(drawn(player, "forward", "h")) - want) <= 0.0051
         assert STRINGS["next"]["zh"] in player.inner_text()
-    finally:
-        context.close()
 
 
 @pytest.mark.parametrize(
@@ -266,18 +229,13 @@ def test_chinese_stays_chinese_through_keys_play_and_a_layer(app_server, chromiu
     [(1920, 1080, "1", "zh"), (1280, 720, "0", "en"), (1280, 720, "1", "en")],
 )
 def test_screenshots(app_server, chromium, width, height, projector, lang) -> None:
-    context = chromium.new_context(viewport={"width": width, "height": height}, locale="en-US")
-    page = context.new_page()
-    page.set_default_timeout(60_000)
-    try:
+    with opened(chromium, width, height, "en-US") as page:
         player = open_player(page, app_server, lang=lang, projector=projector, step="4")
         assert attr(player, "step") == "4"
         ARTIFACTS.mkdir(exist_ok=True)
         name = f"player-{width}-{'projector' if projector == '1' else 'plain'}-{lang}.png"
         page.screenshot(path=str(ARTIFACTS / name))
         assert page.locator("[data-testid=stException]").count() == 0
-    finally:
-        context.close()
 
 
 # --- Heatmaps and Compare: the same player reads the heatmaps' clicks and shares the step ---
@@ -335,11 +293,8 @@ def readout_numbers(player, trace, layer: int, step: int, unit: int) -> None:
 def test_heatmap_click_draws_the_unit_beside_it_without_a_rerun(app_server, chromium, run, lang):
     from rnnviz.i18n import STRINGS
 
-    context = chromium.new_context(viewport={"width": 1920, "height": 1080}, locale="en-US")
-    page = context.new_page()
-    page.set_default_timeout(60_000)
-    frames = watch_frames(page)
-    try:
+    with opened(chromium, 1920, 1080, "en-US") as page:
+        frames = watch_frames(page)
         page.goto(
             f"{app_server}/heatmaps?model={MODEL}&lang={lang}&text={quote(SENTENCE)}&projector=1"
         )
@@ -383,16 +338,11 @@ def test_heatmap_click_draws_the_unit_beside_it_without_a_rerun(app_server, chro
         wait_attr(page, "unit", "7")
         assert attr(player, "step") == "2"
         assert page.locator("[data-testid=stException]").count() == 0
-    finally:
-        context.close()
 
 
 def test_compare_shares_one_step_cursor_without_a_rerun(app_server, chromium) -> None:
-    context = chromium.new_context(viewport={"width": 1920, "height": 1080}, locale="en-US")
-    page = context.new_page()
-    page.set_default_timeout(60_000)
-    frames = watch_frames(page)
-    try:
+    with opened(chromium, 1920, 1080, "en-US") as page:
+        frames = watch_frames(page)
         page.goto(f"{app_server}/compare?model={MODEL}&lang=en&text={quote(SENTENCE)}&projector=1")
         both = players(page, "compare")
         both.nth(1).wait_for(timeout=60_000)
@@ -428,5 +378,3 @@ def test_compare_shares_one_step_cursor_without_a_rerun(app_server, chromium) ->
         assert frames == [], frames
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "compare-1920-projector-en.png"))
-    finally:
-        context.close()

@@ -12,33 +12,12 @@ import torch
 from safetensors.torch import save
 from torch import nn
 
-from rnnviz import i18n
+from tests.helpers import settle, zh
 
+ZH_VIEWPORT = (1280, 900)  # the shared zh_page fixture (conftest) at this size
 pytestmark = pytest.mark.browser
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 UPLOAD = '[data-testid="stFileUploader"] input[type="file"]'
-
-
-def zh(key: str, **fmt: object) -> str:
-    text = i18n.STRINGS[key]["zh"]
-    return text.format(**fmt) if fmt else text
-
-
-@pytest.fixture(scope="module")
-def zh_page(chromium):
-    context = chromium.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
-    page = context.new_page()
-    page.set_default_timeout(60_000)
-    try:
-        yield page
-    finally:
-        context.close()
-
-
-def settle(page) -> None:
-    page.wait_for_timeout(400)
-    page.wait_for_selector('[data-testid="stStatusWidget"]', state="detached", timeout=60_000)
-    page.wait_for_timeout(300)
 
 
 def test_open_overview_by_its_path_in_chinese(app_server, zh_page) -> None:

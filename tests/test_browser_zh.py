@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import ast
 import re
-import time
 from pathlib import Path
 
 import pytest
 
 from rnnviz.i18n import STRINGS
+from tests.helpers import settle, zh
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
@@ -78,26 +78,6 @@ def english_left(text: str) -> list[str]:
     return sorted(out)
 
 
-def settle(page, timeout: float = 60.0) -> None:
-    """Wait until no script run is going on (the status widget is gone) for half a second."""
-    deadline = time.monotonic() + timeout
-    page.wait_for_timeout(400)
-    quiet = 0
-    while time.monotonic() < deadline:
-        if page.locator("[data-testid=stStatusWidget]").count():
-            quiet = 0
-        else:
-            quiet += 1
-            if quiet >= 3:
-                return
-        page.wait_for_timeout(200)
-    raise AssertionError("the page did not settle")
-
-
-def zh(key: str) -> str:
-    return STRINGS[key]["zh"]
-
-
 def interact(page, stem: str) -> None:
     """The page's main interaction, if it has one."""
     main = page.locator("[data-testid=stMain]")
@@ -125,17 +105,6 @@ def interact(page, stem: str) -> None:
         box.fill("的")
         box.press("Enter")
     settle(page)
-
-
-@pytest.fixture(scope="module")
-def zh_page(chromium):
-    context = chromium.new_context(viewport={"width": 1280, "height": 720}, locale="zh-CN")
-    page = context.new_page()
-    page.set_default_timeout(60_000)
-    try:
-        yield page
-    finally:
-        context.close()
 
 
 @pytest.mark.parametrize(("stem", "url"), app_pages(), ids=[s for s, _ in app_pages()])

@@ -11,15 +11,14 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import subprocess
-import sys
-import time
+import os
 from pathlib import Path
 from urllib.parse import quote
 
 import pytest
 
-from tests.conftest import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, ROOT, free_port, wait_healthy
+from tests.conftest import ARTIFACTS, launch_options, streamlit_server
+from tests.helpers import app_pages, opened, settle, settle_async
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -37,40 +36,9 @@ WEBGL_BUDGET = 8  # at most this many WebGL contexts on any page
 @pytest.fixture()
 def cold_server(tmp_path: Path):
     """A server no one has opened yet (its own process and data directory)."""
-    port = free_port()
-    cmd = [
-        sys.executable, "-m", "streamlit", "run", "app.py",
-        "--server.headless=true", "--server.address=127.0.0.1", f"--server.port={port}",
-        "--browser.gatherUsageStats=false", "--server.fileWatcherType=none",
-    ]  # fmt: skip
-    ARTIFACTS.mkdir(exist_ok=True)
-    env = {**__import__("os").environ, "RNNVIZ_DATA_DIR": str(tmp_path / "data")}
-    with open(ARTIFACTS / "streamlit-cold.log", "w") as out:
-        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, env=env)
-        url = f"http://127.0.0.1:{port}"
-        try:
-            wait_healthy(url, proc)
-            yield url
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-
-
-async def settle(page, timeout: float = 240.0) -> None:
-    """Until the script run is over (no running indicator) for half a second."""
-    deadline = time.monotonic() + timeout
-    await page.wait_for_timeout(400)
-    quiet = 0
-    while time.monotonic() < deadline:
-        running = await page.locator("[data-testid=stStatusWidget]").count()
-        quiet = 0 if running else quiet + 1
-        if quiet >= 3:
-            return
-        await page.wait_for_timeout(200)
-    raise AssertionError("the page did not finish running")
+    env = {**os.environ, "RNNVIZ_DATA_DIR": str(tmp_path / "data")}
+    with streamlit_server("streamlit-cold.log", env) as url:
+        yield url
 
 
 async def student(browser, url: str, page_name: str, locale: str, sentence: str) -> list[str]:
@@ -83,11 +51,11 @@ async def student(browser, url: str, page_name: str, locale: str, sentence: str)
         path = "" if page_name == "overview" else page_name  # the default page lives at /
         await page.goto(f"{url}/{path}?model=cws-bilstm")
         await page.wait_for_selector("h1")
-        await settle(page)
+        await settle_async(page, timeout=240)
         # Each student's own sentence, as a shared link carries it (a new trace per student).
         await page.goto(f"{url}/{path}?model=cws-bilstm&text={quote(sentence)}")
         await page.wait_for_selector("h1")
-        await settle(page)
+        await settle_async(page, timeout=240)
         text = await page.locator("[data-testid=stMain]").inner_text()
         if page_name == "step":  # the player steps in the browser (its text is in a shadow root)
             player = page.locator("[data-testid=rnnviz-player]")
@@ -111,9 +79,7 @@ async def classroom(url: str) -> list[str]:
     from playwright.async_api import async_playwright
 
     async with async_playwright() as p:
-        browser = await p.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-        )
+        browser = await p.chromium.launch(**launch_options())
         try:
             results = await asyncio.gather(
                 *(student(browser, url, *s) for s in STUDENTS), return_exceptions=True
@@ -147,14 +113,9 @@ WEBGL_COUNT = """() => {
 }"""
 
 
-@pytest.mark.parametrize(
-    "page_name", ["overview", "step", "heatmaps", "predictions", "compare", "memory"]
-)
+@pytest.mark.parametrize("page_name", [*app_pages("trace"), "memory"])
 def test_webgl_contexts_per_page_within_budget(app_server: str, chromium, page_name: str) -> None:
-    context = chromium.new_context(viewport={"width": 1920, "height": 1080}, locale="en-US")
-    page = context.new_page()
-    page.set_default_timeout(60_000)
-    try:
+    with opened(chromium, 1920, 1080, "en-US") as page:
         path = "" if page_name == "overview" else page_name  # the default page lives at /
         page.goto(f"{app_server}/{path}?model=cws-bilstm")
         page.wait_for_selector("h1")
@@ -164,13 +125,9 @@ def test_webgl_contexts_per_page_within_budget(app_server: str, chromium, page_n
             else "[data-testid=stMain] .js-plotly-plot .main-svg"
         )
         page.wait_for_selector(drawn, state="attached", timeout=90_000)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and page.locator("[data-testid=stStatusWidget]").count():
-            page.wait_for_timeout(200)
-        page.wait_for_timeout(1500)
+        settle(page)
+        page.wait_for_timeout(900)
         contexts = page.evaluate(WEBGL_COUNT)
         plots = page.locator(".js-plotly-plot").count()
         assert plots >= 1 or page_name == "step"
         assert contexts <= WEBGL_BUDGET, f"{page_name}: {contexts} WebGL contexts in {plots} charts"
-    finally:
-        context.close()

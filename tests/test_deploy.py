@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 
 from deploy.serve import COOKIE, UPLOAD_MB, Deployment, render_config
-from tests.conftest import CHROMIUM, CHROMIUM_ARGS
+from tests.conftest import chromium_browser as launched_chromium
+from tests.helpers import no_traceback, settle
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -38,16 +39,8 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]
 
 @pytest.fixture(scope="module")
 def chromium_browser(deployment: Deployment):
-    from playwright import sync_api
-
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium fonts-noto-cjk")
-    with sync_api.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+    with launched_chromium() as browser:
+        yield browser
 
 
 def log_lines(d: Deployment) -> list[tuple[str, str, int, str, str]]:
@@ -67,24 +60,13 @@ def replica_cookie(context) -> str:
     return values[0]
 
 
-def settle(page, timeout: float = 60_000) -> None:
-    """Wait until the app's script run is over (stApp's script state is not running)."""
-    page.wait_for_selector(
-        "[data-testid=stApp][data-test-script-state=notRunning]", timeout=timeout
-    )
-    page.wait_for_selector("[data-testid=stSidebar] textarea", timeout=timeout)
-
-
-def no_traceback(page) -> None:
-    assert page.locator("[data-testid=stException]").count() == 0, "a traceback is shown"
-
-
 def open_app(browser, d: Deployment):
     context = browser.new_context(viewport={"width": 1300, "height": 900}, locale="en-US")
     page = context.new_page()
     page.set_default_timeout(60_000)
     page.goto(f"{d.url}/?model={MODEL}&lang=en")
     settle(page)
+    page.wait_for_selector("[data-testid=stSidebar] textarea")  # the app reached us whole
     return context, page
 
 

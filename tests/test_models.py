@@ -243,11 +243,11 @@ def test_every_kind_of_model_is_built_from_one_architecture_record() -> None:
     from rnnviz.architecture import Architecture
     from rnnviz.custom import build_random
     from rnnviz.models.code import load as load_code
-    from rnnviz.training.live import LiveConfig, _Net
+    from rnnviz.training.live import LiveConfig, _Net, live_arch
 
     shipped = models.load("count-lstm")
     code = load_code()
-    live = LiveConfig(cell="gru", hidden_size=5, embed_size=3)
+    live = LiveConfig(live_arch("gru", hidden=5, embed=3))
     cases = [
         (shipped.config.arch, shipped.rnn),
         (build_random("slstm", 6, input_size=3).arch, build_random("slstm", 6, input_size=3).rnn),

@@ -1,6 +1,6 @@
 """The one training loop: a short shipped-model epoch, its schedules, best epoch and budgets."""
 
-from dataclasses import asdict, replace
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -41,10 +41,19 @@ def test_the_old_import_paths_still_work() -> None:
 
 def test_recipes_are_recorded_and_read_back() -> None:
     recipe = RECIPES["count-lstm"]
-    recorded = {**asdict(recipe), "quick": False, "train_seconds": 12.0}
+    recorded = {**recipe.to_json(), "quick": False, "train_seconds": 12.0}
     assert Recipe.from_training(recorded) == recipe
-    shipped = models.load("count-lstm").config.training
-    assert Recipe.from_training(shipped) == recipe  # the shipped config holds its recipe
+    # stored flat, in the order the recipe listed the architecture's fields before it held one
+    assert list(recipe.to_json())[:6] == ["name", "task", "cell", "bidirectional", "hidden_size",
+                                          "num_layers"]  # fmt: skip
+    for name, r in RECIPES.items():  # each shipped config holds its recipe, and its module is
+        config = models.load(name).config  # the recipe's architecture record, input included
+        assert Recipe.from_training(config.training) == r and config.arch == r.arch, name
+    assert recipe.changed(hidden_size=12).arch.hidden_size == 12
+    wider = recipe.changed(char_dim=6)  # the input width follows the features
+    assert wider.arch.input_size == 6 and replace(recipe, char_dim=6) == wider
+    with pytest.raises(ValueError, match="not recipe fields"):
+        recipe.changed(hidden=12)
     with pytest.raises(ValueError, match="schedule"):
         replace(recipe, schedule="cosine")
 

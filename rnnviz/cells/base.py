@@ -23,6 +23,9 @@ LaTeX templates are :class:`string.Template` strings (``$name``), because LaTeX 
 of braces: ``$prev`` is ``t-1`` or ``t+1``; in numeric lines every quantity ``$q``, previous
 state ``$h_prev``, gate argument ``$wx_g``/``$uh_g`` (biases included) and derived value
 (``CellSpec.derived``) is a formatted number.
+
+Running a layer (:class:`LayerWeights`, :class:`LayerRun`, :func:`loop_layer`) lives in
+:mod:`.layer`, the array operations the equations use in :mod:`.ops`; both are re-exported here.
 """
 
 from __future__ import annotations
@@ -30,15 +33,40 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from string import Template
-from typing import Any
 
 import numpy as np
 import torch
 from torch import nn
 
 from ..schema import STYLES, QuantityStyle
+from .layer import LayerRun, LayerWeights, arguments, loop_layer, rnnbase_weights, textbook_parts
+from .ops import Array, add_, relu_, sigmoid, sigmoid_, tanh, tanh_, tracks_grad
 
-Array = Any  # np.ndarray or torch.Tensor with the same operations
+__all__ = [
+    "ACTIVATION_RANGES",
+    "Array",
+    "Box",
+    "CellSpec",
+    "Diagram",
+    "Equation",
+    "Force",
+    "Gates",
+    "LayerRun",
+    "LayerWeights",
+    "add_",
+    "arguments",
+    "gate_line",
+    "loop_layer",
+    "relu_",
+    "rnnbase_weights",
+    "sigmoid",
+    "sigmoid_",
+    "tanh",
+    "tanh_",
+    "textbook_parts",
+    "tracks_grad",
+]
+
 Gates = dict[str, Array]
 # ``force(gate, value) -> value``: overrides a gate as soon as it is computed, before anything that
 # reads it (a GRU's clamped r changes its candidate n); used by gate clamps, None elsewhere.
@@ -52,69 +80,6 @@ ACTIVATION_RANGES: dict[str, tuple[float, float]] = {
     "exp": (0.0, 1.0),
     "identity": (-np.inf, np.inf),
 }
-
-
-def tracks_grad(x: Array) -> bool:
-    """Whether ``x`` is a tensor autograd records: the gate functions then work out of place
-    (an in-place change of a value a backward pass needs would make it fail)."""
-    return isinstance(x, torch.Tensor) and x.requires_grad and torch.is_grad_enabled()
-
-
-def add_(x: Array, other: Array) -> Array:
-    """``x + other``, in place on the temporary ``x`` unless autograd records it."""
-    if tracks_grad(x):
-        return x + other
-    x += other
-    return x
-
-
-def sigmoid_(x: Array) -> Array:
-    """Logistic function in place on a temporary (saves allocations on long sequences)."""
-    if isinstance(x, torch.Tensor):
-        return x.sigmoid() if tracks_grad(x) else x.sigmoid_()
-    np.multiply(x, 0.5, out=x)  # σ(x) = (1 + tanh(x/2)) / 2 never overflows
-    np.tanh(x, out=x)
-    x += 1.0
-    x *= 0.5
-    return x
-
-
-def tanh_(x: Array) -> Array:
-    """tanh in place on a temporary.
-
-    torch: as ``2σ(2x) - 1``, because torch's CPU sigmoid is about 3× faster than its tanh
-    (absolute difference ~1 ulp of 1, far inside the tracer's tolerances).
-    """
-    if isinstance(x, torch.Tensor):
-        return x.tanh() if tracks_grad(x) else x.mul_(2.0).sigmoid_().mul_(2.0).sub_(1.0)
-    return np.tanh(x, out=x)
-
-
-def relu_(x: Array) -> Array:
-    """max(x, 0) in place on a temporary."""
-    if isinstance(x, torch.Tensor):
-        return x.relu() if tracks_grad(x) else x.relu_()
-    return np.maximum(x, 0, out=x)
-
-
-def sigmoid(x: np.ndarray) -> np.ndarray:
-    """σ(x) = 1 / (1 + e^{-x}) of a NumPy array, written with tanh so large |x| cannot overflow
-    (the textbook's; :func:`sigmoid_` is the tracer's in-place one)."""
-    return 0.5 * (1.0 + np.tanh(0.5 * x))
-
-
-def textbook_parts(w: LayerWeights, blocks: int) -> tuple[list, list, list]:
-    """A NumPy layer's ``W``, ``U`` (None when the gates do not read h) and summed bias, each
-    split into its ``blocks`` gate blocks (the textbook names them ``W_i, W_f, ...``)."""
-    b_ih, b_hh = w.biases()
-    Ws = np.split(w.w_ih, blocks)
-    Us = np.split(w.w_hh, blocks) if w.w_hh is not None else [None] * blocks
-    return Ws, Us, np.split(b_ih + b_hh, blocks)
-
-
-def tanh(x: Array) -> Array:
-    """tanh of a NumPy array or a torch tensor (a new array)."""
-    return x.tanh() if isinstance(x, torch.Tensor) else np.tanh(x)
 
 
 @dataclass(frozen=True)
@@ -152,130 +117,6 @@ class Diagram:
     nodes: tuple[tuple[float, float, str], ...] = ()
     arrows: tuple[tuple[float, float, float, float], ...] = ()
     labels: tuple[tuple[float, float, str], ...] = ()
-
-
-@dataclass(frozen=True)
-class LayerWeights:
-    """One layer, one direction of a recurrent module, in PyTorch's row-block order.
-
-    ``w_ih (G*H, F)``; ``w_hh (G*H, H_out)`` or None when the gates never read ``h_{t-1}``
-    (minGRU); biases ``(G*H,)`` or None; ``w_hr (H_out, H)`` (an LSTM's projection) or None.
-    """
-
-    w_ih: Array
-    w_hh: Array | None = None
-    b_ih: Array | None = None
-    b_hh: Array | None = None
-    w_hr: Array | None = None
-
-    def flat(self) -> list[Array]:
-        """The present tensors in ``nn.RNNBase``'s flattened order (what ``torch._VF`` reads)."""
-        return [w for w in (self.w_ih, self.w_hh, self.b_ih, self.b_hh, self.w_hr) if w is not None]
-
-    def biases(self) -> tuple[Array, Array]:
-        """``(b_ih, b_hh)``, zeros ``(G*H,)`` where the module has none."""
-        zero = self.w_ih.new_zeros if isinstance(self.w_ih, torch.Tensor) else None
-        rows = self.w_ih.shape[0]
-
-        def fill(b: Array | None) -> Array:
-            if b is not None:
-                return b
-            return zero(rows) if zero else np.zeros(rows, dtype=self.w_ih.dtype)
-
-        return fill(self.b_ih), fill(self.b_hh)
-
-    def numpy(self, dtype: object = None) -> LayerWeights:
-        """The same weights as NumPy arrays (detached copies; ``dtype`` casts them)."""
-
-        def conv(w: Array | None) -> np.ndarray | None:
-            if w is None:
-                return None
-            a = w.detach().cpu().numpy() if isinstance(w, torch.Tensor) else np.asarray(w)
-            return a.astype(dtype) if dtype is not None else a.copy()
-
-        return LayerWeights(*(conv(w) for w in (self.w_ih, self.w_hh, self.b_ih, self.b_hh,
-                                                 self.w_hr)))  # fmt: skip
-
-    def detached(self, dtype: torch.dtype | None = None) -> LayerWeights:
-        """The same tensors detached (and cast to ``dtype``), for a computation autograd must not
-        record, or one in float64."""
-
-        def conv(w: Array | None) -> Array | None:
-            if w is None:
-                return None
-            return w.detach() if dtype is None else w.detach().to(dtype)
-
-        return LayerWeights(*(conv(w) for w in (self.w_ih, self.w_hh, self.b_ih, self.b_hh,
-                                                 self.w_hr)))  # fmt: skip
-
-
-def rnnbase_weights(module: nn.Module, layer: int, direction: int) -> LayerWeights:
-    """One layer's weights by ``nn.RNNBase``'s names (``weight_ih_l0_reverse``, ...); a name the
-    module does not have is None (no bias, no projection, gates that do not read h)."""
-    suffix = f"_l{layer}" + ("_reverse" if direction else "")
-    names = ("weight_ih", "weight_hh", "bias_ih", "bias_hh", "weight_hr")
-    return LayerWeights(*(getattr(module, n + suffix, None) for n in names))
-
-
-@dataclass(frozen=True)
-class LayerRun:
-    """What running one layer (all its directions) gives the tracer, directions stacked first.
-
-    ``out (T, D*H_out)`` the layer's output (the next layer's input); ``values[q] (D, T, units)``
-    every quantity in token order; ``wx, uh (D, T, G*H)`` both halves of every gate's argument
-    without biases, ``b_x, b_h (D, 1, G*H)``; ``finals[s] (D, units)`` the states after the last
-    read.
-    """
-
-    out: torch.Tensor
-    values: dict[str, torch.Tensor]
-    wx: torch.Tensor
-    uh: torch.Tensor
-    b_x: torch.Tensor
-    b_h: torch.Tensor
-    finals: dict[str, torch.Tensor]
-
-
-def arguments(inp: torch.Tensor, weights: list[LayerWeights]) -> tuple[torch.Tensor, ...]:
-    """``wx (D, T, G*H)`` of every step and direction, and the biases ``b_x, b_h (D, 1, G*H)``."""
-    wx = torch.stack([inp @ w.w_ih.t() for w in weights])  # (D, T, G*H)
-    pairs = [w.biases() for w in weights]
-    b_x = torch.stack([p[0] for p in pairs])[:, None, :]  # (D, 1, G*H)
-    b_h = torch.stack([p[1] for p in pairs])[:, None, :]
-    return wx, b_x, b_h
-
-
-def loop_layer(
-    spec: CellSpec,
-    inp: torch.Tensor,
-    init: Mapping[str, torch.Tensor],
-    weights: list[LayerWeights],
-) -> LayerRun:
-    """The default way to run a cell torch has no kernel for: its own equations
-    (``spec.step``), one step at a time, every value written to its token-order row.
-
-    ``inp (T, F)``; ``init[s] (D, units)``; ``weights`` one :class:`LayerWeights` per direction.
-    """
-    steps, n_dir = inp.shape[0], len(weights)
-    wx, b_x, b_h = arguments(inp, weights)
-    uh = torch.zeros_like(wx)  # (D, T, G*H) stays 0 where the gates do not read h
-    values: dict[str, torch.Tensor] = {}
-    finals: dict[str, torch.Tensor] = {}
-    for d, w in enumerate(weights):
-        prev = {s: init[s][d] for s in spec.states}  # (units,) each
-        for t in reversed(range(steps)) if d else range(steps):
-            if w.w_hh is not None:
-                torch.mv(w.w_hh, prev["h"], out=uh[d, t])
-            step = spec.step(wx[d, t], uh[d, t], b_x[d, 0], b_h[d, 0], prev)
-            for q in spec.quantities:
-                if q not in values:
-                    values[q] = inp.new_empty((n_dir, steps, step[q].shape[-1]))
-                values[q][d, t] = step[q]
-            prev = {s: step[s] for s in spec.states}
-        for s in spec.states:
-            finals.setdefault(s, inp.new_empty((n_dir, prev[s].shape[-1])))[d] = prev[s]
-    out = values["h"].transpose(0, 1).reshape(steps, -1)  # (T, D*H)
-    return LayerRun(out, values, wx, uh, b_x, b_h, finals)
 
 
 @dataclass(frozen=True)

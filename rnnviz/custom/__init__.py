@@ -1,6 +1,6 @@
 """Your own model: open an uploaded state dict of any registered cell, or build one at random.
 
-Files are read by :mod:`rnnviz.uploads` (a safetensors header, or ``torch.load(weights_only=True,
+Files are read by :mod:`rnnviz.checkpoint_reader` (a safetensors header, or ``torch.load(weights_only=True,
 mmap=True)``): no code from the file runs, and shapes, dtypes and the size budget
 (:data:`MAX_PARAMS`, :data:`MAX_LAYERS`, ...) are checked before any weight is read or any module
 is built. The architecture (cell, sizes, layers, directions, bias, projection) is inferred from
@@ -11,7 +11,7 @@ The package: :mod:`.model` (the model and its limits), :mod:`.infer` (opening a 
 :mod:`.keys` (random models and session keys). Import from ``rnnviz.custom``.
 """
 
-from ..uploads import CustomModelError
+from ..checkpoint_reader import CustomModelError
 from .infer import (
     infer_architecture,
     load_upload,

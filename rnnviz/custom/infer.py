@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 import torch
 
 from ..cells import CELLS
-from ..uploads import FLOAT_DTYPES, CustomModelError, TensorSpec, open_checkpoint
+from ..checkpoint_reader import FLOAT_DTYPES, CustomModelError, TensorSpec, open_checkpoint
 from .model import (
     MAX_HIDDEN,
     MAX_INPUT,
@@ -37,7 +37,7 @@ def read_state_dict(
 ) -> tuple[dict[str, torch.Tensor], dict[str, object]]:
     """All tensors and extras (vocabulary, labels) of ``.safetensors`` or ``.pt``/``.pth`` bytes.
 
-    Never runs code from the file (see :mod:`rnnviz.uploads`). :func:`load_upload` instead checks
+    Never runs code from the file (see :mod:`rnnviz.checkpoint_reader`). :func:`load_upload` instead checks
     the tensor shapes before it reads any weights.
     """
     ck = open_checkpoint(data, filename, max_bytes)

@@ -12,8 +12,8 @@ from torch import nn
 
 from .. import uploads
 from ..cells import CELLS
+from ..checkpoint_reader import CustomModelError
 from ..schema import Cell
-from ..uploads import CustomModelError
 from .infer import load_upload
 from .model import DEFAULT_CELL, MAX_UPLOAD_BYTES, NO_HEAD, Architecture, CustomModel, _out_width
 

@@ -14,8 +14,8 @@ from torch import nn
 from .. import uploads
 from ..architecture import Architecture
 from ..cells import CELLS
+from ..checkpoint_reader import CustomModelError
 from ..tracer import Trace, trace_rnn
-from ..uploads import CustomModelError
 
 MAX_UPLOAD_BYTES = 64 * 1024 * 1024  # .streamlit/config.toml server.maxUploadSize agrees (MB)
 MAX_STEPS = 500

@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +14,7 @@ import torch
 from safetensors.torch import load_file
 from torch import nn
 
-from ..architecture import Architecture
+from ..architecture import Architecture, flatten, unflatten
 from ..tracer import Trace, trace_rnn
 
 ASSET = Path(__file__).resolve().parents[2] / "assets" / "code" / "code-lstm"
@@ -23,25 +23,34 @@ UNK = "\x00"
 CODE_CELL = "lstm"  # the paper's cell; the checkpoint's names are nn.LSTM's
 
 
+def code_arch(embed_size: int = 32, hidden_size: int = 128, num_layers: int = 1) -> Architecture:
+    """A code model's recurrent module: an LSTM (Karpathy et al.'s model), one direction,
+    reading the character embeddings."""
+    return Architecture(CODE_CELL, embed_size, hidden_size, num_layers)
+
+
+# How a code model's architecture is stored (config.json, the recipe in a run's checkpoint):
+# stored key → Architecture field; the cell and the one direction are the code model's own.
+CODE_ARCH_KEYS = {
+    "embed_size": "input_size",
+    "hidden_size": "hidden_size",
+    "num_layers": "num_layers",
+}
+
+
 @dataclass(frozen=True)
 class CodeConfig:
     """The language model's architecture and vocabulary, stored as ``config.json`` beside the
-    weights; ``training`` holds the recipe and run facts, ``metrics`` the held-out scores."""
+    weights (flat: ``chars``, ``embed_size``, ``hidden_size``, ``num_layers``, ``training``,
+    ``metrics``); ``training`` holds the recipe and run facts, ``metrics`` the held-out scores."""
 
     chars: str  # index 0 is the unknown character
-    embed_size: int = 32
-    hidden_size: int = 128
-    num_layers: int = 1
+    arch: Architecture = field(default_factory=code_arch)
     training: dict[str, Any] = field(default_factory=dict, compare=False)
     metrics: dict[str, Any] = field(default_factory=dict, compare=False)
 
-    @property
-    def arch(self) -> Architecture:
-        """The recurrent module's shape: an LSTM (Karpathy et al.'s model), one direction."""
-        return Architecture(CODE_CELL, self.embed_size, self.hidden_size, self.num_layers)
-
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        return flatten(self, CODE_ARCH_KEYS)
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> CodeConfig:
@@ -55,11 +64,12 @@ class CodeConfig:
         for key in _FIRST_LAYOUT_METRICS:
             if key in data:
                 metrics[key] = data.pop(key)
-        known = {f.name for f in fields(cls)}
+        known = {f.name for f in fields(cls)} - {"arch"} | set(CODE_ARCH_KEYS)
         unknown = sorted(set(data) - known)
         if unknown:
             raise ValueError(f"code model config: unknown keys {unknown}")
-        return cls(**data, training=training, metrics=metrics)
+        args = unflatten(data, CODE_ARCH_KEYS, code_arch())
+        return cls(**args, training=training, metrics=metrics)
 
 
 _FIRST_LAYOUT_TRAINING = ("train_chars", "steps", "seconds", "held_out_files")
@@ -68,14 +78,14 @@ _FIRST_LAYOUT_METRICS = ("held_out_bits_per_char",)
 
 
 class CharLM(nn.Module):
-    """Embedding → LSTM (``cfg.num_layers`` stacked) → Linear over the characters."""
+    """Embedding → LSTM (``cfg.arch.num_layers`` stacked) → Linear over the characters."""
 
     def __init__(self, cfg: CodeConfig) -> None:
         super().__init__()
         self.cfg = cfg
-        self.emb = nn.Embedding(len(cfg.chars), cfg.embed_size)
+        self.emb = nn.Embedding(len(cfg.chars), cfg.arch.input_size)
         self.rnn = cfg.arch.build(batch_first=True)
-        self.head = nn.Linear(cfg.hidden_size, len(cfg.chars))
+        self.head = nn.Linear(cfg.arch.out_width, len(cfg.chars))
         self.index = {c: i for i, c in enumerate(cfg.chars)}
 
     def encode(self, text: str) -> torch.Tensor:

@@ -21,6 +21,17 @@ FORMAT_VERSION = 1
 DECODES: tuple[str, ...] = ("argmax", "bmes", "crf")
 
 
+BIGRAM_INPUTS = {"none": 0, "left": 1, "both": 2}
+
+
+def input_width(c: Any) -> int:
+    """Features per token of a model (a :class:`ModelConfig`) or of the recipe that trains one
+    (same field names): see :class:`ModelConfig` for what they are, in that order."""
+    if c.task == "pos":
+        return c.word_dim + 2 * c.char_dim
+    return c.char_dim + BIGRAM_INPUTS[c.bigrams] * c.bigram_dim + c.lexicon_dim
+
+
 @dataclass(frozen=True)
 class ModelConfig:
     """Everything needed to rebuild a model; stored as ``config.json`` next to its weights.
@@ -84,13 +95,11 @@ class ModelConfig:
 
     @property
     def num_bigram_inputs(self) -> int:
-        return {"none": 0, "left": 1, "both": 2}[self.bigrams]
+        return BIGRAM_INPUTS[self.bigrams]
 
     @property
     def input_size(self) -> int:
-        if self.task == "pos":
-            return self.word_dim + 2 * self.char_dim
-        return self.char_dim + self.num_bigram_inputs * self.bigram_dim + self.lexicon_dim
+        return input_width(self)
 
     @property
     def lexicon_patterns(self) -> int:

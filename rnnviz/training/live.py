@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
+from typing import Any
 
 import numpy as np
 import torch
 from safetensors.torch import save
 from torch import nn
 
-from ..architecture import Architecture
+from ..architecture import Architecture, flatten, unflatten
 from ..cells import CELLS, cell_of
 from ..data import counting
 from ..tracer import trace_rnn
@@ -30,15 +31,23 @@ LABELS = counting.LABELS
 DEFAULT_CELL = next(iter(CELLS))  # the registry's first cell: what a picker opens on
 
 
+def live_arch(cell: str = DEFAULT_CELL, hidden: int = 8, embed: int = 4) -> Architecture:
+    """A live model's recurrent module: one layer, one direction, reading ``embed`` features."""
+    return Architecture(cell, embed, hidden)
+
+
+# stored key → Architecture field, in the order the flat metadata has always listed them
+LIVE_ARCH_KEYS = {"cell": "cell", "hidden_size": "hidden_size", "embed_size": "input_size"}
+
+
 @dataclass(frozen=True)
 class LiveConfig:
     """What the page lets you choose: the architecture (cell, sizes) and the training budget.
 
-    Stored in the weights' metadata under ``training``, beside the vocabulary and labels."""
+    Stored flat in the weights' metadata under ``training`` (:meth:`to_json`), beside the
+    vocabulary and labels."""
 
-    cell: str = DEFAULT_CELL
-    hidden_size: int = 8
-    embed_size: int = 4
+    arch: Architecture = field(default_factory=live_arch)
     seconds: float = 60.0
     max_steps: int = 5000
     max_len: int = 40
@@ -46,10 +55,17 @@ class LiveConfig:
     lr: float = 0.01
     seed: int = 0
 
-    @property
-    def arch(self) -> Architecture:
-        """The recurrent module's shape (the record every kind of model shares)."""
-        return Architecture(self.cell, self.embed_size, self.hidden_size)
+    def to_json(self) -> dict[str, Any]:
+        """The flat form stored with the weights (``cell``, ``hidden_size``, ``embed_size``…)."""
+        return flatten(self, LIVE_ARCH_KEYS)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> LiveConfig:
+        known = {f.name for f in fields(cls)} - {"arch"} | set(LIVE_ARCH_KEYS)
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ValueError(f"live config: unknown keys {unknown}")
+        return cls(**unflatten(data, LIVE_ARCH_KEYS, live_arch()))
 
 
 @dataclass(frozen=True)
@@ -82,9 +98,9 @@ class LiveResult:
 class _Net(nn.Module):
     def __init__(self, cfg: LiveConfig) -> None:
         super().__init__()
-        self.emb = nn.Embedding(len(VOCAB), cfg.embed_size, padding_idx=0)
+        self.emb = nn.Embedding(len(VOCAB), cfg.arch.input_size, padding_idx=0)
         self.rnn = cfg.arch.build(batch_first=True)
-        self.head = nn.Linear(cfg.hidden_size, len(LABELS))
+        self.head = nn.Linear(cfg.arch.out_width, len(LABELS))
 
     def forward(self, ids: torch.Tensor) -> torch.Tensor:
         out, _ = self.rnn(self.emb(ids))  # (B, T, H); right padding never reaches real steps
@@ -131,10 +147,10 @@ def train_counting(
     report_every: int = 20,
 ) -> LiveResult:
     """Train until ``cfg.seconds`` or ``cfg.max_steps``; report progress; return the model."""
-    if cfg.cell not in CELLS:
-        raise ValueError(f"cell must be one of {tuple(CELLS)}, got {cfg.cell!r}")
-    if not 1 <= cfg.hidden_size <= 64:
-        raise ValueError(f"hidden size must be in 1..64, got {cfg.hidden_size}")
+    if cfg.arch.cell not in CELLS:
+        raise ValueError(f"cell must be one of {tuple(CELLS)}, got {cfg.arch.cell!r}")
+    if not 1 <= cfg.arch.hidden_size <= 64:
+        raise ValueError(f"hidden size must be in 1..64, got {cfg.arch.hidden_size}")
     torch.manual_seed(cfg.seed)
     rng = np.random.default_rng(cfg.seed)
     net = _Net(cfg)
@@ -185,8 +201,8 @@ def train_counting(
         "vocab": json.dumps(list(VOCAB)),
         "labels": json.dumps(list(LABELS)),
         "task": "count",
-        "cell": cfg.cell,  # a cell of rnnviz's own cannot be told from its shapes
-        "training": json.dumps(asdict(cfg)),
+        "cell": cfg.arch.cell,  # a cell of rnnviz's own cannot be told from its shapes
+        "training": json.dumps(cfg.to_json()),
     }
     return LiveResult(
         config=cfg,

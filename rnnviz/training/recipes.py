@@ -7,8 +7,11 @@ Adding a shipped model of an existing task is one more entry in :data:`RECIPES`;
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from typing import Any
+
+from ..architecture import Architecture, flatten, unflatten
+from ..models.config import input_width
 
 CWS_EXAMPLES = (
     "中共中央总书记江泽民发表新年讲话。",
@@ -45,16 +48,31 @@ COUNT_EXAMPLES = (
 )
 
 
+def rnn(cell: str, hidden: int = 128, layers: int = 1, bidirectional: bool = True) -> Architecture:
+    """A recipe's recurrent module (``layers`` stacked, dropout between them too); its input
+    width is the recipe's per-token features, filled in by :class:`Recipe`."""
+    return Architecture(cell, 0, hidden, layers, bidirectional)
+
+
+# How a recipe's architecture is stored (config.json ``training``, ``--set``): stored key →
+# Architecture field, in the order the flat recipe has always listed them.
+RECIPE_ARCH_KEYS = {
+    "cell": "cell",
+    "bidirectional": "bidirectional",
+    "hidden_size": "hidden_size",
+    "num_layers": "num_layers",
+}
+
+
 @dataclass(frozen=True)
 class Recipe:
-    """Training settings of one shipped model (stored in its config.json under ``training``)."""
+    """Training settings of one shipped model (stored in its config.json under ``training``,
+    flat: :meth:`to_json`). ``arch`` is the recurrent module the model gets
+    (``ModelConfig.arch`` of the trained model equals it)."""
 
     name: str
     task: str
-    cell: str
-    bidirectional: bool = True
-    hidden_size: int = 128
-    num_layers: int = 1  # stacked layers; dropout applies between them too
+    arch: Architecture
     char_dim: int = 64
     bigram_dim: int = 32
     bigrams: str = "both"
@@ -87,19 +105,34 @@ class Recipe:
     examples: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
+        width = input_width(self)
+        if self.arch.input_size != width:  # the input width follows from the features
+            object.__setattr__(self, "arch", replace(self.arch, input_size=width))
         if self.lexicon_dim and self.task != "cws":
             raise ValueError("lexicon features are built from segmented words: cws only")
         if self.schedule not in ("linear", "plateau"):
             raise ValueError(f"schedule must be 'linear' or 'plateau', got {self.schedule!r}")
 
+    def to_json(self) -> dict[str, Any]:
+        """The flat form stored in ``config.json``'s ``training`` (``cell``, ``bidirectional``,
+        ``hidden_size``, ``num_layers`` where ``arch`` stands)."""
+        return flatten(self, RECIPE_ARCH_KEYS)
+
     @classmethod
     def from_training(cls, training: dict[str, Any]) -> Recipe:
         """The recipe recorded in a ``config.json``'s ``training`` section (extra keys ignored)."""
-        known = {f.name for f in fields(cls)}
+        known = {f.name for f in fields(cls)} | set(RECIPE_ARCH_KEYS)
         args = {k: v for k, v in training.items() if k in known}
         if "examples" in args:
             args["examples"] = tuple(args["examples"])
-        return cls(**args)
+        return cls(**unflatten(args, RECIPE_ARCH_KEYS, rnn("lstm")))
+
+    def changed(self, **flat: Any) -> Recipe:
+        """This recipe with some fields changed by their stored names (``hidden_size=256``)."""
+        unknown = sorted(set(flat) - set(self.to_json()))
+        if unknown:
+            raise ValueError(f"not recipe fields: {unknown}")
+        return Recipe.from_training({**self.to_json(), **flat})
 
 
 def recipe_of(name: str, training: dict[str, Any]) -> Recipe:
@@ -107,14 +140,12 @@ def recipe_of(name: str, training: dict[str, Any]) -> Recipe:
     return RECIPES.get(name) or Recipe.from_training(training)
 
 
-def _count(cell: str, **changes: Any) -> Recipe:
+def _count(cell: str, layers: int = 1) -> Recipe:
     """The counting task's recipe for ``cell``: every cell trains the same way, so they compare."""
     return Recipe(
         f"count-{cell}",
         "count",
-        cell,
-        bidirectional=False,
-        hidden_size=10,
+        rnn(cell, hidden=10, layers=layers, bidirectional=False),
         char_dim=4,
         bigram_dim=0,
         bigrams="none",
@@ -123,7 +154,6 @@ def _count(cell: str, **changes: Any) -> Recipe:
         schedule="plateau",
         dropout=0.0,
         examples=COUNT_EXAMPLES,
-        **changes,
     )
 
 
@@ -133,8 +163,7 @@ RECIPES: dict[str, Recipe] = {
         Recipe(
             "cws-bilstm",
             "cws",
-            "lstm",
-            num_layers=2,  # the better of 1 and 2 layers on dev (0.9655 vs 0.9645)
+            rnn("lstm", layers=2),  # the better of 1 and 2 layers on dev (0.9655 vs 0.9645)
             decode="crf",
             bigram_dim=64,
             min_bigram_count=3,  # counted on both sides: a bigram seen about twice
@@ -146,11 +175,11 @@ RECIPES: dict[str, Recipe] = {
             train_on_dev=True,  # the recipe chosen on dev, then retrained with the dev lines
             examples=CWS_EXAMPLES,
         ),
-        Recipe("cws-bigru", "cws", "gru", decode="bmes", epochs=6, examples=CWS_EXAMPLES),
+        Recipe("cws-bigru", "cws", rnn("gru"), decode="bmes", epochs=6, examples=CWS_EXAMPLES),
         Recipe(
             "pos-bilstm",
             "pos",
-            "lstm",
+            rnn("lstm"),
             word_dim=96,
             char_dim=48,
             bigram_dim=0,
@@ -163,7 +192,7 @@ RECIPES: dict[str, Recipe] = {
         Recipe(
             "ner-bilstm",
             "ner",
-            "lstm",
+            rnn("lstm"),
             decode="crf",
             epochs=8,
             dropout=0.3,
@@ -173,8 +202,7 @@ RECIPES: dict[str, Recipe] = {
         Recipe(
             "sentiment-gru",
             "sentiment",
-            "gru",
-            bidirectional=False,
+            rnn("gru", bidirectional=False),
             bigrams="left",
             epochs=6,
             schedule="plateau",
@@ -185,7 +213,7 @@ RECIPES: dict[str, Recipe] = {
         _count("lstm"),
         _count("rnn"),
         # one layer: 0.066 on test (dev 0.076); a gate reading x alone cannot keep
-        _count("mingru", num_layers=2),
+        _count("mingru", layers=2),
         _count("slstm"),
         _count("gru"),
     )

@@ -13,7 +13,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, replace
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -103,7 +103,7 @@ def fit(
 def with_overrides(recipe: Recipe, overrides: dict[str, str]) -> Recipe:
     """``recipe`` with some fields set from text (``--set hidden_size=256``), each parsed as
     the field's current type: how a variant is tried without editing the shipped recipe."""
-    known = asdict(recipe)
+    known = recipe.to_json()
     changes: dict[str, object] = {}
     for key, text in overrides.items():
         if key not in known or key in ("name", "examples"):
@@ -113,7 +113,7 @@ def with_overrides(recipe: Recipe, overrides: dict[str, str]) -> Recipe:
             changes[key] = text.lower() in ("1", "true", "yes") if kind is bool else kind(text)
         except ValueError:
             raise SystemExit(f"--set {key}={text}: not a {kind.__name__}") from None
-    return replace(recipe, **changes)
+    return recipe.changed(**changes)
 
 
 def train(
@@ -149,7 +149,7 @@ def train(
         epochs = min(recipe.epochs, 4 if recipe.task == "count" else 1)
 
     def saved(model: RNNModel, epochs_run: int, dev: dict[str, float], done: bool) -> RNNModel:
-        settings = asdict(recipe)
+        settings = recipe.to_json()
         settings.update(
             quick=quick,
             epochs_run=epochs_run,
