@@ -15,7 +15,7 @@ import streamlit as st
 from .. import markup
 from .. import player as payloads
 from ..i18n import t
-from .cache import Result, analyse, bounded
+from .cache import Result, bounded, held_run
 from .legacy import plain_component_state
 
 _HERE = Path(__file__).resolve().parent
@@ -40,9 +40,12 @@ STRING_KEYS = (
 
 
 @bounded  # 1.3 MB for 50 characters, 5 MB for 200: bounded by bytes, not entries
-def player_payload(name: str, text: str, layer: int, full: bool = True) -> dict[str, Any]:
-    """:func:`rnnviz.player.payload` of a model's run on ``text`` (cached per layer)."""
-    result = analyse(name, text)
+def player_payload(
+    name: str, text: str, layer: int, full: bool = True, *, _run: Result
+) -> dict[str, Any]:
+    """:func:`rnnviz.player.payload` of ``_run``, model ``name``'s Run of ``text`` (cached per
+    layer; ``_run`` is not part of the key)."""
+    result = held_run(_run, name, text)
     tags = result.predicted if result.kind == "tagger" else None
     return payloads.payload(result.trace, layer, tags, full)
 
@@ -86,7 +89,7 @@ def data(
     tags = result.predicted if result.kind == "tagger" else [""] * result.length
     full = mode == "step"
     return {
-        "payload": player_payload(result.model, result.text, layer, full),
+        "payload": player_payload(result.model, result.text, layer, full, _run=result),
         "payload_id": f"{result.model}\n{result.text}\n{layer}\n{int(full)}",
         "sentence_id": f"{result.model}\n{result.text}",
         "strings": strings(result.trace.cell),
