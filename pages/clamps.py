@@ -50,14 +50,14 @@ span = (
     else (0, 0)
 )  # fmt: skip
 if not units:
-    diff = ui.explain.unclamped_diff(res.model, res.text)
+    diff = ui.explain.unclamped_diff(res.model, res.text, res)
     st.info(t("cl_none", diff=f"{diff:.1e}"))
     st.stop()
 st.markdown(t("cl_summary", gate=gate, value=value, units=", ".join(map(str, units)),
               a=span[0], b=span[1], direction=t("an_" + direction)))  # fmt: skip
 specs = ui.explain.clamp_view(
     res.model, res.text, layer, direction, gate, float(value), tuple(sorted(units)), tuple(span),
-    ss.lang, ui.explain.scale(),
+    ss.lang, ui.explain.scale(), res,
 )  # fmt: skip
 ui.chart(specs["pred"], key="cl_pred", name="clamp-prediction")
 ui.chart(specs["lines"], key="cl_lines", name="clamp-lines")

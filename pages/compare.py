@@ -24,7 +24,7 @@ ui.agreement(runs)
 labels = ui.quantity_labels(runs)
 quantity = ui.choice("cmp_quantity", ui.quantity_names(runs), "w_cmp_quantity", labels=labels)
 for k, (col, r) in enumerate(zip(st.columns(len(runs)), runs, strict=True)):
-    best = ui.story_unit(r.model, r.text)
+    best = ui.story_unit(r.model, r.text, r)
     direction = best.direction if best is not None else r.trace.directions[0]
     with col:
         st.subheader(f"{r.trace.spec.title} · {r.model}")
@@ -46,6 +46,6 @@ for k, (col, r) in enumerate(zip(st.columns(len(runs)), runs, strict=True)):
             url_keys=("step", "play") if k == 0 else (),
             unit=best.unit if best is not None else 0,
         )
-        spec = ui.heatmap_specs(r.model, r.text, shown, 0, "index", ss.lang)[direction]
+        spec = ui.heatmap_specs(r.model, r.text, shown, 0, "index", ss.lang, r)[direction]
         ui.chart(ui.linked(spec, f"cmp:{r.model}"), key=f"cmp_{r.model}", name=f"cmp_{r.model}")
 ui.sync_url()

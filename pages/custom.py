@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from rnnviz import cells, custom, figures, ui
+from rnnviz import cells, custom, ui
 from rnnviz.i18n import error_text, t
 
 ui.setup()
@@ -90,9 +90,9 @@ if st.button(t("cu_forget"), key="b_cu_forget"):
 st.subheader(t("cu_preview"))
 text = ui.analysis_text(key, model)
 try:
-    trace = model.trace(text)
+    run = ui.analyse(key, text)  # the sentence's one Run: the pages reuse it
 except (custom.CustomModelError, ValueError) as exc:
     ui.show_error(exc)
     st.stop()
-for direction, fig in figures.heatmaps(trace, "h", 0, "index").items():
+for direction, fig in ui.heatmap_specs(key, text, "h", 0, "index", ss.lang, run).items():
     ui.chart(fig, key=f"cu_h_{direction}", name=f"custom-h-{direction}")

@@ -24,7 +24,7 @@ layer = ui.layer_picker(tr)
 for direction in tr.directions:
     with st.spinner(t("gr_computing")):
         spec = ui.explain.model_gradient_spec(
-            res.model, res.text, layer, direction, ss.lang, ui.explain.scale()
+            res.model, res.text, layer, direction, ss.lang, ui.explain.scale(), res
         )
     st.caption(t("gr_model_caption", model=res.model, direction=t("an_" + direction)))
     ui.chart(spec, key=f"gr_model_{direction}", name=f"gradients-{res.model}-{direction}")

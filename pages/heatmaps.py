@@ -27,7 +27,7 @@ if quantity == "merged":
     quantity = f"merged:{mode}"
 st.caption(t("click_hint"))
 
-specs = ui.heatmap_specs(res.model, res.text, quantity, layer, order, st.session_state.lang)
+specs = ui.heatmap_specs(res.model, res.text, quantity, layer, order, st.session_state.lang, res)
 left, right = st.columns([3, 2])
 with left:
     for direction, spec in specs.items():

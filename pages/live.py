@@ -60,9 +60,9 @@ if last:
     ui.live_chart(chart_slot, af.loss_curve(*last["curve"], lang=lang))
     st.success(t("lv_done", steps=last["steps"], seconds=last["seconds"], acc=last["acc"],
                  unit=last["unit"], r=last["r"]))  # fmt: skip
-    model = ui.load_custom(last["key"])
     example = "((((()))))(()(()))"
-    values = model.trace(example).quantity(0, "forward", last["quantity"])[:, [last["unit"]]]
+    trace = ui.analyse(last["key"], example).trace  # cached: a rerun does not trace again
+    values = trace.quantity(0, "forward", last["quantity"])[:, [last["unit"]]]
     ui.chart(
         af.activation_strip(values, list(example), last["quantity"], [str(last["unit"])], lang=lang),
         key="lv_counter", name="counter-unit",

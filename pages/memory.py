@@ -26,7 +26,7 @@ state, keep = cell_spec.memory  # the state the decomposition splits and the fac
 st.caption(
     t("mem_keeps", cell=cell_spec.title, name=state, keep=keep, write=cell_spec.written_label)
 )
-best = ui.explain.memory_unit(res.model, res.text, layer, direction)
+best = ui.explain.memory_unit(res.model, res.text, layer, direction, res)
 with u_col:
     unit = st.number_input(
         t("unit"),
@@ -38,7 +38,7 @@ with u_col:
         help=t("mem_unit_help", unit=best),
     )
 spec, check = ui.explain.provenance_view(
-    res.model, res.text, layer, direction, int(unit), st.session_state.lang, ui.explain.scale()
+    res.model, res.text, layer, direction, int(unit), st.session_state.lang, ui.explain.scale(), res
 )
 st.markdown(t(f"mem_read_{direction}", name=state, unit=unit))
 ui.chart(spec, key="mem_heatmap", name=f"provenance-{state}{unit}")

@@ -10,7 +10,7 @@ st.title(t("page_predictions"))
 res = ui.selection()
 st.subheader(t("task_" + res.task))
 
-specs = ui.prediction_specs(res.model, res.text, st.session_state.lang)
+specs = ui.prediction_specs(res.model, res.text, st.session_state.lang, res)
 if res.kind == "classifier":
     ui.sentence(res)
     ui.prediction(res)
@@ -26,4 +26,5 @@ else:
 st.subheader(t("score_split"))
 st.caption(t("split_explain"))
 step = ui.step_controls(res.length, play=False)
-ui.chart(ui.score_split_spec(res.model, res.text, step, st.session_state.lang), name=f"split{step}")
+split = ui.score_split_spec(res.model, res.text, step, st.session_state.lang, res)
+ui.chart(split, name=f"split{step}")

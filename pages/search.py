@@ -19,7 +19,7 @@ lang = current()
 name, model = ui.analysis_model()
 text = ui.analysis_text(name, model)
 try:
-    trace = ui.any_trace(name, text)
+    trace = ui.analyse(name, text).trace  # the sentence's one Run, shared with every page
     index = ui.corpus_index(name)
 except Exception as exc:
     ui.show_error(exc)

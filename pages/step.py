@@ -14,7 +14,7 @@ st.title(t("page_step"))
 res = ui.selection()
 tr = res.trace
 
-best = ui.story_unit(res.model, res.text)
+best = ui.story_unit(res.model, res.text, res)
 ui.open_on_story_unit(res.model, best)
 notice, pick = st.columns([4, 1], vertical_alignment="bottom")
 with notice.expander(t("notice_title")):

@@ -221,3 +221,49 @@ def test_custom_model_opens_on_the_main_pages(name) -> None:
         found = [e for e in at.get("bidi_component") if e.proto.component_name == "rnnviz_player"]
         assert len(found) == 1, "no player for the user's own model"
         assert unpack(found[0].proto.bytes)["payload"]["tokens"] == list("(())")
+
+
+def test_pages_look_a_sentence_up_once_and_views_receive_its_run(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The cached views receive the Run the page holds (an unhashed ``_run``) instead of looking
+    it up again from (model, text): on every page each (model, text) is looked up at most once
+    per script run, no sentence is ever traced twice, and a rerun traces nothing."""
+    from collections import Counter
+
+    from rnnviz.ui import bytecache, cache
+
+    lookups: Counter = Counter()  # cache.analyse(name, text) calls, hits included
+    traced: Counter = Counter()  # models.run(model, text): a pass through the model
+    call, run = bytecache.ByteCache.__call__, models.run
+
+    def counted_call(self, *args, **kwargs):
+        if self is cache.analyse:
+            lookups[self._key(args, kwargs)] += 1
+        return call(self, *args, **kwargs)
+
+    def counted_run(model, text, name=None):
+        traced[name, text] += 1
+        return run(model, text, name=name)
+
+    monkeypatch.setattr(bytecache.ByteCache, "__call__", counted_call)
+    monkeypatch.setattr(models, "run", counted_run)
+    text = "(()())((()))(()"  # no model's example: the sentence is only the page's
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.query_params["model"], at.query_params["text"] = "count-lstm", text
+    at.run()
+    for name in ["step", "heatmaps", "predictions", "compare", "memory", "clamps", "gradients"]:
+        lookups.clear()
+        at.switch_page(f"pages/{name}.py").run()
+        ok(at)
+        assert lookups[("count-lstm", text)] == 1, (name, lookups)
+        assert max(lookups.values()) == 1, (name, lookups)  # never the same Run twice in a run
+        before = traced.copy()
+        lookups.clear()
+        at.run()  # a rerun (a widget, a language): nothing is traced again
+        ok(at)
+        assert traced == before, name
+        assert set(lookups.values()) == {1} and {k[1] for k in lookups} == {text}, (name, lookups)
+        if name != "compare":  # Compare also reads the task's other models on the sentence
+            assert list(lookups) == [("count-lstm", text)], (name, lookups)
+    assert traced[("count-lstm", text)] == 1 and max(traced.values()) == 1, traced

@@ -12,7 +12,6 @@ from .cache import (
     Result,
     analyse,
     any_model,
-    any_trace,
     code_analysis,
     heatmap_specs,
     load_code_model,
@@ -25,13 +24,9 @@ from .cache import (
     saliency_result,
     saturation_result,
     score_split_spec,
-    step_specs,
     story_unit,
     task_models,
-    timeline_spec,
-    unit_lines_spec,
     vocab_size,
-    what_if_result,
 )
 from .cache import (
     _open_index as _open_index,
@@ -141,7 +136,6 @@ __all__ = [
     "analysis_model",
     "analysis_text",
     "any_model",
-    "any_trace",
     "boot",
     "card",
     "chart",
@@ -194,7 +188,6 @@ __all__ = [
     "sidebar",
     "start",
     "step_controls",
-    "step_specs",
     "sticky",
     "story",
     "story_unit",
@@ -204,15 +197,12 @@ __all__ = [
     "task_runs",
     "timed",
     "timed_run",
-    "timeline_spec",
     "trace_player",
-    "unit_lines_spec",
     "unit_picker",
     "upload_session",
     "uploader_text",
     "url_state",
     "vocab_size",
-    "what_if_result",
 ]
 
 # helper explain2: the explainer pages' cached services, as ``ui.explain.<name>``

@@ -21,19 +21,17 @@ from . import boot
 
 # Each big cache's share of RNNVIZ_CACHE_MB (MB at the default 256). Sized from measured entries
 # (cws-bilstm, 2 layers x 2 directions x 128 units; the sidebar clips a sentence at 200
-# characters): a Run 1.8 MB at 50 characters, 7.2 MB at 200; a heatmap pair 0.43 MB at 200; one
-# step's specs 14 KB; one unit's timeline 21 KB; the CSV download 21 MB (parquet 2.8 MB); a What-if
-# comparison 14 MB; a saliency matrix 0.16 MB. tests/test_cache_bounds.py fills them.
+# characters): a Run 1.8 MB at 50 characters, 7.2 MB at 200; a player payload 1.3 MB at 50, 5 MB
+# at 200; a heatmap pair 0.43 MB at 200; the CSV download 21 MB (parquet 2.8 MB); a saliency
+# matrix 0.16 MB. tests/test_cache_bounds.py fills them.
+# The 84 MB of five caches that no page read any more (the Python step specs and timelines the
+# player replaced, a second trace cache beside the Runs, a What-if pair) went to the Runs, the
+# player's payloads and the heatmaps.
 BUDGETS_MB: dict[str, float] = {
-    "analyse": 64,
-    "player_payload": 24,
-    "any_trace": 24,
-    "what_if_result": 32,
+    "analyse": 112,
+    "player_payload": 48,
     "_trace_table": 32,
-    "heatmap_specs": 24,
-    "step_specs": 12,
-    "_timeline": 8,
-    "unit_lines_spec": 8,
+    "heatmap_specs": 36,
     "saliency_result": 8,
     "code_analysis": 12,
     "prediction_specs": 6,
@@ -69,9 +67,11 @@ class ByteCache:
         return len(self._entries)
 
     def _key(self, args: tuple, kwargs: dict) -> Hashable:
+        """The arguments' values, without those whose name starts with "_" (as ``st.cache_data``
+        does: a view's ``_run`` is what the key names, passed along, never hashed)."""
         bound = self._signature.bind(*args, **kwargs)
         bound.apply_defaults()
-        return tuple(bound.arguments.values())
+        return tuple(v for k, v in bound.arguments.items() if not k.startswith("_"))
 
     def holds(self, *args: Any, **kwargs: Any) -> bool:
         """Whether a call with these arguments would be answered from the cache (no work)."""

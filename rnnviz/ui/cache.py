@@ -17,7 +17,7 @@ from typing import Any
 import streamlit as st
 
 from .. import custom, figures, i18n, models
-from ..analysis import codecells, saliency, saturation, search, whatif
+from ..analysis import codecells, saliency, saturation, search
 from ..analysis.bestunits import BestUnit, best_unit
 from ..cells import CELLS
 from ..models import Run
@@ -104,57 +104,27 @@ def _trace_table(name: str, text: str, fmt: str) -> bytes:
     return buffer.getvalue()
 
 
+def held_run(run: Run, name: str, text: str) -> Run:
+    """The Run a caller passed as a cached view's unhashed ``_run``, checked against the key the
+    cache stores it under: a wrong Run would be kept under another sentence's key."""
+    if run.model != name or run.text != text:
+        raise ValueError(f"_run is ({run.model!r}, {run.text!r}), the key ({name!r}, {text!r})")
+    return run
+
+
+# The views below are keyed by (model name, text, …) and receive the Run the page already holds
+# as ``_run`` (not hashed: st.cache_data skips arguments named with a leading "_", and so does
+# ByteCache): a hit costs nothing, a miss does not look the Run up again.
 @bounded
 def heatmap_specs(
-    name: str, text: str, quantity: str, layer: int, order: str, lang: str
+    name: str, text: str, quantity: str, layer: int, order: str, lang: str, _run: Run
 ) -> dict[str, dict]:
     """Heatmap figure specs per direction (dicts: cheap to copy and mark)."""
     i18n.use(lang)
-    trace = analyse(name, text).trace
+    trace = held_run(_run, name, text).trace
     if quantity.startswith("merged:"):
         return {"merged": figures.merged_heatmap(trace, quantity.split(":", 1)[1], layer, order)}
     return figures.heatmaps(trace, quantity, layer, order)
-
-
-@bounded
-def step_specs(
-    name: str, text: str, layer: int, direction: str, step: int, unit: int, lang: str
-) -> dict[str, Any]:
-    """The step page's drawings and equations for one direction, as cached specs: Prev, Next,
-    Play and the unit box only look them up (six figures, built as plain specs)."""
-    i18n.use(lang)
-    trace = analyse(name, text).trace
-    return {
-        "cell": figures.cell_diagram_spec(trace, layer, direction, step, unit),
-        "equations": figures.equations(trace, layer, direction, step, unit),
-        "strips": figures.gate_strips_spec(trace, layer, direction, step, unit),
-        "split": figures.state_split_spec(trace, layer, direction, step),
-    }
-
-
-@bounded
-def unit_lines_spec(
-    name: str, text: str, unit: int, layer: int, lines: tuple[str, ...], step: int, lang: str
-) -> dict:
-    """One unit over the sentence (the heatmaps page's side chart), cached per view."""
-    i18n.use(lang)
-    trace = analyse(name, text).trace
-    return figures.unit_lines(trace, unit, layer, lines, step).to_dict()
-
-
-def timeline_spec(
-    name: str, text: str, layer: int, direction: str, unit: int, step: int, lang: str
-) -> dict:
-    """One unit's gates and states over the sentence with the step marked (Step through,
-    Compare): the lines are cached per unit, a step only adds its marker (Play stays cheap)."""
-    return figures.at_step(_timeline(name, text, layer, direction, unit, lang), step)
-
-
-@bounded
-def _timeline(name: str, text: str, layer: int, direction: str, unit: int, lang: str) -> dict:
-    i18n.use(lang)
-    trace = analyse(name, text).trace
-    return figures.unit_timeline(trace, layer, direction, unit).to_dict()
 
 
 # Figures that Overview and Predictions drew anew on every run (built through Plotly's
@@ -180,11 +150,11 @@ def model_diagram_spec(
 
 
 @bounded
-def prediction_specs(name: str, text: str, lang: str) -> dict[str, dict]:
+def prediction_specs(name: str, text: str, lang: str, _run: Run) -> dict[str, dict]:
     """Predictions' figures of one sentence that do not move with the step: ``evolution``
     (classifiers) or ``probabilities`` and, with a CRF, ``transitions`` (taggers)."""
     i18n.use(lang)
-    res = analyse(name, text)
+    res = held_run(_run, name, text)
     if res.kind == "classifier":
         return {"evolution": figures.evolution_spec(res.tokens, res.labels, res.proba)}
     specs = {"probabilities": figures.label_probabilities_spec(res.tokens, res.labels, res.proba)}
@@ -195,20 +165,24 @@ def prediction_specs(name: str, text: str, lang: str) -> dict[str, dict]:
 
 
 @bounded
-def score_split_spec(name: str, text: str, step: int, lang: str) -> dict:
+def score_split_spec(name: str, text: str, step: int, lang: str, _run: Run) -> dict:
     """Each label's score at token ``step`` split into forward, backward and bias (Predictions)."""
     i18n.use(lang)
-    res = analyse(name, text)
+    res = held_run(_run, name, text)
     return figures.score_split_spec(res.split, res.tokens, step)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
-def story_unit(name: str, text: str, layer: int = 0) -> BestUnit | None:
+def story_unit(name: str, text: str, _run: Run, layer: int = 0) -> BestUnit | None:
     """The model's best unit for its task (``analysis.bestunits``), scored on its example
-    sentences (or on ``text`` when it has none); cached per model. None if it cannot be found."""
+    sentences (or on ``text``, whose Run is ``_run``, when it has none); cached per model. None
+    if it cannot be found."""
     examples = list(_examples(name))[:8] or [text]
     try:
-        return best_unit([analyse(name, x) for x in examples if x], layer)
+        runs = [
+            held_run(_run, name, text) if x == text else analyse(name, x) for x in examples if x
+        ]
+        return best_unit(runs, layer)
     except Exception:
         return None
 
@@ -244,12 +218,6 @@ def _legend_spec(lang: str) -> dict:
 
 
 @bounded
-def what_if_result(name: str, before: str, after: str) -> tuple[Any, Any]:
-    """``(Comparison, prediction table)`` of two texts; cached per (model, before, after)."""
-    return whatif.what_if(any_model(name), before, after)
-
-
-@bounded
 def saliency_result(name: str, text: str, label: str | None) -> Any:
     """Saliency matrix of ``text`` for ``label`` (None: each position's predicted label)."""
     return saliency.saliency(any_model(name), text, label)
@@ -265,12 +233,6 @@ def saturation_result(name: str, low: float, high: float) -> tuple[Any, Any]:
     """``(per-unit table, per-gate summary)`` of gate saturation over the cached corpus."""
     table = saturation.saturation_table(_open_index(name), low, high)
     return table, saturation.summary(table)
-
-
-@bounded
-def any_trace(name: str, text: str) -> Trace:
-    """Trace of ``text`` by a shipped or custom model; cached per (model, text)."""
-    return any_model(name).trace(text)
 
 
 @st.cache_resource(show_spinner=False)

@@ -16,7 +16,7 @@ from ..analysis import clamps, gradients, provenance, scratch
 from ..figures import explain as ef
 from ..figures import scratch as sf
 from ..models.base import prepare
-from .cache import analyse, any_model
+from .cache import Result, analyse, any_model, held_run
 from .state import url_state
 
 PROJECTOR_SCALE = 1.4
@@ -28,11 +28,14 @@ def scale() -> float:
     return PROJECTOR_SCALE if st.session_state.get("projector") else 1.0
 
 
+# The views below are keyed by (model name, text, …) and receive the Run the caller holds as the
+# unhashed ``_run`` (st.cache_data skips arguments named with a leading "_"): a hit costs
+# nothing, a miss does not look the Run up again.
 @st.cache_data(max_entries=64, show_spinner=False)
-def memory_unit(name: str, text: str, layer: int, direction: str) -> int:
+def memory_unit(name: str, text: str, layer: int, direction: str, _run: Result) -> int:
     """A unit worth opening on: the model's measured counter (its card's ``counter`` unit, layer 0
     forward), else the unit whose decomposable state (LSTM ``c``, GRU ``h``) varies most."""
-    trace = analyse(name, text).trace
+    trace = held_run(_run, name, text).trace
     state = "c" if "c" in trace.names else "h"
     metrics = getattr(getattr(any_model(name), "config", None), "metrics", None) or {}
     counter = metrics.get("counter", {}).get(state, {}).get("unit")
@@ -41,16 +44,27 @@ def memory_unit(name: str, text: str, layer: int, direction: str) -> int:
     return int(trace.quantity(layer, direction, state).var(axis=0).argmax())
 
 
-def _unit(name: str, text: str, stage: lessons.Stage) -> int:
-    return stage.unit if stage.unit >= 0 else memory_unit(name, text, stage.layer, stage.direction)
+def _unit(run: Result, stage: lessons.Stage) -> int:
+    """A lesson stage's unit: its own, or the memory unit of ``run`` (the stage's sentence)."""
+    if stage.unit >= 0:
+        return stage.unit
+    return memory_unit(run.model, run.text, stage.layer, stage.direction, _run=run)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
 def provenance_view(
-    name: str, text: str, layer: int, direction: str, unit: int, lang: str, size: float
+    name: str,
+    text: str,
+    layer: int,
+    direction: str,
+    unit: int,
+    lang: str,
+    size: float,
+    _run: Result,
 ) -> tuple[dict, float]:
     """``(heatmap spec, max |rows summed − traced state|)`` of one unit's memory."""
-    prov = provenance.provenance(analyse(name, text).trace, layer, direction, unit)
+    trace = held_run(_run, name, text).trace
+    prov = provenance.provenance(trace, layer, direction, unit)
     check = float(np.abs(prov.total - prov.state).max())
     return ef.provenance_heatmap(prov, lang, scale=size).to_dict(), check
 
@@ -81,11 +95,11 @@ def parse_units(text: str, count: int) -> tuple[tuple[int, ...], tuple[str, ...]
 
 
 def _clamp_result(
-    name: str, text: str, spec: tuple[clamps.Clamp, ...], recompute_all: bool = False
+    run: Result, spec: tuple[clamps.Clamp, ...], recompute_all: bool = False
 ) -> clamps.ClampResult:
-    model = any_model(name)
-    x = prepare(model, text).inputs  # (T, input_size)
-    return clamps.clamp(model.rnn, x, analyse(name, text).trace, spec, recompute_all)
+    model = any_model(run.model)
+    x = prepare(model, run.text).inputs  # (T, input_size)
+    return clamps.clamp(model.rnn, x, run.trace, spec, recompute_all)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -100,11 +114,12 @@ def clamp_view(
     span: tuple[int, int],
     lang: str,
     size: float,
+    _run: Result,
 ) -> dict[str, dict]:
     """Specs of a clamp: ``Δ<state> <direction>`` heatmaps for every direction and ``pred``."""
-    run = analyse(name, text)
+    run = held_run(_run, name, text)
     clamp = clamps.Clamp(layer, direction, gate, units, span[0], span[1], value)
-    result = _clamp_result(name, text, (clamp,))
+    result = _clamp_result(run, (clamp,))
     specs = {
         f"{q} {d}": ef.clamp_heatmap(result, layer, d, q, lang, scale=size).to_dict()
         for d in run.trace.directions
@@ -119,9 +134,9 @@ def clamp_view(
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
-def unclamped_diff(name: str, text: str) -> float:
+def unclamped_diff(name: str, text: str, _run: Result) -> float:
     """Max |re-run without clamps − trace| over every gate and state (0 up to rounding)."""
-    result = _clamp_result(name, text, (), recompute_all=True)
+    result = _clamp_result(held_run(_run, name, text), (), recompute_all=True)
     return max(float(np.abs(result.quantity(*k) - v).max()) for k, v in result.original.items())
 
 
@@ -140,11 +155,12 @@ def model_gradient(name: str, text: str, layer: int, direction: str) -> np.ndarr
     return gradients.gradient_norms(model.rnn, prepare(model, text).inputs, layer, direction)
 
 
+@st.cache_data(max_entries=16, show_spinner=False)
 def model_gradient_spec(
-    name: str, text: str, layer: int, direction: str, lang: str, size: float
+    name: str, text: str, layer: int, direction: str, lang: str, size: float, _run: Result
 ) -> dict:
     """The curve of :func:`model_gradient` over the sentence's tokens."""
-    run = analyse(name, text)
+    run = held_run(_run, name, text)
     curve = model_gradient(name, text, layer, direction)
     spec = ef.gradient_curves({run.trace.cell: curve}, lang, run.tokens, size, direction)
     return spec.to_dict()
@@ -188,13 +204,14 @@ def lesson_figures(lesson: str, stage: int, lang: str, size: float) -> list[tupl
     s = lessons.LESSONS[lesson].stages[stage]
     if s.figure == "gradients":
         return [("", gradient_comparison(s.keep_bias, lang, size)[0])]
+    run = analyse(s.model, s.text)  # the stage's sentence: looked up once per cached stage
     if s.figure == "model_gradient":
-        spec = model_gradient_spec(s.model, s.text, s.layer, s.direction, lang, size)
-        return [("", _upright(spec, analyse(s.model, s.text).tokens))]
-    run = analyse(s.model, s.text)
+        spec = model_gradient_spec(s.model, s.text, s.layer, s.direction, lang, size, _run=run)
+        return [("", _upright(spec, run.tokens))]
     if s.figure == "provenance":
-        unit = _unit(s.model, s.text, s)
-        return [("", provenance_view(s.model, s.text, s.layer, s.direction, unit, lang, size)[0])]
+        unit = _unit(run, s)
+        view = provenance_view(s.model, s.text, s.layer, s.direction, unit, lang, size, _run=run)
+        return [("", view[0])]
     if s.figure == "split":
         return [("", figures.score_split_spec(run.split, run.tokens, s.step))]
     if s.figure == "proba":
@@ -203,7 +220,7 @@ def lesson_figures(lesson: str, stage: int, lang: str, size: float) -> list[tupl
                                r.tokens))
             for r in (run, analyse(s.other, s.text))
         ]  # fmt: skip
-    unit = _unit(s.model, s.text, s)
+    unit = _unit(run, s)
     spec = figures.unit_lines(run.trace, unit, s.layer, s.quantities, s.step).to_dict()
     return [("", _upright(spec, run.tokens))]
 
@@ -234,7 +251,9 @@ def lesson_facts(lesson: str, stage: int, lang: str) -> dict[str, str]:
 def lesson_unit(lesson: str, stage: int) -> int:
     """The unit a lesson stage looks at (resolved when the stage says "most varying")."""
     s = lessons.LESSONS[lesson].stages[stage]
-    return _unit(s.model, s.text, s) if s.model else 0
+    if not s.model:
+        return 0
+    return s.unit if s.unit >= 0 else _unit(analyse(s.model, s.text), s)
 
 
 def apply_stage(lesson: str, stage: int) -> None:
@@ -257,9 +276,13 @@ def apply_stage(lesson: str, stage: int) -> None:
 def plain_sentence(name: str, text: str, step: int) -> None:
     """A lesson's sentence with the step marked and no predicted tags (they would give answers
     away before the learner guesses)."""
-    run = analyse(name, text)
-    tags = [""] * run.length
-    st.html(markup.SENTENCE_CSS + markup.tokens_html(run.tokens, tags, run.task, run.unknown, step))
+    st.html(markup.SENTENCE_CSS + _plain_sentence_html(name, text, step))
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _plain_sentence_html(name: str, text: str, step: int) -> str:
+    run = analyse(name, text)  # the lesson holds no Run: looked up on a miss only
+    return markup.tokens_html(run.tokens, [""] * run.length, run.task, run.unknown, step)
 
 
 def goto(lesson: str | None, stage: int = 0) -> None:

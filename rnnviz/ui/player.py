@@ -16,7 +16,7 @@ import streamlit as st
 from .. import markup
 from .. import player as payloads
 from ..i18n import t
-from .cache import Result, analyse, bounded
+from .cache import Result, bounded, held_run
 from .legacy import plain_component_state
 
 _HERE = Path(__file__).resolve().parent
@@ -41,10 +41,12 @@ STRING_KEYS = (
 
 
 @bounded  # ~0.8 MB for 50 characters, ~3.5 MB for 200: bounded by bytes, not entries
-def player_payload(name: str, text: str, layer: int, full: bool = True) -> dict[str, Any]:
-    """:func:`rnnviz.player.payload` of a model's run on ``text`` (cached per layer), its values
-    as raw float32 bytes."""
-    result = analyse(name, text)
+def player_payload(
+    name: str, text: str, layer: int, full: bool = True, *, _run: Result
+) -> dict[str, Any]:
+    """:func:`rnnviz.player.payload` of ``_run``, model ``name``'s Run of ``text`` (cached per
+    layer; ``_run`` is not part of the key), its values as raw float32 bytes."""
+    result = held_run(_run, name, text)
     tags = result.predicted if result.kind == "tagger" else None
     data = payloads.payload(result.trace, layer, tags, full)
     # kept as raw bytes: a cache hit unpickles them by copying, and pack() sends them as they are
@@ -92,7 +94,7 @@ def data(
     tags = result.predicted if result.kind == "tagger" else [""] * result.length
     full = mode == "step"
     return {
-        "payload": player_payload(result.model, result.text, layer, full),
+        "payload": player_payload(result.model, result.text, layer, full, _run=result),
         "payload_id": f"{result.model}\n{result.text}\n{layer}\n{int(full)}",
         "sentence_id": f"{result.model}\n{result.text}",
         "strings": strings(result.trace.cell),
