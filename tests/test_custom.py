@@ -206,6 +206,10 @@ def test_keys_resolve_to_the_same_model_and_refusals_write_nothing(
     monkeypatch.setenv("RNNVIZ_DATA_DIR", str(tmp_path))
     spec = RandomSpec(random_arch("gru", 8, 4), vocab="abc", n_labels=2, seed=5)
     a, b = spec.build(), resolve(spec.key())
+    # the key names the architecture flat, as keys (and shared links) always have
+    flat = {"cell": "gru", "hidden_size": 8, "input_size": 4, "num_layers": 1,
+            "bidirectional": False, "vocab": "abc", "n_labels": 2, "seed": 5}  # fmt: skip
+    assert spec.key() == "random:" + json.dumps(flat, sort_keys=True)
     assert torch.equal(a.rnn.weight_ih_l0, b.rnn.weight_ih_l0) and a.vocab == ("<unk>", *"abc")
     sd = {f"rnn.{k}": v for k, v in nn.LSTM(3, 4).state_dict().items()}
     key, model = save_upload(save(sd), "my net.safetensors", "session-1")
