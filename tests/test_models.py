@@ -263,3 +263,20 @@ def test_every_kind_of_model_is_built_from_one_architecture_record() -> None:
         assert {k: v.shape for k, v in built.state_dict().items()} == {
             k: v.shape for k, v in rnn.state_dict().items()
         }
+
+
+def test_no_config_repeats_the_architecture_fields() -> None:
+    """Every record that says what a model is holds one ``arch`` (issue 19 item 4): none of
+    them lists a cell, a size, a layer count or a direction of its own."""
+    from dataclasses import fields
+
+    from rnnviz.custom import RandomSpec
+    from rnnviz.models.code import CodeConfig
+    from rnnviz.training.code_recipe import CodeRecipe
+    from rnnviz.training.live import LiveConfig
+    from rnnviz.training.recipes import Recipe
+
+    shape = {"cell", "input_size", "embed_size", "hidden_size", "num_layers", "bidirectional"}
+    for record in (models.ModelConfig, Recipe, CodeConfig, CodeRecipe, LiveConfig, RandomSpec):
+        names = {f.name for f in fields(record)}
+        assert "arch" in names and not names & shape, (record.__name__, names & shape)
