@@ -58,10 +58,10 @@ with random_col, st.form("cu_random_form"):
     vocab = st.text_input(t("cu_vocab"), "()abc", key="w_cu_vocab", max_chars=ui.VOCAB_MAX_CHARS)
     seed = st.number_input(t("cu_seed"), 0, 10**6, 0, key="w_cu_seed")
     if st.form_submit_button(t("cu_build")):
-        spec = custom.RandomSpec(
-            cell or cells.names()[0], int(hidden), int(input_size), int(layers), bool(bidirectional),
-            vocab.strip(), int(n_labels), int(seed),
-        )  # fmt: skip
+        arch = custom.random_arch(
+            cell or cells.names()[0], int(hidden), int(input_size), int(layers), bool(bidirectional)
+        )
+        spec = custom.RandomSpec(arch, vocab.strip(), int(n_labels), int(seed))
         ss[ui.CUSTOM_KEY] = spec.key()
         ss.an_prefer_custom = True
         ss.cu_message = ("", "")

@@ -11,7 +11,7 @@ def shipped_model(task: str, cell: str | None = None):
 
     for name in models.available():
         m = models.load(name)
-        if m.task == task and (cell is None or m.config.cell == cell):
+        if m.task == task and (cell is None or m.config.arch.cell == cell):
             return m
     pytest.fail(f"no shipped {task} model {cell or ''} in assets/models")
 

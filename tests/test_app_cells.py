@@ -15,7 +15,7 @@ from streamlit.testing.v1 import AppTest
 
 from rnnviz import models
 from rnnviz.cells import CELLS
-from rnnviz.custom import RandomSpec
+from rnnviz.custom import RandomSpec, random_arch
 from rnnviz.ui.state import CUSTOM_KEY
 from tests.helpers import app_pages
 
@@ -37,7 +37,7 @@ def model_for(cell: str) -> tuple[str, dict]:
     name = f"count-{cell}"
     if name in models.available():
         return name, {}
-    key = RandomSpec(cell, 8, 4, 1, False, "()", 3, 0).key()
+    key = RandomSpec(random_arch(cell, 8, 4), "()", 3, 0).key()
     return key, {CUSTOM_KEY: key, "an_prefer_custom": True}
 
 

@@ -277,7 +277,7 @@ def numeric_model_app(steps: int, width: int = 16) -> tuple[AppTest, str]:
     """The app with the user's own numeric-input model (16 numbers a step) and ``steps`` rows."""
     from rnnviz import custom
 
-    key = custom.RandomSpec("gru", 8, width, 1, False, "", 3, 0).key()
+    key = custom.RandomSpec(custom.random_arch("gru", 8, width), "", 3, 0).key()
     rows = np.random.default_rng(0).normal(size=(steps, width)).round(3)
     text = "\n".join(" ".join(f"{v:g}" for v in row) for row in rows)
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
@@ -470,7 +470,7 @@ def test_open_a_shared_link_naming_another_sessions_upload(lang: str) -> None:
 def test_open_a_shared_link_naming_a_random_model_rebuilds_it() -> None:
     from rnnviz import custom
 
-    key = custom.RandomSpec("lstm", 4, 2, 1, False, "", 2, 0).key()
+    key = custom.RandomSpec(custom.random_arch("lstm", 4, 2), "", 2, 0).key()
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
     at.query_params.update({"model": key, "text": "0.1 0.2"})
     at.run()

@@ -14,6 +14,7 @@ from torchcrf import CRF
 from rnnviz import figures, models
 from rnnviz.data import corpus
 from rnnviz.models import FORBIDDEN
+from rnnviz.models.config import rnn
 from rnnviz.training.recipes import RECIPES
 from rnnviz.training.shipped import fit
 from rnnviz.training.tasks import batch_loss
@@ -25,7 +26,12 @@ def _crf(labels: tuple[str, ...], seed: int) -> tuple[np.ndarray, np.ndarray, np
     """Random CRF scores with the BMES-forbidden moves at FORBIDDEN, as TaskNet builds them."""
     torch.manual_seed(seed)
     config = models.ModelConfig(
-        name="t", task="cws", cell="lstm", labels=labels, chars=("<pad>", "<unk>"), decode="crf"
+        name="t",
+        task="cws",
+        arch=rnn("lstm"),
+        labels=labels,
+        chars=("<pad>", "<unk>"),
+        decode="crf",
     )
     crf = models.TaskNet(config).crf
     assert crf is not None
@@ -117,7 +123,12 @@ def test_training_keeps_forbidden_moves_forbidden(tmp_path: Path) -> None:
 
 def test_loss_is_the_crf_negative_log_likelihood_per_token() -> None:
     config = models.ModelConfig(
-        name="t", task="cws", cell="gru", labels=BMES, chars=("<pad>", "<unk>", "a"), decode="crf"
+        name="t",
+        task="cws",
+        arch=rnn("gru"),
+        labels=BMES,
+        chars=("<pad>", "<unk>", "a"),
+        decode="crf",
     )
     net = models.TaskNet(config).eval()
     ids = torch.tensor([[[2], [2], [2]], [[2], [2], [0]]])

@@ -22,6 +22,7 @@ from rnnviz.custom import (
     infer_architecture,
     load_upload,
     model_from_tensors,
+    random_arch,
     read_state_dict,
     resolve,
     save_upload,
@@ -203,8 +204,12 @@ def test_keys_resolve_to_the_same_model_and_refusals_write_nothing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("RNNVIZ_DATA_DIR", str(tmp_path))
-    spec = RandomSpec("gru", 8, 4, vocab="abc", n_labels=2, seed=5)
+    spec = RandomSpec(random_arch("gru", 8, 4), vocab="abc", n_labels=2, seed=5)
     a, b = spec.build(), resolve(spec.key())
+    # the key names the architecture flat, as keys (and shared links) always have
+    flat = {"cell": "gru", "hidden_size": 8, "input_size": 4, "num_layers": 1,
+            "bidirectional": False, "vocab": "abc", "n_labels": 2, "seed": 5}  # fmt: skip
+    assert spec.key() == "random:" + json.dumps(flat, sort_keys=True)
     assert torch.equal(a.rnn.weight_ih_l0, b.rnn.weight_ih_l0) and a.vocab == ("<unk>", *"abc")
     sd = {f"rnn.{k}": v for k, v in nn.LSTM(3, 4).state_dict().items()}
     key, model = save_upload(save(sd), "my net.safetensors", "session-1")

@@ -9,6 +9,7 @@ from shipped import tiny_recipe
 
 from rnnviz import models
 from rnnviz.data import corpus
+from rnnviz.models.config import rnn
 from rnnviz.training.recipes import RECIPES, Recipe
 from rnnviz.training.shipped import fit
 from rnnviz.vocab import lexicon_marks
@@ -29,7 +30,7 @@ def test_lexicon_needs_a_character_task() -> None:
         replace(RECIPES["ner-bilstm"], lexicon_dim=8)
     with pytest.raises(ValueError, match="character task"):
         models.ModelConfig(
-            name="p", task="pos", cell="lstm", labels=("n",), chars=("<pad>", "<unk>"),
+            name="p", task="pos", arch=rnn("lstm"), labels=("n",), chars=("<pad>", "<unk>"),
             lexicon_dim=8, lexicon=("南京",),
         )  # fmt: skip
 

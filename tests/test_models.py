@@ -60,7 +60,7 @@ def test_all_models_are_shipped_within_budget() -> None:
 def test_api_surface(model: models.RNNModel) -> None:
     assert model.task in models.TASKS
     assert model.kind == ("classifier" if model.task == "sentiment" else "tagger")
-    assert CELLS[model.config.cell].matches(model.rnn)
+    assert CELLS[model.config.arch.cell].matches(model.rnn)
     assert model.rnn.bidirectional == (model.task in ("cws", "pos", "ner"))
     assert 3 <= len(model.examples) <= 6
     assert model.card.startswith(f"# {model.name}")
@@ -165,11 +165,13 @@ def test_vanilla_rnn_counts_worse_than_the_gated_cells() -> None:
 def test_counter_unit_tracks_depth() -> None:
     for name in ("count-lstm", "count-gru"):
         m = models.load(name)
-        unit = m.config.metrics["counter"][CELLS[m.config.cell].updated]["unit"]
+        unit = m.config.metrics["counter"][CELLS[m.config.arch.cell].updated]["unit"]
         text = "(" * 30 + ")" * 30
-        q = m.trace(text).quantity(0, "forward", "c" if m.config.cell == "lstm" else "h")[:, unit]
+        q = m.trace(text).quantity(0, "forward", "c" if m.config.arch.cell == "lstm" else "h")[
+            :, unit
+        ]
         r = np.corrcoef(q, counting.depths(text))[0, 1]
-        assert abs(r) > (0.95 if m.config.cell == "lstm" else 0.5), (name, r)
+        assert abs(r) > (0.95 if m.config.arch.cell == "lstm" else 0.5), (name, r)
 
 
 def _copy(tmp_path: Path, name: str = "count-lstm") -> Path:
@@ -261,3 +263,20 @@ def test_every_kind_of_model_is_built_from_one_architecture_record() -> None:
         assert {k: v.shape for k, v in built.state_dict().items()} == {
             k: v.shape for k, v in rnn.state_dict().items()
         }
+
+
+def test_no_config_repeats_the_architecture_fields() -> None:
+    """Every record that says what a model is holds one ``arch`` (issue 19 item 4): none of
+    them lists a cell, a size, a layer count or a direction of its own."""
+    from dataclasses import fields
+
+    from rnnviz.custom import RandomSpec
+    from rnnviz.models.code import CodeConfig
+    from rnnviz.training.code_recipe import CodeRecipe
+    from rnnviz.training.live import LiveConfig
+    from rnnviz.training.recipes import Recipe
+
+    shape = {"cell", "input_size", "embed_size", "hidden_size", "num_layers", "bidirectional"}
+    for record in (models.ModelConfig, Recipe, CodeConfig, CodeRecipe, LiveConfig, RandomSpec):
+        names = {f.name for f in fields(record)}
+        assert "arch" in names and not names & shape, (record.__name__, names & shape)

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 import torch
 from torch import nn
 
 from .. import uploads
+from ..architecture import flatten, unflatten
 from ..cells import CELLS
 from ..checkpoint_reader import CustomModelError
 from ..schema import Cell
@@ -69,26 +71,54 @@ UPLOAD_PREFIX = uploads.PREFIX
 RANDOM_PREFIX = "random:"
 
 
+def random_arch(cell: Cell = DEFAULT_CELL, hidden: int = 16, input_size: int = 8, layers: int = 1,
+                bidirectional: bool = False) -> Architecture:  # fmt: skip
+    """The random builder's module (with biases, no projection)."""
+    return Architecture(cell, input_size, hidden, layers, bidirectional)
+
+
+# A random model's key names its architecture flat (stored key → Architecture field).
+RANDOM_ARCH_KEYS = {
+    "cell": "cell",
+    "hidden_size": "hidden_size",
+    "input_size": "input_size",
+    "num_layers": "num_layers",
+    "bidirectional": "bidirectional",
+}
+
+
 @dataclass(frozen=True)
 class RandomSpec:
     """The choices of the random builder; ``key()`` is a name that rebuilds the same model."""
 
-    cell: Cell = DEFAULT_CELL
-    hidden_size: int = 16
-    input_size: int = 8
-    num_layers: int = 1
-    bidirectional: bool = False
+    arch: Architecture = field(default_factory=random_arch)
     vocab: str = ""  # characters of a char vocabulary ("" = numeric inputs)
     n_labels: int = 0
     seed: int = 0
 
     def key(self) -> str:
-        return RANDOM_PREFIX + json.dumps(asdict(self), ensure_ascii=False, sort_keys=True)
+        """``random:`` + the choices as sorted JSON (the architecture's fields flat)."""
+        flat = flatten(self, RANDOM_ARCH_KEYS)
+        return RANDOM_PREFIX + json.dumps(flat, ensure_ascii=False, sort_keys=True)
+
+    @classmethod
+    def from_key(cls, key: str) -> RandomSpec:
+        """The spec a :meth:`key` names (ValueError/TypeError for anything else)."""
+        data: dict[str, Any] = json.loads(key[len(RANDOM_PREFIX) :])
+        if not isinstance(data, dict) or set(data) - {
+            "vocab",
+            "n_labels",
+            "seed",
+            *RANDOM_ARCH_KEYS,
+        }:
+            raise ValueError("unknown fields")
+        return cls(**unflatten(data, RANDOM_ARCH_KEYS, random_arch()))
 
     def build(self) -> CustomModel:
         vocab = ["<unk>", *dict.fromkeys(self.vocab)] if self.vocab else None
+        a = self.arch
         return build_random(
-            self.cell, self.hidden_size, self.input_size, self.num_layers, self.bidirectional,
+            a.cell, a.hidden_size, a.input_size, a.num_layers, a.bidirectional,
             vocab, self.n_labels, self.seed,
         )  # fmt: skip
 
@@ -109,7 +139,7 @@ def resolve(key: str) -> CustomModel:
     """The model behind a key from :func:`save_upload` or :meth:`RandomSpec.key`."""
     if key.startswith(RANDOM_PREFIX):
         try:
-            spec = RandomSpec(**json.loads(key[len(RANDOM_PREFIX) :]))
+            spec = RandomSpec.from_key(key)
         except (ValueError, TypeError) as exc:
             raise CustomModelError(f"not a random-model key: {exc}") from None
         return spec.build()
@@ -137,10 +167,11 @@ def display_name(key: str) -> str:
         return uploads.shown_name(key)
     if key.startswith(RANDOM_PREFIX):
         try:
-            spec = RandomSpec(**json.loads(key[len(RANDOM_PREFIX) :]))
+            spec = RandomSpec.from_key(key)
         except (ValueError, TypeError):
             return "random"
-        bi = "Bi" if spec.bidirectional else ""
-        title = CELLS[spec.cell].title if spec.cell in CELLS else spec.cell
-        return f"random {bi}{title} {spec.hidden_size} (seed {spec.seed})"
+        a = spec.arch
+        bi = "Bi" if a.bidirectional else ""
+        title = CELLS[a.cell].title if a.cell in CELLS else a.cell
+        return f"random {bi}{title} {a.hidden_size} (seed {spec.seed})"
     return key

@@ -3,11 +3,11 @@ names, the checkpoint's file names and format version."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Literal
 
-from ..architecture import Architecture
+from ..architecture import Architecture, flatten, unflatten
 from ..cells import CELLS
 
 Task = Literal["cws", "pos", "ner", "sentiment", "count"]
@@ -32,6 +32,33 @@ def input_width(c: Any) -> int:
     return c.char_dim + BIGRAM_INPUTS[c.bigrams] * c.bigram_dim + c.lexicon_dim
 
 
+def rnn(cell: str, hidden: int = 128, layers: int = 1, bidirectional: bool = True) -> Architecture:
+    """A shipped model's recurrent module (``layers`` stacked, dropout between them in training);
+    its input width is the model's per-token features (:func:`input_width`), filled in by the
+    record that holds it (:class:`ModelConfig`, the training ``Recipe``)."""
+    return Architecture(cell, 0, hidden, layers, bidirectional)
+
+
+# config.json keeps the architecture flat: stored key → Architecture field, and where each
+# stands in the file (the order every shipped config.json has).
+MODEL_ARCH_KEYS = {
+    "cell": "cell",
+    "bidirectional": "bidirectional",
+    "num_layers": "num_layers",
+    "hidden_size": "hidden_size",
+}
+_FIRST_KEYS = (
+    "name",
+    "task",
+    "cell",
+    "labels",
+    "chars",
+    "bidirectional",
+    "num_layers",
+    "hidden_size",
+)
+
+
 @dataclass(frozen=True)
 class ModelConfig:
     """Everything needed to rebuild a model; stored as ``config.json`` next to its weights.
@@ -47,12 +74,9 @@ class ModelConfig:
 
     name: str
     task: str
-    cell: str  # a key of rnnviz.cells.CELLS (the registry)
+    arch: Architecture  # the recurrent module (its cell a key of rnnviz.cells.CELLS)
     labels: tuple[str, ...]
     chars: tuple[str, ...]
-    bidirectional: bool = True
-    num_layers: int = 1
-    hidden_size: int = 128
     char_dim: int = 64
     bigram_dim: int = 0
     bigrams: str = "none"  # "none", "left" (causal, for one-direction models) or "both"
@@ -76,11 +100,14 @@ class ModelConfig:
     def __post_init__(self) -> None:
         if self.task not in TASKS:
             raise ValueError(f"task must be one of {TASKS}, got {self.task!r}")
-        if self.cell not in CELLS:
-            raise ValueError(f"cell must be one of {tuple(CELLS)}, got {self.cell!r}")
+        width = input_width(self)
+        if self.arch.input_size != width:  # the input width follows from the features
+            object.__setattr__(self, "arch", replace(self.arch, input_size=width))
+        if self.arch.cell not in CELLS:
+            raise ValueError(f"cell must be one of {tuple(CELLS)}, got {self.arch.cell!r}")
         if self.bigrams not in ("none", "left", "both"):
             raise ValueError(f"bigrams must be none, left or both, got {self.bigrams!r}")
-        if self.bigrams == "both" and not self.bidirectional:
+        if self.bigrams == "both" and not self.arch.bidirectional:
             raise ValueError("a one-direction model must not read the right bigram c[t]c[t+1]")
         if self.decode not in DECODES:
             raise ValueError(f"decode must be one of {DECODES}, got {self.decode!r}")
@@ -110,19 +137,14 @@ class ModelConfig:
     def output_size(self) -> int:
         return self.arch.out_width
 
-    @property
-    def arch(self) -> Architecture:
-        """The recurrent module's shape (the record every kind of model shares)."""
-        return Architecture(
-            self.cell, self.input_size, self.hidden_size, self.num_layers, self.bidirectional
-        )
-
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        """The flat ``config.json`` layout, key for key and in the order it has always had."""
+        flat = flatten(self, MODEL_ARCH_KEYS)
+        return {**{k: flat[k] for k in _FIRST_KEYS}, **flat}
 
     @classmethod
     def from_json(cls, data: dict[str, Any], source: str = CONFIG_FILE) -> ModelConfig:
-        known = {f.name for f in fields(cls)}
+        known = {f.name for f in fields(cls)} - {"arch"} | set(MODEL_ARCH_KEYS)
         unknown = sorted(set(data) - known)
         if unknown:
             raise ValueError(f"{source}: unknown config keys {unknown}")
@@ -131,9 +153,11 @@ class ModelConfig:
             raise ValueError(
                 f"{source}: format_version {version}, this code reads {FORMAT_VERSION}"
             )
+        if "cell" not in data:
+            raise ValueError(f"{source}: no cell")
         tuples = {"labels", "chars", "bigram_vocab", "words", "lexicon", "examples"}
         args = {k: tuple(v) if k in tuples else v for k, v in data.items()}
         try:
-            return cls(**args)
+            return cls(**unflatten(args, MODEL_ARCH_KEYS, rnn("lstm")))
         except TypeError as exc:
             raise ValueError(f"{source}: {exc}") from None

@@ -33,7 +33,9 @@ class TaskNet(nn.Module):
         )
         self.rnn = c.arch.build(
             batch_first=True,
-            dropout=c.dropout if c.num_layers > 1 else 0.0,  # between stacked layers (training)
+            dropout=c.dropout
+            if c.arch.num_layers > 1
+            else 0.0,  # between stacked layers (training)
         )
         self.dropout = nn.Dropout(c.dropout)
         self.head = nn.Linear(c.output_size, len(c.labels))

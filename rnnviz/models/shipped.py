@@ -54,8 +54,8 @@ class RNNModel:
     def __repr__(self) -> str:
         c = self.config
         return (
-            f"RNNModel({c.name!r}, task={c.task!r}, cell={c.cell!r}, "
-            f"bidirectional={c.bidirectional}, hidden={c.hidden_size}, labels={len(c.labels)})"
+            f"RNNModel({c.name!r}, task={c.task!r}, cell={c.arch.cell!r}, "
+            f"bidirectional={c.arch.bidirectional}, hidden={c.arch.hidden_size}, labels={len(c.labels)})"
         )
 
     @property
@@ -306,7 +306,7 @@ class RNNModel:
         save_file(
             state,
             str(folder / WEIGHTS_FILE),
-            metadata={"name": self.name, "cell": self.config.cell},
+            metadata={"name": self.name, "cell": self.config.arch.cell},
         )
         write_config(folder / CONFIG_FILE, self.config)
 

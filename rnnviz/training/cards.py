@@ -121,7 +121,7 @@ def card(model: RNNModel) -> str:
             ),
             "",
         ]
-    d = 2 if c.bidirectional else 1
+    d = 2 if c.arch.bidirectional else 1
     lines += ["## Model", ""]
     if c.task == "pos":
         inp = (
@@ -143,9 +143,9 @@ def card(model: RNNModel) -> str:
             )
     lines += [
         f"- input per token: {inp} → `input_size` {c.input_size}",
-        f"- recurrent layer: `{_module_name(c.cell)}({c.input_size}, {c.hidden_size}, "
-        f"num_layers={c.num_layers}, bidirectional={c.bidirectional})`",
-        f"- head: one `nn.Linear({d * c.hidden_size}, {len(c.labels)})` on the RNN output "
+        f"- recurrent layer: `{_module_name(c.arch.cell)}({c.input_size}, {c.arch.hidden_size}, "
+        f"num_layers={c.arch.num_layers}, bidirectional={c.arch.bidirectional})`",
+        f"- head: one `nn.Linear({d * c.arch.hidden_size}, {len(c.labels)})` on the RNN output "
         + ("at every step" if c.kind == "tagger" else "(the last step gives the prediction)"),
         "- decoding: "
         + {
@@ -210,7 +210,7 @@ def card(model: RNNModel) -> str:
             f"deep (training sequences nest at most {tr.get('count_max_len', 40) // 2})",
             "",
         ]
-        q = CELLS[c.cell].updated  # the state a counter can live in: c (LSTM) or h
+        q = CELLS[c.arch.cell].updated  # the state a counter can live in: c (LSTM) or h
         if q in cu:
             probe = "(" * 10 + ")" * 10
             vals = model.trace(probe).quantity(0, "forward", q)[:, cu[q]["unit"]]
@@ -218,7 +218,7 @@ def card(model: RNNModel) -> str:
                 f"On `{probe}` the counter `{q}[{cu[q]['unit']}]` reads, step by step: "
                 + " ".join(f"{v:.2f}" for v in vals),
                 "",
-                COUNT_PROSE.get(c.cell) or _count_prose(c.cell),
+                COUNT_PROSE.get(c.arch.cell) or _count_prose(c.arch.cell),
                 "",
             ]
         spread = m.get("seed_spread")

@@ -78,9 +78,7 @@ def run_summary(c: CodeConfig, cells: dict[str, dict[str, dict[str, Any]]]) -> d
     }
 
 
-_ZH_NOTE = (
-    "> 中文译文。所有数字、表格和代码与英文原版 `card.md` 完全一致,均为训练与评估时机器实测的结果。"
-)
+_ZH_NOTE = "> 中文译文。所有数字、表格和代码与英文原版 `card.md` 完全一致，均为训练与评估时机器实测的结果。"
 _REPS = {"c": "c", "tanh_c": "tanh(c)", "h": "h"}
 _SCORE_NOTE = {
     "en": "Best unit per feature and representation (any layer; Pearson r over the first "
@@ -89,10 +87,10 @@ _SCORE_NOTE = {
     "0.5 is chance, 1 or 0 a perfect split). The last column is a linear read-out of every "
     "layer's c and h together (ridge regression fitted on the first half of the characters, r on "
     "the second): it tells a feature the model lacks from one spread over many units:",
-    "zh": "每个特征、每种表示下最相关的单元(任一层;在留出数据前 {n:,} 个字符上计算皮尔逊 r,"
-    "文本按训练时的方式处理;0/1 特征的 r 即点二列相关,并给出 AUROC——特征内字符的取值高于特征外字符的概率:"
-    "0.5 为随机,1 或 0 为完全分开)。最后一列是各层 c 和 h 合起来的线性读出(在前一半字符上用岭回归拟合,"
-    "在后一半上计算 r):它说明一个特征是模型里根本没有,还是分散在许多单元里:",
+    "zh": "每个特征、每种表示下最相关的单元（任一层；在留出数据前 {n:,} 个字符上计算皮尔逊 r，"
+    "文本按训练时的方式处理；0/1 特征的 r 即点二列相关，并给出 AUROC——特征内字符的取值高于特征外字符的概率："
+    "0.5 为随机，1 或 0 为完全分开）。最后一列是各层 c 和 h 合起来的线性读出（在前一半字符上用岭回归拟合，"
+    "在后一半上计算 r）：它说明一个特征是模型里根本没有，还是分散在许多单元里：",
 }
 _TABLE_HEAD = {
     "en": "| feature | tanh(c) | c | h | read-out r |",
@@ -104,7 +102,7 @@ _RUNS_HEAD = {
         "| run | model | text | steps | seconds | bits/char | in_string | in_short_string | bracket_depth |",
     ),
     "zh": (
-        "训练过的各次运行(尝试了什么;比特/字符与单元均在按该次训练方式处理的留出文本上测得):",
+        "训练过的各次运行（尝试了什么；比特/字符与单元均在按该次训练方式处理的留出文本上测得）：",
         "| 运行 | 模型 | 文本 | 步数 | 秒 | 比特/字符 | in_string | in_short_string | bracket_depth |",
     ),
 }
@@ -141,32 +139,32 @@ def card(c: CodeConfig, eval_chars: int, lang: str = "en") -> str:
     )
     if zh:
         data = "顶层 `*.py` 模块" + (
-            "及其各个包中的模块(不含测试、IDLE、lib2to3)" if packages else ""
+            "及其各个包中的模块（不含测试、IDLE、lib2to3）" if packages else ""
         )
         reading = (
-            f"批中 {batch} 行各读自己的一段文本,每次 {seq_len} 个字符,状态从一个窗口延续到下一个"
+            f"批中 {batch} 行各读自己的一段文本，每次 {seq_len} 个字符，状态从一个窗口延续到下一个"
             if stateful
-            else f"从零状态开始、随机截取 {seq_len} 字符的窗口,批大小 {batch}"
+            else f"从零状态开始、随机截取 {seq_len} 字符的窗口，批大小 {batch}"
         )
-        prep = ("去掉了文档字符串(模块、类、函数体的第一条语句若是字符串,按 `ast` 判断)" if not docstrings else "")  # fmt: skip
-        prep += ("," if prep and not long_strings else "") + ("跨行的字符串字面量改为空字符串(`x = \"\"\"…\"\"\"` 变为 `x = \"\"`)" if not long_strings else "")  # fmt: skip
-        prep += ("," if prep and quotes else "") + ("统一了引号风格(值不变时 '…' 改为 \"…\")" if quotes else "")  # fmt: skip
+        prep = ("去掉了文档字符串（模块、类、函数体的第一条语句若是字符串，按 `ast` 判断）" if not docstrings else "")  # fmt: skip
+        prep += ("，" if prep and not long_strings else "") + ("跨行的字符串字面量改为空字符串（`x = \"\"\"…\"\"\"` 变为 `x = \"\"`）" if not long_strings else "")  # fmt: skip
+        prep += ("，" if prep and quotes else "") + ("统一了引号风格（值不变时 '…' 改为 \"…\"）" if quotes else "")  # fmt: skip
         lines = [
-            "# code-lstm:Python 源代码的字符级 LSTM 语言模型",
+            "# code-lstm：Python 源代码的字符级 LSTM 语言模型",
             "",
             _ZH_NOTE,
             "",
-            f"- 数据:Python {version} 标准库的{data}"
-            + (f";训练与留出文本都{prep}" if prep else "")
-            + f";留出的文件(crc32(name) % 10 == 9,无论位于哪个目录,从不参与训练):{held}。",
-            f"- 模型:嵌入 {c.arch.input_size} → LSTM {layers} → 在 {len(c.chars)} 个字符上的线性层"
-            + (f";遗忘门偏置初始化为 {forget:g}" if forget is not None else "")
-            + f";梯度裁剪到 {clip:g};"
-            f"{steps} 步 Adam,用时 {seconds:.0f} s,1 个 CPU 线程({chars:,} 个训练字符,{reading})"
-            + (f";发布的权重是权重的滑动平均(每步衰减 {average})" if average else "")
-            + (",以 float16 存储" if half else "")
+            f"- 数据：Python {version} 标准库的{data}"
+            + (f"；训练与留出文本都{prep}" if prep else "")
+            + f"；留出的文件（crc32(name) % 10 == 9，无论位于哪个目录，从不参与训练）：{held}。",
+            f"- 模型：嵌入 {c.arch.input_size} → LSTM {layers} → 在 {len(c.chars)} 个字符上的线性层"
+            + (f"；遗忘门偏置初始化为 {forget:g}" if forget is not None else "")
+            + f"；梯度裁剪到 {clip:g}；"
+            f"{steps} 步 Adam，用时 {seconds:.0f} s，1 个 CPU 线程（{chars:,} 个训练字符，{reading}）"
+            + (f"；发布的权重是权重的滑动平均（每步衰减 {average}）" if average else "")
+            + ("，以 float16 存储" if half else "")
             + "。",
-            f"- 留出数据上的交叉熵:每字符 {bpc:.3f} 比特(留出数据的前 200,000 个字符)。",
+            f"- 留出数据上的交叉熵：每字符 {bpc:.3f} 比特（留出数据的前 200,000 个字符）。",
             f"- {_SCORE_NOTE['zh'].format(n=eval_chars)}",
         ]
     else:
@@ -240,7 +238,7 @@ def card(c: CodeConfig, eval_chars: int, lang: str = "en") -> str:
     flags += "" if long_strings else " --no-long-strings"
     flags += " --quotes" if quotes else ""
     command = f"`python -m rnnviz.training.codelm train {flags}`"
-    lines += ["", f"复现:{command}。" if zh else f"Reproduce: {command}.", ""]
+    lines += ["", f"复现：{command}。" if zh else f"Reproduce: {command}.", ""]
     return "\n".join(lines)
 
 

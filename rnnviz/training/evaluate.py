@@ -119,7 +119,7 @@ def counter_units(model: RNNModel, texts: Sequence[str]) -> dict[str, Any]:
     depth = np.concatenate([s[1] for s in signals if s is not None])  # (N,) NaN once invalid
     keep = ~np.isnan(depth)
     out: dict[str, Any] = {}
-    spec = CELLS[model.config.cell]
+    spec = CELLS[model.config.arch.cell]
     for n in sorted(spec.states, key=lambda q: q != spec.updated):  # c then h (LSTM), h
         v = np.concatenate([r.trace.quantity(0, "forward", n) for r in runs])[keep]  # (N, H)
         r_ = unit_correlations(v.astype(np.float64), depth[keep])  # (H,)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, fields, replace
 from typing import Any
 
 from ..architecture import Architecture, flatten, unflatten
-from ..models.config import input_width
+from ..models.config import input_width, rnn
 
 CWS_EXAMPLES = (
     "中共中央总书记江泽民发表新年讲话。",
@@ -46,12 +46,6 @@ COUNT_EXAMPLES = (
     "(()))((",
     "((()",
 )
-
-
-def rnn(cell: str, hidden: int = 128, layers: int = 1, bidirectional: bool = True) -> Architecture:
-    """A recipe's recurrent module (``layers`` stacked, dropout between them too); its input
-    width is the recipe's per-token features, filled in by :class:`Recipe`."""
-    return Architecture(cell, 0, hidden, layers, bidirectional)
 
 
 # How a recipe's architecture is stored (config.json ``training``, ``--set``): stored key →

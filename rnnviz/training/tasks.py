@@ -87,12 +87,9 @@ def build_config(recipe: Recipe, train: Sequence[Example]) -> ModelConfig:
     return ModelConfig(
         name=r.name,
         task=r.task,
-        cell=r.arch.cell,
+        arch=r.arch,
         labels=labels,
         chars=chars.itos,
-        bidirectional=r.arch.bidirectional,
-        hidden_size=r.arch.hidden_size,
-        num_layers=r.arch.num_layers,
         char_dim=r.char_dim,
         bigram_dim=r.bigram_dim,
         bigrams=r.bigrams,
