@@ -9,6 +9,7 @@ import streamlit as st
 
 from rnnviz import ui
 from rnnviz.i18n import t
+from rnnviz.ui import Key
 
 ui.setup()
 st.title(t("page_compare"))
@@ -22,7 +23,7 @@ st.markdown(t("cmp_intro", task=t("task_" + res.task)))
 ui.agreement(runs)
 
 labels = ui.quantity_labels(runs)
-quantity = ui.choice("cmp_quantity", ui.quantity_names(runs), "w_cmp_quantity", labels=labels)
+quantity = ui.choice("cmp_quantity", ui.quantity_names(runs), Key.W_CMP_QUANTITY, labels=labels)
 for k, (col, r) in enumerate(zip(st.columns(len(runs)), runs, strict=True)):
     best = ui.story_unit(r.model, r.text, r)
     direction = best.direction if best is not None else r.trace.directions[0]
@@ -46,6 +47,6 @@ for k, (col, r) in enumerate(zip(st.columns(len(runs)), runs, strict=True)):
             url_keys=("step", "play") if k == 0 else (),
             unit=best.unit if best is not None else 0,
         )
-        spec = ui.heatmap_specs(r.model, r.text, shown, 0, "index", ss.lang, r)[direction]
+        spec = ui.heatmap_specs(r.model, r.text, shown, 0, "index", ss[Key.LANG], r)[direction]
         ui.chart(ui.linked(spec, f"cmp:{r.model}"), key=f"cmp_{r.model}", name=f"cmp_{r.model}")
 ui.sync_url()

@@ -1,6 +1,6 @@
 """The only Streamlit code of rnnviz, split by job; ``from rnnviz import ui`` gives pages all of it.
 
-``boot`` (imported first: heavy modules at server start, torch threads, the language hook),
+``boot`` (imported first: heavy modules at server start, torch threads),
 ``cache`` (every st.cache_*), ``state`` (session keys, limits, URL sync), ``legacy`` (the one
 private Streamlit flag), ``charts``, ``widgets``, ``services`` (analysis pages), ``sidebar``
 (page setup, the sidebar, the selection every page reads).
@@ -77,6 +77,7 @@ from .state import (
     STATE_KEYS,
     TOKEN_MAX_CHARS,
     VOCAB_MAX_CHARS,
+    Key,
     default_model,
     start,
     sync_url,
@@ -129,6 +130,7 @@ __all__ = [
     "TOKEN_MAX_CHARS",
     "TORCH_THREADS",
     "VOCAB_MAX_CHARS",
+    "Key",
     "Result",
     "advance",
     "agreement",

@@ -12,6 +12,7 @@ import streamlit as st
 
 from .. import figures
 from ..i18n import t
+from .state import Key
 
 PLOTLY_CONFIG = {
     "displaylogo": False,
@@ -110,7 +111,7 @@ def chart(
     spec = fig.to_dict() if isinstance(fig, go.Figure) else fig
     if not spec.get("data"):  # a drawing made of shapes only: plotly wants one trace
         spec = {**spec, "data": [{"type": "scatter", "x": [], "y": [], "hoverinfo": "skip"}]}
-    if st.session_state.get("projector"):
+    if st.session_state.get(Key.PROJECTOR):
         spec = _projector(spec)
     kwargs: dict[str, Any] = {}
     if on_select is not None:
@@ -143,7 +144,7 @@ def _on_heatmap_click(chart_key: str, order: tuple[int, ...]) -> None:
         return
     hit = figures.unit_at({"layout": {"meta": {"order": list(order)}}}, points[0])
     if hit is not None:
-        ss.unit, ss.step = hit
+        ss[Key.UNIT], ss[Key.STEP] = hit
 
 
 def heatmap_click(chart_key: str, order: Sequence[int]) -> Callable[[], None]:
@@ -169,6 +170,6 @@ def live_chart(slot: Any, fig: go.Figure) -> None:
     """
     key = f"live_chart_{next(_LIVE_DRAWS)}"
     spec = fig.to_dict()
-    if st.session_state.get("projector"):  # the back row reads the curve too
+    if st.session_state.get(Key.PROJECTOR):  # the back row reads the curve too
         spec = _projector(spec)
     slot.plotly_chart(spec, theme=None, config=PLOTLY_CONFIG, key=key)
