@@ -35,11 +35,13 @@ from .cache import (
     _trace_table as _trace_table,
 )
 from .charts import (
+    COMPARE_HEATMAP_PX,
     PLOTLY_CONFIG,
     chart,
     heatmap,
     heatmap_click,
     live_chart,
+    sized,
 )
 from .charts import (
     _Validated as _Validated,
@@ -119,6 +121,7 @@ __all__ = [
     "APP_MAX_CHARS",
     "BASE_CSS",
     "CODE_MAX_CHARS",
+    "COMPARE_HEATMAP_PX",
     "CUSTOM_KEY",
     "CUSTOM_MAX_CHARS",
     "PLAY_SECONDS",
@@ -188,6 +191,7 @@ __all__ = [
     "show_error",
     "side_by_side",
     "sidebar",
+    "sized",
     "start",
     "step_controls",
     "sticky",

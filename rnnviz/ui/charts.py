@@ -62,7 +62,8 @@ def _projector(spec: dict) -> dict:
             for sh in layout["shapes"]
         ]
     margin = dict(layout.get("margin", {}))
-    margin["t"] = int(max(margin.get("t", 50), 40) * 1.45)
+    if margin.get("t", 50) > 20:  # room for the bigger title (a chart set without one keeps it)
+        margin["t"] = int(max(margin.get("t", 50), 40) * 1.45)
     margin["b"] = int(margin.get("b", 50) * 1.2)
     layout["margin"] = margin
     if "height" in layout:
@@ -127,6 +128,27 @@ def chart(
             key=f"html_{key or name}",
             type="tertiary",
         )
+
+
+COMPARE_HEATMAP_PX = 150  # Compare: each model's heatmap under its player, one projector screen
+
+
+def sized(spec: dict, height: int, title: bool = True) -> dict:
+    """A figure spec drawn ``height`` pixels tall, without its title if ``title`` is False
+    (Compare fits two models' heatmaps under their players on one projector screen; the
+    player above names the direction, the gate choice the quantity). The cached spec is not
+    changed."""
+    layout = {**spec.get("layout", {}), "height": height}
+    if not title:
+        layout.pop("title", None)
+        layout["margin"] = {**layout.get("margin", {}), "t": 8}
+    y = layout.get("yaxis", {})
+    rows = max(1, height // 40)  # a short chart: fewer unit ticks, so they do not overlap
+    if len(y.get("tickvals", ())) > rows:
+        every = -(-len(y["tickvals"]) // rows)
+        y = {**y, "tickvals": y["tickvals"][::every], "ticktext": y.get("ticktext", [])[::every]}
+        layout["yaxis"] = y
+    return {**spec, "layout": layout}
 
 
 def _html(spec: dict) -> str:

@@ -54,9 +54,11 @@ def choice(
     key: str,
     prefix: str = "",
     labels: dict[str, str] | None = None,
+    compact: bool = False,
 ) -> str:
     """A horizontal single choice with translated option names: ``labels[option]`` (an i18n
-    key, e.g. from :func:`quantity_labels`) or ``t(prefix + option)``.
+    key, e.g. from :func:`quantity_labels`) or ``t(prefix + option)``; ``compact``: a select
+    box, one line high (nine gates in projector mode take two rows of buttons).
 
     Choices listed in ``URL_CHOICES`` open on the link's (or the last page's) value and are
     mirrored into the link."""
@@ -65,15 +67,17 @@ def choice(
     default = options[0]
     if url and key not in ss and ss.get(url) in options:
         default = ss[url]
-    value = st.segmented_control(
-        t(label_key),
-        list(options),
-        key=key,
-        default=default,
-        format_func=functools.partial(
-            _option_name, prefix, labels=tuple(sorted((labels or {}).items()))
-        ),
-    )
+    named = functools.partial(_option_name, prefix, labels=tuple(sorted((labels or {}).items())))
+    if compact:
+        if ss.get(key) not in options:  # a value the buttons left, or none yet
+            ss[key] = default
+        value = st.selectbox(  # its options name themselves ("c · cell state"): no label line
+            t(label_key), list(options), key=key, format_func=named, label_visibility="collapsed"
+        )
+    else:
+        value = st.segmented_control(
+            t(label_key), list(options), key=key, default=default, format_func=named
+        )
     value = value or options[0]
     if url:
         ss[url] = value
