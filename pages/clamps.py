@@ -9,6 +9,7 @@ from rnnviz.analysis.clamps import allowed_gates, value_range
 from rnnviz.analysis.whatif import position_label
 from rnnviz.cells import CELLS
 from rnnviz.i18n import t
+from rnnviz.ui import Key
 
 ui.setup()
 st.title(t("page_clamps"))
@@ -32,7 +33,7 @@ with d_col:
 with l_col:
     layer = ui.layer_picker(tr)
 typed = st.text_input(  # our own picker: "5" is unit 5, not every unit containing a 5
-    t("cl_units"), str(min(ss.unit, tr.hidden_size - 1)), key=f"w_cl_units_{res.model}",
+    t("cl_units"), str(min(ss[Key.UNIT], tr.hidden_size - 1)), key=f"w_cl_units_{res.model}",
     help=t("cl_units_help", top=tr.hidden_size - 1), max_chars=200,
 )  # fmt: skip
 units, refused = ui.explain.parse_units(typed, tr.hidden_size)
@@ -57,7 +58,7 @@ st.markdown(t("cl_summary", gate=gate, value=value, units=", ".join(map(str, uni
               a=span[0], b=span[1], direction=t("an_" + direction)))  # fmt: skip
 specs = ui.explain.clamp_view(
     res.model, res.text, layer, direction, gate, float(value), tuple(sorted(units)), tuple(span),
-    ss.lang, ui.explain.scale(), res,
+    ss[Key.LANG], ui.explain.scale(), res,
 )  # fmt: skip
 ui.chart(specs["pred"], key="cl_pred", name="clamp-prediction")
 ui.chart(specs["lines"], key="cl_lines", name="clamp-lines")

@@ -8,6 +8,7 @@ import streamlit as st
 from rnnviz import cards, markup, ui
 from rnnviz.analysis import codecells
 from rnnviz.i18n import t
+from rnnviz.ui import Key
 
 ui.setup()
 st.title(t("page_codecells"))
@@ -19,10 +20,10 @@ except FileNotFoundError as exc:
     st.warning(t("cc_missing") + f" ({exc})")
     st.stop()
 
-if "cc_text" not in ss:
-    ss.cc_text = codecells.snippet(cfg=model.cfg)
-ss.cc_text = ss.cc_text[: ui.CODE_MAX_CHARS]
-text = st.text_area(t("cc_code"), key="cc_text", height=160, max_chars=ui.CODE_MAX_CHARS)
+if Key.CC_TEXT not in ss:
+    ss[Key.CC_TEXT] = codecells.snippet(cfg=model.cfg)
+ss[Key.CC_TEXT] = ss[Key.CC_TEXT][: ui.CODE_MAX_CHARS]
+text = st.text_area(t("cc_code"), key=Key.CC_TEXT, height=160, max_chars=ui.CODE_MAX_CHARS)
 if not text.strip():
     st.info(t("empty_prompt"))
     st.stop()

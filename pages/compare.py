@@ -9,6 +9,7 @@ import streamlit as st
 
 from rnnviz import ui
 from rnnviz.i18n import t
+from rnnviz.ui import Key
 
 ui.setup()
 st.title(t("page_compare"))
@@ -18,19 +19,33 @@ runs = ui.task_runs(res)
 if len(runs) < 2:
     st.info(t("cmp_none"))
     st.stop()
-st.markdown(t("cmp_intro", task=t("task_" + res.task)))
-ui.agreement(runs)
+bests = [ui.story_unit(r.model, r.text, r) for r in runs]
+with st.expander(t("notice_title")):  # the page's words in one line: the players stay high
+    st.markdown(t("cmp_intro", task=t("task_" + res.task)))
+    for r, best in zip(runs, bests, strict=True):
+        st.markdown(f"**{r.trace.spec.title} · {r.model}**")
+        ui.story(best, button=False)
 
+projector = bool(ss[Key.PROJECTOR])  # one screen: the gate choice and the agreement share a row
+pick, agree = (
+    st.columns([2, 3], vertical_alignment="bottom")
+    if projector
+    else (st.container(), st.container())
+)
 labels = ui.quantity_labels(runs)
-quantity = ui.choice("cmp_quantity", ui.quantity_names(runs), "w_cmp_quantity", labels=labels)
-for k, (col, r) in enumerate(zip(st.columns(len(runs)), runs, strict=True)):
-    best = ui.story_unit(r.model, r.text, r)
+with pick:
+    quantity = ui.choice(
+        "cmp_quantity", ui.quantity_names(runs), Key.W_CMP_QUANTITY, labels=labels,
+        compact=projector,
+    )  # fmt: skip
+with agree:
+    ui.agreement(runs)
+for k, (col, r, best) in enumerate(zip(st.columns(len(runs)), runs, bests, strict=True)):
     direction = best.direction if best is not None else r.trace.directions[0]
     with col:
         st.subheader(f"{r.trace.spec.title} · {r.model}")
         if r.kind == "classifier":
             ui.prediction(r)
-        ui.story(best, button=False)
         shown = quantity if quantity in r.trace.names else r.trace.spec.updated
         if shown != quantity:
             st.caption(t("cmp_missing", cell=r.trace.spec.title, quantity=quantity, shown=shown))
@@ -46,6 +61,7 @@ for k, (col, r) in enumerate(zip(st.columns(len(runs)), runs, strict=True)):
             url_keys=("step", "play") if k == 0 else (),
             unit=best.unit if best is not None else 0,
         )
-        spec = ui.heatmap_specs(r.model, r.text, shown, 0, "index", ss.lang, r)[direction]
-        ui.chart(ui.linked(spec, f"cmp:{r.model}"), key=f"cmp_{r.model}", name=f"cmp_{r.model}")
+        spec = ui.heatmap_specs(r.model, r.text, shown, 0, "index", ss[Key.LANG], r)[direction]
+        spec = ui.sized(ui.linked(spec, f"cmp:{r.model}"), ui.COMPARE_HEATMAP_PX, title=False)
+        ui.chart(spec, key=f"cmp_{r.model}", name=f"cmp_{r.model}")
 ui.sync_url()

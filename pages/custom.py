@@ -4,6 +4,7 @@ import streamlit as st
 
 from rnnviz import cells, custom, ui
 from rnnviz.i18n import error_text, t
+from rnnviz.ui import Key
 
 ui.setup()
 st.title(t("page_custom"))
@@ -20,24 +21,27 @@ with upload_col:
         label_visibility="collapsed",
         key="w_cu_file",
     )
-    if file is None and ss.get("cu_file_id"):  # the file was removed: its message goes too
-        ss.cu_file_id, ss.cu_message = None, ("", "")
-    if file is not None and ss.get("cu_file_id") != file.file_id:
-        ss.cu_file_id = file.file_id
+    if file is None and ss.get(Key.CU_FILE_ID):  # the file was removed: its message goes too
+        ss[Key.CU_FILE_ID], ss[Key.CU_MESSAGE] = None, ("", "")
+    if file is not None and ss.get(Key.CU_FILE_ID) != file.file_id:
+        ss[Key.CU_FILE_ID] = file.file_id
         if not custom.upload_suffix_ok(file.name):
-            ss.cu_message = ("error", t("cu_wrong_type", filename=file.name))
+            ss[Key.CU_MESSAGE] = ("error", t("cu_wrong_type", filename=file.name))
         else:
             try:
                 key, model = custom.save_upload(file.getvalue(), file.name, ui.upload_session())
             except custom.CustomModelError as exc:
-                ss.cu_message = ("error", t("cu_refused", error=error_text(exc)))
+                ss[Key.CU_MESSAGE] = ("error", t("cu_refused", error=error_text(exc)))
             else:
-                ss[ui.CUSTOM_KEY] = key
-                ss.an_prefer_custom = True
-                ss.cu_message = ("success", t("cu_loaded", name=file.name, what=ui.describe(model)))
-    kind, message = ss.get("cu_message", ("", ""))
+                ss[Key.CUSTOM] = key
+                ss[Key.AN_PREFER_CUSTOM] = True
+                ss[Key.CU_MESSAGE] = (
+                    "success",
+                    t("cu_loaded", name=file.name, what=ui.describe(model)),
+                )
+    kind, message = ss.get(Key.CU_MESSAGE, ("", ""))
     if kind == "error":
-        active = ss.get(ui.CUSTOM_KEY)  # which model is in use after a refusal, said plainly
+        active = ss.get(Key.CUSTOM)  # which model is in use after a refusal, said plainly
         still = t("cu_still", name=ui.model_label(active)) if active else t("cu_still_none")
         st.error(f"{message}\n\n{still}")
     elif kind == "success":
@@ -62,12 +66,12 @@ with random_col, st.form("cu_random_form"):
             cell or cells.names()[0], int(hidden), int(input_size), int(layers), bool(bidirectional)
         )
         spec = custom.RandomSpec(arch, vocab.strip(), int(n_labels), int(seed))
-        ss[ui.CUSTOM_KEY] = spec.key()
-        ss.an_prefer_custom = True
-        ss.cu_message = ("", "")
+        ss[Key.CUSTOM] = spec.key()
+        ss[Key.AN_PREFER_CUSTOM] = True
+        ss[Key.CU_MESSAGE] = ("", "")
 
 st.divider()
-key = ss.get(ui.CUSTOM_KEY)
+key = ss.get(Key.CUSTOM)
 if not key:
     st.info(t("cu_none"))
     st.stop()
@@ -83,8 +87,8 @@ with st.expander(t("cu_notes")):
         st.markdown(f"- {note}")
 st.caption(t("cu_everywhere"))
 if st.button(t("cu_forget"), key="b_cu_forget"):
-    ss.pop(ui.CUSTOM_KEY, None)
-    ss.an_prefer_custom = False
+    ss.pop(Key.CUSTOM, None)
+    ss[Key.AN_PREFER_CUSTOM] = False
     st.rerun()
 
 st.subheader(t("cu_preview"))
@@ -94,5 +98,5 @@ try:
 except (custom.CustomModelError, ValueError) as exc:
     ui.show_error(exc)
     st.stop()
-for direction, fig in ui.heatmap_specs(key, text, "h", 0, "index", ss.lang, run).items():
+for direction, fig in ui.heatmap_specs(key, text, "h", 0, "index", ss[Key.LANG], run).items():
     ui.chart(fig, key=f"cu_h_{direction}", name=f"custom-h-{direction}")

@@ -9,6 +9,7 @@ import streamlit as st
 from rnnviz import schema, ui
 from rnnviz.analysis.ordering import ORDERS
 from rnnviz.i18n import t
+from rnnviz.ui import Key
 
 ui.setup()
 st.title(t("page_heatmaps"))
@@ -16,18 +17,20 @@ res = ui.selection()
 tr = res.trace
 
 names = [*tr.names, "merged"] if tr.bidirectional else list(tr.names)
-quantity = ui.choice("quantity", names, "w_quantity", labels=ui.quantity_labels([res]))
+quantity = ui.choice("quantity", names, Key.W_QUANTITY, labels=ui.quantity_labels([res]))
 c2, c3 = st.columns([3, 1])
 with c2:
-    order = ui.choice("order", ORDERS, "w_order", prefix="order_")
+    order = ui.choice("order", ORDERS, Key.W_ORDER, prefix="order_")
 with c3:
     layer = ui.layer_picker(tr)
 if quantity == "merged":
-    mode = ui.choice("merge_mode", schema.MERGE_MODES, "w_merge", prefix="merge_")
+    mode = ui.choice("merge_mode", schema.MERGE_MODES, Key.W_MERGE, prefix="merge_")
     quantity = f"merged:{mode}"
 st.caption(t("click_hint"))
 
-specs = ui.heatmap_specs(res.model, res.text, quantity, layer, order, st.session_state.lang, res)
+specs = ui.heatmap_specs(
+    res.model, res.text, quantity, layer, order, st.session_state[Key.LANG], res
+)
 left, right = st.columns([3, 2])
 with left:
     for direction, spec in specs.items():

@@ -7,6 +7,7 @@ import streamlit as st
 from rnnviz import ui
 from rnnviz.i18n import t
 from rnnviz.lessons import LESSONS, key
+from rnnviz.ui import Key
 
 ui.setup()
 st.title(t("page_lessons"))
@@ -34,13 +35,13 @@ ex.apply_stage(lesson_id, stage)
 s = lesson.stages[stage]
 st.progress((stage + 1) / n, text=t("ls_stage", k=stage + 1, n=n))
 st.markdown(f"#### {t(key(lesson_id, stage, 'title'))}")
-facts = ex.lesson_facts(lesson_id, stage, ss.lang)  # every number quoted, measured now
+facts = ex.lesson_facts(lesson_id, stage, ss[Key.LANG])  # every number quoted, measured now
 st.markdown(t(key(lesson_id, stage, "text"), **facts))
 if s.model:
-    colon = "：" if ss.lang == "zh" else ": "  # full-width in a Chinese sentence
+    colon = "：" if ss[Key.LANG] == "zh" else ": "  # full-width in a Chinese sentence
     st.caption(f"{t('model')}{colon}**{s.model}**" + (f" · **{s.other}**" if s.other else ""))
     ex.plain_sentence(s.model, s.text, s.step)
-widget, kept = f"w_ls_{lesson_id}_{stage}", f"ls_pick_{lesson_id}_{stage}"
+widget, kept = Key.lesson_widget(lesson_id, stage), Key.lesson_pick(lesson_id, stage)
 if widget not in ss and kept in ss:  # back on a stage: its answer (and its reveal) are kept
     ss[widget] = ss[kept]
 pick = st.radio(
@@ -58,7 +59,9 @@ if ex.revealed(lesson_id, stage) and pick is not None:
     else:
         st.warning(t("ls_wrong", answer=right))
     st.markdown(t(key(lesson_id, stage, "why"), **facts))
-    for k, (caption, spec) in enumerate(ex.lesson_figures(lesson_id, stage, ss.lang, ex.scale())):
+    for k, (caption, spec) in enumerate(
+        ex.lesson_figures(lesson_id, stage, ss[Key.LANG], ex.scale())
+    ):
         if caption:
             st.markdown(f"**{caption}**")
         ui.chart(spec, key=f"ls_fig_{k}", name=f"lesson-{lesson_id}-{stage}-{k}")

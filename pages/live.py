@@ -6,6 +6,7 @@ from rnnviz import cells, custom, ui
 from rnnviz.figures import analysis as af
 from rnnviz.i18n import current, t
 from rnnviz.live import LiveConfig, live_arch, train_counting
+from rnnviz.ui import Key
 
 ui.setup()
 st.title(t("page_live"))
@@ -45,17 +46,17 @@ if start:
         f"live-{config.arch.cell}-{config.arch.hidden_size}.safetensors",
         ui.upload_session(),
     )
-    ss[ui.CUSTOM_KEY] = key
-    ss.an_prefer_custom = True
-    ss.an_source = key
-    ss.lv_last = {
+    ss[Key.CUSTOM] = key
+    ss[Key.AN_PREFER_CUSTOM] = True
+    ss[Key.AN_SOURCE] = key
+    ss[Key.LV_LAST] = {
         "steps": result.steps, "seconds": result.seconds, "acc": result.accuracy,
         "unit": result.counter_unit, "r": abs(result.counter_r), "key": key,
         "curve": (steps, losses, accs), "quantity": result.counter_quantity,
     }  # fmt: skip
     bar_slot.empty()
 
-last = ss.get("lv_last")
+last = ss.get(Key.LV_LAST)
 if last:
     ui.live_chart(chart_slot, af.loss_curve(*last["curve"], lang=lang))
     st.success(t("lv_done", steps=last["steps"], seconds=last["seconds"], acc=last["acc"],

@@ -6,6 +6,7 @@ from rnnviz import ui
 from rnnviz.analysis.provenance import supports
 from rnnviz.cells import CELLS
 from rnnviz.i18n import t
+from rnnviz.ui import Key
 
 ui.setup()
 st.title(t("page_memory"))
@@ -38,7 +39,14 @@ with u_col:
         help=t("mem_unit_help", unit=best),
     )
 spec, check = ui.explain.provenance_view(
-    res.model, res.text, layer, direction, int(unit), st.session_state.lang, ui.explain.scale(), res
+    res.model,
+    res.text,
+    layer,
+    direction,
+    int(unit),
+    st.session_state[Key.LANG],
+    ui.explain.scale(),
+    res,
 )
 st.markdown(t(f"mem_read_{direction}", name=state, unit=unit))
 ui.chart(spec, key="mem_heatmap", name=f"provenance-{state}{unit}")

@@ -4,6 +4,7 @@ import streamlit as st
 
 from rnnviz import ui
 from rnnviz.i18n import t
+from rnnviz.ui import Key
 
 ui.setup()
 st.title(t("app_title"))
@@ -23,7 +24,7 @@ diagram = ui.model_diagram_spec(
     len(res.labels),
     res.kind,
     ui.vocab_size(m),
-    st.session_state.lang,
+    st.session_state[Key.LANG],
 )
 ui.chart(diagram, name="model")
 

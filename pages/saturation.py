@@ -8,6 +8,7 @@ from rnnviz.analysis.saturation import group_label, group_name, picked_unit
 from rnnviz.cells import cell_of
 from rnnviz.figures import analysis as af
 from rnnviz.i18n import current, t
+from rnnviz.ui import Key
 
 ui.setup()
 st.title(t("page_saturation"))
@@ -43,7 +44,7 @@ for col, shown in zip(st.columns(len(names)), names, strict=True):
         fig = af.saturation_scatter(
             table["left"].to_numpy(), table["right"].to_numpy(), table["unit"].to_numpy(), groups,
             title=ui.model_label(shown), xlabel=t("sat_left"), ylabel=t("sat_right"),
-            highlight=picked_unit(ss.get("sat_pick"), shown), lang=lang,
+            highlight=picked_unit(ss.get(Key.SAT_PICK), shown), lang=lang,
             group_names={g: group_label(g, lang) for g in dict.fromkeys(groups)},
         )  # fmt: skip
         key = f"sat_{shown}"
@@ -51,7 +52,7 @@ for col, shown in zip(st.columns(len(names)), names, strict=True):
         ui.chart(fig, key=key, on_select=on_pick, name=key)
         summaries.append(summary.assign(model=ui.model_label(shown)))
 
-pick = ss.get("sat_pick")
+pick = ss.get(Key.SAT_PICK)
 if pick:
     picked_model, layer, direction, gate, unit = pick
     st.success(t("sat_picked", gate=gate, direction=t("an_" + direction), layer=layer, unit=unit))

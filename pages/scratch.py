@@ -5,16 +5,17 @@ import streamlit as st
 from rnnviz import cells, ui
 from rnnviz.cells import CELLS
 from rnnviz.i18n import t
+from rnnviz.ui import Key
 
 ui.setup()
 st.title(t("page_scratch"))
 st.caption(t("sc_intro"))
 ss = st.session_state
-wide = not ss.projector  # side by side on a screen; stacked, and larger, on a projector
+wide = not ss[Key.PROJECTOR]  # side by side on a screen; stacked, and larger, on a projector
 cell = st.segmented_control(
     t("sc_cell"), list(CELLS), key="w_sc_cell", default=next(iter(CELLS)), format_func=cells.title
 ) or next(iter(CELLS))
-view = ui.explain.scratch_view(cell, ss.lang, ui.explain.scale())
+view = ui.explain.scratch_view(cell, ss[Key.LANG], ui.explain.scale())
 
 st.subheader(t("sc_textbook"))
 code_col, numbers_col = st.columns(2) if wide else (st.container(), st.container())

@@ -10,6 +10,7 @@ from rnnviz.analysis import search
 from rnnviz.analysis.whatif import position_label
 from rnnviz.figures import analysis as af
 from rnnviz.i18n import current, t
+from rnnviz.ui import Key
 
 ui.setup()
 st.title(t("page_search"))
@@ -27,14 +28,14 @@ except Exception as exc:
 tokens = trace.tokens
 
 c1, c2, c3, c4 = st.columns([1, 2, 4, 2])
-if ss.get("se_layer") is not None:
-    ss.layer = ss.pop("se_layer")
-if ss.get("se_direction") in trace.directions:
-    ss.w_se_direction = ss.pop("se_direction")
+if ss.get(Key.SE_LAYER) is not None:
+    ss[Key.LAYER] = ss.pop(Key.SE_LAYER)
+if ss.get(Key.SE_DIRECTION) in trace.directions:
+    ss[Key.W_SE_DIRECTION] = ss.pop(Key.SE_DIRECTION)
 with c1:
     layer = ui.layer_picker(trace)
 with c2:
-    direction = ui.direction_picker(trace.directions, "w_se_direction")
+    direction = ui.direction_picker(trace.directions, Key.W_SE_DIRECTION)
 with c3:
     last = len(tokens) - 1
     span = st.select_slider(
@@ -49,7 +50,7 @@ with c4:
 start, end = int(span[0]), int(span[1]) + 1
 h = trace.quantity(layer, direction, "h")  # (T, units)
 auto = search.select_units(h, start, end, threshold).tolist()
-preset = ss.pop("se_units", None)
+preset = ss.pop(Key.SE_UNITS, None)
 units = st.multiselect(
     t("unit"),
     list(range(h.shape[1])),

@@ -17,6 +17,7 @@ from rnnviz.analysis.whatif import (
 )
 from rnnviz.figures import analysis as af
 from rnnviz.i18n import current, label_name, t
+from rnnviz.ui import Key
 
 ui.setup()
 st.title(t("page_whatif"))
@@ -40,9 +41,9 @@ with c2:
     position = st.select_slider(
         t("wi_position"),
         options=list(range(top + 1)),
-        value=min(ss.get("w_wi_pos", 1), top) if top else 0,
+        value=min(ss.get(Key.W_WI_POS, 1), top) if top else 0,
         format_func=functools.partial(position_label, tuple(tokens)),
-        key="w_wi_pos",
+        key=Key.W_WI_POS,
     )
 with c3:
     new_token = st.text_input(

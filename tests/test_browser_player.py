@@ -348,6 +348,14 @@ def test_compare_shares_one_step_cursor_without_a_rerun(app_server, chromium) ->
         both.nth(1).wait_for(timeout=60_000)
         settle(page)
         page.wait_for_timeout(500)
+        # one projector screen: both players and, under them, both heatmaps, with no scrolling
+        shown = [
+            *(both.nth(k) for k in range(2)),
+            *page.locator("[data-testid=stMain] .js-plotly-plot").all(),
+        ]
+        assert len(shown) == 4
+        for box in (e.bounding_box() for e in shown):
+            assert box is not None and box["y"] >= 0 and box["y"] + box["height"] <= 1080, box
         names = [
             n.split(" · ")[-1]
             for n in page.locator("[data-testid=stMain] h3").all_inner_texts()[:2]

@@ -1,6 +1,6 @@
 """The only Streamlit code of rnnviz, split by job; ``from rnnviz import ui`` gives pages all of it.
 
-``boot`` (imported first: heavy modules at server start, torch threads, the language hook),
+``boot`` (imported first: heavy modules at server start, torch threads),
 ``cache`` (every st.cache_*), ``state`` (session keys, limits, URL sync), ``legacy`` (the one
 private Streamlit flag), ``charts``, ``widgets``, ``services`` (analysis pages), ``sidebar``
 (page setup, the sidebar, the selection every page reads).
@@ -35,11 +35,13 @@ from .cache import (
     _trace_table as _trace_table,
 )
 from .charts import (
+    COMPARE_HEATMAP_PX,
     PLOTLY_CONFIG,
     chart,
     heatmap,
     heatmap_click,
     live_chart,
+    sized,
 )
 from .charts import (
     _Validated as _Validated,
@@ -77,6 +79,7 @@ from .state import (
     STATE_KEYS,
     TOKEN_MAX_CHARS,
     VOCAB_MAX_CHARS,
+    Key,
     default_model,
     start,
     sync_url,
@@ -118,6 +121,7 @@ __all__ = [
     "APP_MAX_CHARS",
     "BASE_CSS",
     "CODE_MAX_CHARS",
+    "COMPARE_HEATMAP_PX",
     "CUSTOM_KEY",
     "CUSTOM_MAX_CHARS",
     "PLAY_SECONDS",
@@ -129,6 +133,7 @@ __all__ = [
     "TOKEN_MAX_CHARS",
     "TORCH_THREADS",
     "VOCAB_MAX_CHARS",
+    "Key",
     "Result",
     "advance",
     "agreement",
@@ -186,6 +191,7 @@ __all__ = [
     "show_error",
     "side_by_side",
     "sidebar",
+    "sized",
     "start",
     "step_controls",
     "sticky",

@@ -48,13 +48,6 @@ with contextlib.suppress(RuntimeError):  # already set, or parallel work has sta
 onepass.start()
 
 
-def _session_language() -> str | None:
-    """The session's language (fragment reruns and Play ticks read it through ``i18n``)."""
-    return st.session_state.get("lang")
-
-
-i18n.set_resolver(_session_language)
-
 # Everything imported above lives as long as the process: gc.freeze() moves it out of the
 # collector's generations, so the collections Python still runs (postScriptGC is off) stop walking
 # torch's, pandas', Plotly's and Streamlit's ~260k objects. Measured in one process: a full
@@ -107,16 +100,17 @@ def session_resources(session: str) -> SessionResources:
 
 
 def session_started() -> None:
-    """Per run: register the session's release hook; tell a student who landed here because
-    the replica holding their session stopped (once per session)."""
+    """Per run: register the session's release hook."""
     ctx = get_script_run_ctx()
-    if ctx is None or not ctx.session_id:
+    if ctx is not None and ctx.session_id:
+        session_resources(ctx.session_id)
+
+
+def replica_notice() -> None:
+    """Tell a student who landed here because the replica holding their session stopped (the
+    caller asks once per session)."""
+    if not REPLICA:
         return
-    session_resources(ctx.session_id)
-    ss = st.session_state
-    if not REPLICA or ss.get("replica_checked"):
-        return
-    ss["replica_checked"] = True
     came_from = st.context.cookies.get(STICKY_COOKIE)
     if came_from and came_from != REPLICA:
         st.info(i18n.t("replica_moved"), icon=":material/sync_problem:")

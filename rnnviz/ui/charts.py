@@ -12,6 +12,7 @@ import streamlit as st
 
 from .. import figures
 from ..i18n import t
+from .state import Key
 
 PLOTLY_CONFIG = {
     "displaylogo": False,
@@ -61,7 +62,8 @@ def _projector(spec: dict) -> dict:
             for sh in layout["shapes"]
         ]
     margin = dict(layout.get("margin", {}))
-    margin["t"] = int(max(margin.get("t", 50), 40) * 1.45)
+    if margin.get("t", 50) > 20:  # room for the bigger title (a chart set without one keeps it)
+        margin["t"] = int(max(margin.get("t", 50), 40) * 1.45)
     margin["b"] = int(margin.get("b", 50) * 1.2)
     layout["margin"] = margin
     if "height" in layout:
@@ -110,7 +112,7 @@ def chart(
     spec = fig.to_dict() if isinstance(fig, go.Figure) else fig
     if not spec.get("data"):  # a drawing made of shapes only: plotly wants one trace
         spec = {**spec, "data": [{"type": "scatter", "x": [], "y": [], "hoverinfo": "skip"}]}
-    if st.session_state.get("projector"):
+    if st.session_state.get(Key.PROJECTOR):
         spec = _projector(spec)
     kwargs: dict[str, Any] = {}
     if on_select is not None:
@@ -128,6 +130,27 @@ def chart(
         )
 
 
+COMPARE_HEATMAP_PX = 150  # Compare: each model's heatmap under its player, one projector screen
+
+
+def sized(spec: dict, height: int, title: bool = True) -> dict:
+    """A figure spec drawn ``height`` pixels tall, without its title if ``title`` is False
+    (Compare fits two models' heatmaps under their players on one projector screen; the
+    player above names the direction, the gate choice the quantity). The cached spec is not
+    changed."""
+    layout = {**spec.get("layout", {}), "height": height}
+    if not title:
+        layout.pop("title", None)
+        layout["margin"] = {**layout.get("margin", {}), "t": 8}
+    y = layout.get("yaxis", {})
+    rows = max(1, height // 40)  # a short chart: fewer unit ticks, so they do not overlap
+    if len(y.get("tickvals", ())) > rows:
+        every = -(-len(y["tickvals"]) // rows)
+        y = {**y, "tickvals": y["tickvals"][::every], "ticktext": y.get("ticktext", [])[::every]}
+        layout["yaxis"] = y
+    return {**spec, "layout": layout}
+
+
 def _html(spec: dict) -> str:
     return figures.to_html(spec)
 
@@ -143,7 +166,7 @@ def _on_heatmap_click(chart_key: str, order: tuple[int, ...]) -> None:
         return
     hit = figures.unit_at({"layout": {"meta": {"order": list(order)}}}, points[0])
     if hit is not None:
-        ss.unit, ss.step = hit
+        ss[Key.UNIT], ss[Key.STEP] = hit
 
 
 def heatmap_click(chart_key: str, order: Sequence[int]) -> Callable[[], None]:
@@ -169,6 +192,6 @@ def live_chart(slot: Any, fig: go.Figure) -> None:
     """
     key = f"live_chart_{next(_LIVE_DRAWS)}"
     spec = fig.to_dict()
-    if st.session_state.get("projector"):  # the back row reads the curve too
+    if st.session_state.get(Key.PROJECTOR):  # the back row reads the curve too
         spec = _projector(spec)
     slot.plotly_chart(spec, theme=None, config=PLOTLY_CONFIG, key=key)

@@ -17,7 +17,7 @@ from ..figures import explain as ef
 from ..figures import scratch as sf
 from ..models.base import prepare
 from .cache import Result, analyse, any_model, held_run
-from .state import url_state
+from .state import Key, url_state
 
 PROJECTOR_SCALE = 1.4
 LINE_UNITS = 8  # the clamp's line chart draws at most this many units (the heatmaps draw all)
@@ -25,7 +25,7 @@ LINE_UNITS = 8  # the clamp's line chart draws at most this many units (the heat
 
 def scale() -> float:
     """Font scale of the explainer figures: larger in projector mode."""
-    return PROJECTOR_SCALE if st.session_state.get("projector") else 1.0
+    return PROJECTOR_SCALE if st.session_state.get(Key.PROJECTOR) else 1.0
 
 
 # The views below are keyed by (model name, text, …) and receive the Run the caller holds as the
@@ -264,12 +264,12 @@ def apply_stage(lesson: str, stage: int) -> None:
     if st.query_params.get("stage") != str(stage):  # a link to the lesson names its stage
         st.query_params["stage"] = str(stage)
     here = f"{lesson}:{stage}"
-    if ss.get("lesson_applied") == here:
+    if ss.get(Key.LESSON_APPLIED) == here:
         return
-    ss.lesson_applied = here
+    ss[Key.LESSON_APPLIED] = here
     if s.model:
-        ss.model, ss.text = s.model, s.text
-        ss.unit, ss.step, ss.layer = lesson_unit(lesson, stage), s.step, s.layer
+        ss[Key.MODEL], ss[Key.TEXT] = s.model, s.text
+        ss[Key.UNIT], ss[Key.STEP], ss[Key.LAYER] = lesson_unit(lesson, stage), s.step, s.layer
         st.rerun()
 
 
@@ -298,12 +298,12 @@ def goto(lesson: str | None, stage: int = 0) -> None:
 
 def reveal(lesson: str, stage: int) -> None:
     """Reveal a stage's answer (a button's callback)."""
-    st.session_state[f"ls_shown_{lesson}_{stage}"] = True
+    st.session_state[Key.lesson_shown(lesson, stage)] = True
 
 
 def revealed(lesson: str, stage: int) -> bool:
     """Whether this stage's answer is shown."""
-    return bool(st.session_state.get(f"ls_shown_{lesson}_{stage}"))
+    return bool(st.session_state.get(Key.lesson_shown(lesson, stage)))
 
 
 def option_label(lesson: str, stage: int, option: int) -> str:

@@ -18,6 +18,7 @@ from .. import player as payloads
 from ..i18n import t
 from .cache import Result, bounded, held_run
 from .legacy import plain_component_state
+from .state import Key
 
 _HERE = Path(__file__).resolve().parent
 JS = (_HERE / "player.js").read_text(encoding="utf-8")
@@ -27,7 +28,6 @@ CSS = (_HERE / "player.css").read_text(encoding="utf-8") + re.sub(
 _component = st.components.v2.component("rnnviz_player", js=JS, css=CSS)
 plain_component_state()  # the element's (empty) state must pickle: see legacy.py
 
-SEEK_KEY = "player_seek"  # session: bumped when Python asks the player for a unit
 
 # Strings the player shows (all from rnnviz/i18n.py, in the session's language).
 STRING_KEYS = (
@@ -69,8 +69,8 @@ def strings(cell: str) -> dict[str, str]:
 def seek_unit(unit: int) -> None:
     """Callback: show ``unit`` in the player even though it keeps its own unit across reruns."""
     ss = st.session_state
-    ss.unit = unit
-    ss[SEEK_KEY] = ss.get(SEEK_KEY, 0) + 1
+    ss[Key.UNIT] = unit
+    ss[Key.PLAYER_SEEK] = ss.get(Key.PLAYER_SEEK, 0) + 1
 
 
 def data(
@@ -98,11 +98,13 @@ def data(
         "payload_id": f"{result.model}\n{result.text}\n{layer}\n{int(full)}",
         "sentence_id": f"{result.model}\n{result.text}",
         "strings": strings(result.trace.cell),
-        "lang": ss.get("lang", "en"),
-        "projector": bool(ss.get("projector")),
-        "step": int(min(ss.get("step", 0), result.length - 1)),
-        "unit": int(min(ss.get("unit", 0) if unit is None else unit, result.trace.hidden_size - 1)),
-        "seek": int(ss.get(SEEK_KEY, 0)),
+        "lang": ss.get(Key.LANG, "en"),
+        "projector": bool(ss.get(Key.PROJECTOR)),
+        "step": int(min(ss.get(Key.STEP, 0), result.length - 1)),
+        "unit": int(
+            min(ss.get(Key.UNIT, 0) if unit is None else unit, result.trace.hidden_size - 1)
+        ),
+        "seek": int(ss.get(Key.PLAYER_SEEK, 0)),
         "sentence_html": markup.tokens_html(result.tokens, tags, result.task, result.unknown),
         "mode": mode,
         "view": view or {},
@@ -110,7 +112,7 @@ def data(
         "heatmaps": heatmaps,
         "controls": controls,
         "url_keys": list(url_keys),
-        "play_direction": ss.get("play", "forward"),
+        "play_direction": ss.get(Key.PLAY, "forward"),
     }
 
 

@@ -19,8 +19,8 @@ from .cache import (
     any_model,
 )
 from .state import (
-    CUSTOM_KEY,
     CUSTOM_MAX_CHARS,
+    Key,
     _bind,
     _clipped,
     _copy,
@@ -36,22 +36,22 @@ def analysis_model() -> tuple[str, Any]:
     and it is chosen. Stops the page with a message if nothing can be loaded."""
     ss = st.session_state
     start()
-    options = [n for n in (ss.get("model"), ss.get(CUSTOM_KEY)) if n]
+    options = [n for n in (ss.get(Key.MODEL), ss.get(Key.CUSTOM)) if n]
     if not options:
         st.error(t("model_failed", name="—", error="no models in assets/models"))
         st.stop()
-    if ss.get("an_source") not in options:
-        ss.an_source = options[-1] if ss.get("an_prefer_custom") else options[0]
+    if ss.get(Key.AN_SOURCE) not in options:
+        ss[Key.AN_SOURCE] = options[-1] if ss.get(Key.AN_PREFER_CUSTOM) else options[0]
     if len(options) > 1:
-        _bind("w_an_source", "an_source")
+        _bind(Key.W_AN_SOURCE, Key.AN_SOURCE)
         st.segmented_control(
             t("an_source"),
             options,
-            key="w_an_source",
+            key=Key.W_AN_SOURCE,
             format_func=model_label,
-            on_change=_copy("w_an_source", "an_source"),
+            on_change=_copy(Key.W_AN_SOURCE, Key.AN_SOURCE),
         )
-    name = ss.an_source
+    name = ss[Key.AN_SOURCE]
     try:
         return name, any_model(name)
     except Exception as exc:
@@ -68,9 +68,9 @@ def analysis_text(name: str, model: Any) -> str:
     user's own (numbers, ids or tokens, with a random-input button). Stops on unusable input."""
     ss = st.session_state
     if not custom.is_custom(name):
-        text = _clipped(ss.get("text") or "")
+        text = _clipped(ss.get(Key.TEXT) or "")
     else:
-        state_key = f"an_text_{abs(hash(name)) % 10**8}"
+        state_key = Key.analysis_text(name)
         widget_key = "w_" + state_key
         if state_key not in ss:
             ss[state_key] = model.examples[0][:CUSTOM_MAX_CHARS]
@@ -144,11 +144,11 @@ def _on_saturation_click(
     if picked is None:
         return
     layer, direction, gate, unit = picked
-    ss.sat_pick = (model_name, layer, direction, gate, unit)
-    ss.unit, ss.layer = unit, layer
-    ss.se_units, ss.se_layer, ss.se_direction = [unit], layer, direction
+    ss[Key.SAT_PICK] = (model_name, layer, direction, gate, unit)
+    ss[Key.UNIT], ss[Key.LAYER] = unit, layer
+    ss[Key.SE_UNITS], ss[Key.SE_LAYER], ss[Key.SE_DIRECTION] = [unit], layer, direction
     if not custom.is_custom(model_name):
-        ss.model = model_name
+        ss[Key.MODEL] = model_name
 
 
 def saturation_click(

@@ -31,8 +31,8 @@ from .legacy import (
 )
 from .state import (
     APP_MAX_CHARS,
-    CUSTOM_KEY,
     ROOT,
+    Key,
     _bind,
     _clipped,
     _copy,
@@ -52,10 +52,13 @@ def setup() -> None:
     """Per page: state, language, CSS. Call first in every page."""
     _leave_legacy_mode()
     start()
-    boot.session_started()  # release hook; notice after a replica went away
-    if st.session_state.get(CUSTOM_KEY):  # this session's uploads stay while it is open
+    boot.session_started()  # release hook
+    if not st.session_state.get(Key.REPLICA_CHECKED):  # once per session
+        st.session_state[Key.REPLICA_CHECKED] = True
+        boot.replica_notice()  # after a replica went away
+    if st.session_state.get(Key.CUSTOM):  # this session's uploads stay while it is open
         uploads.touch_session(upload_session())
-    look.apply(st.session_state.projector)
+    look.apply(st.session_state[Key.PROJECTOR])
 
 
 def page(path: str, title_key: str, url_path: str, icon: str, default: bool = False):
@@ -100,35 +103,37 @@ def sidebar(pages: Sequence[Any]) -> None:
     ss = st.session_state
     sb = st.sidebar
     sb.markdown(f"### {t('app_title')}")
-    missing = ss.pop("link_missing", None)
+    missing = ss.pop(Key.LINK_MISSING, None)
     if missing:
-        st.warning(t("link_model_missing", name=custom.display_name(missing), model=ss.model))
+        st.warning(t("link_model_missing", name=custom.display_name(missing), model=ss[Key.MODEL]))
     params = url_state()
     for p in pages:
         sb.page_link(p, query_params=params)
     sb.divider()
-    names = model_names() + ([ss[CUSTOM_KEY]] if ss.get(CUSTOM_KEY) else [])
+    names = model_names() + ([ss[Key.CUSTOM]] if ss.get(Key.CUSTOM) else [])
     if names:
-        if ss.model not in names:
-            ss.model = names[0]
-        _bind("w_model", "model")
-        sb.selectbox(t("model"), names, key="w_model", on_change=_on_model, format_func=model_label)
-        examples = _examples(ss.model)
+        if ss[Key.MODEL] not in names:
+            ss[Key.MODEL] = names[0]
+        _bind(Key.W_MODEL, Key.MODEL)
+        sb.selectbox(
+            t("model"), names, key=Key.W_MODEL, on_change=_on_model, format_func=model_label
+        )
+        examples = _examples(ss[Key.MODEL])
         if examples:
             sb.selectbox(
                 t("examples"),
                 examples,
                 index=None,
-                key="w_example",
+                key=Key.W_EXAMPLE,
                 placeholder=t("pick_example"),
                 on_change=_on_example,
             )
     limit = text_limit()  # numbers or ids: steps are counted, not characters
-    ss.text = (ss.get("text") or "")[:limit]
-    _bind("w_text", "text")
+    ss[Key.TEXT] = (ss.get(Key.TEXT) or "")[:limit]
+    _bind(Key.W_TEXT, Key.TEXT)
     sb.text_area(
         t("sentence"),
-        key="w_text",
+        key=Key.W_TEXT,
         height=90,
         max_chars=limit,
         help=t("sentence_help_steps", n=_steps_hint())
@@ -136,24 +141,24 @@ def sidebar(pages: Sequence[Any]) -> None:
         else t("sentence_help"),
         on_change=_on_text,
     )
-    _bind("w_lang", "lang")
+    _bind(Key.W_LANG, Key.LANG)
     sb.segmented_control(
         t("language"),
         i18n.LANGUAGES,
-        key="w_lang",
+        key=Key.W_LANG,
         format_func=i18n.LANGUAGE_NAMES.get,
-        on_change=_copy("w_lang", "lang"),
+        on_change=_copy(Key.W_LANG, Key.LANG),
     )
-    _bind("w_projector", "projector")
+    _bind(Key.W_PROJECTOR, Key.PROJECTOR)
     sb.toggle(
         t("projector"),
-        key="w_projector",
+        key=Key.W_PROJECTOR,
         help=t("projector_help"),
-        on_change=_copy("w_projector", "projector"),
+        on_change=_copy(Key.W_PROJECTOR, Key.PROJECTOR),
     )
     with sb.expander(t("legend")):
         st.caption(t("legend_text"))
-        chart(_legend_spec(ss.lang), html=False)
+        chart(_legend_spec(ss[Key.LANG]), html=False)
     _downloads(sb)
     sb.caption(t("share_hint"))
     sync_url()
@@ -162,7 +167,7 @@ def sidebar(pages: Sequence[Any]) -> None:
 def _steps_hint() -> int:
     """Steps the user's own model reads at most (its ``max_chars`` counts steps)."""
     try:
-        return int(load_model(st.session_state.model).max_chars)
+        return int(load_model(st.session_state[Key.MODEL]).max_chars)
     except Exception:
         return 0
 
@@ -170,37 +175,37 @@ def _steps_hint() -> int:
 def _on_model() -> None:
     """A new model keeps text the user typed; an example (or nothing) becomes its example."""
     ss = st.session_state
-    typed = (ss.get("text") or "").strip() and ss.get("text") not in _examples(ss.model)
-    ss.model = ss.w_model
+    typed = (ss.get(Key.TEXT) or "").strip() and ss.get(Key.TEXT) not in _examples(ss[Key.MODEL])
+    ss[Key.MODEL] = ss[Key.W_MODEL]
     if not typed:
-        ss.text = _default_text(ss.model)
-    ss.step = ss.unit = ss.layer = 0
+        ss[Key.TEXT] = _default_text(ss[Key.MODEL])
+    ss[Key.STEP] = ss[Key.UNIT] = ss[Key.LAYER] = 0
 
 
 def _on_text() -> None:
     """The typed sentence becomes the selection, clipped to the app's limit (noted for a warning)."""
     ss = st.session_state
-    text = ss.get("w_text") or ""
+    text = ss.get(Key.W_TEXT) or ""
     limit = text_limit()
-    ss.clipped_from = len(text) if len(text) > limit else 0
-    ss.text = text[:limit]
-    ss.step = 0
+    ss[Key.CLIPPED_FROM] = len(text) if len(text) > limit else 0
+    ss[Key.TEXT] = text[:limit]
+    ss[Key.STEP] = 0
 
 
 def _on_example() -> None:
     ss = st.session_state
-    if ss.get("w_example"):
-        ss.text = ss.w_example
-        ss.step = 0
-    ss.w_example = None
+    if ss.get(Key.W_EXAMPLE):
+        ss[Key.TEXT] = ss[Key.W_EXAMPLE]
+        ss[Key.STEP] = 0
+    ss[Key.W_EXAMPLE] = None
 
 
 def _downloads(container: Any) -> None:
     ss = st.session_state
-    text = _clipped(ss.get("text", ""))
-    if not ss.get("model") or not text.strip():
+    text = _clipped(ss.get(Key.TEXT, ""))
+    if not ss.get(Key.MODEL) or not text.strip():
         return
-    stem = f"rnnviz-{ss.model}"
+    stem = f"rnnviz-{ss[Key.MODEL]}"
     with container.expander(t("downloads")):
         for fmt, key, mime in (
             ("csv", "download_csv", "text/csv"),
@@ -208,7 +213,7 @@ def _downloads(container: Any) -> None:
         ):
             st.download_button(
                 t(key),
-                functools.partial(_safe_table, ss.model, text, fmt),
+                functools.partial(_safe_table, ss[Key.MODEL], text, fmt),
                 file_name=f"{stem}.{fmt}",
                 mime=mime,
                 on_click="ignore",
@@ -229,27 +234,27 @@ def selection() -> Result:
     is nothing to show (no model, empty text, text that cannot be traced)."""
     ss = st.session_state
     start()
-    if not ss.model:
+    if not ss[Key.MODEL]:
         st.error(t("model_failed", name="—", error="no models in assets/models"))
         st.stop()
     try:
-        m = load_model(ss.model)
+        m = load_model(ss[Key.MODEL])
     except Exception as exc:
-        st.error(t("model_failed", name=ss.model, error=exc))
+        st.error(t("model_failed", name=ss[Key.MODEL], error=exc))
         st.stop()
-    text = ss.text or ""
+    text = ss[Key.TEXT] or ""
     limit = _limit()
-    if ss.get("clipped_from"):
-        st.warning(t("truncated", n=ss.clipped_from, limit=text_limit()))
+    if ss.get(Key.CLIPPED_FROM):
+        st.warning(t("truncated", n=ss[Key.CLIPPED_FROM], limit=text_limit()))
     if len(text) > limit:
         st.warning(t("truncated", n=len(text), limit=limit))
         text = text[:limit]
     try:
         # the one Run tokenizes; no tokens raises EmptyText. A spinner only for real work: each
         # one starts a timer thread, on every run of every page
-        cached = analyse.holds(ss.model, text)
+        cached = analyse.holds(ss[Key.MODEL], text)
         with contextlib.nullcontext() if cached else st.spinner("…"):
-            result = analyse(ss.model, text) if text.strip() else None
+            result = analyse(ss[Key.MODEL], text) if text.strip() else None
     except EmptyText:
         result = None
     except Exception as exc:  # whatever the text, the page explains instead of a traceback
@@ -264,7 +269,7 @@ def selection() -> Result:
     if unknown:
         chars = " ".join(dict.fromkeys(unknown))
         st.caption("⚠️ " + t("unknown_chars", n=len(unknown), chars=chars))
-    ss.step = min(ss.step, result.length - 1)
+    ss[Key.STEP] = min(ss[Key.STEP], result.length - 1)
     return result
 
 

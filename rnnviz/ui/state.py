@@ -35,23 +35,111 @@ CUSTOM_MAX_CHARS = 20_000  # the user's own model's input (numbers: one row per 
 VOCAB_MAX_CHARS = 500  # a random model's vocabulary
 
 
+class Key:
+    """The session-state contract: every key the app keeps in ``st.session_state``, by name.
+    Code outside this module writes ``ss[Key.STEP]``, never ``ss[Key.STEP]`` or ``ss[Key.STEP]``
+    (tests/test_state_keys.py reads the source). Widgets keep ``W_*`` keys and copy into the
+    plain keys in callbacks; the widgets listed here are those whose state the code reads or
+    sets, and their ``key=`` is the same constant."""
+
+    # the selection, then the view: mirrored into the URL (STATE_KEYS)
+    MODEL = "model"
+    TEXT = "text"
+    LANG = "lang"
+    STEP = "step"
+    UNIT = "unit"
+    PROJECTOR = "projector"
+    QUANTITY = "quantity"
+    ORDER = "order"
+    MERGE = "merge"
+    LAYER = "layer"
+    PLAY = "play"  # Play's direction: forward or backward
+    # the session's bookkeeping
+    URL_SEEN = "url_seen"  # the BROWSER_KEYS' values as last seen in (or written to) the URL
+    CUSTOM = "custom_model"  # key of the user's own model, or absent
+    LINK_MISSING = "link_missing"  # a link's model that could not be opened (said once)
+    CLIPPED_FROM = "clipped_from"  # length of a typed sentence that was clipped (a warning)
+    UPLOAD_SESSION = "upload_session"  # the session's id when no script context gives one
+    REPLICA_CHECKED = "replica_checked"  # the "your replica went away" notice was decided
+    PLAYING = "playing"  # Play is on (the Predictions step controls' toggle)
+    STORY_MODEL = "story_model"  # the model whose story unit Step through last opened on
+    PLAYER_SEEK = "player_seek"  # bumped when Python asks the player for a unit
+    LESSON_APPLIED = "lesson_applied"  # "lesson:stage" whose selection was applied
+    # the analysis pages
+    AN_SOURCE = "an_source"  # the model an analysis page works on (sidebar's or the user's)
+    AN_PREFER_CUSTOM = "an_prefer_custom"  # open analysis pages on the user's own model
+    SAT_PICK = "sat_pick"  # Gate saturation's clicked (model, layer, direction, gate, unit)
+    SE_UNITS = "se_units"  # Unit search opens on these units (from Gate saturation)
+    SE_LAYER = "se_layer"  # … on this layer
+    SE_DIRECTION = "se_direction"  # … in this direction
+    LV_LAST = "lv_last"  # Train live's last result
+    CC_TEXT = "cc_text"  # the code on Cells in code
+    CU_FILE_ID = "cu_file_id"  # the uploaded file Your own model last read
+    CU_MESSAGE = "cu_message"  # (kind, message) of Your own model's last upload or build
+    # widgets whose state the code reads or sets
+    W_MODEL = "w_model"
+    W_TEXT = "w_text"
+    W_EXAMPLE = "w_example"
+    W_LANG = "w_lang"
+    W_PROJECTOR = "w_projector"
+    W_STEP = "w_step"
+    W_UNIT = "w_unit"
+    W_LAYER = "w_layer"
+    W_QUANTITY = "w_quantity"
+    W_CMP_QUANTITY = "w_cmp_quantity"
+    W_ORDER = "w_order"
+    W_MERGE = "w_merge"
+    W_AN_SOURCE = "w_an_source"
+    W_SE_DIRECTION = "w_se_direction"
+    W_WI_POS = "w_wi_pos"
+
+    # keys made per model, text or lesson stage
+    @staticmethod
+    def analysis_text(model: str) -> str:
+        """The user's own model's input on the analysis pages."""
+        return f"an_text_{abs(hash(model)) % 10**8}"
+
+    @staticmethod
+    def lesson_pick(lesson: str, stage: int) -> str:
+        """A lesson stage's chosen answer, kept when the learner comes back."""
+        return f"ls_pick_{lesson}_{stage}"
+
+    @staticmethod
+    def lesson_widget(lesson: str, stage: int) -> str:
+        """The radio of a lesson stage's question."""
+        return f"w_ls_{lesson}_{stage}"
+
+    @staticmethod
+    def lesson_shown(lesson: str, stage: int) -> str:
+        """Whether a lesson stage's answer is revealed."""
+        return f"ls_shown_{lesson}_{stage}"
+
+
 # mirrored into the URL: the selection, then the view (issue 18: a link lands on the same view)
 STATE_KEYS = (
-    "model", "text", "lang", "step", "unit", "projector", "quantity", "order", "merge", "layer",
-    "play",
+    Key.MODEL, Key.TEXT, Key.LANG, Key.STEP, Key.UNIT, Key.PROJECTOR, Key.QUANTITY, Key.ORDER,
+    Key.MERGE, Key.LAYER, Key.PLAY,
 )  # fmt: skip
 
 
-BROWSER_KEYS = ("step", "unit", "play")  # the player writes these into the URL itself
+BROWSER_KEYS = (Key.STEP, Key.UNIT, Key.PLAY)  # the player writes these into the URL itself
 
 
-URL_SEEN = "url_seen"  # session: the BROWSER_KEYS' values as last seen in (or written to) the URL
+URL_SEEN = Key.URL_SEEN
 
 
 PLAY_DIRECTIONS = ("forward", "backward")
 
 
-CUSTOM_KEY = "custom_model"  # session: key of the user's own model, or absent
+CUSTOM_KEY = Key.CUSTOM
+
+
+def _session_language() -> str | None:
+    """The session's language (fragment reruns and Play ticks read it through ``i18n``)."""
+    return st.session_state.get(Key.LANG)
+
+
+i18n.set_resolver(_session_language)
 
 
 def _int(value: object, default: int = 0) -> int:
@@ -75,33 +163,35 @@ def start() -> None:
     Every page calls this (through :func:`setup`), so a page opened on its own works too.
     """
     ss = st.session_state
-    if "model" not in ss:
+    if Key.MODEL not in ss:
         qp = st.query_params
         names = model_names()
         wanted = qp.get("model")
-        own = ss.get(CUSTOM_KEY)  # the user's own model, when a page put one in the session
+        own = ss.get(Key.CUSTOM)  # the user's own model, when a page put one in the session
         if wanted and custom.is_custom(wanted) and wanted != own:
             try:  # a random model rebuilds from its key; an upload lives in its own session
                 load_model(wanted)
-                ss[CUSTOM_KEY] = own = wanted
+                ss[Key.CUSTOM] = own = wanted
             except Exception:
-                ss.link_missing = wanted  # said on the page, never silently another model
-        ss.model = wanted if wanted in names or (own and wanted == own) else default_model(names)
+                ss[Key.LINK_MISSING] = wanted  # said on the page, never silently another model
+        ss[Key.MODEL] = (
+            wanted if wanted in names or (own and wanted == own) else default_model(names)
+        )
         # the link's text belongs to the model it names: not read by another one
-        linked = qp.get("text") if not wanted or ss.model == wanted else None
-        fallback = _default_text(ss.model) if ss.model else ""
-        ss.text = (linked if linked is not None else fallback)[:APP_MAX_CHARS]
+        linked = qp.get("text") if not wanted or ss[Key.MODEL] == wanted else None
+        fallback = _default_text(ss[Key.MODEL]) if ss[Key.MODEL] else ""
+        ss[Key.TEXT] = (linked if linked is not None else fallback)[:APP_MAX_CHARS]
         lang = qp.get("lang")
-        ss.lang = lang if lang in i18n.LANGUAGES else i18n.language_from_locale(_locale())
-        ss.step = _int(qp.get("step"))
-        ss.unit = _int(qp.get("unit"))
-        ss.layer = _int(qp.get("layer"))  # the pages clip it to the model's layers
-        ss.projector = qp.get("projector") == "1"
+        ss[Key.LANG] = lang if lang in i18n.LANGUAGES else i18n.language_from_locale(_locale())
+        ss[Key.STEP] = _int(qp.get("step"))
+        ss[Key.UNIT] = _int(qp.get("unit"))
+        ss[Key.LAYER] = _int(qp.get("layer"))  # the pages clip it to the model's layers
+        ss[Key.PROJECTOR] = qp.get("projector") == "1"
         for key in ("quantity", "order", "merge"):  # checked against the options where drawn
             if qp.get(key):
                 ss[key] = str(qp.get(key))[:40]
     _adopt_browser_keys()
-    i18n.use(ss.lang)
+    i18n.use(ss[Key.LANG])
 
 
 def _adopt_browser_keys() -> None:
@@ -109,7 +199,7 @@ def _adopt_browser_keys() -> None:
     unit and Play direction: the player moves them without a rerun), so the next links and the
     pages Python draws start there too."""
     ss = st.session_state
-    seen = ss.setdefault(URL_SEEN, {})
+    seen = ss.setdefault(Key.URL_SEEN, {})
     qp = st.query_params
     for key in BROWSER_KEYS:
         value = qp.get(key)
@@ -117,7 +207,7 @@ def _adopt_browser_keys() -> None:
             continue
         seen[key] = value
         if key == "play":
-            ss.play = value if value in PLAY_DIRECTIONS else PLAY_DIRECTIONS[0]
+            ss[Key.PLAY] = value if value in PLAY_DIRECTIONS else PLAY_DIRECTIONS[0]
         else:
             ss[key] = _int(value)
 
@@ -135,7 +225,7 @@ def url_state() -> dict[str, str]:
     state = {k: str(ss[k]) for k in STATE_KEYS if k in ss and str(ss[k]) != ""}
     if "text" in state:
         state["text"] = state["text"][:APP_MAX_CHARS]  # a long text never floods the link
-    if ss.get("projector"):
+    if ss.get(Key.PROJECTOR):
         state["projector"] = "1"
     else:
         state.pop("projector", None)
@@ -154,7 +244,7 @@ def sync_url() -> None:
             qp[key] = wanted[key]
         elif key not in wanted and key in qp:
             del qp[key]
-    seen = st.session_state.setdefault(URL_SEEN, {})
+    seen = st.session_state.setdefault(Key.URL_SEEN, {})
     for key in BROWSER_KEYS:
         seen[key] = wanted.get(key)
 
@@ -190,7 +280,7 @@ def upload_session() -> str:
     ctx = get_script_run_ctx()
     if ctx is not None and ctx.session_id:
         return ctx.session_id
-    return st.session_state.setdefault("upload_session", uuid.uuid4().hex)
+    return st.session_state.setdefault(Key.UPLOAD_SESSION, uuid.uuid4().hex)
 
 
 def counts_steps(name: str | None) -> bool:
@@ -206,14 +296,14 @@ def text_limit(name: str | None = None) -> int:
     """Characters the sentence box holds: the app's sentence limit, or for a model that counts
     steps (16 numbers a step are ~80 characters) the user's-own-input limit; the model itself
     refuses more steps than it reads, with a message that counts steps."""
-    name = st.session_state.get("model") if name is None else name
+    name = st.session_state.get(Key.MODEL) if name is None else name
     return CUSTOM_MAX_CHARS if counts_steps(name) else APP_MAX_CHARS
 
 
 def _limit() -> int:
     """Characters the pages show: the sentence box's limit, or the model's own if it is lower
     (a model that counts steps checks its own limit in steps)."""
-    name = st.session_state.get("model")
+    name = st.session_state.get(Key.MODEL)
     limit = text_limit(name)
     if counts_steps(name):
         return limit

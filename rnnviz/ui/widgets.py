@@ -23,6 +23,7 @@ from .cache import (
 )
 from .player import seek_unit
 from .state import (
+    Key,
     _bind,
     _copy,
     _set,
@@ -40,10 +41,10 @@ def _option_name(prefix: str, option: str, labels: tuple[tuple[str, str], ...] =
 
 
 URL_CHOICES = {  # widget key -> the plain key a shared link carries (see state.STATE_KEYS)
-    "w_quantity": "quantity",
-    "w_cmp_quantity": "quantity",
-    "w_order": "order",
-    "w_merge": "merge",
+    Key.W_QUANTITY: Key.QUANTITY,
+    Key.W_CMP_QUANTITY: Key.QUANTITY,
+    Key.W_ORDER: Key.ORDER,
+    Key.W_MERGE: Key.MERGE,
 }
 
 
@@ -53,9 +54,11 @@ def choice(
     key: str,
     prefix: str = "",
     labels: dict[str, str] | None = None,
+    compact: bool = False,
 ) -> str:
     """A horizontal single choice with translated option names: ``labels[option]`` (an i18n
-    key, e.g. from :func:`quantity_labels`) or ``t(prefix + option)``.
+    key, e.g. from :func:`quantity_labels`) or ``t(prefix + option)``; ``compact``: a select
+    box, one line high (nine gates in projector mode take two rows of buttons).
 
     Choices listed in ``URL_CHOICES`` open on the link's (or the last page's) value and are
     mirrored into the link."""
@@ -64,15 +67,17 @@ def choice(
     default = options[0]
     if url and key not in ss and ss.get(url) in options:
         default = ss[url]
-    value = st.segmented_control(
-        t(label_key),
-        list(options),
-        key=key,
-        default=default,
-        format_func=functools.partial(
-            _option_name, prefix, labels=tuple(sorted((labels or {}).items()))
-        ),
-    )
+    named = functools.partial(_option_name, prefix, labels=tuple(sorted((labels or {}).items())))
+    if compact:
+        if ss.get(key) not in options:  # a value the buttons left, or none yet
+            ss[key] = default
+        value = st.selectbox(  # its options name themselves ("c · cell state"): no label line
+            t(label_key), list(options), key=key, format_func=named, label_visibility="collapsed"
+        )
+    else:
+        value = st.segmented_control(
+            t(label_key), list(options), key=key, default=default, format_func=named
+        )
     value = value or options[0]
     if url:
         ss[url] = value
@@ -108,7 +113,7 @@ PLAY_SECONDS = 1.2
 
 def playing() -> bool:
     """Whether Play is on (the step page's fragment then reruns every ``PLAY_SECONDS``)."""
-    return bool(st.session_state.get("playing"))
+    return bool(st.session_state.get(Key.PLAYING))
 
 
 def step_controls(length: int, play: bool = True, was_playing: bool = False) -> int:
@@ -118,48 +123,50 @@ def step_controls(length: int, play: bool = True, was_playing: bool = False) -> 
     defines it, so switching Play reruns the whole page to start or stop the timer.
     """
     ss = st.session_state
-    ss.step = min(ss.step, length - 1)
+    ss[Key.STEP] = min(ss[Key.STEP], length - 1)
     prev_col, slider_col, next_col, play_col = st.columns(
         [1.8, 4, 1.8, 1.6], vertical_alignment="bottom"
     )
     prev_col.button(
         t("prev"),
         on_click=_set,
-        args=("step", max(0, ss.step - 1)),
-        disabled=ss.step == 0,
+        args=(Key.STEP, max(0, ss[Key.STEP] - 1)),
+        disabled=ss[Key.STEP] == 0,
         key="b_prev",
         width="stretch",
     )
     next_col.button(
         t("next"),
         on_click=_set,
-        args=("step", min(length - 1, ss.step + 1)),
-        disabled=ss.step >= length - 1,
+        args=(Key.STEP, min(length - 1, ss[Key.STEP] + 1)),
+        disabled=ss[Key.STEP] >= length - 1,
         key="b_next",
         width="stretch",
     )
     if play:
-        play_col.toggle(t("play"), key="playing")
+        play_col.toggle(t("play"), key=Key.PLAYING)
         if playing() != was_playing:
             st.rerun()
     if length > 1:
-        _bind("w_step", "step")
-        slider_col.slider(t("step"), 0, length - 1, key="w_step", on_change=_copy("w_step", "step"))
+        _bind(Key.W_STEP, Key.STEP)
+        slider_col.slider(
+            t("step"), 0, length - 1, key=Key.W_STEP, on_change=_copy(Key.W_STEP, Key.STEP)
+        )
     sync_url()
-    return ss.step
+    return ss[Key.STEP]
 
 
 def advance(length: int, direction: str = "forward") -> None:
     """One Play tick: the next step in reading order, wrapping around at the end (the
     backward direction reads right to left, so its next step is the previous position)."""
     ss = st.session_state
-    ss.step = (ss.step + (1 if direction == "forward" else -1)) % length
+    ss[Key.STEP] = (ss[Key.STEP] + (1 if direction == "forward" else -1)) % length
 
 
 def side_by_side(spec: int | Sequence[float]) -> list[Any]:
     """Columns (``st.columns(spec)``); stacked full width in projector mode, where two columns of
     enlarged drawings, ticks and equations do not fit a 1280-pixel screen."""
-    if st.session_state.get("projector"):
+    if st.session_state.get(Key.PROJECTOR):
         count = spec if isinstance(spec, int) else len(spec)
         return [st.container() for _ in range(count)]
     return list(st.columns(spec))
@@ -172,17 +179,14 @@ def play_direction(directions: Sequence[str]) -> str:
     return choice("play_reads", list(directions), "w_play_direction", prefix="play_")
 
 
-STORY_KEY = "story_model"  # session: the model whose story unit Step through last opened on
-
-
 def open_on_story_unit(model: str, best: BestUnit | None) -> None:
     """Open a model's first visit on its best unit (unless a unit other than 0 was chosen)."""
     ss = st.session_state
-    if ss.get(STORY_KEY) == model:
+    if ss.get(Key.STORY_MODEL) == model:
         return
-    ss[STORY_KEY] = model
-    if best is not None and not ss.get("unit"):
-        ss.unit = best.unit
+    ss[Key.STORY_MODEL] = model
+    if best is not None and not ss.get(Key.UNIT):
+        ss[Key.UNIT] = best.unit
 
 
 def story(best: BestUnit | None, task: str | None = None, button: bool = True) -> None:
@@ -204,7 +208,7 @@ def story(best: BestUnit | None, task: str | None = None, button: bool = True) -
             on_click=seek_unit,
             args=(best.unit,),
             key="b_story_unit",
-            disabled=st.session_state.get("unit") == best.unit,
+            disabled=st.session_state.get(Key.UNIT) == best.unit,
         )
     if task and f"notice_{task}" in i18n.STRINGS:
         st.markdown(t(f"notice_{task}"))
@@ -233,28 +237,28 @@ def reading(result: Result, step: int) -> None:
 def unit_picker(units: int) -> int:
     """Number input for the unit whose equations and diagram are shown."""
     ss = st.session_state
-    ss.unit = min(ss.unit, units - 1)
-    _bind("w_unit", "unit")
+    ss[Key.UNIT] = min(ss[Key.UNIT], units - 1)
+    _bind(Key.W_UNIT, Key.UNIT)
     st.number_input(
-        t("unit"), 0, units - 1, step=1, key="w_unit", on_change=_copy("w_unit", "unit")
+        t("unit"), 0, units - 1, step=1, key=Key.W_UNIT, on_change=_copy(Key.W_UNIT, Key.UNIT)
     )
     sync_url()
-    return ss.unit
+    return ss[Key.UNIT]
 
 
 def layer_picker(trace: Trace) -> int:
     """Layer selector, drawn only for stacked networks."""
     ss = st.session_state
-    ss.layer = min(ss.get("layer", 0), trace.num_layers - 1)
+    ss[Key.LAYER] = min(ss.get(Key.LAYER, 0), trace.num_layers - 1)
     if trace.num_layers > 1:
-        _bind("w_layer", "layer")
+        _bind(Key.W_LAYER, Key.LAYER)
         st.selectbox(
             t("layer"),
             list(range(trace.num_layers)),
-            key="w_layer",
-            on_change=_copy("w_layer", "layer"),
+            key=Key.W_LAYER,
+            on_change=_copy(Key.W_LAYER, Key.LAYER),
         )
-    return ss.layer
+    return ss[Key.LAYER]
 
 
 def sentence(result: Result, step: int | None = None) -> None:
