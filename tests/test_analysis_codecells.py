@@ -297,6 +297,35 @@ def test_a_resumed_run_ends_where_an_uninterrupted_one_does(tmp_path: Path) -> N
         codelm.train(recipe, run=tmp_path / "c", resume=True, **kw)
 
 
+def test_a_run_goes_on_from_another_runs_checkpoint_on_other_text(tmp_path: Path) -> None:
+    """``init_from``: the weights, Adam and the step go on; the text is prepared as the new
+    recipe says; the config, the checkpoint (across a resume) and the card say both parts."""
+    recipe = codelm.CodeRecipe(arch=code_arch(4, 8, 2), seq_len=16, batch_size=4,
+                               min_char_count=1, forget_bias=1.0, docstrings=False)  # fmt: skip
+    kw = {"text": CODE * 8, "log": None, "held_out_chars": 500}
+    codelm.train(replace(recipe, max_steps=5), run=tmp_path / "a", **kw)
+    first = torch.load(tmp_path / "a" / codelm.CHECKPOINT, weights_only=False)
+    second = replace(recipe, max_steps=7, long_strings=False, lr=1.0)  # lr: the first run's holds
+    codelm.train(second, run=tmp_path / "b", init_from=tmp_path / "a", **kw)
+    saved = torch.load(tmp_path / "b" / codelm.CHECKPOINT, weights_only=False)
+    assert saved["step"] == 7 and saved["continued_from"]["steps"] == 5
+    assert saved["continued_from"]["recipe"] == first["recipe"]
+    r = codelm.CodeRecipe.from_json(saved["recipe"])
+    assert r.long_strings is False and r.lr == recipe.lr and not r.docstrings
+    model = codelm.train(replace(second, max_steps=9), run=tmp_path / "b", resume=True, **kw)
+    tr = model.cfg.training
+    assert tr["steps"] == 9 and tr["continued_from"]["run"] == "a"
+    assert tr["long_strings"] is False and tr["continued_from"]["recipe"]["long_strings"] is True
+    summary = codelm.run_summary(model.cfg, {})
+    assert summary["name"] == "2x8-nodoc-then-nolong" and "then (from step 5)" in summary["text"]
+    en, zh = codelm.card(model.cfg, 500, "en"), codelm.card(model.cfg, 500, "zh")
+    assert "Trained in two parts: 5 steps" in en and "4 steps" in en
+    assert "--init-from /tmp/a" in en and "--no-long-strings --max-steps 9" in en
+    assert "分两段训练" in zh and "--init-from /tmp/a" in zh
+    exported = codelm.from_checkpoint(tmp_path / "b", held_out_chars=500)
+    assert exported.cfg.training["continued_from"]["steps"] == 5
+
+
 def test_best_units_and_scorecard_look_in_every_layer() -> None:
     cfg = C.CodeConfig(C.UNK + "".join(sorted(set(CODE))), code_arch(hidden_size=6, num_layers=2))
     trace = C.CharLM(cfg).trace(CODE * 3)

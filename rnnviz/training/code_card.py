@@ -11,11 +11,50 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import torch
+from torch import nn
 
 from ..analysis.codecells import REPRESENTATIONS, BestUnit, features, readouts, scorecard
 from ..data.code import held_out_text
 from ..models.code import ASSET, CharLM, CodeConfig, load
 from .code_recipe import CodeRecipe
+
+
+def bits_per_char(model: CharLM, text: str, chunk: int = 2000) -> float:
+    """Cross-entropy of the model on ``text`` in bits per character."""
+    ids = model.encode(text)
+    total, count, state = 0.0, 0, None
+    with torch.no_grad():
+        for a in range(0, len(ids) - 1, chunk):
+            x = ids[a : a + chunk + 1]
+            logits, state = model(x[None, :-1], state)
+            loss = nn.functional.cross_entropy(logits[0], x[1:], reduction="sum")
+            total += float(loss)
+            count += len(x) - 1
+    return total / max(count, 1) / np.log(2)
+
+
+def report(model: CharLM, eval_chars: int = 100_000, docstrings: bool | None = None,
+           long_strings: bool | None = None) -> str:  # fmt: skip
+    """The scorecard of a model as text: per feature and representation the best unit, its r
+    and AUROC on held-out text read as the model was trained (``docstrings``, ``long_strings``:
+    with or without them whatever the training did), and the read-out."""
+    tr = model.cfg.training
+    keep = tr.get("docstrings", True) if docstrings is None else docstrings
+    long = tr.get("long_strings", True) if long_strings is None else long_strings
+    text = held_out_text(eval_chars, keep, tr.get("quotes", False), long)
+    trace, feats = model.trace(text), features(text)
+    score, reads = scorecard(trace, feats), readouts(trace, feats)
+    layers = model.cfg.arch.num_layers
+    lines = [f"{len(text):,} held-out characters; bits/char {bits_per_char(model, text):.3f}"]
+    for name, by_rep in score.items():
+        cells = [
+            f"{b.name(layers)} r={b.r:+.3f}"
+            + (f" AUROC={b.auroc:.3f}" if b.auroc is not None else "")
+            for b in by_rep.values()
+        ]
+        lines.append(f"{name:16s} " + " | ".join(cells) + f" | read-out {reads[name]:+.3f}")
+    return "\n".join(lines)
 
 
 def write_cards(model: CharLM, folder: Path = ASSET, eval_chars: int = 100_000,
@@ -53,10 +92,12 @@ def write_cards(model: CharLM, folder: Path = ASSET, eval_chars: int = 100_000,
 def run_summary(c: CodeConfig, cells: dict[str, dict[str, dict[str, Any]]]) -> dict[str, Any]:
     """One row of the card's table of runs: the model, its text, how long, what it reached."""
     tr = c.training
-    docstrings, quotes = tr.get("docstrings", True), tr.get("quotes", False)
-    text = ("code" if docstrings else "code − docstrings") + (", one quote style" if quotes else "")
-    long_strings = tr.get("long_strings", True)
-    text += "" if long_strings else " − multi-line strings"
+    text, suffix = _text(tr), _suffix(tr)
+    first = tr.get("continued_from")
+    if first:  # two parts: the first run's text, then this one's
+        text = f"{_text(first['recipe'])}, then (from step {first['steps']}) {text}"
+        before = _suffix(first["recipe"])  # what changed is named once: -nodoc-then-nolong
+        suffix = f"{before}-then{suffix.removeprefix(before) or '-same'}"
     best = {}
     for name in ("in_string", "in_short_string", "bracket_depth"):
         by_rep = cells.get(name, {})
@@ -66,9 +107,7 @@ def run_summary(c: CodeConfig, cells: dict[str, dict[str, dict[str, Any]]]) -> d
             layer = f"L{b['layer'] + 1} " if c.arch.num_layers > 1 else ""
             best[name] = {"unit": f"{layer}{q}[{b['unit']}]", "r": b["r"], "auroc": b["auroc"]}
     return {
-        "name": f"{c.arch.num_layers}x{c.arch.hidden_size}"
-        + ("" if docstrings else "-nodoc")
-        + ("" if long_strings else "-nolong"),
+        "name": f"{c.arch.num_layers}x{c.arch.hidden_size}{suffix}",
         "model": f"LSTM {c.arch.num_layers} × {c.arch.hidden_size}",
         "text": text,
         "steps": tr.get("steps"),
@@ -76,6 +115,41 @@ def run_summary(c: CodeConfig, cells: dict[str, dict[str, dict[str, Any]]]) -> d
         "bits_per_char": c.metrics.get("held_out_bits_per_char"),
         "best": best,
     }
+
+
+def _text(tr: dict[str, Any]) -> str:
+    """The training text of a recipe (a config's ``training``) in a few words."""
+    text = "code" if tr.get("docstrings", True) else "code − docstrings"
+    text += ", one quote style" if tr.get("quotes", False) else ""
+    return text + ("" if tr.get("long_strings", True) else " − multi-line strings")
+
+
+def _suffix(tr: dict[str, Any]) -> str:
+    """The part of a run's name that says how its text was prepared."""
+    return ("" if tr.get("docstrings", True) else "-nodoc") + (
+        "" if tr.get("long_strings", True) else "-nolong"
+    )
+
+
+def _flags(tr: dict[str, Any], hidden: int, layers: int) -> str:
+    """The command-line flags of ``codelm train`` that give a recipe (a config's ``training``)."""
+    seq_len = tr.get("seq_len", CodeRecipe.seq_len)
+    batch = tr.get("batch_size", CodeRecipe.batch_size)
+    budget = tr.get("budget_seconds", CodeRecipe.budget_seconds)
+    flags = f"--seconds {budget:.0f} --hidden {hidden} --seq-len {seq_len}"
+    flags += f" --layers {layers}" if layers > 1 else ""
+    flags += f" --batch {batch}" if batch != CodeRecipe.batch_size else ""
+    lr, clip = tr.get("lr", CodeRecipe.lr), tr.get("clip", CodeRecipe.clip)
+    flags += f" --lr {lr:g}" if lr != CodeRecipe.lr else ""
+    flags += f" --clip {clip:g}" if clip != CodeRecipe.clip else ""
+    forget, average = tr.get("forget_bias"), tr.get("average", 0.0)
+    flags += f" --forget-bias {forget:g}" if forget is not None else ""
+    flags += f" --average {average}" if average else ""
+    flags += "" if tr.get("stateful", False) else " --random-windows"
+    flags += "" if tr.get("packages", False) else " --top-level-only"
+    flags += "" if tr.get("docstrings", True) else " --no-docstrings"
+    flags += "" if tr.get("long_strings", True) else " --no-long-strings"
+    return flags + (" --quotes" if tr.get("quotes", False) else "")
 
 
 _ZH_NOTE = "> 中文译文。所有数字、表格和代码与英文原版 `card.md` 完全一致，均为训练与评估时机器实测的结果。"
@@ -111,6 +185,29 @@ _RUNS_HEAD = {
 def _cell(b: dict[str, Any]) -> str:
     auroc = b.get("auroc")
     return f"{b['unit']} {b['r']:+.3f}" + (f" (AUROC {auroc:.3f})" if auroc is not None else "")
+
+
+_TEXT_ZH = {"code": "代码", " − docstrings": "去掉文档字符串", ", one quote style": "、统一引号风格",
+            " − multi-line strings": "、跨行字符串改为空字符串"}  # fmt: skip
+
+
+def _parts(tr: dict[str, Any], lang: str) -> list[str]:
+    """The card's line for a run in two parts (``training["continued_from"]``), else none."""
+    first = tr.get("continued_from")
+    if not first:
+        return []
+    n1, t1 = first["steps"], first["seconds"]
+    n2, t2 = tr.get("steps", 0) - n1, tr.get("seconds", 0) - t1
+    a, b = _text(first["recipe"]), _text(tr)
+    if lang == "zh":
+        for en, zh in _TEXT_ZH.items():
+            a, b = a.replace(en, zh), b.replace(en, zh)
+        return [f"- 分两段训练：先在“{a}”的文本上训练 {n1} 步（{t1:.0f} s，运行 `{first['run']}`），"
+                f"再从该检查点（权重、Adam 状态和滑动平均）继续，在“{b}”的文本上训练 {n2} 步"
+                f"（{t2:.0f} s）；留出文本按第二段的方式处理。"]  # fmt: skip
+    return [f"- Trained in two parts: {n1} steps ({t1:.0f} s, run `{first['run']}`) on {a}, "
+            f"then from that checkpoint (weights, Adam's state, the average) {n2} steps "
+            f"({t2:.0f} s) on {b}; held-out text is read as in the second part."]  # fmt: skip
 
 
 def card(c: CodeConfig, eval_chars: int, lang: str = "en") -> str:
@@ -164,6 +261,7 @@ def card(c: CodeConfig, eval_chars: int, lang: str = "en") -> str:
             + (f"；发布的权重是权重的滑动平均（每步衰减 {average}）" if average else "")
             + ("，以 float16 存储" if half else "")
             + "。",
+            *_parts(tr, "zh"),
             f"- 留出数据上的交叉熵：每字符 {bpc:.3f} 比特（留出数据的前 200,000 个字符）。",
             f"- {_SCORE_NOTE['zh'].format(n=eval_chars)}",
         ]
@@ -199,6 +297,7 @@ def card(c: CodeConfig, eval_chars: int, lang: str = "en") -> str:
             )
             + (", stored as float16" if half else "")
             + ".",
+            *_parts(tr, "en"),
             f"- Held-out cross-entropy: {bpc:.3f} bits per character "
             "(first 200,000 held-out characters).",
             f"- {_SCORE_NOTE['en'].format(n=eval_chars)}",
@@ -223,21 +322,18 @@ def card(c: CodeConfig, eval_chars: int, lang: str = "en") -> str:
                 f"| {run['name']} | {run['model']} | {run['text']} | {run['steps']} | "
                 f"{run['seconds']:.0f} | {run['bits_per_char']:.3f} | " + " | ".join(cols) + " |"
             )
-    budget = tr.get("budget_seconds", CodeRecipe.budget_seconds)
-    flags = f"--seconds {budget:.0f} --hidden {c.arch.hidden_size} --seq-len {seq_len}"
-    flags += f" --layers {c.arch.num_layers}" if c.arch.num_layers > 1 else ""
-    flags += f" --batch {batch}" if batch != CodeRecipe.batch_size else ""
-    lr = tr.get("lr", CodeRecipe.lr)
-    flags += f" --lr {lr:g}" if lr != CodeRecipe.lr else ""
-    flags += f" --clip {clip:g}" if clip != CodeRecipe.clip else ""
-    flags += f" --forget-bias {forget:g}" if forget is not None else ""
-    flags += f" --average {average}" if average else ""
-    flags += "" if stateful else " --random-windows"
-    flags += "" if packages else " --top-level-only"
-    flags += "" if docstrings else " --no-docstrings"
-    flags += "" if long_strings else " --no-long-strings"
-    flags += " --quotes" if quotes else ""
+    flags = _flags(tr, c.arch.hidden_size, c.arch.num_layers)
     command = f"`python -m rnnviz.training.codelm train {flags}`"
+    first = tr.get("continued_from")
+    if first:  # two commands: the first run, then this one from its checkpoint
+        one = _flags(first["recipe"], c.arch.hidden_size, c.arch.num_layers)
+        run = f"/tmp/{first['run']}"
+        command = (
+            f"`python -m rnnviz.training.codelm train --run {run} {one} --max-steps "
+            f"{first['steps']}`" + (" 然后 " if zh else ", then ")
+            + f"`python -m rnnviz.training.codelm train --run {run}-2 --init-from {run} "
+            f"{flags} --max-steps {steps}`"
+        )  # fmt: skip
     lines += ["", f"复现：{command}。" if zh else f"Reproduce: {command}.", ""]
     return "\n".join(lines)
 

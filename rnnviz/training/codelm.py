@@ -27,11 +27,11 @@ import torch
 from safetensors.torch import save_file
 from torch import nn
 
-from ..analysis.codecells import BestUnit, features, readouts, scorecard
+from ..analysis.codecells import BestUnit
 from ..data.code import held_out_text, read_text, split_of, stdlib_files
 from ..models.code import ASSET, UNK, CharLM, CodeConfig, load
 from . import loop
-from .code_card import card, earlier_runs, run_summary, write_cards
+from .code_card import bits_per_char, card, earlier_runs, report, run_summary, write_cards
 from .code_recipe import CodeRecipe
 
 __all__ = [
@@ -70,20 +70,6 @@ def training_files(packages: bool = True) -> list[Path]:
     return top + deeper
 
 
-def bits_per_char(model: CharLM, text: str, chunk: int = 2000) -> float:
-    """Cross-entropy of the model on ``text`` in bits per character."""
-    ids = model.encode(text)
-    total, count, state = 0.0, 0, None
-    with torch.no_grad():
-        for a in range(0, len(ids) - 1, chunk):
-            x = ids[a : a + chunk + 1]
-            logits, state = model(x[None, :-1], state)
-            loss = nn.functional.cross_entropy(logits[0], x[1:], reduction="sum")
-            total += float(loss)
-            count += len(x) - 1
-    return total / max(count, 1) / np.log(2)
-
-
 def training_text(recipe: CodeRecipe) -> str:
     """The training split's text as the recipe reads it (:func:`codecells.prepare`)."""
     r = recipe
@@ -111,6 +97,7 @@ def train(
     run: Path | None = None,
     resume: bool = False,
     checkpoint_seconds: float = 300.0,
+    init_from: Path | None = None,
 ) -> CharLM:
     """Train on ``text`` (default: the stdlib training files) within the recipe's budget.
 
@@ -118,15 +105,29 @@ def train(
     (raw weights, Adam, the weight average, step, time, where each batch row stands in the
     text, its carried state, the random generators); ``resume=True`` goes on from it (the
     recipe's budget and step limit may grow; the rest of the recipe is the checkpoint's).
+    ``init_from``: another run's folder whose last checkpoint (weights, Adam, the average, step
+    and time) this run goes on from on text prepared as ``recipe`` says (docstrings, quotes,
+    long strings); the rest of the recipe is that checkpoint's, and the model's config records
+    what the first part was (``training["continued_from"]``).
     """
     r = recipe
     saved = None
-    if resume:
+    continued: dict[str, Any] | None = None
+    if init_from is not None and not resume:
+        saved = torch.load(init_from / CHECKPOINT, weights_only=False)
+        first = CodeRecipe.from_json(saved["recipe"])
+        continued = {"run": init_from.name, "recipe": saved["recipe"], "steps": saved["step"],
+                     "seconds": round(saved["seconds"], 1), "train_chars": saved["train_chars"]}  # fmt: skip
+        r = replace(first, budget_seconds=r.budget_seconds, max_steps=r.max_steps,
+                    docstrings=r.docstrings, quotes=r.quotes, long_strings=r.long_strings,
+                    packages=r.packages)  # fmt: skip
+    elif resume:
         if run is None or not (run / CHECKPOINT).is_file():
             raise FileNotFoundError(f"nothing to resume: no {CHECKPOINT} in {run}")
         saved = torch.load(run / CHECKPOINT, weights_only=False)
         r = replace(CodeRecipe.from_json(saved["recipe"]), budget_seconds=r.budget_seconds,
                     max_steps=r.max_steps)  # fmt: skip
+        continued = saved.get("continued_from")
     torch.manual_seed(r.seed)
     rng = np.random.default_rng(r.seed)
     if text is None:
@@ -151,10 +152,11 @@ def train(
     snapshot = None
     if saved is not None:
         model.load_state_dict(saved["weights"])
-        torch.set_rng_state(saved["torch_rng"])
-        rng.bit_generator.state = saved["numpy_rng"]
-        carried[0] = saved["carried"]
-        position[:] = saved["position"]
+        if continued is None or resume:  # the same text: go on where the rows stood
+            torch.set_rng_state(saved["torch_rng"])
+            rng.bit_generator.state = saved["numpy_rng"]
+            carried[0] = saved["carried"]
+            position[:] = saved["position"]
         snapshot = loop.Snapshot(saved["step"], saved["seconds"], saved["optimizer"],
                                  saved["average"], False)  # fmt: skip
 
@@ -203,6 +205,7 @@ def train(
             "weights": model.state_dict(), "optimizer": s.optimizer, "average": s.average,
             "carried": carried[0], "position": list(position),
             "torch_rng": torch.get_rng_state(), "numpy_rng": rng.bit_generator.state,
+            "continued_from": continued,
         }  # fmt: skip
         torch.save(state, run / (CHECKPOINT + ".tmp"))
         os.replace(run / (CHECKPOINT + ".tmp"), run / CHECKPOINT)  # never half a checkpoint
@@ -223,16 +226,23 @@ def train(
         checkpoint=keep if run is not None else None,
         checkpoint_seconds=checkpoint_seconds,
     )
-    return finish(model, r, fitted.steps, fitted.seconds, len(text), held_out_chars)
+    return finish(model, r, fitted.steps, fitted.seconds, len(text), held_out_chars, continued)
 
 
 def finish(model: CharLM, r: CodeRecipe, steps: int, seconds: float, train_chars: int,
-           held_out_chars: int = 200_000) -> CharLM:  # fmt: skip
-    """Store the recipe, run facts and held-out bits/char in the model's config."""
+           held_out_chars: int = 200_000, continued: dict[str, Any] | None = None) -> CharLM:  # fmt: skip
+    """Store the recipe, run facts (``continued``: the run this one went on from) and held-out
+    bits/char in the model's config."""
     held = [p.name for p in stdlib_files() if split_of(p) == "test"]
     held_text = held_out_text(held_out_chars, r.docstrings, r.quotes, r.long_strings)
     bpc = bits_per_char(model, held_text)
-    facts = {"train_chars": train_chars, "steps": steps, "seconds": round(seconds, 1)}
+    facts: dict[str, Any] = {
+        "train_chars": train_chars,
+        "steps": steps,
+        "seconds": round(seconds, 1),
+    }
+    if continued is not None:
+        facts["continued_from"] = continued
     model.cfg = replace(
         model.cfg,
         training={**r.to_json(), **facts, "held_out_files": held, "torch": torch.__version__},
@@ -255,7 +265,8 @@ def from_checkpoint(run: Path, held_out_chars: int = 200_000) -> CharLM:
                 p.copy_(v)
     model.eval()
     chars = saved.get("train_chars", 0)
-    return finish(model, r, saved["step"], saved["seconds"], chars, held_out_chars)
+    return finish(model, r, saved["step"], saved["seconds"], chars, held_out_chars,
+                  saved.get("continued_from"))  # fmt: skip
 
 
 def save(model: CharLM, folder: Path = ASSET, eval_chars: int = 100_000, half: bool = False,
@@ -302,6 +313,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--top-level-only", action="store_true", help="no packages' modules")
     parser.add_argument("--run", type=Path, default=None, help="checkpoint and log folder")
     parser.add_argument("--resume", action="store_true", help="go on from --run's checkpoint")
+    parser.add_argument(
+        "--init-from",
+        type=Path,
+        default=None,
+        help="go on from another run's checkpoint on text prepared as this command says",
+    )
     parser.add_argument("--checkpoint-minutes", type=float, default=5.0)
     parser.add_argument("--out", type=Path, default=None, help="model folder (default: shipped)")
     parser.add_argument("--eval-chars", type=int, default=100_000, help="held-out characters")
@@ -342,7 +359,7 @@ def main(argv: list[str] | None = None) -> None:
         )
         log(f"train {'(resume) ' if args.resume else ''}{' '.join(argv or sys.argv[1:])}")
         model = train(recipe, log=log, run=args.run, resume=args.resume,
-                      checkpoint_seconds=60 * args.checkpoint_minutes)  # fmt: skip
+                      checkpoint_seconds=60 * args.checkpoint_minutes, init_from=args.init_from)  # fmt: skip
         best = save(model, out, half=args.float16, runs=earlier_runs(args.runs_from))
         log(f"done: {model.cfg.metrics['held_out_bits_per_char']} bits/char -> {out}")
     elif args.command == "export":  # a run's last checkpoint, averaged, as a model
@@ -360,27 +377,6 @@ def main(argv: list[str] | None = None) -> None:
         return
     for name, by_rep in best.items():
         print(name, ", ".join(f"{b.name(2)} r={b.r:+.3f}" for b in by_rep.values()))
-
-
-def report(model: CharLM, eval_chars: int = 100_000, docstrings: bool | None = None) -> str:
-    """The scorecard of a model as text: per feature and representation the best unit, its r
-    and AUROC on held-out text read as the model was trained (``docstrings``: with or without
-    them whatever the training did), and the read-out."""
-    tr = model.cfg.training
-    keep = tr.get("docstrings", True) if docstrings is None else docstrings
-    text = held_out_text(eval_chars, keep, tr.get("quotes", False), tr.get("long_strings", True))
-    trace, feats = model.trace(text), features(text)
-    score, reads = scorecard(trace, feats), readouts(trace, feats)
-    layers = model.cfg.arch.num_layers
-    lines = [f"{len(text):,} held-out characters; bits/char {bits_per_char(model, text):.3f}"]
-    for name, by_rep in score.items():
-        cells = [
-            f"{b.name(layers)} r={b.r:+.3f}"
-            + (f" AUROC={b.auroc:.3f}" if b.auroc is not None else "")
-            for b in by_rep.values()
-        ]
-        lines.append(f"{name:16s} " + " | ".join(cells) + f" | read-out {reads[name]:+.3f}")
-    return "\n".join(lines)
 
 
 if __name__ == "__main__":
