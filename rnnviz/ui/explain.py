@@ -9,13 +9,13 @@ from typing import Any
 
 import numpy as np
 import streamlit as st
+import torch
 from streamlit.errors import StreamlitAPIException
 
 from .. import figures, i18n, lessons, markup
 from ..analysis import clamps, gradients, provenance, scratch
 from ..figures import explain as ef
 from ..figures import scratch as sf
-from ..models.base import prepare
 from .cache import Result, analyse, any_model, held_run
 from .state import Key, url_state
 
@@ -97,9 +97,8 @@ def parse_units(text: str, count: int) -> tuple[tuple[int, ...], tuple[str, ...]
 def _clamp_result(
     run: Result, spec: tuple[clamps.Clamp, ...], recompute_all: bool = False
 ) -> clamps.ClampResult:
-    model = any_model(run.model)
-    x = prepare(model, run.text).inputs  # (T, input_size)
-    return clamps.clamp(model.rnn, x, run.trace, spec, recompute_all)
+    x = torch.from_numpy(run.trace.inputs[0])  # (T, input_size): the Run's own, not tokenized again
+    return clamps.clamp(any_model(run.model).rnn, x, run.trace, spec, recompute_all)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -149,10 +148,10 @@ def gradient_comparison(keep_bias: float, lang: str, size: float) -> tuple[dict,
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def model_gradient(name: str, text: str, layer: int, direction: str) -> np.ndarray:
+def model_gradient(name: str, text: str, layer: int, direction: str, _run: Result) -> np.ndarray:
     """``(T,)`` ``‖∂h_last/∂h_t‖`` of a model's own RNN on ``text`` (seconds for H=128)."""
-    model = any_model(name)
-    return gradients.gradient_norms(model.rnn, prepare(model, text).inputs, layer, direction)
+    x = torch.from_numpy(held_run(_run, name, text).trace.inputs[0])  # the Run's own inputs
+    return gradients.gradient_norms(any_model(name).rnn, x, layer, direction)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
@@ -161,7 +160,7 @@ def model_gradient_spec(
 ) -> dict:
     """The curve of :func:`model_gradient` over the sentence's tokens."""
     run = held_run(_run, name, text)
-    curve = model_gradient(name, text, layer, direction)
+    curve = model_gradient(name, text, layer, direction, run)
     spec = ef.gradient_curves({run.trace.cell: curve}, lang, run.tokens, size, direction)
     return spec.to_dict()
 
@@ -235,7 +234,7 @@ class _Cached:
         return gradients.compare_cells(keep_bias=keep_bias)
 
     def model_gradient(self, model: str, text: str, layer: int, direction: str) -> np.ndarray:
-        return model_gradient(model, text, layer, direction)
+        return model_gradient(model, text, layer, direction, analyse(model, text))
 
     def metrics(self, model: str) -> dict:
         return getattr(getattr(any_model(model), "config", None), "metrics", None) or {}
