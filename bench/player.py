@@ -11,7 +11,10 @@ Opens Step through (projector mode) on a sentence of ``--chars`` characters and 
 - the websocket per step: frames and bytes either way during ``--n`` Next clicks (a script
   rerun is a frame the browser sends), per step;
 - Play at the fastest speed for ``--seconds``: steps per second and whether any step was skipped
-  (every ``data-step`` change must be ±1).
+  (every ``data-step`` change must be ±1);
+- Heatmaps: a click on a heatmap cell -> the unit's chart drawn beside it (mousedown to the
+  player's ``data-unit``/``data-step`` changed and a frame drawn), and websocket frames per click;
+- Compare: a key on the first model's player -> the other model's player drawn at that step.
 Prints one table; the issue's targets are ≤ 50 ms, ≤ 1 KB and 0 reruns per step, ≥ 10 steps/s.
 Run it on a quiet machine (the browser and the server share the cores).
 """
@@ -28,7 +31,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]  # conftest imports tests.helpers
 
 from conftest import CHROMIUM, CHROMIUM_ARGS, free_port, wait_healthy  # noqa: E402
 
@@ -77,6 +80,98 @@ PLAY_JS = """async ([sel, seconds]) => {
 }""".replace("ROOT_FN", ROOT_JS)
 
 
+CLICK_JS = """async ([sel, n]) => {
+  const root = [...document.querySelectorAll('*')].map(e => e.shadowRoot &&
+    e.shadowRoot.querySelector(sel)).find(Boolean);
+  const gd = document.querySelector('[data-testid=stMain] .js-plotly-plot');
+  const fl = gd._fullLayout;
+  const box = gd.querySelector('.svg-container').getBoundingClientRect();
+  const rows = gd.layout.meta.order.length, steps = gd.layout.meta.steps;
+  const times = [];
+  for (let k = 0; k < n; k++) {
+    const t = (7 * k + 3) % steps, row = (37 * k + 11) % rows;
+    const x = box.left + fl.xaxis._offset + fl.xaxis.l2p(t);
+    const y = box.top + fl.yaxis._offset + fl.yaxis.l2p(row);
+    const before = root.dataset.step + ',' + root.dataset.unit;
+    if (before === t + ',' + gd.layout.meta.order[row]) continue;
+    const drawn = new Promise(resolve => {
+      const seen = new MutationObserver(() => {
+        if (root.dataset.step + ',' + root.dataset.unit !== before) {
+          seen.disconnect();
+          requestAnimationFrame(() => resolve(performance.now()));
+        }
+      });
+      seen.observe(root, {attributes: true});
+    });
+    const target = document.elementFromPoint(x, y);
+    const opts = {clientX: x, clientY: y, bubbles: true, view: window};
+    const t0 = performance.now();
+    target.dispatchEvent(new MouseEvent('mousemove', opts));
+    target.dispatchEvent(new MouseEvent('mousedown', opts));
+    target.dispatchEvent(new MouseEvent('mouseup', opts));
+    target.dispatchEvent(new MouseEvent('click', opts));
+    times.push((await Promise.race([drawn, new Promise(r => setTimeout(() => r(NaN), 3000))])) - t0);
+    await new Promise(r => setTimeout(r, 60));
+  }
+  return times;
+}"""
+FOLLOW_JS = """async ([sel, n]) => {
+  const roots = [...document.querySelectorAll('*')].map(e => e.shadowRoot &&
+    e.shadowRoot.querySelector(sel)).filter(Boolean);
+  const [lead, other] = roots;
+  const times = [];
+  for (let k = 0; k < n; k++) {
+    if (lead.dataset.step === String(Number(lead.dataset.length) - 1)) {
+      lead.dispatchEvent(new KeyboardEvent('keydown', {key: 'Home', bubbles: true}));
+      await new Promise(r => requestAnimationFrame(() => setTimeout(r, 0)));
+    }
+    const before = other.dataset.step;
+    const drawn = new Promise(resolve => {
+      const seen = new MutationObserver(() => {
+        if (other.dataset.step !== before) {
+          seen.disconnect();
+          requestAnimationFrame(() => resolve(performance.now()));
+        }
+      });
+      seen.observe(other, {attributes: true, attributeFilter: ['data-step']});
+    });
+    const t0 = performance.now();
+    lead.dispatchEvent(new KeyboardEvent('keydown', {key: 'ArrowRight', bubbles: true}));
+    times.push((await drawn) - t0);
+    await new Promise(r => setTimeout(r, 30));
+  }
+  return times;
+}"""
+
+
+def views(page, url: str, args: argparse.Namespace, frames: list) -> dict[str, float]:
+    """Heatmaps' click -> unit chart, and Compare's shared step, in the same browser."""
+    text = quote(sentence(min(args.chars, 60)))
+    page.goto(f"{url}/heatmaps?model={args.model}&lang=en&projector=1&text={text}")
+    page.locator(f"{PLAYER}[data-mode=unit]").wait_for()
+    page.wait_for_function(
+        "() => document.querySelectorAll('.js-plotly-plot[data-rnnviz-unit]').length > 0"
+    )
+    page.wait_for_timeout(1500)
+    frames.clear()
+    clicks = [c for c in page.evaluate(CLICK_JS, [f"{PLAYER}[data-mode=unit]", args.n]) if c == c]
+    page.wait_for_timeout(1000)
+    click_frames = sum(kind == "sent" for kind, _ in frames)
+    page.goto(f"{url}/compare?model={args.model}&lang=en&projector=1&text={text}")
+    page.locator(f"{PLAYER}[data-mode=compare]").nth(1).wait_for()
+    page.wait_for_timeout(1500)
+    frames.clear()
+    follow = page.evaluate(FOLLOW_JS, [f"{PLAYER}[data-mode=compare]", args.n])
+    page.wait_for_timeout(1000)
+    return {
+        "heatmap click -> unit drawn median ms": statistics.median(clicks) if clicks else 0.0,
+        "heatmap clicks that drew": len(clicks),
+        "ws frames sent per heatmap click": click_frames / max(1, len(clicks)),
+        "compare key -> other model median ms": statistics.median(follow),
+        "ws frames sent per compare step": sum(k == "sent" for k, _ in frames) / args.n,
+    }
+
+
 def sentence(chars: int) -> str:
     base = "中共中央总书记江泽民发表新年讲话。我爱北京天安门。人民日报社论指出经济稳定增长。"
     return (base * (chars // len(base) + 1))[:chars]
@@ -117,6 +212,7 @@ def bench(url: str, args: argparse.Namespace) -> dict[str, object]:
         sent = [n for kind, n in frames if kind == "sent"]
         received = [n for kind, n in frames if kind == "received"]
         play = page.evaluate(PLAY_JS, [PLAYER, args.seconds])
+        other = views(page, url, args, frames)
         browser.close()
     steps = play["steps"]
     moves = [b[1] - a[1] for a, b in itertools.pairwise(steps) if b[1] != a[1]]
@@ -130,6 +226,7 @@ def bench(url: str, args: argparse.Namespace) -> dict[str, object]:
         "play speed set (steps/s)": play["speed"],
         "play steps/s measured": (distinct - 1) / span if span else 0.0,
         "play steps skipped": sum(abs(m) != 1 for m in moves),
+        **other,
     }
 
 
@@ -169,10 +266,14 @@ def main(argv: list[str] | None = None) -> int:
         "ws bytes per step (both ways)": "≤ 1024",
         "play steps/s measured": "≥ 10",
         "play steps skipped": "0",
+        "heatmap click -> unit drawn median ms": "≤ 50",
+        "ws frames sent per heatmap click": "0",
+        "compare key -> other model median ms": "≤ 50",
+        "ws frames sent per compare step": "0",
     }
     for key, value in results.items():
         shown = f"{value:.1f}" if isinstance(value, float) else str(value)
-        print(f"| {key:34} | {shown:>9} | {targets.get(key, ''):>7} |")
+        print(f"| {key:40} | {shown:>9} | {targets.get(key, ''):>7} |")
     return 0
 
 

@@ -324,6 +324,16 @@ def test_a_run_goes_on_from_another_runs_checkpoint_on_other_text(tmp_path: Path
     assert "分两段训练" in zh and "--init-from /tmp/a" in zh
     exported = codelm.from_checkpoint(tmp_path / "b", held_out_chars=500)
     assert exported.cfg.training["continued_from"]["steps"] == 5
+    # trained without multi-line strings: the card also reads the string units with them kept
+    codelm.save(model, tmp_path / "m", eval_chars=2000)
+    kept = C.load(tmp_path / "m").cfg.metrics["with_long_strings"]
+    assert set(kept) == {"in_string", "in_short_string"} and set(kept["in_string"]) == {
+        "c",
+        "tanh_c",
+        "h",
+    }
+    assert "multi-line string literals kept" in (tmp_path / "m" / "card.md").read_text()
+    assert "保留跨行字符串字面量" in (tmp_path / "m" / "card.zh.md").read_text()
 
 
 def test_best_units_and_scorecard_look_in_every_layer() -> None:

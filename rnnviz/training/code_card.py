@@ -70,16 +70,16 @@ def write_cards(model: CharLM, folder: Path = ASSET, eval_chars: int = 100_000,
     )  # fmt: skip
     trace, feats = model.trace(text), features(text)
     score, reads = scorecard(trace, feats), readouts(trace, feats)
-    cells = {
-        name: {rep: {"layer": b.layer, "unit": b.unit, "r": round(b.r, 4),
-                     "auroc": None if b.auroc is None or np.isnan(b.auroc) else round(b.auroc, 4)}
-               for rep, b in by_rep.items()}
-        for name, by_rep in score.items()
-    }  # fmt: skip
+    cells = _stored(score)
     this = run_summary(c, cells)
     earlier = [r for r in (c.metrics.get("runs", []) if runs is None else runs) if r != this]
     earlier = [r for r in earlier if r.get("name") != this["name"]]
     metrics = {**c.metrics, "cells": cells, "readout": {k: round(v, 4) for k, v in reads.items()}}
+    metrics.pop(KEPT, None)
+    if not tr.get("long_strings", True):  # also read with multi-line strings kept, as they are
+        kept = held_out_text(eval_chars, tr.get("docstrings", True), tr.get("quotes", False))
+        both = _stored(scorecard(model.trace(kept), features(kept)))
+        metrics[KEPT] = {k: both[k] for k in ("in_string", "in_short_string")}
     model.cfg = replace(c, metrics={**metrics, "runs": [*earlier, this]})
     config = json.dumps(model.cfg.to_json(), indent=1)
     (folder / "config.json").write_text(config + "\n", encoding="utf-8")
@@ -87,6 +87,20 @@ def write_cards(model: CharLM, folder: Path = ASSET, eval_chars: int = 100_000,
         markdown = card(model.cfg, eval_chars, lang)
         (folder / name).write_text(markdown, encoding="utf-8")
     return score
+
+
+KEPT = "with_long_strings"  # metrics: the string units on text whose multi-line strings stay
+
+
+def _stored(score: dict[str, dict[str, BestUnit]]) -> dict[str, dict[str, dict[str, Any]]]:
+    """A scorecard as config.json stores it: per feature and representation layer, unit, r,
+    AUROC (rounded; None where a feature has none)."""
+    return {
+        name: {rep: {"layer": b.layer, "unit": b.unit, "r": round(b.r, 4),
+                     "auroc": None if b.auroc is None or np.isnan(b.auroc) else round(b.auroc, 4)}
+               for rep, b in by_rep.items()}
+        for name, by_rep in score.items()
+    }  # fmt: skip
 
 
 def run_summary(c: CodeConfig, cells: dict[str, dict[str, dict[str, Any]]]) -> dict[str, Any]:
@@ -185,6 +199,23 @@ _RUNS_HEAD = {
 def _cell(b: dict[str, Any]) -> str:
     auroc = b.get("auroc")
     return f"{b['unit']} {b['r']:+.3f}" + (f" (AUROC {auroc:.3f})" if auroc is not None else "")
+
+
+def _kept(kept: dict[str, Any] | None, layers: int, lang: str) -> list[str]:
+    """The card's line for the string units read on text whose multi-line strings stay."""
+    if not kept:
+        return []
+
+    def best(name: str) -> str:
+        rep, b = max(kept[name].items(), key=lambda kv: abs(kv[1]["r"]))
+        layer = f"L{b['layer'] + 1} " if layers > 1 else ""
+        return _cell({**b, "unit": f"{layer}{_REPS[rep]}[{b['unit']}]"})
+
+    if lang == "zh":
+        return [f"- 若留出文本保留跨行字符串字面量（与训练方式不同），最好的单元：in_string "
+                f"{best('in_string')}，in_short_string {best('in_short_string')}。"]  # fmt: skip
+    return [f"- Read with multi-line string literals kept (not as it was trained), the best units: "
+            f"in_string {best('in_string')}, in_short_string {best('in_short_string')}."]  # fmt: skip
 
 
 _TEXT_ZH = {"code": "代码", " − docstrings": "去掉文档字符串", ", one quote style": "、统一引号风格",
@@ -303,6 +334,7 @@ def card(c: CodeConfig, eval_chars: int, lang: str = "en") -> str:
             f"- {_SCORE_NOTE['en'].format(n=eval_chars)}",
         ]
     cells, reads = m.get("cells", {}), m.get("readout", {})
+    lines += _kept(m.get(KEPT), c.arch.num_layers, lang)
     lines += ["", _TABLE_HEAD[lang], "|---|---|---|---|---|"]
     for name, by_rep in cells.items():
         row = []
