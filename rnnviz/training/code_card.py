@@ -334,7 +334,7 @@ def card(c: CodeConfig, eval_chars: int, lang: str = "en") -> str:
             f"- {_SCORE_NOTE['en'].format(n=eval_chars)}",
         ]
     cells, reads = m.get("cells", {}), m.get("readout", {})
-    lines += _kept(m.get(KEPT), c.arch.num_layers, lang)
+    lines[-1:-1] = _kept(m.get(KEPT), c.arch.num_layers, lang)  # before the table's note
     lines += ["", _TABLE_HEAD[lang], "|---|---|---|---|---|"]
     for name, by_rep in cells.items():
         row = []
