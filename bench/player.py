@@ -89,9 +89,12 @@ CLICK_JS = """async ([sel, n]) => {
   const rows = gd.layout.meta.order.length, steps = gd.layout.meta.steps;
   const times = [];
   for (let k = 0; k < n; k++) {
-    const t = (7 * k + 3) % steps, row = (37 * k + 11) % rows;
+    const t = (7 * k + 3) % steps;
+    let row = (37 * k + 11) % rows;
     const x = box.left + fl.xaxis._offset + fl.xaxis.l2p(t);
-    const y = box.top + fl.yaxis._offset + fl.yaxis.l2p(row);
+    const at = r => box.top + fl.yaxis._offset + fl.yaxis.l2p(r);
+    while (row > 0 && (at(row) < 2 || at(row) > window.innerHeight - 2)) row = Math.floor(row / 2);
+    const y = at(row);  // a cell on screen: a click where a student can click
     const before = root.dataset.step + ',' + root.dataset.unit;
     if (before === t + ',' + gd.layout.meta.order[row]) continue;
     const drawn = new Promise(resolve => {
