@@ -9,7 +9,6 @@ from typing import Any
 
 import numpy as np
 import streamlit as st
-import torch
 from streamlit.errors import StreamlitAPIException
 
 from .. import figures, i18n, lessons, markup
@@ -97,7 +96,7 @@ def parse_units(text: str, count: int) -> tuple[tuple[int, ...], tuple[str, ...]
 def _clamp_result(
     run: Result, spec: tuple[clamps.Clamp, ...], recompute_all: bool = False
 ) -> clamps.ClampResult:
-    x = torch.from_numpy(run.trace.inputs[0])  # (T, input_size): the Run's own, not tokenized again
+    x = run.trace.inputs[0]  # (T, input_size): the Run's own inputs, not tokenized again
     return clamps.clamp(any_model(run.model).rnn, x, run.trace, spec, recompute_all)
 
 
@@ -150,7 +149,7 @@ def gradient_comparison(keep_bias: float, lang: str, size: float) -> tuple[dict,
 @st.cache_data(max_entries=16, show_spinner=False)
 def model_gradient(name: str, text: str, layer: int, direction: str, _run: Result) -> np.ndarray:
     """``(T,)`` ``‖∂h_last/∂h_t‖`` of a model's own RNN on ``text`` (seconds for H=128)."""
-    x = torch.from_numpy(held_run(_run, name, text).trace.inputs[0])  # the Run's own inputs
+    x = held_run(_run, name, text).trace.inputs[0]  # the Run's own inputs
     return gradients.gradient_norms(any_model(name).rnn, x, layer, direction)
 
 
