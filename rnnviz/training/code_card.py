@@ -116,10 +116,9 @@ def run_summary(c: CodeConfig, cells: dict[str, dict[str, dict[str, Any]]]) -> d
     for name in ("in_string", "in_short_string", "bracket_depth"):
         by_rep = cells.get(name, {})
         if by_rep:
-            rep, b = max(by_rep.items(), key=lambda kv: abs(kv[1]["r"]))
-            q = "tanh(c)" if rep == "tanh_c" else rep
-            layer = f"L{b['layer'] + 1} " if c.arch.num_layers > 1 else ""
-            best[name] = {"unit": f"{layer}{q}[{b['unit']}]", "r": b["r"], "auroc": b["auroc"]}
+            rep, b = _strongest(by_rep)
+            unit = _unit(rep, b, c.arch.num_layers)
+            best[name] = {"unit": unit, "r": b["r"], "auroc": b["auroc"]}
     return {
         "name": f"{c.arch.num_layers}x{c.arch.hidden_size}{suffix}",
         "model": f"LSTM {c.arch.num_layers} × {c.arch.hidden_size}",
@@ -196,6 +195,17 @@ _RUNS_HEAD = {
 }
 
 
+def _unit(rep: str, b: dict[str, Any], layers: int) -> str:
+    """A stored unit's name as the cards write it: ``L1 tanh(c)[481]`` (no layer with one)."""
+    layer = f"L{b['layer'] + 1} " if layers > 1 else ""
+    return f"{layer}{_REPS[rep]}[{b['unit']}]"
+
+
+def _strongest(by_rep: dict[str, dict[str, Any]]) -> tuple[str, dict[str, Any]]:
+    """The representation whose stored best unit has the largest |r|, and that unit."""
+    return max(by_rep.items(), key=lambda kv: abs(kv[1]["r"]))
+
+
 def _cell(b: dict[str, Any]) -> str:
     auroc = b.get("auroc")
     return f"{b['unit']} {b['r']:+.3f}" + (f" (AUROC {auroc:.3f})" if auroc is not None else "")
@@ -207,9 +217,8 @@ def _kept(kept: dict[str, Any] | None, layers: int, lang: str) -> list[str]:
         return []
 
     def best(name: str) -> str:
-        rep, b = max(kept[name].items(), key=lambda kv: abs(kv[1]["r"]))
-        layer = f"L{b['layer'] + 1} " if layers > 1 else ""
-        return _cell({**b, "unit": f"{layer}{_REPS[rep]}[{b['unit']}]"})
+        rep, b = _strongest(kept[name])
+        return _cell({**b, "unit": _unit(rep, b, layers)})
 
     if lang == "zh":
         return [f"- 若留出文本保留跨行字符串字面量（与训练方式不同），最好的单元：in_string "
@@ -340,8 +349,7 @@ def card(c: CodeConfig, eval_chars: int, lang: str = "en") -> str:
         row = []
         for rep in REPRESENTATIONS:
             b = by_rep[rep]
-            layer = f"L{b['layer'] + 1} " if c.arch.num_layers > 1 else ""
-            row.append(_cell({**b, "unit": f"{layer}{_REPS[rep]}[{b['unit']}]"}))
+            row.append(_cell({**b, "unit": _unit(rep, b, c.arch.num_layers)}))
         lines.append(f"| {name} | " + " | ".join(row) + f" | {reads.get(name, 0):+.3f} |")
     runs = m.get("runs", [])
     if runs:
