@@ -36,14 +36,18 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]  # conftest imports tests.helper
 from conftest import CHROMIUM, CHROMIUM_ARGS, free_port, wait_healthy  # noqa: E402
 
 PLAYER = "[data-testid=rnnviz-player]"
-ROOT_JS = """sel => [...document.querySelectorAll('*')].find(e => e.shadowRoot &&
-  e.shadowRoot.querySelector(sel)).shadowRoot.querySelector(sel)"""
-PRESS_JS = """async ([sel, n]) => {
-  const root = (ROOT_FN)(sel);
+# every player on the page (each lives in a shadow root), in page order; the first is "the" player
+ROOTS_JS = """sel => [...document.querySelectorAll('*')].map(e => e.shadowRoot &&
+  e.shadowRoot.querySelector(sel)).filter(Boolean)"""
+ROOT_JS = f"sel => ({ROOTS_JS})(sel)[0]"
+# n ArrowRight presses on the first player; each timed until player ``watch`` draws a new step
+# (0: the pressed one itself; Compare: the other model's, which follows the shared cursor)
+PRESS_JS = """async ([sel, n, watch]) => {
+  const roots = (ROOTS_FN)(sel), lead = roots[0], root = roots[watch || 0];
   const times = [];
   for (let k = 0; k < n; k++) {
-    if (root.dataset.step === String(Number(root.dataset.length) - 1)) {
-      root.dispatchEvent(new KeyboardEvent('keydown', {key: 'Home', bubbles: true}));
+    if (lead.dataset.step === String(Number(lead.dataset.length) - 1)) {
+      lead.dispatchEvent(new KeyboardEvent('keydown', {key: 'Home', bubbles: true}));
       await new Promise(r => requestAnimationFrame(() => setTimeout(r, 0)));
     }
     const before = root.dataset.step;
@@ -57,12 +61,12 @@ PRESS_JS = """async ([sel, n]) => {
       });
       seen.observe(root, {attributes: true, attributeFilter: ['data-step']});
     });
-    root.dispatchEvent(new KeyboardEvent('keydown', {key: 'ArrowRight', bubbles: true}));
+    lead.dispatchEvent(new KeyboardEvent('keydown', {key: 'ArrowRight', bubbles: true}));
     times.push((await drawn) - t0);
     await new Promise(r => setTimeout(r, 30));
   }
   return times;
-}""".replace("ROOT_FN", ROOT_JS)
+}""".replace("ROOTS_FN", ROOTS_JS)
 PLAY_JS = """async ([sel, seconds]) => {
   const root = (ROOT_FN)(sel);
   root.dispatchEvent(new KeyboardEvent('keydown', {key: 'Home', bubbles: true}));
@@ -81,8 +85,7 @@ PLAY_JS = """async ([sel, seconds]) => {
 
 
 CLICK_JS = """async ([sel, n]) => {
-  const root = [...document.querySelectorAll('*')].map(e => e.shadowRoot &&
-    e.shadowRoot.querySelector(sel)).find(Boolean);
+  const root = (ROOT_FN)(sel);
   const gd = document.querySelector('[data-testid=stMain] .js-plotly-plot');
   const fl = gd._fullLayout;
   const box = gd.querySelector('.svg-container').getBoundingClientRect();
@@ -117,34 +120,7 @@ CLICK_JS = """async ([sel, n]) => {
     await new Promise(r => setTimeout(r, 60));
   }
   return times;
-}"""
-FOLLOW_JS = """async ([sel, n]) => {
-  const roots = [...document.querySelectorAll('*')].map(e => e.shadowRoot &&
-    e.shadowRoot.querySelector(sel)).filter(Boolean);
-  const [lead, other] = roots;
-  const times = [];
-  for (let k = 0; k < n; k++) {
-    if (lead.dataset.step === String(Number(lead.dataset.length) - 1)) {
-      lead.dispatchEvent(new KeyboardEvent('keydown', {key: 'Home', bubbles: true}));
-      await new Promise(r => requestAnimationFrame(() => setTimeout(r, 0)));
-    }
-    const before = other.dataset.step;
-    const drawn = new Promise(resolve => {
-      const seen = new MutationObserver(() => {
-        if (other.dataset.step !== before) {
-          seen.disconnect();
-          requestAnimationFrame(() => resolve(performance.now()));
-        }
-      });
-      seen.observe(other, {attributes: true, attributeFilter: ['data-step']});
-    });
-    const t0 = performance.now();
-    lead.dispatchEvent(new KeyboardEvent('keydown', {key: 'ArrowRight', bubbles: true}));
-    times.push((await drawn) - t0);
-    await new Promise(r => setTimeout(r, 30));
-  }
-  return times;
-}"""
+}""".replace("ROOT_FN", ROOT_JS)
 
 
 def views(page, url: str, args: argparse.Namespace, frames: list) -> dict[str, float]:
@@ -164,7 +140,7 @@ def views(page, url: str, args: argparse.Namespace, frames: list) -> dict[str, f
     page.locator(f"{PLAYER}[data-mode=compare]").nth(1).wait_for()
     page.wait_for_timeout(1500)
     frames.clear()
-    follow = page.evaluate(FOLLOW_JS, [f"{PLAYER}[data-mode=compare]", args.n])
+    follow = page.evaluate(PRESS_JS, [f"{PLAYER}[data-mode=compare]", args.n, 1])
     page.wait_for_timeout(1000)
     return {
         "heatmap click -> unit drawn median ms": statistics.median(clicks) if clicks else 0.0,
@@ -200,7 +176,7 @@ def bench(url: str, args: argparse.Namespace) -> dict[str, object]:
         player = page.locator(PLAYER)
         player.wait_for()
         page.wait_for_timeout(1500)
-        latencies = page.evaluate(PRESS_JS, [PLAYER, args.n])
+        latencies = page.evaluate(PRESS_JS, [PLAYER, args.n, 0])
         page.wait_for_timeout(500)
         frames.clear()
         player.evaluate("r => r.__player.go(0)")
